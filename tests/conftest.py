@@ -1,0 +1,209 @@
+"""Shared fixtures: the app on a clean database and Redis DB, clients, and small factories."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import Membership
+from webapp.services import accounts, channels, contents
+from webapp.services.actor import Actor
+
+# Unit tests use their own Redis DB index (flushed around each test); end-to-end tests use another.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "Correct-Horse-42!"
+HERALD_ENV_VARS = ("HERALD_ENV", "SECRET_KEY", "CREDENTIALS_KEY", "REDIS_URL", "PORT", "HERALD_INSTANCE_PATH")
+
+
+def test_database_url(tmp_path_factory) -> str:
+    """PostgreSQL when DATABASE_URL names one (CI), else a SQLite file for this session."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql")):
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "herald-test.db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return test_database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url, tmp_path_factory):
+    environ_backup = {k: os.environ.get(k) for k in HERALD_ENV_VARS}
+    os.environ.update({"HERALD_ENV": "testing", "HERALD_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": _normalised(database_url),
+            "REDIS_URL": TEST_REDIS_URL,
+            "WTF_CSRF_ENABLED": False,
+            "REDIS_KEY_PREFIX": "herald-test",
+            "SERVER_NAME": "herald.test",
+        }
+    )
+    from webapp import queues
+
+    queues.init_app(app)  # rebuild the client for the test Redis URL
+    app.extensions["herald.broker"]._redis = app.extensions[queues.EXTENSION]
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        # The real migrations build the test schema, so a model without a migration fails here.
+        _drop_everything()
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    yield app
+    for key, value in environ_backup.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def _normalised(url: str) -> str:
+    from webapp.config import normalise_database_url
+
+    return normalise_database_url(url)
+
+
+def _drop_everything() -> None:
+    db.session.remove()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _truncate_all() -> None:
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def app(_session_app):
+    redis = Redis.from_url(TEST_REDIS_URL)
+    redis.flushdb()
+    with _session_app.app_context():
+        _truncate_all()
+        yield _session_app
+        db.session.remove()
+    redis.flushdb()
+    redis.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def redis_conn(app):
+    from webapp.queues import get_redis
+
+    return get_redis()
+
+
+class Factory:
+    """Small builders: a test states only the fields it cares about."""
+
+    def __init__(self):
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def user(self, email: str | None = None, timezone: str = "UTC"):
+        email = email or f"user{self._next()}-{uuid.uuid4().hex[:6]}@example.test"
+        return accounts.create_user(email, PASSWORD, timezone)
+
+    def actor(self, user=None, role: str | None = None, source: str = "api") -> Actor:
+        user = user or self.user()
+        membership = db.session.query(Membership).filter_by(user_id=user.id).first()
+        if role is not None:
+            membership.role = role
+            db.session.commit()
+        return Actor(user.id, membership.workspace_id, membership.role, source)
+
+    def channel(self, actor: Actor, url: str = "http://127.0.0.1:9/hook", secret: str = "s3cret", **extra):
+        return channels.create_channel(
+            actor,
+            name=extra.pop("name", f"hook {self._next()}"),
+            platform="webhook",
+            settings={"url": url},
+            credentials={"secret": secret},
+            **extra,
+        )
+
+    def content(self, actor: Actor, **values):
+        values.setdefault("title", f"Post {self._next()}")
+        values.setdefault("body", "Hello")
+        return contents.create_content(actor, **values)
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory()
+
+
+class AuthActions:
+    """Sign up, in and out through the real forms (flaskr's AuthActions)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def sign_up(self, email: str = "ada@example.test", password: str = PASSWORD, timezone: str = "UTC"):
+        return self._client.post("/signup", data={"email": email, "password": password, "timezone": timezone})
+
+    def sign_in(self, email: str = "ada@example.test", password: str = PASSWORD):
+        return self._client.post("/signin", data={"email": email, "password": password})
+
+    def sign_out(self):
+        return self._client.post("/signout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def api_key(app, make):
+    """Return (plaintext key, actor) for a fresh user's own workspace."""
+    user = make.user()
+    _, plaintext = accounts.create_api_key(user)
+    return plaintext, make.actor(user)
+
+
+@pytest.fixture
+def api(client, api_key):
+    """Call the JSON API with the fixture user's key: api("POST", "/channels", json={...})."""
+    key, _ = api_key
+
+    def call(method: str, path: str, key_override: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        headers.setdefault("Authorization", f"Bearer {key_override or key}")
+        return client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    return call

@@ -1,0 +1,77 @@
+"""Herald: a self-hosted content publishing scheduler."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, blueprints and commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("HERALD_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from webapp.config import load_config
+
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_error_pages(app)
+    return app
+
+
+def register_error_pages(app: Flask) -> None:
+    """Register error handlers and template filters."""
+    from webapp.views import errors, filters
+
+    errors.register(app)
+    filters.register(app)
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from webapp import auth, queues
+    from webapp.extensions import csrf, db, login_manager, migrate
+    from webapp.sse import Broker
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    queues.init_app(app)
+    auth.init_app(app)
+    app.extensions["herald.broker"] = Broker(
+        app.extensions[queues.EXTENSION], f"{app.config['REDIS_KEY_PREFIX']}:events:*"
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.api import bp as api_bp
+    from webapp.views import channels, contents, dashboard, health, publications, schedules, sessions, stream
+
+    for module in (sessions, dashboard, channels, contents, schedules, publications, stream, health):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from webapp.cli import register
+
+    register(app)

@@ -1,0 +1,142 @@
+"""The adapter contract: what a publish sends, what comes back, and how failures are classified."""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class ErrorClass(StrEnum):
+    AUTH = "auth"
+    RATE_LIMITED = "rate_limited"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    UNKNOWN_OUTCOME = "unknown_outcome"
+
+
+@dataclass(frozen=True)
+class ContentPayload:
+    id: int
+    title: str
+    body: str
+    excerpt: str | None
+    content_type: str
+    tags: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # Callers often hold tags as a list (JSON column); keep the payload immutable regardless.
+        object.__setattr__(self, "tags", tuple(self.tags))
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    publication_id: int
+    idempotency_key: str
+    scheduled_for: datetime
+    channel_id: int
+    channel_name: str
+    content: ContentPayload
+
+    def __post_init__(self) -> None:
+        # A naive datetime would be read in the server's local zone and sent as the wrong instant.
+        if self.scheduled_for.tzinfo is None or self.scheduled_for.utcoffset() is None:
+            raise ValueError("scheduled_for must be timezone-aware")
+        object.__setattr__(self, "scheduled_for", self.scheduled_for.astimezone(UTC))
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str | None
+    external_url: str | None
+    http_status: int | None
+    response_excerpt: str | None
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    ok: bool
+    message: str
+    http_status: int | None = None
+
+
+class AdapterError(Exception):
+    # Unclassified failures are treated as "may have happened" so nothing is blindly resent.
+    error_class: ClassVar[ErrorClass] = ErrorClass.UNKNOWN_OUTCOME
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+        response_excerpt: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.retry_after = retry_after
+        self.response_excerpt = response_excerpt
+
+
+class AuthError(AdapterError):
+    error_class = ErrorClass.AUTH
+
+
+class RateLimited(AdapterError):
+    error_class = ErrorClass.RATE_LIMITED
+
+
+class TransientError(AdapterError):
+    error_class = ErrorClass.TRANSIENT
+
+
+class PermanentError(AdapterError):
+    error_class = ErrorClass.PERMANENT
+
+
+class UnknownOutcome(AdapterError):
+    error_class = ErrorClass.UNKNOWN_OUTCOME
+
+
+class Adapter(ABC):
+    platform: ClassVar[str]
+    # True when find_existing can answer "not published" with certainty, so a resend is safe.
+    supports_lookup: ClassVar[bool] = False
+
+    def __init__(self, settings: dict[str, Any], credentials: dict[str, Any], *, timeout: float = 10.0) -> None:
+        self.settings = dict(settings)
+        self.credentials = dict(credentials)
+        self.timeout = timeout
+
+    @classmethod
+    @abstractmethod
+    def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
+        """Return field errors keyed like "settings.url", or {} when the configuration is valid."""
+
+    @abstractmethod
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Publish the request on the platform, raising an AdapterError subclass on failure."""
+
+    def find_existing(self, request: PublishRequest) -> PublishResult | None:
+        """Look the request up by idempotency key; without supports_lookup, None means "cannot tell"."""
+        return None
+
+    @abstractmethod
+    def check(self) -> HealthResult:
+        """Check the live connection and credentials without publishing anything."""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Return the credential values that must never appear in messages or excerpts."""
+        return tuple(value for value in self.credentials.values() if isinstance(value, str) and value)
+
+    def config_error(self) -> AdapterError | None:
+        """Return the error a publish with this configuration must raise, or None when it is valid."""
+        errors = self.validate_config(self.settings, self.credentials)
+        if not errors:
+            return None
+        detail = "; ".join(f"{field} {problem}" for field, problem in sorted(errors.items()))
+        # Bad credentials need a person, exactly like a 401; a bad setting fails the publication.
+        error_type = AuthError if any(f.startswith("credentials.") for f in errors) else PermanentError
+        return error_type(f"invalid channel configuration: {detail}")

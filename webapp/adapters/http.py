@@ -1,0 +1,183 @@
+"""Shared HTTP plumbing: send one request and map its outcome onto the adapter error taxonomy."""
+
+import json as jsonlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+from .base import AdapterError, AuthError, PermanentError, RateLimited, TransientError, UnknownOutcome
+
+USER_AGENT = "Herald/0.1"
+EXCERPT_CHARS = 500
+REDACTED = "[redacted]"
+# Replies are read only this far: enough for any JSON acknowledgement, bounded against a hostile peer.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    excerpt: str
+
+    def json_object(self) -> dict[str, Any] | None:
+        """Return the body parsed as a JSON object, or None when it is anything else."""
+        try:
+            value = jsonlib.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
+        return value if isinstance(value, dict) else None
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret value in text with the redaction marker."""
+    # Longest first, so a secret that contains another is not left half visible.
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
+    """Return the first EXCERPT_CHARS characters of a body with secrets redacted."""
+    # Redact before cutting, so a secret straddling the cut cannot leak its first characters.
+    return redact(body.decode("utf-8", errors="replace"), secrets)[:EXCERPT_CHARS]
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Return the seconds a Retry-After value (delta-seconds or HTTP-date) asks to wait, or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" means UTC with no claim about local time
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    data: bytes | Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+    secrets: Iterable[str] = (),
+) -> HttpResponse:
+    """Send one request and return its 2xx response, or raise the AdapterError its outcome means."""
+    secrets = tuple(secrets)
+    all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    try:
+        # A session per call: nothing pooled outlives the call, so no socket is left to leak.
+        with requests.Session() as session:
+            # Redirects are not followed: requests would turn a redirected POST into a body-less GET.
+            response = session.request(
+                method,
+                url,
+                json=json,
+                data=data,
+                headers=all_headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                status, reply_headers = response.status_code, response.headers
+                try:
+                    body = _read_bounded(response)
+                except requests.RequestException as exc:
+                    if 200 <= status < 300:  # accepted, then cut off: we cannot tell what it recorded
+                        raise UnknownOutcome(_describe(exc, secrets), http_status=status) from exc
+                    body = b""
+    except requests.RequestException as exc:
+        raise _classify_exception(exc, secrets) from exc
+    result = HttpResponse(status, reply_headers, body, excerpt(body, secrets))
+    _raise_for_status(result, secrets)
+    return result
+
+
+def _read_bounded(response: requests.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_BODY_BYTES:
+            break
+    return b"".join(chunks)[:MAX_BODY_BYTES]
+
+
+def _describe(exc: Exception, secrets: Iterable[str]) -> str:
+    return redact(f"{type(exc).__name__}: {exc}", secrets)[:EXCERPT_CHARS]
+
+
+def _classify_exception(exc: requests.RequestException, secrets: Iterable[str]) -> AdapterError:
+    message = _describe(exc, secrets)
+    # Order matters: ConnectTimeout and SSLError are ConnectionErrors, and ReadTimeout is a Timeout.
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError | requests.exceptions.ProxyError):
+        return TransientError(f"could not connect: {message}")
+    if isinstance(exc, requests.Timeout):
+        return UnknownOutcome(f"no answer within the timeout after sending: {message}")
+    if isinstance(exc, requests.ConnectionError):
+        if _never_connected(exc):
+            return TransientError(f"could not connect: {message}")
+        return UnknownOutcome(f"connection lost after sending: {message}")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return UnknownOutcome(f"reply cut off: {message}")
+    # Invalid URL, schema or header: nothing was sent and retrying cannot help.
+    return PermanentError(f"request not sent: {message}")
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # urllib3 reports refused connections and DNS failures as subclasses of ConnectTimeoutError.
+    return isinstance(reason, ConnectTimeoutError)
+
+
+def _raise_for_status(response: HttpResponse, secrets: Iterable[str]) -> None:
+    status = response.status
+    if 200 <= status < 300:
+        return
+    details = {"http_status": status, "response_excerpt": response.excerpt}
+    message = f"HTTP {status} {_phrase(status)}".rstrip()
+    retry_after = parse_retry_after(response.headers.get("Retry-After"), _reply_time(response.headers))
+    if status == 429 or (status == 503 and retry_after is not None):
+        raise RateLimited(message, retry_after=retry_after, **details)
+    if status in (401, 403):
+        raise AuthError(message, **details)
+    if status >= 500:
+        raise TransientError(message, **details)
+    if 300 <= status < 400:
+        location = redact(response.headers.get("Location", ""), secrets)[:200]
+        raise PermanentError(f"{message}: redirect to {location!r} not followed; update the URL", **details)
+    raise PermanentError(message, **details)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _reply_time(headers: Mapping[str, str]) -> datetime:
+    # An HTTP-date Retry-After is relative to the peer's clock; its Date header cancels clock skew.
+    try:
+        when = parsedate_to_datetime(headers.get("Date", ""))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return datetime.now(UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

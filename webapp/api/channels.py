@@ -1,0 +1,52 @@
+"""Channel endpoints."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from webapp.api import actor, bp, json_body
+from webapp.api.serializers import channel_json
+from webapp.services import channels
+
+
+@bp.post("/channels")
+def create_channel():
+    data = json_body()
+    channel = channels.create_channel(
+        actor(),
+        name=data.get("name"),
+        platform=data.get("platform"),
+        settings=data.get("settings", {}),
+        credentials=data.get("credentials", {}),
+        timezone=data.get("timezone") or "UTC",
+        rules=data.get("rules"),
+    )
+    return jsonify(channel_json(channel)), 201
+
+
+@bp.get("/channels")
+def list_channels():
+    items = channels.list_channels(actor())
+    return jsonify({"items": [channel_json(c) for c in items], "page": 1, "per_page": len(items), "total": len(items)})
+
+
+@bp.get("/channels/<int:channel_id>")
+def get_channel(channel_id: int):
+    return jsonify(channel_json(channels.get_channel(actor(), channel_id)))
+
+
+@bp.patch("/channels/<int:channel_id>")
+def update_channel(channel_id: int):
+    return jsonify(channel_json(channels.update_channel(actor(), channel_id, json_body())))
+
+
+@bp.delete("/channels/<int:channel_id>")
+def delete_channel(channel_id: int):
+    channels.delete_channel(actor(), channel_id)
+    return "", 204
+
+
+@bp.post("/channels/<int:channel_id>/check")
+def check_channel(channel_id: int):
+    result = channels.check_channel(actor(), channel_id)
+    return jsonify({"ok": result.ok, "message": result.message, "http_status": result.http_status})

@@ -1,0 +1,67 @@
+"""flask commands: users, api-keys, worker and scheduler processes, reconcile."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from webapp.services import accounts
+from webapp.services.errors import NotFound, ValidationFailed
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(api_keys)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(reconcile_command)
+
+
+@click.group(help="Manage users.")
+def users():
+    pass
+
+
+@users.command("create", help="Create a user and their own workspace.")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 10 characters, not only letters or digits.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA timezone of the user's profile.")
+def create_user(email: str, password: str, timezone: str):
+    try:
+        user = accounts.create_user(email, password, timezone, source="cli")
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(f"{k} {v}" for k, v in exc.fields.items())) from None
+    click.echo(f"created user {user.email} (id {user.id})")
+
+
+@click.group("api-keys", help="Manage API keys.")
+def api_keys():
+    pass
+
+
+@api_keys.command("create", help="Create an API key; the key is printed once, alone on the last line.")
+@click.argument("email")
+@click.option("--workspace", "workspace_slug", default=None, help="Workspace slug (default: the user's own).")
+@click.option("--name", default="cli", show_default=True)
+def create_api_key(email: str, workspace_slug: str | None, name: str):
+    try:
+        user = accounts.find_user(email)
+        record, plaintext = accounts.create_api_key(user, workspace_slug, name)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"API key '{record.name}' for {user.email} in workspace #{record.workspace_id} (shown once):")
+    click.echo(plaintext)
+
+
+@click.command("scheduler", help="Run the scheduler process (rq-scheduler loop with Herald's reconciler).")
+@click.option("--burst", is_flag=True, help="Move what is due once, then exit.")
+def scheduler(burst: bool):
+    from webapp.scheduling.runner import run_scheduler
+
+    run_scheduler(burst=burst)
+
+
+@click.command("reconcile", help="Make Redis agree with the database once (restore lost entries).")
+def reconcile_command():
+    from webapp.scheduling.reconcile import reconcile
+
+    click.echo(reconcile())

@@ -1,0 +1,91 @@
+"""The one module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The environment is missing or has a malformed setting."""
+
+
+def env_bool(name: str, default: bool, environ: os._Environ | dict | None = None) -> bool:
+    """Parse a boolean strictly: 1/true/yes/on or 0/false/no/off, anything else is an error."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def env_int(name: str, default: int, environ: os._Environ | dict | None = None) -> int:
+    """Parse an integer setting, failing loudly on garbage."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku-style postgres:// URLs and route PostgreSQL through psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment, once, at app creation."""
+    environ = os.environ if environ is None else environ
+    env = environ.get("HERALD_ENV", "production").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"HERALD_ENV={env!r} must be one of {', '.join(ENVIRONMENTS)}")
+    secret_key = environ.get("SECRET_KEY", "")
+    if not secret_key:
+        if env == "production":
+            raise ConfigError("SECRET_KEY is required in production (set HERALD_ENV=development to run locally)")
+        secret_key = "dev-only-not-secret"
+    sqlite_default = "sqlite:///" + str(Path(instance_path) / "herald.db")
+    return {
+        "HERALD_ENV": env,
+        "TESTING": env == "testing",
+        "SECRET_KEY": secret_key,
+        # Fernet key(s) for channel credentials, comma-separated, newest first (rotation).
+        "CREDENTIALS_KEYS": environ.get("CREDENTIALS_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(environ.get("DATABASE_URL", "") or sqlite_default),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": environ.get("REDIS_URL", "") or "redis://127.0.0.1:6379/0",
+        "PORT": env_int("PORT", 8000, environ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", env == "production", environ),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, environ),
+        # Publishing behaviour.
+        "PUBLISH_TIMEOUT_S": env_int("PUBLISH_TIMEOUT_S", 15, environ),
+        "PUBLISH_MAX_ATTEMPTS": env_int("PUBLISH_MAX_ATTEMPTS", 5, environ),
+        "RETRY_BASE_S": env_int("RETRY_BASE_S", 10, environ),
+        "RETRY_CAP_S": env_int("RETRY_CAP_S", 900, environ),
+        "SCHEDULER_INTERVAL_S": env_int("SCHEDULER_INTERVAL_S", 1, environ),
+        "RECONCILE_INTERVAL_S": env_int("RECONCILE_INTERVAL_S", 30, environ),
+        "DEFAULT_GRACE_MINUTES": env_int("DEFAULT_GRACE_MINUTES", 60, environ),
+        "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
+        "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 30, environ),
+        # Prefix for Herald's own Redis keys, so several installs (or tests) can share one server.
+        "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", "herald"),
+    }

@@ -1,0 +1,76 @@
+"""WTForms for the browser pages: CSRF and field rendering; the services do the validating."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.models import CONTENT_TYPES, Priority
+from webapp.services.errors import ValidationFailed
+
+
+class SignUpForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired()])
+    password = PasswordField("Password", validators=[InputRequired()])
+    timezone = StringField("Timezone", default="UTC", validators=[InputRequired()])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired()])
+    password = PasswordField("Password", validators=[InputRequired()])
+
+
+class WebhookChannelForm(FlaskForm):
+    name = StringField("Name")
+    url = URLField("Webhook URL")
+    secret = PasswordField("Signing secret")
+    timezone = StringField("Timezone", default="UTC")
+
+
+class ContentForm(FlaskForm):
+    title = StringField("Title")
+    body = TextAreaField("Body")
+    excerpt = TextAreaField("Excerpt")
+    content_type = SelectField("Content type", choices=[(c, c.replace("_", " ")) for c in CONTENT_TYPES])
+    tags = StringField("Tags (comma-separated)")
+    status = SelectField("Status", choices=[(s, s) for s in ("draft", "review", "approved", "archived")])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ScheduleForm(FlaskForm):
+    content_id = SelectField("Content", coerce=int, validate_choice=False)
+    channel_ids = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
+    run_at = DateTimeLocalField("Publish at", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
+    timezone = StringField("Timezone")
+    priority = SelectField("Priority", choices=[(p.value, p.value) for p in Priority], default="normal")
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change state."""
+
+
+def attach_errors(form: FlaskForm, error: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's field errors beside the matching form fields (or on the form as a whole)."""
+    aliases = aliases or {}
+    for key, message in error.fields.items():
+        name = aliases.get(key, key)
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), message]
+        else:
+            form.form_errors.append(f"{key} {message}")

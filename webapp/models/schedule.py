@@ -1,0 +1,162 @@
+"""Schedules, their publications (one per channel and occurrence) and publication attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.channel import Channel
+from webapp.models.content import Content
+from webapp.orm import UTCDateTime, utcnow
+
+
+class Priority(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class ScheduleStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NEEDS_INTERVENTION = "needs_intervention"
+
+
+class PublicationStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    PUBLISHING = "publishing"
+    RETRYING = "retrying"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        PublicationStatus.PUBLISHED,
+        PublicationStatus.FAILED,
+        PublicationStatus.CANCELLED,
+        PublicationStatus.MISSED,
+    }
+)
+PENDING_STATUSES = frozenset(
+    {
+        PublicationStatus.SCHEDULED,
+        PublicationStatus.QUEUED,
+        PublicationStatus.PUBLISHING,
+        PublicationStatus.RETRYING,
+        PublicationStatus.UNCONFIRMED,
+    }
+)
+
+schedule_channels = Table(
+    "schedule_channels",
+    db.Model.metadata,
+    Column("schedule_id", ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Schedule(db.Model):
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), index=True)
+    # One-time schedules have run_at; recurring ones have cron + timezone.
+    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cron: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    max_runs: Mapped[int | None] = mapped_column()
+    runs_count: Mapped[int] = mapped_column(default=0)
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
+    missed_policy: Mapped[str] = mapped_column(String(16), default="run_late")
+    grace_minutes: Mapped[int] = mapped_column(default=60)
+    status: Mapped[str] = mapped_column(String(24), default=ScheduleStatus.ACTIVE.value, index=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow())
+
+    content: Mapped[Content] = relationship()
+    channels: Mapped[list[Channel]] = relationship(secondary=schedule_channels, order_by="Channel.id")
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.cron is not None
+
+
+class Publication(db.Model):
+    __tablename__ = "publications"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "channel_id", "occurrence"),
+        Index("ix_publications_workspace_status_due", "workspace_id", "status", "due_at"),
+        Index("ix_publications_workspace_due", "workspace_id", "due_at"),
+        Index("ix_publications_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), index=True)
+    # Occurrence number within the schedule (1 for one-time): part of the idempotency key, so a
+    # reschedule keeps the key and a platform never sees the same occurrence as two posts.
+    occurrence: Mapped[int] = mapped_column(default=1)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
+    status: Mapped[str] = mapped_column(String(16), default=PublicationStatus.SCHEDULED.value)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lateness_ms: Mapped[int | None] = mapped_column()
+    attempts_count: Mapped[int] = mapped_column(default=0)
+    # Bumped every time the publication is handed to rq-scheduler; part of the RQ job id so a
+    # retry or resume never reuses the id (and Redis hash) of a job that is still finishing.
+    dispatch_seq: Mapped[int] = mapped_column(default=1)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    external_url: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow())
+
+    schedule: Mapped[Schedule] = relationship()
+    channel: Mapped[Channel] = relationship()
+    content: Mapped[Content] = relationship()
+    attempts: Mapped[list[Attempt]] = relationship(
+        back_populates="publication", order_by="Attempt.number", cascade="all, delete-orphan"
+    )
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("publication_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(24), default="running")
+    error_class: Mapped[str | None] = mapped_column(String(24))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column()
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+
+    publication: Mapped[Publication] = relationship(back_populates="attempts")

@@ -1,0 +1,58 @@
+"""Keep rq-scheduler's sorted set in step with the publications the database says are due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rq_scheduler import Scheduler
+
+from webapp.models import Publication
+from webapp.queues import QUEUE_FOR_PRIORITY, get_redis
+from webapp.scheduling.time import ceil_to_second
+
+JOB_ID_PREFIX = "herald-publication-"
+# Long enough for a slow platform call plus retries inside the adapter, short enough that a hung
+# call frees the worker.
+JOB_TIMEOUT_S = 120
+
+
+def job_id(publication: Publication) -> str:
+    """Return the deterministic RQ job id of a publication's current dispatch."""
+    return f"{JOB_ID_PREFIX}{publication.id}-{publication.dispatch_seq}"
+
+
+def redispatch(publication: Publication) -> None:
+    """Give the publication a fresh job id before it is enqueued again (the caller commits)."""
+    publication.dispatch_seq += 1
+
+
+def get_scheduler() -> Scheduler:
+    return Scheduler(connection=get_redis())
+
+
+def enqueue_publication(publication: Publication, when: datetime | None = None) -> None:
+    """Put the publication's current job in rq-scheduler at its due instant, rounded up to a second."""
+    # Imported here: jobs imports services, which import this module.
+    from webapp.jobs import publish_publication
+
+    at = ceil_to_second(when or publication.next_attempt_at or publication.due_at)
+    get_scheduler().enqueue_at(
+        at,
+        publish_publication,
+        publication.id,
+        job_id=job_id(publication),
+        queue_name=QUEUE_FOR_PRIORITY[publication.priority],
+        timeout=JOB_TIMEOUT_S,
+        job_result_ttl=3600,
+        meta={"publication_id": publication.id, "workspace_id": publication.workspace_id},
+    )
+
+
+def unschedule_publication(publication: Publication) -> None:
+    """Remove the publication's pending rq-scheduler entry, if any."""
+    get_scheduler().cancel(job_id(publication))
+
+
+def scheduled_time(publication: Publication) -> float | None:
+    """Return the unix time rq-scheduler holds for the publication's current job, or None."""
+    return get_redis().zscore(get_scheduler().scheduled_jobs_key, job_id(publication))

@@ -1,0 +1,88 @@
+"""Make Redis agree with the database: the database is the source of truth."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from webapp import events
+from webapp.extensions import db
+from webapp.models import Alert, Publication, PublicationStatus, Schedule, utcnow
+from webapp.scheduling import dispatch
+
+log = logging.getLogger(__name__)
+
+WAITING = (PublicationStatus.SCHEDULED.value, PublicationStatus.RETRYING.value)
+# A publication `queued` this long with no job in any queue lost its job (Redis flushed or restarted).
+STUCK_QUEUED_AFTER = timedelta(minutes=2)
+
+
+def reconcile(batch: int = 1000) -> dict[str, int]:
+    """Restore missing rq-scheduler entries, apply missed-run policies, requeue lost jobs."""
+    now = utcnow()
+    report = {"restored": 0, "missed": 0, "requeued": 0}
+    rows = db.session.execute(
+        select(Publication, Schedule)
+        .join(Schedule, Schedule.id == Publication.schedule_id)
+        .where(Publication.status.in_(WAITING))
+        .order_by(Publication.due_at)
+        .limit(batch)
+    ).all()
+    to_enqueue: list[Publication] = []
+    for publication, schedule in rows:
+        if dispatch.scheduled_time(publication) is not None:
+            continue
+        due = publication.next_attempt_at or publication.due_at
+        overdue = now - due
+        if overdue > timedelta(minutes=schedule.grace_minutes) and schedule.missed_policy == "skip":
+            publication.status = PublicationStatus.MISSED.value
+            publication.finished_at = now
+            db.session.add(
+                Alert(
+                    workspace_id=publication.workspace_id,
+                    kind="missed",
+                    message=f"Publication #{publication.id} missed {due:%Y-%m-%d %H:%M} UTC and was skipped.",
+                    publication_id=publication.id,
+                    channel_id=publication.channel_id,
+                )
+            )
+            report["missed"] += 1
+            continue
+        dispatch.redispatch(publication)
+        to_enqueue.append(publication)
+    stuck = db.session.scalars(
+        select(Publication)
+        .where(
+            Publication.status == PublicationStatus.QUEUED.value,
+            Publication.enqueued_at < now - STUCK_QUEUED_AFTER,
+        )
+        .limit(batch)
+    )
+    for publication in stuck:
+        if not _job_alive(publication):
+            publication.status = PublicationStatus.SCHEDULED.value
+            dispatch.redispatch(publication)
+            to_enqueue.append(publication)
+            report["requeued"] += 1
+    db.session.commit()
+    for publication in to_enqueue:
+        # Overdue run_late publications go out now; the rest at their own time.
+        dispatch.enqueue_publication(publication, when=max(now, publication.next_attempt_at or publication.due_at))
+        events.publication_changed(publication)
+    report["restored"] = len(to_enqueue) - report["requeued"]
+    return report
+
+
+def _job_alive(publication: Publication) -> bool:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from webapp.queues import get_redis
+
+    try:
+        status = Job.fetch(dispatch.job_id(publication), connection=get_redis()).get_status()
+    except NoSuchJobError:
+        return False
+    return status in ("queued", "started", "scheduled", "deferred")

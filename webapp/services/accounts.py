@@ -1,0 +1,139 @@
+"""Users, their workspaces and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from zoneinfo import available_timezones
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.extensions import db
+from webapp.models import ApiKey, Membership, Role, User, Workspace, utcnow
+from webapp.services import audit
+from webapp.services.actor import Actor
+from webapp.services.errors import NotFound, ValidationFailed
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+API_KEY_PREFIX = "hrd_"
+
+
+def password_problem(password: str) -> str | None:
+    """Say why a password is too weak, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if password.isalpha() or password.isdigit():
+        return "must mix letters with digits or symbols"
+    return None
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _unique_slug(base: str) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:40] or "workspace"
+    slug, n = stem, 1
+    while db.session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
+        n += 1
+        slug = f"{stem}-{n}"
+    return slug
+
+
+def create_user(email: str, password: str, timezone: str = "UTC", source: str = "ui") -> User:
+    """Create a user with their own workspace, owned by them; commit."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    if not EMAIL_RE.match(email):
+        errors["email"] = "must be an email address"
+    elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        errors["email"] = "is already registered"
+    if problem := password_problem(password or ""):
+        errors["password"] = problem
+    if timezone not in available_timezones() and timezone != "UTC":
+        errors["timezone"] = f"unknown timezone '{timezone}'"
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(email=email, password_hash=generate_password_hash(password), timezone=timezone)
+    local = email.split("@", 1)[0]
+    workspace = Workspace(name=f"{local}'s workspace", slug=_unique_slug(local))
+    db.session.add_all([user, workspace])
+    db.session.flush()
+    db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=Role.OWNER.value))
+    user.last_workspace_id = workspace.id
+    audit.record(Actor(user.id, workspace.id, Role.OWNER.value, source), "user.created", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user whose password matches, else None (same answer for unknown emails)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not check_password_hash(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def find_user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound(f"no user with email {email}")
+    return user
+
+
+def membership_for(user_id: int, workspace_id: int | None = None) -> Membership | None:
+    """Return the user's membership in a workspace (their last or first one when none is named)."""
+    query = select(Membership).where(Membership.user_id == user_id)
+    if workspace_id is not None:
+        return db.session.scalar(query.where(Membership.workspace_id == workspace_id))
+    user = db.session.get(User, user_id)
+    if user is not None and user.last_workspace_id is not None:
+        found = db.session.scalar(query.where(Membership.workspace_id == user.last_workspace_id))
+        if found is not None:
+            return found
+    return db.session.scalar(query.order_by(Membership.id))
+
+
+def hash_api_key(key: str) -> str:
+    # API keys are 256-bit random strings, so a fast digest is as safe as a slow KDF here.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(user: User, workspace_slug: str | None = None, name: str = "default", source: str = "cli"):
+    """Create an API key for the user in one of their workspaces; return (record, plaintext key)."""
+    if workspace_slug:
+        workspace = db.session.scalar(select(Workspace).where(Workspace.slug == workspace_slug))
+        membership = membership_for(user.id, workspace.id) if workspace else None
+    else:
+        membership = membership_for(user.id)
+    if membership is None:
+        raise NotFound(f"{user.email} is not a member of workspace {workspace_slug or '(any)'}")
+    plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(
+        user_id=user.id,
+        workspace_id=membership.workspace_id,
+        name=name,
+        prefix=plaintext[:10],
+        key_hash=hash_api_key(plaintext),
+    )
+    db.session.add(record)
+    db.session.flush()
+    actor = Actor(user.id, membership.workspace_id, membership.role, source)
+    audit.record(actor, "api_key.created", "api_key", record.id, name=name)
+    db.session.commit()
+    return record, plaintext
+
+
+def resolve_api_key(plaintext: str) -> tuple[ApiKey, Membership] | None:
+    """Find the live key and its owner's current membership, or None."""
+    record = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(plaintext)))
+    if record is None or record.revoked_at is not None:
+        return None
+    membership = membership_for(record.user_id, record.workspace_id)
+    if membership is None:
+        return None
+    record.last_used_at = utcnow()
+    return record, membership

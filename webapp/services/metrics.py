@@ -1,0 +1,66 @@
+"""Dashboard figures from indexed queries (never from scanning jobs)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import PENDING_STATUSES, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
+
+PUBLISHED = PublicationStatus.PUBLISHED.value
+FAILED = PublicationStatus.FAILED.value
+
+
+def start_of_local_day(now: datetime, tz_name: str) -> datetime:
+    """Return the UTC instant at which `now`'s day began in the given zone."""
+    local = now.astimezone(ZoneInfo(tz_name))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(ZoneInfo("UTC"))
+
+
+def _count(workspace_id: int, *conditions) -> int:
+    query = select(func.count(Publication.id)).where(Publication.workspace_id == workspace_id, *conditions)
+    return db.session.scalar(query) or 0
+
+
+def _percentile(workspace_id: int, since: datetime, q: float) -> int | None:
+    base = (
+        Publication.workspace_id == workspace_id,
+        Publication.status == PUBLISHED,
+        Publication.finished_at >= since,
+        Publication.lateness_ms.is_not(None),
+    )
+    n = db.session.scalar(select(func.count(Publication.id)).where(*base)) or 0
+    if n == 0:
+        return None
+    # Nearest-rank percentile, computed in the database on both SQLite and PostgreSQL.
+    offset = max(0, min(n - 1, round(q * (n - 1))))
+    return db.session.scalar(
+        select(Publication.lateness_ms).where(*base).order_by(Publication.lateness_ms).offset(offset).limit(1)
+    )
+
+
+def workspace_metrics(workspace_id: int, tz_name: str = "UTC", now: datetime | None = None) -> dict:
+    """Return the overview figures of API.md's GET /metrics for one workspace."""
+    now = now or utcnow()
+    today = start_of_local_day(now, tz_name)
+    week_ago = now - timedelta(days=7)
+    published_7d = _count(workspace_id, Publication.status == PUBLISHED, Publication.finished_at >= week_ago)
+    failed_7d = _count(workspace_id, Publication.status == FAILED, Publication.finished_at >= week_ago)
+    finished_7d = published_7d + failed_7d
+    active = db.session.scalar(
+        select(func.count(Schedule.id)).where(
+            Schedule.workspace_id == workspace_id, Schedule.status == ScheduleStatus.ACTIVE.value
+        )
+    )
+    return {
+        "active_schedules": active or 0,
+        "pending": _count(workspace_id, Publication.status.in_([s.value for s in PENDING_STATUSES])),
+        "published_today": _count(workspace_id, Publication.status == PUBLISHED, Publication.finished_at >= today),
+        "failed_today": _count(workspace_id, Publication.status == FAILED, Publication.finished_at >= today),
+        "success_rate_7d": round(published_7d / finished_7d, 4) if finished_7d else None,
+        "lateness_ms_p50_7d": _percentile(workspace_id, week_ago, 0.50),
+        "lateness_ms_p95_7d": _percentile(workspace_id, week_ago, 0.95),
+    }

@@ -1,0 +1,208 @@
+"""Run one attempt of a publication: claim it, call the platform, record what happened."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select, update
+
+from webapp import events
+from webapp.adapters.base import (
+    AdapterError,
+    AuthError,
+    ContentPayload,
+    ErrorClass,
+    PublishRequest,
+    PublishResult,
+    TransientError,
+)
+from webapp.crypto import CredentialsError
+from webapp.extensions import db
+from webapp.models import (
+    Alert,
+    Attempt,
+    EditorialStatus,
+    Publication,
+    PublicationStatus,
+    Workspace,
+    utcnow,
+)
+from webapp.scheduling import dispatch
+from webapp.services.channels import adapter_for
+from webapp.services.retry import backoff_seconds
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = {ErrorClass.TRANSIENT, ErrorClass.RATE_LIMITED}
+MAX_ERROR_LENGTH = 1000
+_BEARER = re.compile(r"(?i)(bearer|token|password|secret|key)([\s:=\"']+)([^\s\"',]{6,})")
+
+
+def redact(text: str | None) -> str | None:
+    """Strip anything that looks like a credential from a message before it is stored."""
+    if text is None:
+        return None
+    return _BEARER.sub(r"\1\2[redacted]", text)[:MAX_ERROR_LENGTH]
+
+
+def mark_queued(publication_ids: list[int], at: datetime | None = None) -> list[Publication]:
+    """Move due publications from scheduled/retrying to queued, before their jobs reach a queue."""
+    if not publication_ids:
+        return []
+    at = at or utcnow()
+    db.session.execute(
+        update(Publication)
+        .where(
+            Publication.id.in_(publication_ids),
+            Publication.status.in_([PublicationStatus.SCHEDULED.value, PublicationStatus.RETRYING.value]),
+        )
+        .values(status=PublicationStatus.QUEUED.value, enqueued_at=at, updated_at=at)
+    )
+    db.session.commit()
+    changed = list(
+        db.session.scalars(
+            select(Publication).where(
+                Publication.id.in_(publication_ids), Publication.status == PublicationStatus.QUEUED.value
+            )
+        )
+    )
+    for publication in changed:
+        events.publication_changed(publication)
+    return changed
+
+
+def _claim(publication_id: int, now: datetime) -> Publication | None:
+    # The only door to a publish: a duplicate job (two schedulers, a requeue, a reconcile) finds
+    # the row no longer `queued` and changes nothing.
+    claimed = db.session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.status == PublicationStatus.QUEUED.value)
+        .values(
+            status=PublicationStatus.PUBLISHING.value,
+            attempts_count=Publication.attempts_count + 1,
+            updated_at=now,
+        )
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return db.session.get(Publication, publication_id)
+
+
+def _held_for_approval(publication: Publication) -> str | None:
+    workspace = db.session.get(Workspace, publication.workspace_id)
+    if workspace.require_approval and publication.content.status != EditorialStatus.APPROVED.value:
+        return f"held: content is '{publication.content.status}' and this workspace requires approval"
+    return None
+
+
+def build_request(publication: Publication) -> PublishRequest:
+    """Describe the publication to an adapter in platform-neutral terms."""
+    content = publication.content
+    return PublishRequest(
+        publication_id=publication.id,
+        idempotency_key=publication.idempotency_key,
+        scheduled_for=publication.due_at,
+        channel_id=publication.channel_id,
+        channel_name=publication.channel.name,
+        content=ContentPayload(
+            id=content.id,
+            title=content.title,
+            body=content.body,
+            excerpt=content.excerpt,
+            content_type=content.content_type,
+            tags=tuple(content.tags or ()),
+        ),
+    )
+
+
+def execute(publication_id: int) -> str:
+    """Run one attempt of a queued publication and return its outcome ('skipped' if not ours)."""
+    now = utcnow()
+    publication = _claim(publication_id, now)
+    if publication is None:
+        return "skipped"
+    if publication.started_at is None:
+        publication.started_at = now
+        publication.lateness_ms = int((now - publication.due_at) / timedelta(milliseconds=1))
+    if reason := _held_for_approval(publication):
+        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, reason
+        db.session.commit()
+        events.publication_changed(publication)
+        return "held"
+    attempt = Attempt(publication_id=publication.id, number=publication.attempts_count, started_at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    events.publication_changed(publication)
+
+    timeout = current_app.config["PUBLISH_TIMEOUT_S"]
+    try:
+        result = adapter_for(publication.channel, timeout=timeout).publish(build_request(publication))
+    except AdapterError as exc:
+        return _record_failure(publication, attempt, exc)
+    except CredentialsError as exc:
+        return _record_failure(publication, attempt, AuthError(str(exc)))
+    except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
+        log.exception("publication %s: unexpected error", publication.id)
+        return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+    return _record_success(publication, attempt, result)
+
+
+def _record_success(publication: Publication, attempt: Attempt, result: PublishResult) -> str:
+    now = utcnow()
+    attempt.finished_at, attempt.outcome = now, PublicationStatus.PUBLISHED.value
+    attempt.http_status, attempt.response_excerpt = result.http_status, redact(result.response_excerpt)
+    publication.status = PublicationStatus.PUBLISHED.value
+    publication.external_id, publication.external_url = result.external_id, result.external_url
+    publication.finished_at, publication.last_error, publication.next_attempt_at = now, None, None
+    db.session.commit()
+    events.publication_changed(publication)
+    return publication.status
+
+
+def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterError) -> str:
+    now = utcnow()
+    config = current_app.config
+    message = redact(exc.message)
+    attempt.finished_at, attempt.outcome = now, exc.error_class.value
+    attempt.error_class, attempt.error_message = exc.error_class.value, message
+    attempt.http_status, attempt.response_excerpt = exc.http_status, redact(exc.response_excerpt)
+    publication.last_error = f"{exc.error_class.value}: {message}"
+    retry = exc.error_class in RETRYABLE and publication.attempts_count < config["PUBLISH_MAX_ATTEMPTS"]
+    if retry:
+        delay = backoff_seconds(
+            publication.attempts_count, config["RETRY_BASE_S"], config["RETRY_CAP_S"], exc.retry_after
+        )
+        publication.status = PublicationStatus.RETRYING.value
+        publication.next_attempt_at = now + timedelta(seconds=delay)
+        dispatch.redispatch(publication)
+    elif exc.error_class is ErrorClass.UNKNOWN_OUTCOME:
+        # Never resend blindly: reconciliation asks the platform by idempotency key first.
+        publication.status = PublicationStatus.UNCONFIRMED.value
+    else:
+        publication.status, publication.finished_at = PublicationStatus.FAILED.value, now
+        db.session.add(
+            Alert(
+                workspace_id=publication.workspace_id,
+                kind="failure",
+                message=f"Publication #{publication.id} on {publication.channel.name} failed: {publication.last_error}",
+                publication_id=publication.id,
+                channel_id=publication.channel_id,
+            )
+        )
+    if exc.error_class is ErrorClass.AUTH:
+        publication.channel.health = "unhealthy"
+        publication.channel.health_message = message
+    db.session.commit()
+    if retry:
+        try:
+            dispatch.enqueue_publication(publication)
+        except RedisError:
+            log.warning("publication %s: retry not enqueued, the reconciler will restore it", publication.id)
+    events.publication_changed(publication)
+    return publication.status

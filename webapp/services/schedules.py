@@ -1,0 +1,208 @@
+"""Create schedules and materialise their publications (one per channel and occurrence)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from webapp import events
+from webapp.extensions import db
+from webapp.models import Channel, Priority, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
+from webapp.scheduling import dispatch
+from webapp.scheduling.time import TimeInputError, ceil_to_second, occurrences, parse_instant, validate_cron
+from webapp.services import audit
+from webapp.services.actor import Actor
+from webapp.services.contents import get_content
+from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.validation import choice_problem, id_list, timezone_problem
+
+log = logging.getLogger(__name__)
+
+PRIORITIES = tuple(p.value for p in Priority)
+MISSED_POLICIES = ("run_late", "skip")
+MAX_GRACE_MINUTES = 7 * 24 * 60
+
+
+def idempotency_key(schedule_id: int, channel_id: int, occurrence: int) -> str:
+    """Derive the stable key a platform sees for one occurrence on one channel."""
+    digest = hashlib.sha256(f"herald:{schedule_id}:{channel_id}:{occurrence}".encode()).hexdigest()
+    return f"hrd-{digest[:40]}"
+
+
+def _instant(value, tz_name: str | None, field: str, errors: dict[str, str]) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        errors[field] = "must be an ISO 8601 date and time"
+        return None
+    try:
+        return parse_instant(value, tz_name, field=field)
+    except TimeInputError as exc:
+        errors[exc.field] = exc.message
+        return None
+
+
+def _channels(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Channel]:
+    ids = id_list(channel_ids)
+    if ids is None:
+        errors["channel_ids"] = "must be a non-empty list of channel ids"
+        return []
+    found = list(
+        db.session.scalars(select(Channel).where(Channel.id.in_(ids), Channel.workspace_id == actor.workspace_id))
+    )
+    missing = sorted(set(ids) - {c.id for c in found})
+    if missing:
+        # Another workspace's channel reads as unknown: never confirm that it exists.
+        errors["channel_ids"] = "unknown channel id(s): " + ", ".join(map(str, missing))
+    return sorted(found, key=lambda c: ids.index(c.id))
+
+
+def create_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> Schedule:
+    """Validate a one-time (run_at) or recurring (cron + timezone) schedule, store it and enqueue it."""
+    actor.require_writer()
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    tz_name = data.get("timezone") or None
+    if tz_name is not None and (problem := timezone_problem(tz_name)):
+        errors["timezone"] = problem
+        tz_name = None
+    try:
+        content = get_content(actor, data.get("content_id")) if isinstance(data.get("content_id"), int) else None
+    except NotFound:
+        content = None
+    if content is None:
+        errors["content_id"] = "unknown content id"
+    channels = _channels(actor, data.get("channel_ids"), errors)
+    run_at = _instant(data.get("run_at"), tz_name, "run_at", errors)
+    starts_at = _instant(data.get("starts_at"), tz_name, "starts_at", errors)
+    ends_at = _instant(data.get("ends_at"), tz_name, "ends_at", errors)
+    cron = data.get("cron") or None
+    if (run_at is None) == (cron is None) and "run_at" not in errors:
+        errors["run_at"] = "give either run_at (one-time) or cron (recurring)"
+    if run_at is not None and run_at <= now:
+        errors["run_at"] = "must be in the future"
+    if cron is not None:
+        try:
+            cron = validate_cron(cron)
+        except TimeInputError as exc:
+            errors["cron"] = exc.message
+        if not data.get("timezone"):
+            errors.setdefault("timezone", "is required for a recurring schedule")
+    priority = data.get("priority") or Priority.NORMAL.value
+    if problem := choice_problem(priority, PRIORITIES):
+        errors["priority"] = problem
+    missed_policy = data.get("missed_policy") or "run_late"
+    if problem := choice_problem(missed_policy, MISSED_POLICIES):
+        errors["missed_policy"] = problem
+    grace = data.get("grace_minutes", 60)
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= MAX_GRACE_MINUTES:
+        errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {MAX_GRACE_MINUTES}"
+    max_runs = data.get("max_runs")
+    if max_runs is not None and (not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 1):
+        errors["max_runs"] = "must be a positive whole number"
+    first_due = ceil_to_second(run_at) if run_at is not None else None
+    if cron is not None and not errors:
+        upcoming = occurrences(cron, tz_name, now, 1, starts_at=starts_at, ends_at=ends_at)
+        if not upcoming:
+            errors["cron"] = "has no occurrence in the schedule's window"
+        else:
+            first_due = upcoming[0]
+    if errors:
+        raise ValidationFailed(errors)
+
+    schedule = Schedule(
+        workspace_id=actor.workspace_id,
+        content_id=content.id,
+        run_at=run_at,
+        cron=cron,
+        timezone=tz_name or "UTC",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        max_runs=max_runs,
+        priority=priority,
+        missed_policy=missed_policy,
+        grace_minutes=grace,
+        status=ScheduleStatus.ACTIVE.value,
+        next_run_at=first_due,
+        created_by_id=actor.user_id,
+        channels=channels,
+    )
+    db.session.add(schedule)
+    db.session.flush()
+    publications = materialise(schedule, occurrence=1, due_at=first_due)
+    audit.record(actor, "schedule.created", "schedule", schedule.id, channels=[c.id for c in channels])
+    db.session.commit()
+    enqueue_all(publications)
+    return schedule
+
+
+def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> list[Publication]:
+    """Add one publication per channel for an occurrence (the caller commits)."""
+    publications = [
+        Publication(
+            workspace_id=schedule.workspace_id,
+            schedule_id=schedule.id,
+            channel_id=channel.id,
+            content_id=schedule.content_id,
+            occurrence=occurrence,
+            idempotency_key=idempotency_key(schedule.id, channel.id, occurrence),
+            priority=schedule.priority,
+            status=PublicationStatus.SCHEDULED.value,
+            due_at=due_at,
+        )
+        for channel in schedule.channels
+    ]
+    db.session.add_all(publications)
+    db.session.flush()
+    return publications
+
+
+def enqueue_all(publications: list[Publication]) -> None:
+    """Hand committed publications to rq-scheduler and announce them; Redis trouble is repaired later."""
+    for publication in publications:
+        try:
+            dispatch.enqueue_publication(publication)
+        except RedisError:
+            # The database already holds the publication; the reconciler re-adds missing entries.
+            log.warning("publication %s not enqueued: Redis unavailable", publication.id)
+        events.publication_changed(publication)
+
+
+def get_schedule(actor: Actor, schedule_id: int) -> Schedule:
+    """Return a schedule of the actor's workspace, or raise NotFound."""
+    schedule = db.session.scalar(
+        select(Schedule).where(Schedule.id == schedule_id, Schedule.workspace_id == actor.workspace_id)
+    )
+    if schedule is None:
+        raise NotFound("schedule not found")
+    return schedule
+
+
+def schedule_query(actor: Actor, status: str | None = None, channel_id: int | None = None):
+    query = select(Schedule).where(Schedule.workspace_id == actor.workspace_id)
+    if status:
+        query = query.where(Schedule.status == status)
+    if channel_id:
+        query = query.where(Schedule.channels.any(Channel.id == channel_id))
+    return query.order_by(Schedule.id.desc())
+
+
+def publications_of(schedule: Schedule, occurrence: int | None = None) -> list[Publication]:
+    """Return the schedule's publications for one occurrence (the latest when none is named)."""
+    if occurrence is None:
+        occurrence = db.session.scalar(
+            select(func.max(Publication.occurrence)).where(Publication.schedule_id == schedule.id)
+        )
+    return list(
+        db.session.scalars(
+            select(Publication)
+            .where(Publication.schedule_id == schedule.id, Publication.occurrence == occurrence)
+            .order_by(Publication.channel_id)
+        )
+    )

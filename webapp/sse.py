@@ -1,0 +1,85 @@
+"""One Redis subscription per web process, fanned out to every SSE client of that process."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+CLIENT_BUFFER = 1000
+
+
+class Broker:
+    """Hold the process's single pub/sub connection and the client queues it feeds."""
+
+    def __init__(self, redis: Redis, pattern: str):
+        self._redis = redis
+        self._pattern = pattern
+        self._prefix = pattern.rstrip("*")
+        self._clients: dict[int, set[queue.Queue]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def subscribe(self, workspace_id: int) -> queue.Queue:
+        """Register a client of the workspace and return the queue its events arrive on."""
+        q: queue.Queue = queue.Queue(maxsize=CLIENT_BUFFER)
+        with self._lock:
+            self._clients[workspace_id].add(q)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._listen, name="sse-broker", daemon=True)
+                self._thread.start()
+        return q
+
+    def unsubscribe(self, workspace_id: int, q: queue.Queue) -> None:
+        with self._lock:
+            self._clients[workspace_id].discard(q)
+            if not self._clients[workspace_id]:
+                del self._clients[workspace_id]
+
+    def client_count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._clients.values())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _dispatch(self, channel: bytes, data: bytes) -> None:
+        try:
+            workspace_id = int(channel.decode()[len(self._prefix) :])
+        except ValueError:
+            return
+        event_id, _, payload = data.decode().partition("|")
+        with self._lock:
+            targets = list(self._clients.get(workspace_id, ()))
+        for q in targets:
+            try:
+                q.put_nowait((event_id, payload))
+            except queue.Full:
+                # A stalled client must not hold up the others; it replays from its Last-Event-ID.
+                log.warning("dropping event %s for a slow SSE client", event_id)
+
+    def _listen(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.psubscribe(self._pattern)
+                backoff = 0.5
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message["type"] == "pmessage":
+                        self._dispatch(message["channel"], message["data"])
+            except RedisError as exc:
+                log.warning("SSE broker lost Redis (%s); reconnecting in %.1fs", exc, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+            finally:
+                pubsub.close()

@@ -1,0 +1,58 @@
+"""The overview: metrics and the upcoming-and-recent table, both live over SSE."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from webapp.auth import ui_actor
+from webapp.extensions import db
+from webapp.htmx import render
+from webapp.models import Publication, utcnow
+from webapp.services.metrics import workspace_metrics
+
+bp = Blueprint("dashboard", __name__)
+
+ROWS = 25
+
+
+def _rows(workspace_id: int) -> list[Publication]:
+    # Upcoming first (soonest at the top), then the most recent past activity.
+    now = utcnow()
+    base = (
+        select(Publication)
+        .where(Publication.workspace_id == workspace_id)
+        .options(selectinload(Publication.channel), selectinload(Publication.content))
+    )
+    upcoming = list(db.session.scalars(base.where(Publication.due_at >= now).order_by(Publication.due_at).limit(ROWS)))
+    recent = list(
+        db.session.scalars(
+            base.where(Publication.due_at < now, Publication.due_at >= now - timedelta(days=30))
+            .order_by(Publication.due_at.desc())
+            .limit(ROWS)
+        )
+    )
+    return upcoming + recent
+
+
+def _metrics() -> dict:
+    return workspace_metrics(ui_actor().workspace_id, current_user.timezone)
+
+
+@bp.get("/")
+def index():
+    return render("dashboard/index.html", metrics=_metrics(), rows=_rows(ui_actor().workspace_id))
+
+
+@bp.get("/dashboard/metrics")
+def metrics():
+    return render("dashboard/index.html", block="metrics", metrics=_metrics())
+
+
+@bp.get("/dashboard/publications")
+def publications():
+    return render("dashboard/index.html", block="publications", rows=_rows(ui_actor().workspace_id))

@@ -1,0 +1,33 @@
+"""Error pages for the browser; JSON bodies for anything under /api."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import db
+from webapp.services.errors import Forbidden, NotFound
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def service_not_found(exc: NotFound):
+        db.session.rollback()
+        return render_template("errors/error.html", code=404, message="Not found."), 404
+
+    @app.errorhandler(Forbidden)
+    def service_forbidden(exc: Forbidden):
+        db.session.rollback()
+        return render_template("errors/error.html", code=403, message=exc.message), 403
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            from webapp.api import error_response
+
+            return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description)
+        return render_template("errors/error.html", code=exc.code, message=exc.description), exc.code

@@ -1,0 +1,66 @@
+"""Schedule pages: list and create (one-time, in the author's timezone)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.auth import ui_actor
+from webapp.extensions import db
+from webapp.forms import ScheduleForm, attach_errors
+from webapp.models import Content
+from webapp.services import channels, schedules
+from webapp.services.errors import ValidationFailed
+
+bp = Blueprint("schedules", __name__, url_prefix="/schedules")
+
+
+def _form(formdata=None) -> ScheduleForm:
+    actor = ui_actor()
+    form = ScheduleForm(formdata=formdata) if formdata is not None else ScheduleForm(timezone=current_user.timezone)
+    contents = db.session.scalars(
+        select(Content).where(Content.workspace_id == actor.workspace_id).order_by(Content.updated_at.desc()).limit(200)
+    )
+    form.content_id.choices = [(c.id, c.title) for c in contents]
+    form.channel_ids.choices = [(c.id, f"{c.name} ({c.platform})") for c in channels.list_channels(actor)]
+    return form
+
+
+def _page(form: ScheduleForm, status: int = 200):
+    items = list(db.session.scalars(schedules.schedule_query(ui_actor()).limit(100)))
+    return render_template("schedules/index.html", form=form, schedules=items), status
+
+
+@bp.get("/")
+def index():
+    return _page(_form())
+
+
+@bp.post("/")
+def create():
+    from flask import request
+
+    form = _form(request.form)
+    if form.validate_on_submit():
+        data = {
+            "content_id": form.content_id.data,
+            "channel_ids": form.channel_ids.data or [],
+            # The form's wall-clock time is read in the zone shown beside it, never in server time.
+            "run_at": form.run_at.data.isoformat() if form.run_at.data else None,
+            "timezone": (form.timezone.data or current_user.timezone).strip(),
+            "priority": form.priority.data,
+        }
+        if data["run_at"] is None:
+            form.run_at.errors = ["is required"]
+        else:
+            try:
+                schedule = schedules.create_schedule(ui_actor(), data)
+            except ValidationFailed as exc:
+                attach_errors(form, exc)
+            else:
+                flash(f"Scheduled for {schedule.next_run_at:%Y-%m-%d %H:%M:%S} UTC.", "ok")
+                return redirect(url_for("dashboard.index"), 303)
+    elif form.run_at.raw_data and not form.run_at.data:
+        form.run_at.errors = ["is not a valid date and time"]
+    return _page(form, 422)

@@ -1,0 +1,58 @@
+"""Sign up, sign in, sign out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+
+from webapp.auth import sign_in_user
+from webapp.forms import EmptyForm, SignInForm, SignUpForm, attach_errors
+from webapp.services import accounts
+from webapp.services.errors import ValidationFailed
+
+bp = Blueprint("sessions", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    # Only same-site paths: an absolute or scheme-relative URL would be an open redirect.
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.password.data, form.timezone.data.strip())
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            sign_in_user(user)
+            return redirect(url_for("dashboard.index"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("sessions/sign_up.html", form=form), status
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            sign_in_user(user)
+            return redirect(_safe_next(url_for("dashboard.index")), 303)
+        form.password.errors = ["email or password is wrong"]
+    status = 422 if request.method == "POST" else 200
+    return render_template("sessions/sign_in.html", form=form), status
+
+
+@bp.post("/signout")
+def sign_out():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("sessions.sign_in"), 303)

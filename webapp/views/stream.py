@@ -1,0 +1,46 @@
+"""GET /events: the member's workspace events as server-sent events."""
+
+from __future__ import annotations
+
+import queue
+
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+from webapp.auth import ui_actor
+from webapp.events import format_sse, replay
+from webapp.extensions import db
+
+bp = Blueprint("stream", __name__)
+
+
+@bp.get("/events")
+def events():
+    workspace_id = ui_actor().workspace_id
+    last_event_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    broker = current_app.extensions["herald.broker"]
+    keepalive = current_app.config["SSE_KEEPALIVE_S"]
+    inbox = broker.subscribe(workspace_id)
+    # The stream may stay open for hours: give the pooled DB connection back now.
+    db.session.remove()
+
+    def generate():
+        try:
+            yield "retry: 3000\n: connected\n\n"
+            if last_event_id:
+                for event_id, payload in replay(workspace_id, last_event_id):
+                    yield format_sse(event_id, payload)
+            while True:
+                try:
+                    event_id, payload = inbox.get(timeout=keepalive)
+                except queue.Empty:
+                    yield ": ping\n\n"
+                    continue
+                yield format_sse(event_id, payload)
+        finally:
+            broker.unsubscribe(workspace_id, inbox)
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
