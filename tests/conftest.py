@@ -59,6 +59,10 @@ def _session_app(database_url, tmp_path_factory):
         _drop_everything()
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["herald.redis"].close()
     for key, value in environ_backup.items():
         if value is None:
             os.environ.pop(key, None)

@@ -453,6 +453,7 @@ def test_utcnow_is_aware_utc():
         ("@weekly", "0 0 * * 0"),
         ("@monthly", "0 0 1 * *"),
         ("@yearly", "0 0 1 1 *"),
+        ("5-5 3-3/2 * * mon-MON", "5 3 * * mon"),
     ],
 )
 def test_validate_cron_normalises(expr, expected):
@@ -469,7 +470,7 @@ def test_validate_cron_normalises(expr, expected):
             "seconds and years are not supported",
         ),
         (
-            "0 0 1 1 * 2027",
+            "0 0 0 1 1 * 2027",
             "must have 5 fields (minute hour day-of-month month day-of-week), not 7; "
             "seconds and years are not supported",
         ),
@@ -657,5 +658,6 @@ def test_occurrences_match_a_minute_by_minute_reference_around_transitions(rule,
 @given(rule=_rules())
 def test_every_rule_in_the_dialect_validates_and_describes(rule):
     text, _ = rule
-    assert validate_cron(text) == text
+    normalised = validate_cron(text)
+    assert validate_cron(normalised) == normalised
     assert describe_cron(text)

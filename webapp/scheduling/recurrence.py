@@ -76,9 +76,7 @@ def normalise(expr: str) -> str:
     if len(parts) != len(_FIELDS):
         extra = "; seconds and years are not supported" if len(parts) > len(_FIELDS) else ""
         raise RuleError(f"must have 5 fields (minute hour day-of-month month day-of-week), not {len(parts)}{extra}")
-    for spec, part in zip(_FIELDS, parts, strict=True):
-        _check_field(spec, part)
-    rule = text.lower()
+    rule = " ".join(_normalise_field(spec, part) for spec, part in zip(_FIELDS, parts, strict=True))
     try:
         croniter.expand(rule)
     except CroniterError as exc:  # a safety net: the checks above should have said why already
@@ -86,7 +84,8 @@ def normalise(expr: str) -> str:
     return rule
 
 
-def _check_field(spec: _Field, part: str) -> None:
+def _normalise_field(spec: _Field, part: str) -> str:
+    items = []
     for item in part.split(","):
         if not item:
             raise RuleError(f"{spec.name} '{part}' has an empty list item")
@@ -96,14 +95,19 @@ def _check_field(spec: _Field, part: str) -> None:
                 raise RuleError(f"{spec.name} step '{step}' must be a whole number of at least 1")
             if base != "*" and "-" not in base:
                 raise RuleError(f"{spec.name} step '{item}' needs '*' or a range before the '/'")
-        if base == "*":
-            continue
-        low, dash, high = base.partition("-")
-        if not low or (dash and not high):
-            raise RuleError(f"{spec.name} '{base}' is not a number or a range")
-        first = _value(spec, low)
-        if dash and first > _value(spec, high):
-            raise RuleError(f"{spec.name} range '{base}' runs backwards")
+        if base != "*":
+            low, dash, high = base.partition("-")
+            if not low or (dash and not high):
+                raise RuleError(f"{spec.name} '{base}' is not a number or a range")
+            first = _value(spec, low)
+            last = _value(spec, high) if dash else first
+            if first > last:
+                raise RuleError(f"{spec.name} range '{base}' runs backwards")
+            if dash and first == last:
+                # croniter reads an equal range ("5-5", "mon-mon") as the whole cycle; cron means one value.
+                item = low
+        items.append(item.lower())
+    return ",".join(items)
 
 
 def _value(spec: _Field, token: str) -> int:
