@@ -1,0 +1,1 @@
+"""Domain operations used by views, the API and jobs alike."""
