@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -42,9 +43,9 @@ class ContentForm(FlaskForm):
     title = StringField("Title")
     body = TextAreaField("Body")
     excerpt = TextAreaField("Excerpt")
-    content_type = SelectField("Content type", choices=[(c, c.replace("_", " ")) for c in CONTENT_TYPES])
+    content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
     tags = StringField("Tags (comma-separated)")
-    status = SelectField("Status", choices=[(s, s) for s in ("draft", "review", "approved", "archived")])
+    status = SelectField("Status", choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -57,7 +58,7 @@ class ScheduleForm(FlaskForm):
     channel_ids = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
     run_at = DateTimeLocalField("Publish at", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
     timezone = StringField("Timezone")
-    priority = SelectField("Priority", choices=[(p.value, p.value) for p in Priority], default="normal")
+    priority = SelectField("Priority", choices=[SelectChoice(p.value) for p in Priority], default="normal")
 
 
 class EmptyForm(FlaskForm):

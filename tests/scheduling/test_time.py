@@ -187,6 +187,15 @@ def test_several_rule_times_inside_one_gap_run_once_at_gap_end(zone, rule, after
     assert runs(rule, zone, utc(after), len(expected)) == expected
 
 
+def test_rule_on_a_skipped_calendar_day_runs_when_the_day_ends():
+    # Samoa skipped 2011-12-30 entirely, moving from -10:00 to +14:00 at midnight.
+    assert runs("0 9 * * *", "Pacific/Apia", utc("2011-12-29T00:00Z"), 3) == [
+        "2011-12-29T19:00:00Z",
+        "2011-12-30T10:00:00Z",  # 2011-12-30 09:00 never happened: the gap ends 2011-12-31 00:00 +14
+        "2011-12-30T19:00:00Z",
+    ]
+
+
 def test_day_31_rule_skips_short_months():
     assert runs("0 12 31 * *", LONDON, utc("2027-01-01T00:00Z"), 7) == [
         "2027-01-31T12:00:00Z",

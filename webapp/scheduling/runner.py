@@ -31,7 +31,7 @@ class HeraldScheduler(Scheduler):
     def enqueue_jobs(self):
         from webapp.services.publishing import mark_queued
 
-        jobs = self.get_jobs_to_queue()
+        jobs = list(self.get_jobs_to_queue())  # a generator in rq-scheduler: read it once
         try:
             # The database says `queued` before the job reaches a queue, so a worker never finds
             # its publication still `scheduled`.

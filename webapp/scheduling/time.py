@@ -83,8 +83,9 @@ def localize(naive: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
 
 
 def _gap_end(naive: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
-    # Read with the offset after the jump the time lands before the transition, with the offset
-    # before it at or after: the transition is the first second whose wall clock passes `naive`.
+    # In a gap, fold=1 reads the time with the offset after the jump (an instant before the
+    # transition) and fold=0 with the one before it (at or after): bisect between them for the
+    # first whole second whose wall clock is past `naive`, which is the transition itself.
     low = math.floor(naive.replace(tzinfo=tz, fold=1).timestamp())
     high = math.ceil(naive.replace(tzinfo=tz, fold=0).timestamp())
     while high - low > 1:

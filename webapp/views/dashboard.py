@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
-from webapp.htmx import render
+from webapp.htmx import render, wants_fragment
 from webapp.models import Publication, utcnow
 from webapp.services.metrics import workspace_metrics
 
@@ -50,9 +50,13 @@ def index():
 
 @bp.get("/dashboard/metrics")
 def metrics():
+    if not wants_fragment():
+        return index()
     return render("dashboard/index.html", block="metrics", metrics=_metrics())
 
 
 @bp.get("/dashboard/publications")
 def publications():
+    if not wants_fragment():
+        return index()
     return render("dashboard/index.html", block="publications", rows=_rows(ui_actor().workspace_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
@@ -22,8 +23,8 @@ def _form(formdata=None) -> ScheduleForm:
     contents = db.session.scalars(
         select(Content).where(Content.workspace_id == actor.workspace_id).order_by(Content.updated_at.desc()).limit(200)
     )
-    form.content_id.choices = [(c.id, c.title) for c in contents]
-    form.channel_ids.choices = [(c.id, f"{c.name} ({c.platform})") for c in channels.list_channels(actor)]
+    form.content_id.choices = [SelectChoice(c.id, c.title) for c in contents]
+    form.channel_ids.choices = [SelectChoice(c.id, f"{c.name} ({c.platform})") for c in channels.list_channels(actor)]
     return form
 
 

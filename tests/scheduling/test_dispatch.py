@@ -1,0 +1,155 @@
+"""rq-scheduler entries follow the database: enqueue, move when due, restore after a flush."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq import Queue, SimpleWorker
+
+from tests.adapters.receiver import Receiver
+from webapp.extensions import db
+from webapp.models import Publication, utcnow
+from webapp.queues import all_queues, get_redis
+from webapp.scheduling import dispatch
+from webapp.scheduling.reconcile import reconcile
+from webapp.scheduling.runner import HeraldScheduler, last_heartbeat_age
+from webapp.services import schedules
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as r:
+        r.respond(200, body={"id": "x1"})
+        yield r
+
+
+def _schedule(make, url="http://127.0.0.1:9/hook", run_at=None, priority="normal", **extra):
+    actor = make.actor()
+    channel = make.channel(actor, url=url)
+    content = make.content(actor, status="approved")
+    run_at = run_at or utcnow() + timedelta(minutes=10)
+    data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at, "priority": priority, **extra}
+    return schedules.publications_of(schedules.create_schedule(actor, data))[0]
+
+
+def _run_scheduler_tick() -> None:
+    # The tick ends its database session (as the long-running process must), so reload afterwards.
+    HeraldScheduler(connection=get_redis(), interval=1).enqueue_jobs()
+
+
+def _reload(publication_id: int) -> Publication:
+    return db.session.get(Publication, publication_id)
+
+
+def _make_due(publication: Publication) -> None:
+    scheduler = dispatch.get_scheduler()
+    get_redis().zadd(scheduler.scheduled_jobs_key, {dispatch.job_id(publication): time.time() - 1})
+
+
+def test_a_new_publication_is_in_rq_scheduler_at_its_due_second_rounded_up(make):
+    run_at = datetime(2031, 5, 1, 9, 0, 0, 400_000, tzinfo=UTC)
+    publication = _schedule(make, run_at=run_at)
+
+    assert publication.due_at == datetime(2031, 5, 1, 9, 0, 1, tzinfo=UTC)
+    assert dispatch.scheduled_time(publication) == publication.due_at.timestamp()
+
+
+def test_job_ids_are_deterministic_and_change_with_each_dispatch(make):
+    publication = _schedule(make)
+    first = dispatch.job_id(publication)
+
+    dispatch.redispatch(publication)
+
+    assert first == f"herald-publication-{publication.id}-1"
+    assert dispatch.job_id(publication) == f"herald-publication-{publication.id}-2"
+
+
+def test_the_scheduler_marks_due_publications_queued_before_moving_their_jobs(make):
+    publication = _schedule(make, priority="high")
+    pid = publication.id
+    _make_due(publication)
+
+    _run_scheduler_tick()
+
+    publication = _reload(pid)
+    assert publication.status == "queued" and publication.enqueued_at is not None
+    assert Queue("high", connection=get_redis()).job_ids == [dispatch.job_id(publication)]
+    assert dispatch.scheduled_time(publication) is None
+
+
+def test_a_due_publication_is_published_by_a_worker(make, receiver):
+    publication = _schedule(make, url=receiver.url)
+    pid = publication.id
+    _make_due(publication)
+    _run_scheduler_tick()
+
+    SimpleWorker(all_queues(), connection=get_redis()).work(burst=True)
+
+    assert _reload(pid).status == "published"
+    assert len(receiver.requests) == 1
+
+
+def test_the_scheduler_heartbeat_is_recorded(app):
+    HeraldScheduler(connection=get_redis(), interval=1).heartbeat()
+
+    assert last_heartbeat_age() < 2
+
+
+def test_reconcile_restores_every_entry_after_redis_is_flushed(make):
+    publications = [_schedule(make) for _ in range(3)]
+    get_redis().flushdb()
+
+    report = reconcile()
+
+    assert report["restored"] == 3
+    for publication in publications:
+        db.session.refresh(publication)
+        assert dispatch.scheduled_time(publication) == publication.due_at.timestamp()
+
+
+def test_reconcile_leaves_present_entries_alone(make):
+    publication = _schedule(make)
+
+    assert reconcile() == {"restored": 0, "missed": 0, "requeued": 0}
+    assert dispatch.scheduled_time(publication) is not None
+
+
+def test_an_overdue_run_late_publication_within_grace_runs_now(make):
+    publication = _schedule(make, grace_minutes=60)
+    get_redis().flushdb()
+    publication.due_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+
+    reconcile()
+
+    assert abs(dispatch.scheduled_time(publication) - time.time()) < 3
+
+
+def test_an_overdue_skip_publication_past_grace_is_marked_missed_with_an_alert(make):
+    publication = _schedule(make, missed_policy="skip", grace_minutes=1)
+    get_redis().flushdb()
+    publication.due_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+
+    assert reconcile()["missed"] == 1
+
+    db.session.refresh(publication)
+    assert publication.status == "missed"
+    assert dispatch.scheduled_time(publication) is None
+
+
+def test_a_queued_publication_whose_job_vanished_is_requeued(make):
+    publication = _schedule(make)
+    pid = publication.id
+    _make_due(publication)
+    _run_scheduler_tick()
+    get_redis().flushdb()
+    publication = _reload(pid)
+    publication.enqueued_at = utcnow() - timedelta(minutes=10)
+    db.session.commit()
+
+    assert reconcile()["requeued"] == 1
+
+    db.session.refresh(publication)
+    assert publication.status == "scheduled"
+    assert dispatch.scheduled_time(publication) is not None

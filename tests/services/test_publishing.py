@@ -1,0 +1,175 @@
+"""One attempt of a publication: claim, call the platform, record the outcome."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.adapters.receiver import Receiver
+from webapp.adapters.signing import verify
+from webapp.extensions import db
+from webapp.models import Alert, Publication, Workspace, utcnow
+from webapp.scheduling import dispatch
+from webapp.services import publishing, schedules
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as r:
+        yield r
+
+
+def _publication(make, receiver_url, *, status="approved", actor=None, **schedule):
+    actor = actor or make.actor()
+    channel = make.channel(actor, url=receiver_url, secret="topsecret-value")
+    content = make.content(actor, status=status, title="Hello <world>")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(hours=1)}
+    data.update(schedule)
+    created = schedules.create_schedule(actor, data)
+    return schedules.publications_of(created)[0]
+
+
+def _queue(publication: Publication) -> None:
+    # What the scheduler does when the job falls due: take it out of the sorted set, mark it queued.
+    dispatch.unschedule_publication(publication)
+    publishing.mark_queued([publication.id])
+    db.session.refresh(publication)
+
+
+def test_a_queued_publication_is_published_once_with_a_signed_request(make, receiver):
+    receiver.respond(200, body={"id": 99, "url": "http://receiver.test/p/99"})
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+
+    assert publishing.execute(publication.id) == "published"
+
+    db.session.refresh(publication)
+    assert publication.status == "published"
+    assert (publication.external_id, publication.external_url) == ("99", "http://receiver.test/p/99")
+    assert publication.started_at is not None and publication.finished_at >= publication.started_at
+    assert publication.lateness_ms is not None
+    assert [(a.number, a.outcome, a.http_status) for a in publication.attempts] == [(1, "published", 200)]
+    [request] = receiver.requests
+    assert request.headers["Idempotency-Key"] == publication.idempotency_key
+    assert verify(
+        "topsecret-value",
+        request.headers["X-Herald-Timestamp"],
+        request.body,
+        request.headers["X-Herald-Signature"],
+    )
+    assert request.json()["content"]["title"] == "Hello <world>"
+
+
+def test_a_publication_not_queued_is_never_sent(make, receiver):
+    publication = _publication(make, receiver.url)  # still `scheduled`
+
+    assert publishing.execute(publication.id) == "skipped"
+
+    assert receiver.requests == []
+    db.session.refresh(publication)
+    assert publication.status == "scheduled" and publication.attempts_count == 0
+
+
+def test_a_second_job_for_the_same_publication_does_nothing(make, receiver):
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+
+    outcomes = [publishing.execute(publication.id), publishing.execute(publication.id)]
+
+    assert outcomes == ["published", "skipped"]
+    assert len(receiver.requests) == 1
+
+
+def test_a_server_error_schedules_a_retry_with_backoff(make, receiver, app):
+    receiver.respond(500, body="upstream exploded")
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+    seq_before = publication.dispatch_seq
+
+    assert publishing.execute(publication.id) == "retrying"
+
+    db.session.refresh(publication)
+    assert publication.next_attempt_at > utcnow() - timedelta(seconds=1)
+    assert publication.dispatch_seq == seq_before + 1
+    assert dispatch.scheduled_time(publication) is not None
+    [attempt] = publication.attempts
+    assert (attempt.outcome, attempt.error_class, attempt.http_status) == ("transient", "transient", 500)
+    assert "upstream exploded" in attempt.response_excerpt
+
+
+def test_retry_after_is_honoured(make, receiver):
+    receiver.respond(429, headers={"Retry-After": "120"})
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+
+    publishing.execute(publication.id)
+
+    db.session.refresh(publication)
+    assert publication.status == "retrying"
+    assert publication.next_attempt_at - publication.attempts[0].finished_at >= timedelta(seconds=119)
+
+
+def test_retries_stop_after_the_configured_attempts(make, receiver, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLISH_MAX_ATTEMPTS", 2)
+    receiver.respond(503)
+    publication = _publication(make, receiver.url)
+    for expected in ("retrying", "failed"):
+        _queue(publication)
+        assert publishing.execute(publication.id) == expected
+    assert [a.number for a in publication.attempts] == [1, 2]
+    assert db.session.query(Alert).filter_by(publication_id=publication.id, kind="failure").count() == 1
+
+
+def test_a_validation_error_fails_at_once_with_an_alert(make, receiver):
+    receiver.respond(422, body={"error": "title too long"})
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+
+    assert publishing.execute(publication.id) == "failed"
+
+    db.session.refresh(publication)
+    assert publication.last_error.startswith("permanent:")
+    assert db.session.query(Alert).filter_by(publication_id=publication.id).count() == 1
+
+
+def test_an_auth_error_marks_the_channel_unhealthy(make, receiver):
+    receiver.respond(401, body="bad signature")
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+
+    assert publishing.execute(publication.id) == "failed"
+
+    db.session.refresh(publication)
+    assert publication.channel.health == "unhealthy"
+
+
+def test_a_timeout_after_sending_leaves_the_publication_unconfirmed(make, receiver, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLISH_TIMEOUT_S", 0.3)
+    receiver.delay(2)
+    publication = _publication(make, receiver.url)
+    _queue(publication)
+
+    assert publishing.execute(publication.id) == "unconfirmed"
+
+    db.session.refresh(publication)
+    assert publication.attempts[0].error_class == "unknown_outcome"
+    assert dispatch.scheduled_time(publication) is None  # never resent blindly
+
+
+def test_unapproved_content_is_held_when_the_workspace_requires_approval(make, receiver):
+    actor = make.actor()
+    db.session.get(Workspace, actor.workspace_id).require_approval = True
+    db.session.commit()
+    publication = _publication(make, receiver.url, status="draft", actor=actor)
+    _queue(publication)
+
+    assert publishing.execute(publication.id) == "held"
+
+    db.session.refresh(publication)
+    assert publication.status == "paused"
+    assert "requires approval" in publication.hold_reason
+    assert receiver.requests == []
+
+
+def test_stored_errors_have_secrets_redacted():
+    assert publishing.redact("401: Bearer abcdef123456 rejected") == "401: Bearer [redacted] rejected"
+    assert "hunter2hunter2" not in publishing.redact("password=hunter2hunter2")

@@ -1,0 +1,73 @@
+"""The event bus: every live event is also in the replayable stream, and SSE formatting."""
+
+import json
+import queue
+
+from webapp import events
+from webapp.queues import get_redis
+from webapp.sse import Broker
+
+
+def test_a_published_event_is_replayable_by_id(app):
+    first = events.publish(7, "publication", id=1, status="queued")
+    second = events.publish(7, "publication", id=1, status="published")
+
+    replayed = events.replay(7, first)
+
+    assert [(eid, json.loads(payload)["status"]) for eid, payload in replayed] == [(second, "published")]
+
+
+def test_events_of_one_workspace_are_not_replayed_to_another(app):
+    events.publish(1, "publication", id=1, status="queued")
+
+    assert events.replay(2, "0-0") == []
+
+
+def test_sse_format_names_a_generic_and_a_targeted_event_with_the_id():
+    text = events.format_sse("5-0", '{"name":"publication","id":42,"status":"published"}')
+
+    assert text == (
+        'id: 5-0\nevent: publication\ndata: {"name":"publication","id":42,"status":"published"}\n\n'
+        'id: 5-0\nevent: publication-42\ndata: {"name":"publication","id":42,"status":"published"}\n\n'
+    )
+
+
+def test_one_broker_subscription_fans_out_to_every_client_of_the_workspace(app):
+    broker = Broker(get_redis(), "herald-test:events:*")
+    a, b = broker.subscribe(3), broker.subscribe(3)
+    other = broker.subscribe(4)
+    try:
+        _wait_until_subscribed()
+        event_id = events.publish(3, "publication", id=9, status="queued")
+
+        assert a.get(timeout=3) == (event_id, '{"name":"publication","id":9,"status":"queued"}')
+        assert b.get(timeout=3)[0] == event_id
+        assert other.empty()
+        assert broker.client_count() == 3
+    finally:
+        for workspace_id, q in ((3, a), (3, b), (4, other)):
+            broker.unsubscribe(workspace_id, q)
+        broker.stop()
+
+
+def _wait_until_subscribed():
+    import time
+
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        if get_redis().pubsub_numpat() >= 1:
+            return
+        time.sleep(0.02)
+    raise AssertionError("broker never subscribed")
+
+
+def test_a_client_queue_that_is_full_drops_events_instead_of_blocking(app, monkeypatch):
+    monkeypatch.setattr("webapp.sse.CLIENT_BUFFER", 1)
+    broker = Broker(get_redis(), "herald-test:events:*")
+    inbox = queue.Queue(maxsize=1)
+    broker._clients[5].add(inbox)
+
+    broker._dispatch(b"herald-test:events:5", b"1-0|{}")
+    broker._dispatch(b"herald-test:events:5", b"2-0|{}")
+
+    assert inbox.get_nowait() == ("1-0", "{}")

@@ -1,0 +1,171 @@
+"""The browser pages: forms with errors beside their fields, and htmx fragments."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from webapp.extensions import db
+from webapp.models import Channel, Content, Publication, Schedule
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def signed_in(client, auth):
+    auth.sign_up("ada@example.test", timezone="Europe/Paris")
+    return client
+
+
+def _add_channel(client, **overrides):
+    data = {"name": "Blog hook", "url": "http://127.0.0.1:9/hook", "secret": "s3cret-value", "timezone": "UTC"}
+    data.update(overrides)
+    return client.post("/channels/", data=data)
+
+
+def _add_content(client, **overrides):
+    data = {"title": "Launch day", "body": "We launched.", "content_type": "article", "status": "approved"}
+    data.update(overrides)
+    return client.post("/contents/", data=data)
+
+
+def test_adding_a_webhook_channel_stores_it_with_encrypted_credentials(signed_in):
+    response = _add_channel(signed_in)
+
+    assert response.status_code == 303
+    channel = db.session.query(Channel).one()
+    assert channel.settings == {"url": "http://127.0.0.1:9/hook"}
+    assert "s3cret-value" not in channel.credentials_encrypted
+    page = signed_in.get("/channels/").get_data(as_text=True)
+    assert "Blog hook" in page and "s3cret-value" not in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"url": "ftp://example.com/x"}, "url", "must be an http(s) URL"),
+        ({"url": "javascript:alert(1)"}, "url", "must be an http(s) URL"),
+        ({"secret": ""}, "secret", "is required"),
+        ({"name": ""}, "name", "is required"),
+        ({"timezone": "Nowhere/City"}, "timezone", "unknown timezone"),
+    ],
+)
+def test_a_bad_channel_shows_the_error_beside_the_field(signed_in, overrides, field, message):
+    response = _add_channel(signed_in, **overrides)
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html and message in html
+    assert db.session.query(Channel).count() == 0
+
+
+def test_an_empty_title_is_refused_beside_the_field(signed_in):
+    response = _add_content(signed_in, title="   ")
+
+    assert response.status_code == 422
+    assert 'id="title-error"' in response.get_data(as_text=True)
+    assert db.session.query(Content).count() == 0
+
+
+def test_content_text_is_escaped_on_the_page(signed_in):
+    _add_content(signed_in, title="<script>alert(1)</script>")
+
+    html = signed_in.get("/contents/").get_data(as_text=True)
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def _schedule_form(client, run_at: str, timezone: str = "Europe/Paris", **overrides):
+    channel = db.session.query(Channel).one()
+    content = db.session.query(Content).one()
+    data = {
+        "content_id": content.id,
+        "channel_ids": [channel.id],
+        "run_at": run_at,
+        "timezone": timezone,
+        "priority": "normal",
+    }
+    data.update(overrides)
+    return client.post("/schedules/", data=data)
+
+
+def test_scheduling_reads_the_wall_clock_time_in_the_stated_zone(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    local = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=2)).replace(second=0, microsecond=0)
+
+    response = _schedule_form(signed_in, local.strftime("%Y-%m-%dT%H:%M"), timezone="America/New_York")
+
+    assert response.status_code == 303
+    publication = db.session.query(Publication).one()
+    assert publication.due_at == local.astimezone(ZoneInfo("UTC"))
+    assert publication.status == "scheduled"
+
+
+@pytest.mark.parametrize(
+    ("run_at", "overrides", "field", "message"),
+    [
+        ("2001-01-01T09:00", {}, "run_at", "must be in the future"),
+        ("", {}, "run_at", "is required"),
+        ("not a date", {}, "run_at", "not a valid date"),
+        ("2031-01-01T09:00", {"timezone": "Mars/Base"}, "timezone", "unknown timezone"),
+        ("2031-01-01T09:00", {"channel_ids": []}, "channel_ids", "non-empty list"),
+        ("2031-01-01T09:00", {"channel_ids": [999999]}, "channel_ids", "unknown channel"),
+    ],
+)
+def test_a_bad_schedule_shows_the_error_and_stores_nothing(signed_in, run_at, overrides, field, message):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+
+    response = _schedule_form(signed_in, run_at, **overrides)
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert db.session.query(Schedule).count() == 0 and db.session.query(Publication).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "block_id"), [("/dashboard/publications", "publications"), ("/dashboard/metrics", "metrics")]
+)
+def test_dashboard_parts_render_as_fragments_for_htmx_and_whole_pages_otherwise(signed_in, path, block_id):
+    fragment = signed_in.get(path, headers=HX)
+    page = signed_in.get(path)
+
+    assert fragment.status_code == page.status_code == 200
+    assert fragment.get_data(as_text=True).lstrip().startswith(f'<section id="{block_id}"')
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "<html" in page.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in page.headers["Vary"]
+
+
+def test_a_boosted_request_gets_the_whole_page(signed_in):
+    response = signed_in.get("/dashboard/publications", headers={**HX, "HX-Boosted": "true"})
+
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_the_dashboard_lists_a_scheduled_publication_in_the_users_zone(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+
+    html = signed_in.get("/").get_data(as_text=True)
+
+    assert "Launch day" in html and "scheduled" in html
+    assert "2031-01-01 09:00:00 CET" in html  # the profile zone is Europe/Paris
+    assert 'sse-connect="/events"' in html
+
+
+def test_the_publication_detail_page_shows_the_idempotency_key(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    publication = db.session.query(Publication).one()
+
+    full = signed_in.get(f"/publications/{publication.id}")
+    fragment = signed_in.get(f"/publications/{publication.id}", headers=HX)
+
+    assert publication.idempotency_key in full.get_data(as_text=True)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<section id="publication-detail"')
