@@ -110,7 +110,7 @@ def test_reconcile_restores_every_entry_after_redis_is_flushed(make):
 def test_reconcile_leaves_present_entries_alone(make):
     publication = _schedule(make)
 
-    assert reconcile() == {"restored": 0, "missed": 0, "requeued": 0}
+    assert reconcile() == {"restored": 0, "missed": 0, "requeued": 0, "advanced": 0}
     assert dispatch.scheduled_time(publication) is not None
 
 

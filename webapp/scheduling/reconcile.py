@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from webapp import events
 from webapp.extensions import db
-from webapp.models import Alert, Publication, PublicationStatus, Schedule, utcnow
+from webapp.models import Alert, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 from webapp.scheduling import dispatch
+from webapp.services import schedules
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ STUCK_QUEUED_AFTER = timedelta(minutes=2)
 def reconcile(batch: int = 1000) -> dict[str, int]:
     """Restore missing rq-scheduler entries, apply missed-run policies, requeue lost jobs."""
     now = utcnow()
-    report = {"restored": 0, "missed": 0, "requeued": 0}
+    report = {"restored": 0, "missed": 0, "requeued": 0, "advanced": 0}
     rows = db.session.execute(
         select(Publication, Schedule)
         .join(Schedule, Schedule.id == Publication.schedule_id)
@@ -49,6 +50,7 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
                 )
             )
             report["missed"] += 1
+            schedules.settle(schedule)
             continue
         dispatch.redispatch(publication)
         to_enqueue.append(publication)
@@ -72,6 +74,15 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
         dispatch.enqueue_publication(publication, when=max(now, publication.next_attempt_at or publication.due_at))
         events.publication_changed(publication)
     report["restored"] = len(to_enqueue) - report["requeued"]
+    # Recurring schedules whose latest occurrence is behind us get their next one.
+    behind = db.session.scalars(
+        select(Schedule.id).where(
+            Schedule.cron.is_not(None),
+            Schedule.status == ScheduleStatus.ACTIVE.value,
+            Schedule.next_run_at <= now,
+        )
+    )
+    report["advanced"] = len(schedules.advance_due(list(behind), now))
     return report
 
 

@@ -32,6 +32,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.scheduling import dispatch
+from webapp.services import schedules
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -72,6 +73,8 @@ def mark_queued(publication_ids: list[int], at: datetime | None = None) -> list[
     )
     for publication in changed:
         events.publication_changed(publication)
+    # A recurring schedule's next occurrence is materialised as soon as the current one moves.
+    schedules.advance_due({p.schedule_id for p in changed}, at)
     return changed
 
 
@@ -140,9 +143,8 @@ def execute(publication_id: int) -> str:
     db.session.commit()
     events.publication_changed(publication)
 
-    timeout = current_app.config["PUBLISH_TIMEOUT_S"]
     try:
-        result = adapter_for(publication.channel, timeout=timeout).publish(build_request(publication))
+        result = _call_platform(publication)
     except AdapterError as exc:
         return _record_failure(publication, attempt, exc)
     except CredentialsError as exc:
@@ -153,6 +155,11 @@ def execute(publication_id: int) -> str:
     return _record_success(publication, attempt, result)
 
 
+def _call_platform(publication: Publication) -> PublishResult:
+    adapter = adapter_for(publication.channel, timeout=current_app.config["PUBLISH_TIMEOUT_S"])
+    return adapter.publish(build_request(publication))
+
+
 def _record_success(publication: Publication, attempt: Attempt, result: PublishResult) -> str:
     now = utcnow()
     attempt.finished_at, attempt.outcome = now, PublicationStatus.PUBLISHED.value
@@ -160,6 +167,7 @@ def _record_success(publication: Publication, attempt: Attempt, result: PublishR
     publication.status = PublicationStatus.PUBLISHED.value
     publication.external_id, publication.external_url = result.external_id, result.external_url
     publication.finished_at, publication.last_error, publication.next_attempt_at = now, None, None
+    schedules.settle(publication.schedule)
     db.session.commit()
     events.publication_changed(publication)
     return publication.status
@@ -198,6 +206,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
     if exc.error_class is ErrorClass.AUTH:
         publication.channel.health = "unhealthy"
         publication.channel.health_message = message
+    schedules.settle(publication.schedule)
     db.session.commit()
     if retry:
         try:

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 
 from webapp import events
 from webapp.extensions import db
-from webapp.models import Channel, Priority, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
+from webapp.models import (
+    TERMINAL_STATUSES,
+    Channel,
+    Priority,
+    Publication,
+    PublicationStatus,
+    Schedule,
+    ScheduleStatus,
+    utcnow,
+)
 from webapp.scheduling import dispatch
 from webapp.scheduling.time import TimeInputError, ceil_to_second, occurrences, parse_instant, validate_cron
 from webapp.services import audit
@@ -163,6 +172,17 @@ def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> lis
     return publications
 
 
+def advance_due(schedule_ids, now: datetime | None = None) -> list[Publication]:
+    """Advance each recurring schedule whose latest occurrence has fallen due; commit and enqueue the new ones."""
+    created: list[Publication] = []
+    for schedule in db.session.scalars(select(Schedule).where(Schedule.id.in_(list(schedule_ids)))):
+        created.extend(advance(schedule, now))
+    if created:
+        db.session.commit()
+        enqueue_all(created)
+    return created
+
+
 def enqueue_all(publications: list[Publication]) -> None:
     """Hand committed publications to rq-scheduler and announce them; Redis trouble is repaired later."""
     for publication in publications:
@@ -172,6 +192,48 @@ def enqueue_all(publications: list[Publication]) -> None:
             # The database already holds the publication; the reconciler re-adds missing entries.
             log.warning("publication %s not enqueued: Redis unavailable", publication.id)
         events.publication_changed(publication)
+
+
+def advance(schedule: Schedule, now: datetime | None = None) -> list[Publication]:
+    """Materialise a recurring schedule's next occurrence once its latest one has fallen due (caller commits)."""
+    if schedule.cron is None or schedule.status != ScheduleStatus.ACTIVE.value:
+        return []
+    now = now or utcnow()
+    last_occurrence, last_due = db.session.execute(
+        select(func.max(Publication.occurrence), func.max(Publication.due_at)).where(
+            Publication.schedule_id == schedule.id
+        )
+    ).one()
+    if last_due is not None and last_due > now:
+        return []  # the next occurrence is already waiting
+    if schedule.max_runs is not None and (last_occurrence or 0) >= schedule.max_runs:
+        schedule.next_run_at = None
+        return []
+    # Counting from now, not from the last due time, coalesces a backlog (the scheduler was down
+    # for days) into the one overdue occurrence the reconciler already handles.
+    after = max(last_due or now, now)
+    upcoming = occurrences(
+        schedule.cron, schedule.timezone, after, 1, starts_at=schedule.starts_at, ends_at=schedule.ends_at
+    )
+    if not upcoming:
+        schedule.next_run_at = None
+        return []
+    schedule.next_run_at = upcoming[0]
+    return materialise(schedule, occurrence=(last_occurrence or 0) + 1, due_at=upcoming[0])
+
+
+def settle(schedule: Schedule) -> None:
+    """Mark an active schedule completed once nothing of it is pending and nothing more will come (caller commits)."""
+    if schedule.status != ScheduleStatus.ACTIVE.value or (schedule.cron and schedule.next_run_at is not None):
+        return
+    pending = db.session.scalar(
+        select(func.count(Publication.id)).where(
+            Publication.schedule_id == schedule.id, Publication.status.not_in([s.value for s in TERMINAL_STATUSES])
+        )
+    )
+    if not pending:
+        schedule.status = ScheduleStatus.COMPLETED.value
+        schedule.next_run_at = None
 
 
 def get_schedule(actor: Actor, schedule_id: int) -> Schedule:

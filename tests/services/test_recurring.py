@@ -1,0 +1,100 @@
+"""Recurring schedules keep their next occurrence materialised; one-time ones complete."""
+
+from datetime import UTC, datetime, timedelta
+
+from webapp.extensions import db
+from webapp.models import Publication, Schedule
+from webapp.scheduling import dispatch
+from webapp.services import publishing, schedules
+
+
+def _recurring(make, cron="30 9 * * *", tz="Europe/Paris", **extra):
+    actor = make.actor()
+    channel = make.channel(actor)
+    content = make.content(actor, status="approved")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "cron": cron, "timezone": tz, **extra}
+    return schedules.create_schedule(actor, data, now=datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+
+
+def test_a_recurring_schedule_materialises_its_first_occurrence_in_its_zone(make):
+    schedule = _recurring(make)
+
+    [publication] = schedules.publications_of(schedule)
+    assert publication.due_at == datetime(2027, 3, 2, 8, 30, tzinfo=UTC)  # 09:30 CET
+    assert publication.occurrence == 1 and schedule.next_run_at == publication.due_at
+    assert dispatch.scheduled_time(publication) == publication.due_at.timestamp()
+
+
+def test_the_next_occurrence_appears_when_the_current_one_falls_due(make):
+    schedule = _recurring(make)
+    first = schedules.publications_of(schedule)[0]
+
+    created = schedules.advance_due([schedule.id], now=first.due_at + timedelta(seconds=1))
+
+    [second] = created
+    assert second.occurrence == 2
+    assert second.due_at == datetime(2027, 3, 3, 8, 30, tzinfo=UTC)
+    assert second.idempotency_key != first.idempotency_key
+    assert dispatch.scheduled_time(second) is not None
+
+
+def test_advancing_twice_materialises_one_occurrence(make):
+    schedule = _recurring(make)
+    due = schedules.publications_of(schedule)[0].due_at + timedelta(seconds=1)
+
+    schedules.advance_due([schedule.id], now=due)
+    schedules.advance_due([schedule.id], now=due)
+
+    assert db.session.query(Publication).filter_by(schedule_id=schedule.id).count() == 2
+
+
+def test_a_backlog_after_downtime_coalesces_into_the_next_future_occurrence(make):
+    schedule = _recurring(make)
+    three_days_later = datetime(2027, 3, 5, 12, 0, tzinfo=UTC)
+
+    [next_one] = schedules.advance_due([schedule.id], now=three_days_later)
+
+    assert next_one.due_at == datetime(2027, 3, 6, 8, 30, tzinfo=UTC)
+    assert next_one.occurrence == 2
+
+
+def test_max_runs_stops_materialising(make):
+    schedule = _recurring(make, max_runs=1)
+    due = schedules.publications_of(schedule)[0].due_at
+
+    assert schedules.advance_due([schedule.id], now=due + timedelta(seconds=1)) == []
+    assert db.session.get(Schedule, schedule.id).next_run_at is None
+
+
+def test_a_one_time_schedule_completes_when_its_publication_is_published(make, monkeypatch):
+    actor = make.actor()
+    channel = make.channel(actor)
+    content = make.content(actor)
+    schedule = schedules.create_schedule(
+        actor,
+        {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime.now(UTC) + timedelta(hours=1)},
+    )
+    [publication] = schedules.publications_of(schedule)
+    monkeypatch.setattr("webapp.services.publishing._call_platform", lambda publication: _ok())
+    publishing.mark_queued([publication.id])
+
+    publishing.execute(publication.id)
+
+    assert db.session.get(Schedule, schedule.id).status == "completed"
+
+
+def _ok():
+    from webapp.adapters.base import PublishResult
+
+    return PublishResult(external_id="1", external_url=None, http_status=200, response_excerpt=None)
+
+
+def test_a_recurring_rule_with_no_occurrence_in_its_window_is_refused(make):
+    import pytest
+
+    from webapp.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        _recurring(make, cron="0 0 31 2 *")
+
+    assert caught.value.fields == {"cron": "has no occurrence in the schedule's window"}
