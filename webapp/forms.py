@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     EmailField,
+    IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -56,6 +58,19 @@ class MultiCheckboxField(SelectMultipleField):
 class ScheduleForm(FlaskForm):
     content_id = SelectField("Content", coerce=int, validate_choice=False)
     channel_ids = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
+    kind = RadioField(
+        "Repeat",
+        choices=[SelectChoice("once", "one time"), SelectChoice("recurring", "recurring (cron)")],
+        default="once",
+    )
+    cron = StringField("Cron rule")
+    max_runs = IntegerField("Stop after (runs)", validators=[Optional()])
+    missed_policy = SelectField(
+        "If missed",
+        choices=[SelectChoice("run_late", "run late (within grace)"), SelectChoice("skip", "skip")],
+        default="run_late",
+    )
+    grace_minutes = IntegerField("Grace (minutes)", default=60, validators=[Optional()])
     run_at = DateTimeLocalField("Publish at", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
     timezone = StringField("Timezone")
     priority = SelectField("Priority", choices=[SelectChoice(p.value) for p in Priority], default="normal")

@@ -191,7 +191,7 @@ def with_bind(argv: Sequence[str], address: str) -> list[str]:
 # --- Children ----------------------------------------------------------------------------------
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
+def parent_death_signal() -> Callable[[], None] | None:
     """Return a preexec_fn that makes the kernel SIGTERM the child when the launcher dies (Linux only)."""
     if sys.platform != "linux":
         return None
@@ -213,7 +213,7 @@ class Child:
     """One supervised process and the thread copying its output."""
 
     name: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[Any]
     pump: threading.Thread | None = None
 
 
@@ -229,7 +229,7 @@ def spawn(name: str, argv: Sequence[str], env: Mapping[str, str]) -> Child:
         text=True,
         errors="replace",
         start_new_session=True,
-        preexec_fn=_parent_death_signal(),
+        preexec_fn=parent_death_signal(),
     )
     return Child(name, process)
 

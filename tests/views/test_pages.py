@@ -169,3 +169,42 @@ def test_the_publication_detail_page_shows_the_idempotency_key(signed_in):
 
     assert publication.idempotency_key in full.get_data(as_text=True)
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="publication-detail"')
+
+
+def test_a_recurring_schedule_from_the_form_runs_in_its_zone(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+
+    response = _schedule_form(signed_in, "", kind="recurring", cron="30 9 * * *", timezone="Asia/Tokyo")
+
+    assert response.status_code == 303
+    schedule = db.session.query(Schedule).one()
+    assert (schedule.cron, schedule.timezone) == ("30 9 * * *", "Asia/Tokyo")
+    due = db.session.query(Publication).one().due_at
+    assert due.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "09:30"
+
+
+def test_a_recurring_schedule_needs_a_valid_rule(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+
+    response = _schedule_form(signed_in, "", kind="recurring", cron="61 * * * *")
+
+    assert response.status_code == 422
+    assert "out of range" in response.get_data(as_text=True)
+    assert db.session.query(Schedule).count() == 0
+
+
+def test_the_cron_preview_fragment_reads_the_rule_and_lists_ten_runs(signed_in):
+    response = signed_in.get("/schedules/preview?cron=30+9+*+*+mon-fri&timezone=Europe/Paris", headers=HX)
+
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="cron-preview"')
+    assert "At 09:30, Monday through Friday, Europe/Paris" in html
+    assert html.count("<tr><td>") == 10
+
+
+def test_the_cron_preview_explains_a_bad_rule(signed_in):
+    response = signed_in.get("/schedules/preview?cron=nonsense&timezone=UTC", headers=HX)
+
+    assert 'class="error"' in response.get_data(as_text=True)

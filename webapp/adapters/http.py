@@ -1,7 +1,7 @@
 """Shared HTTP plumbing: send one request and map its outcome onto the adapter error taxonomy."""
 
 import json as jsonlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -66,6 +66,23 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+# Reads a platform's error body into one short sentence for the error message, or None.
+ErrorDetail = Callable[[HttpResponse], str | None]
+
+
+def parse_reset_instant(value: str | None, now: datetime) -> float | None:
+    """Return the seconds until an ISO 8601 X-RateLimit-Reset instant (Mastodon's form), or None."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
 def send(
     method: str,
     url: str,
@@ -75,8 +92,14 @@ def send(
     headers: Mapping[str, str] | None = None,
     timeout: float,
     secrets: Iterable[str] = (),
+    error_detail: ErrorDetail | None = None,
+    check: bool = True,
 ) -> HttpResponse:
-    """Send one request and return its 2xx response, or raise the AdapterError its outcome means."""
+    """Send one request and return its 2xx response, or raise the AdapterError its outcome means.
+
+    error_detail reads the platform's error body into the message; check=False returns any
+    answered response unclassified, for callers that read the body first (then raise_for_status).
+    """
     secrets = tuple(secrets)
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
@@ -104,7 +127,8 @@ def send(
     except requests.RequestException as exc:
         raise _classify_exception(exc, secrets) from exc
     result = HttpResponse(status, reply_headers, body, excerpt(body, secrets))
-    _raise_for_status(result, secrets)
+    if check:
+        raise_for_status(result, secrets, error_detail)
     return result
 
 
@@ -148,13 +172,21 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, ConnectTimeoutError)
 
 
-def _raise_for_status(response: HttpResponse, secrets: Iterable[str]) -> None:
+def raise_for_status(
+    response: HttpResponse, secrets: Iterable[str] = (), error_detail: ErrorDetail | None = None
+) -> None:
+    """Raise the AdapterError a non-2xx response means; return quietly for a 2xx."""
     status = response.status
     if 200 <= status < 300:
         return
     details = {"http_status": status, "response_excerpt": response.excerpt}
     message = f"HTTP {status} {_phrase(status)}".rstrip()
-    retry_after = parse_retry_after(response.headers.get("Retry-After"), _reply_time(response.headers))
+    if error_detail is not None and (detail := error_detail(response)):
+        message = f"{message}: {redact(detail, secrets)[:EXCERPT_CHARS]}"
+    now = _reply_time(response.headers)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+    if status == 429 and retry_after is None:
+        retry_after = parse_reset_instant(response.headers.get("X-RateLimit-Reset"), now)
     if status == 429 or (status == 503 and retry_after is not None):
         raise RateLimited(message, retry_after=retry_after, **details)
     if status in (401, 403):

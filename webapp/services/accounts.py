@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,6 +14,7 @@ from webapp.models import ApiKey, Membership, Role, User, Workspace, utcnow
 from webapp.services import audit
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.validation import timezone_problem
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -53,8 +53,8 @@ def create_user(email: str, password: str, timezone: str = "UTC", source: str = 
         errors["email"] = "is already registered"
     if problem := password_problem(password or ""):
         errors["password"] = problem
-    if timezone not in available_timezones() and timezone != "UTC":
-        errors["timezone"] = f"unknown timezone '{timezone}'"
+    if problem := timezone_problem(timezone):
+        errors["timezone"] = problem
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, password_hash=generate_password_hash(password), timezone=timezone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from webapp.scheduling.time import TimeInputError, validate_timezone
 
 
 def text_problem(value, *, required: bool, max_length: int) -> str | None:
@@ -17,12 +17,11 @@ def text_problem(value, *, required: bool, max_length: int) -> str | None:
 
 
 def timezone_problem(name) -> str | None:
-    if not isinstance(name, str) or not name:
-        return "is required"
+    """Say what is wrong with an IANA timezone name, or None."""
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown timezone '{name}'"
+        validate_timezone(name)
+    except TimeInputError as exc:
+        return exc.message
     return None
 
 

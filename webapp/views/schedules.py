@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -10,9 +10,13 @@ from wtforms.fields.choices import SelectChoice
 from webapp.auth import ui_actor
 from webapp.extensions import db
 from webapp.forms import ScheduleForm, attach_errors
+from webapp.htmx import render, wants_fragment
 from webapp.models import Content
+from webapp.scheduling.time import TimeInputError, validate_cron, validate_timezone
+from webapp.scheduling.time import preview as schedule_preview
 from webapp.services import channels, schedules
 from webapp.services.errors import ValidationFailed
+from webapp.views.filters import local_time
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
@@ -40,28 +44,49 @@ def index():
 
 @bp.post("/")
 def create():
-    from flask import request
-
     form = _form(request.form)
     if form.validate_on_submit():
+        recurring = form.kind.data == "recurring"
         data = {
             "content_id": form.content_id.data,
             "channel_ids": form.channel_ids.data or [],
             # The form's wall-clock time is read in the zone shown beside it, never in server time.
-            "run_at": form.run_at.data.isoformat() if form.run_at.data else None,
+            "run_at": form.run_at.data.isoformat() if form.run_at.data and not recurring else None,
+            "cron": ((form.cron.data or "").strip() or None) if recurring else None,
             "timezone": (form.timezone.data or current_user.timezone).strip(),
             "priority": form.priority.data,
+            "max_runs": form.max_runs.data if recurring else None,
+            "missed_policy": form.missed_policy.data,
+            "grace_minutes": form.grace_minutes.data if form.grace_minutes.data is not None else 60,
         }
-        if data["run_at"] is None:
+        if not recurring and data["run_at"] is None:
             form.run_at.errors = ["is required"]
+        elif recurring and data["cron"] is None:
+            form.cron.errors = ["is required"]
         else:
             try:
                 schedule = schedules.create_schedule(ui_actor(), data)
             except ValidationFailed as exc:
                 attach_errors(form, exc)
             else:
-                flash(f"Scheduled for {schedule.next_run_at:%Y-%m-%d %H:%M:%S} UTC.", "ok")
+                flash(f"Scheduled: next run {local_time(schedule.next_run_at)}.", "ok")
                 return redirect(url_for("dashboard.index"), 303)
-    elif form.run_at.raw_data and not form.run_at.data:
+    elif form.run_at.raw_data and form.run_at.raw_data[0] and not form.run_at.data:
         form.run_at.errors = ["is not a valid date and time"]
     return _page(form, 422)
+
+
+@bp.get("/preview")
+def preview():
+    """Render the plain-language reading and next occurrences of a cron rule (saves nothing)."""
+    if not wants_fragment():
+        return redirect(url_for("schedules.index"))
+    cron = (request.args.get("cron") or "").strip()
+    tz_name = (request.args.get("timezone") or current_user.timezone).strip()
+    result, problem = None, None
+    if cron:
+        try:
+            result = schedule_preview(validate_cron(cron), validate_timezone(tz_name).key)
+        except TimeInputError as exc:
+            problem = f"{exc.field} {exc.message}"
+    return render("schedules/index.html", block="preview", preview=result, preview_error=problem)
