@@ -59,6 +59,7 @@ def _session_app(database_url, tmp_path_factory):
         _drop_everything()
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     yield app
+    app.extensions["herald.broker"].stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

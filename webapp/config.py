@@ -85,7 +85,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "RECONCILE_INTERVAL_S": env_int("RECONCILE_INTERVAL_S", 30, environ),
         "DEFAULT_GRACE_MINUTES": env_int("DEFAULT_GRACE_MINUTES", 60, environ),
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
-        "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 30, environ),
+        # The scheduler counts as silent after three missed ticks (DESIGN: liveness).
+        "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 3 * env_int("SCHEDULER_INTERVAL_S", 1, environ), environ),
         # Prefix for Herald's own Redis keys, so several installs (or tests) can share one server.
         "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", "herald"),
     }

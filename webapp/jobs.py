@@ -32,3 +32,15 @@ def publish_publication(publication_id: int) -> str:
             return publishing.execute(publication_id)
         finally:
             db.session.remove()
+
+
+def reconcile_job() -> dict:
+    """Make Redis agree with the database (the periodic reconciler)."""
+    from webapp.extensions import db
+    from webapp.scheduling.reconcile import reconcile
+
+    with _app_context():
+        try:
+            return reconcile()
+        finally:
+            db.session.remove()

@@ -48,8 +48,11 @@ class Broker:
         with self._lock:
             return sum(len(s) for s in self._clients.values())
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop listening and wait for the thread to end (it polls every second)."""
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _dispatch(self, channel: bytes, data: bytes) -> None:
         try:
@@ -77,7 +80,9 @@ class Broker:
                     message = pubsub.get_message(timeout=1.0)
                     if message and message["type"] == "pmessage":
                         self._dispatch(message["channel"], message["data"])
-            except RedisError as exc:
+            except (RedisError, OSError, ValueError) as exc:
+                if self._stop.is_set():
+                    break
                 log.warning("SSE broker lost Redis (%s); reconnecting in %.1fs", exc, backoff)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10)

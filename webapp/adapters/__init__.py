@@ -16,7 +16,11 @@ from .base import (
     TransientError,
     UnknownOutcome,
 )
+from .ghost import GhostAdapter
+from .mastodon import MastodonAdapter
+from .shopify import ShopifyAdapter
 from .webhook import WebhookAdapter
+from .wordpress import WordPressAdapter
 
 __all__ = [
     "ADAPTERS",
@@ -39,7 +43,9 @@ __all__ = [
 ]
 
 # A new platform is one module defining an Adapter subclass, plus one entry here.
-ADAPTERS: dict[str, type[Adapter]] = {cls.platform: cls for cls in (WebhookAdapter,)}
+ADAPTERS: dict[str, type[Adapter]] = {
+    cls.platform: cls for cls in (WebhookAdapter, WordPressAdapter, GhostAdapter, ShopifyAdapter, MastodonAdapter)
+}
 PLATFORMS: tuple[str, ...] = tuple(ADAPTERS)
 
 

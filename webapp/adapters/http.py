@@ -29,11 +29,19 @@ class HttpResponse:
 
     def json_object(self) -> dict[str, Any] | None:
         """Return the body parsed as a JSON object, or None when it is anything else."""
+        value = self._json()
+        return value if isinstance(value, dict) else None
+
+    def json_objects(self) -> list[dict[str, Any]]:
+        """Return the objects of a JSON array body, or [] when the body is anything else."""
+        value = self._json()
+        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+    def _json(self) -> Any:
         try:
-            value = jsonlib.loads(self.body)
+            return jsonlib.loads(self.body)
         except (ValueError, RecursionError):
             return None
-        return value if isinstance(value, dict) else None
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

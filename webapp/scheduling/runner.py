@@ -10,6 +10,7 @@ from rq_scheduler import Scheduler
 
 from webapp.extensions import db
 from webapp.queues import get_redis, key
+from webapp.scheduling import periodic
 from webapp.scheduling.reconcile import reconcile
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,9 @@ def heartbeat_key() -> str:
 class HeraldScheduler(Scheduler):
     """rq-scheduler that keeps the database's publication states in step with the jobs it moves."""
 
-    def __init__(self, *args, reconcile_every: float = 30.0, heartbeat_ttl: int = 60, **kwargs):
+    def __init__(self, *args, heartbeat_ttl: int = 60, **kwargs):
         super().__init__(*args, **kwargs)
-        self._reconcile_every = reconcile_every
         self._heartbeat_ttl = heartbeat_ttl
-        self._next_reconcile = 0.0
 
     def enqueue_jobs(self):
         from webapp.services.publishing import mark_queued
@@ -39,7 +38,6 @@ class HeraldScheduler(Scheduler):
             mark_queued(ids)
             for job in jobs:
                 self.enqueue_job(job)
-            self._maybe_reconcile()
         finally:
             db.session.remove()
         return jobs
@@ -48,28 +46,17 @@ class HeraldScheduler(Scheduler):
         super().heartbeat()
         self.connection.set(heartbeat_key(), f"{time.time():.3f}", ex=self._heartbeat_ttl)
 
-    def _maybe_reconcile(self) -> None:
-        if time.monotonic() < self._next_reconcile:
-            return
-        self._next_reconcile = time.monotonic() + self._reconcile_every
-        try:
-            report = reconcile()
-        except Exception:  # the loop must outlive a bad reconcile; the next one tries again
-            log.exception("reconcile failed")
-            db.session.rollback()
-            return
-        if any(report.values()):
-            log.info("reconcile: %s", report)
-
 
 def run_scheduler(burst: bool = False) -> None:
     """Run the scheduler loop in the current app context until stopped."""
     config = current_app.config
-    scheduler = HeraldScheduler(
-        connection=get_redis(),
-        interval=config["SCHEDULER_INTERVAL_S"],
-        reconcile_every=config["RECONCILE_INTERVAL_S"],
-    )
+    scheduler = HeraldScheduler(connection=get_redis(), interval=config["SCHEDULER_INTERVAL_S"])
+    log.info("periodic jobs: %s", periodic.sync(scheduler, periodic.definitions(config)))
+    # Repair first: after a Redis flush or a long stop, the sorted set may lack what the database holds.
+    try:
+        log.info("reconcile at start: %s", reconcile())
+    finally:
+        db.session.remove()
     log.info("scheduler started: interval %ss", config["SCHEDULER_INTERVAL_S"])
     scheduler.run(burst=burst)
 

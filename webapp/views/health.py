@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
-from redis.exceptions import RedisError
-from rq import Worker
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
-from webapp.queues import get_redis
-from webapp.scheduling.runner import last_heartbeat_age
+from webapp.services.liveness import system_status
 
 bp = Blueprint("health", __name__)
 
@@ -25,23 +22,20 @@ def healthz():
     except SQLAlchemyError as exc:
         checks["database"] = f"error: {type(exc).__name__}"
         failing.append("database")
-    try:
-        get_redis().ping()
-        checks["redis"] = "ok"
-        age = last_heartbeat_age()
-        alive = sum(1 for w in Worker.all(connection=get_redis()) if w.state != "suspended")
-    except RedisError as exc:
-        checks["redis"] = f"error: {type(exc).__name__}"
+    status = system_status()
+    checks["redis"] = "ok" if status["redis"] else "error: unreachable"
+    checks["scheduler"] = {"last_heartbeat_s": status.get("scheduler_heartbeat_age_s")}
+    checks["workers"] = {"alive": status.get("workers_alive", 0)}
+    checks["queues"] = status.get("queue_depths", {})
+    if not status["redis"]:
         failing.append("redis")
-        age, alive = None, 0
-    stale_after = current_app.config["HEARTBEAT_STALE_S"]
-    checks["scheduler"] = {"last_heartbeat_s": None if age is None else round(age, 1)}
-    if age is None or age > stale_after:
-        failing.append("scheduler")
-    checks["workers"] = {"alive": alive}
-    if alive == 0:
-        failing.append("workers")
+    else:
+        if any("scheduler" in p for p in status["problems"]):
+            failing.append("scheduler")
+        if status["workers_alive"] == 0:
+            failing.append("workers")
     body = {"status": "ok" if not failing else "failing", "checks": checks}
     if failing:
         body["failing"] = failing
+        body["problems"] = status["problems"]
     return jsonify(body), 200 if not failing else 503

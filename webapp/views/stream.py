@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import queue
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
@@ -9,6 +10,8 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from webapp.auth import ui_actor
 from webapp.events import format_sse, replay
 from webapp.extensions import db
+from webapp.htmx import render
+from webapp.services.liveness import system_status
 
 bp = Blueprint("stream", __name__)
 
@@ -24,12 +27,19 @@ def events():
     db.session.remove()
 
     def generate():
+        system_ok = None
         try:
             yield "retry: 3000\n: connected\n\n"
             if last_event_id:
                 for event_id, payload in replay(workspace_id, last_event_id):
                     yield format_sse(event_id, payload)
             while True:
+                # Each keep-alive tick also checks liveness, so an open dashboard learns within
+                # seconds that the scheduler went silent (or came back) with no event from it.
+                now_ok = system_status()["ok"]
+                if now_ok != system_ok:
+                    system_ok = now_ok
+                    yield f"event: system\ndata: {json.dumps({'ok': now_ok})}\n\n"
                 try:
                     event_id, payload = inbox.get(timeout=keepalive)
                 except queue.Empty:
@@ -44,3 +54,9 @@ def events():
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+@bp.get("/status")
+def status():
+    """Render the liveness banner (empty when all is well)."""
+    return render("_status.html", block="status", system=system_status())

@@ -1,0 +1,104 @@
+"""GET /events (SSE), the liveness banner and /healthz."""
+
+import time
+
+from webapp import events
+from webapp.extensions import db
+from webapp.models import Membership, User
+from webapp.queues import get_redis
+from webapp.scheduling.runner import heartbeat_key
+
+
+def _workspace_id() -> int:
+    user = db.session.query(User).filter_by(email="ada@example.test").one()
+    return db.session.query(Membership).filter_by(user_id=user.id).one().workspace_id
+
+
+def _read_until(chunks, needle: str, limit: int = 20) -> str:
+    seen = ""
+    for _ in range(limit):
+        seen += next(chunks).decode() if isinstance(seen, str) else ""
+        if needle in seen:
+            return seen
+    raise AssertionError(f"{needle!r} not in {seen!r}")
+
+
+def test_the_stream_says_connected_then_reports_liveness_then_relays_workspace_events(client, auth, app):
+    auth.sign_up("ada@example.test")
+    response = client.get("/events", buffered=False)
+    chunks = iter(response.response)
+    try:
+        assert response.mimetype == "text/event-stream"
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert next(chunks).decode() == "retry: 3000\n: connected\n\n"
+        assert next(chunks).decode() == 'event: system\ndata: {"ok": false}\n\n'  # no scheduler here
+        _wait_for_subscriber()
+        event_id = events.publish(_workspace_id(), "publication", id=5, status="queued")
+        text = _read_until(chunks, "publication-5")
+        assert f"id: {event_id}\nevent: publication\n" in text
+    finally:
+        response.close()
+
+
+def test_the_stream_replays_events_after_last_event_id(client, auth, app):
+    auth.sign_up("ada@example.test")
+    first = events.publish(_workspace_id(), "publication", id=1, status="queued")
+    events.publish(_workspace_id(), "publication", id=1, status="published")
+
+    response = client.get("/events", headers={"Last-Event-ID": first}, buffered=False)
+    chunks = iter(response.response)
+    try:
+        next(chunks)
+        text = _read_until(chunks, '"status":"published"')
+        assert '"status":"queued"' not in text
+    finally:
+        response.close()
+
+
+def _wait_for_subscriber() -> None:
+    deadline = time.monotonic() + 3
+    while get_redis().pubsub_numpat() < 1:
+        assert time.monotonic() < deadline, "broker never subscribed"
+        time.sleep(0.02)
+
+
+def test_the_banner_says_the_scheduler_is_silent(client, auth):
+    auth.sign_up("ada@example.test")
+
+    html = client.get("/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+
+    assert 'role="alert"' in html and "scheduler has never reported in" in html
+
+
+def test_the_banner_is_empty_when_scheduler_and_worker_are_alive(client, auth, monkeypatch):
+    auth.sign_up("ada@example.test")
+    get_redis().set(heartbeat_key(), f"{time.time():.3f}")
+    monkeypatch.setattr("webapp.services.liveness.Worker.all", lambda connection: [_Alive()])
+
+    html = client.get("/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+
+    assert 'role="alert"' not in html
+
+
+class _Alive:
+    state = "idle"
+
+
+def test_healthz_names_the_failing_checks(client):
+    get_redis().set(heartbeat_key(), f"{time.time() - 60:.3f}")
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json["failing"] == ["scheduler", "workers"]
+    assert response.json["checks"]["scheduler"]["last_heartbeat_s"] >= 59
+
+
+def test_healthz_is_ok_when_everything_answers(client, monkeypatch):
+    get_redis().set(heartbeat_key(), f"{time.time():.3f}")
+    monkeypatch.setattr("webapp.services.liveness.Worker.all", lambda connection: [_Alive()])
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json["status"] == "ok" and response.json["checks"]["workers"] == {"alive": 1}

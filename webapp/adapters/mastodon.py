@@ -1,0 +1,144 @@
+"""The Mastodon platform: one status per publication, deduplicated by Mastodon's Idempotency-Key."""
+
+import re
+import unicodedata
+from typing import Any
+
+from .base import ContentPayload, HealthResult, PermanentError, PublishRequest, PublishResult
+from .html import to_text
+from .http import HttpResponse, raise_for_status, send
+from .support import PlatformAdapter, base_url, check_choice, check_text, check_url, result
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+DEFAULT_MAX_CHARACTERS = 500
+DEFAULT_URL_CHARACTERS = 23
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_URL_TRAILING = ".,:;!?'\")]"
+_MENTION = re.compile(r"(?<![\w/])(@\w+)@[\w.-]+\w", re.UNICODE)
+_HASHTAG_CHARS = re.compile(r"[^\w]", re.UNICODE)
+_INVISIBLE = {"\u200d", "\ufe0e", "\ufe0f"}
+
+
+class MastodonAdapter(PlatformAdapter):
+    platform = "mastodon"
+    # Mastodon has no "find my status by key": the Idempotency-Key (kept 1 hour) makes a resend safe instead.
+    supports_lookup = False
+
+    @classmethod
+    def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
+        """Return field errors for the instance URL, optional visibility and the access token."""
+        errors: dict[str, str] = {}
+        check_url(errors, settings)
+        check_choice(errors, settings, "visibility", VISIBILITIES)
+        check_text(errors, credentials, "access_token")
+        return errors
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Post the status with the publication's Idempotency-Key, after checking the instance's length limit."""
+        if error := self.config_error():
+            raise error
+        text = status_text(request.content)
+        if not text:
+            raise PermanentError("content has no text to post")
+        if status_length(text, DEFAULT_URL_CHARACTERS) > DEFAULT_MAX_CHARACTERS:
+            # Only a long status costs a look at the instance's own limit (many raise it above 500).
+            limit, url_chars = self._limits()
+            if (length := status_length(text, url_chars)) > limit:
+                raise PermanentError(
+                    f"status is {length} characters (each URL counts as {url_chars}); this instance allows {limit}"
+                )
+        status = {"status": text, "visibility": self.settings.get("visibility", "public")}
+        key = {"Idempotency-Key": request.idempotency_key}
+        response = self._call("POST", "/api/v1/statuses", json=status, headers=key)
+        posted = response.json_object() or {}
+        return result(response, posted.get("id"), posted.get("url") or posted.get("uri"))
+
+    def probe(self) -> HealthResult:
+        """Verify the token's account and report the instance's status length limit."""
+        response = self._call("GET", "/api/v1/accounts/verify_credentials")
+        account = (response.json_object() or {}).get("acct", "?")
+        limit, _ = self._limits()
+        return HealthResult(
+            ok=True, message=f"signed in as @{account}; statuses up to {limit} characters", http_status=response.status
+        )
+
+    def _limits(self) -> tuple[int, int]:
+        # v2 since Mastodon 4.0; v1 (and max_toot_chars on forks) before that.
+        response = self._call("GET", "/api/v2/instance", check=False)
+        if response.status == 404:
+            response = self._call("GET", "/api/v1/instance")
+        raise_for_status(response, self.secrets, mastodon_error)
+        instance = response.json_object() or {}
+        statuses = (instance.get("configuration") or {}).get("statuses") or {}
+        limit = statuses.get("max_characters") or instance.get("max_toot_chars") or DEFAULT_MAX_CHARACTERS
+        url_chars = statuses.get("characters_reserved_per_url") or DEFAULT_URL_CHARACTERS
+        return int(limit), int(url_chars)
+
+    def _call(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None, check: bool = True
+    ) -> HttpResponse:
+        return send(
+            method,
+            base_url(self.settings["url"]) + path,
+            json=json,
+            headers={"Authorization": f"Bearer {self.credentials['access_token']}", "Accept": "application/json"}
+            | (headers or {}),
+            timeout=self.timeout,
+            secrets=self.secrets,
+            error_detail=mastodon_error,
+            check=check,
+        )
+
+
+def status_text(content: ContentPayload) -> str:
+    """Return the status: the body as plain text, then any tags not already in it as hashtags."""
+    text = to_text(content.body)
+    present = {tag.casefold() for tag in re.findall(r"#(\w+)", text)}
+    hashtags = []
+    for tag in content.tags:
+        name = _HASHTAG_CHARS.sub("", tag)
+        if name and name.casefold() not in present:
+            present.add(name.casefold())
+            hashtags.append(f"#{name}")
+    return f"{text}\n\n{' '.join(hashtags)}".strip() if hashtags else text
+
+
+def status_length(text: str, url_chars: int = DEFAULT_URL_CHARACTERS) -> int:
+    """Count a status as Mastodon does: each URL as url_chars, remote mentions as the local part."""
+    urls = 0
+
+    def drop_url(match: re.Match[str]) -> str:
+        nonlocal urls
+        url = match[0]
+        trimmed = url.rstrip(_URL_TRAILING)
+        urls += 1
+        return url[len(trimmed) :]  # trailing punctuation is text, not URL
+
+    rest = _MENTION.sub(r"\1", _URL.sub(drop_url, text))
+    return urls * url_chars + _graphemes(rest)
+
+
+def mastodon_error(response: HttpResponse) -> str | None:
+    """Read Mastodon's {"error": "...", "error_description"?} body."""
+    body = response.json_object() or {}
+    error, description = body.get("error"), body.get("error_description")
+    if not isinstance(error, str):
+        return None
+    return f"{error}: {description}" if isinstance(description, str) and description else error
+
+
+def _graphemes(text: str) -> int:
+    # Mastodon counts grapheme clusters. Without a segmenter in the stdlib, join what matters in
+    # practice: combining marks, variation selectors, skin tones, ZWJ emoji sequences, flag pairs.
+    count, joined, flag_open = 0, False, False
+    for char in text:
+        if char in _INVISIBLE or unicodedata.combining(char) or "\U0001f3fb" <= char <= "\U0001f3ff":
+            joined = char == "\u200d"
+            continue
+        is_flag = "\U0001f1e6" <= char <= "\U0001f1ff"
+        if joined or (is_flag and flag_open):
+            joined, flag_open = False, False
+            continue
+        flag_open = is_flag
+        count += 1
+    return count

@@ -1,0 +1,126 @@
+"""The WordPress platform: REST API v2 with an Application Password; a key-derived slug marks each post."""
+
+import base64
+import html
+from typing import Any
+from urllib.parse import urlencode
+
+from .base import HealthResult, PublishRequest, PublishResult
+from .html import to_html
+from .http import HttpResponse, raise_for_status, send
+from .keys import slug_for
+from .support import LookupFirstAdapter, base_url, check_text, check_url, require_title, result
+
+
+class WordPressAdapter(LookupFirstAdapter):
+    platform = "wordpress"
+
+    @classmethod
+    def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
+        """Return field errors for the site URL, optional categories and the Application Password login."""
+        errors: dict[str, str] = {}
+        check_url(errors, settings)
+        categories = settings.get("categories", [])
+        if not isinstance(categories, list) or not all(isinstance(c, str) and c.strip() for c in categories):
+            errors["settings.categories"] = "must be a list of category names"
+        check_text(errors, credentials, "username")
+        check_text(errors, credentials, "app_password")
+        return errors
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Return the Application Password as shown (with spaces) and as sent; the username is not secret."""
+        password = self.credentials.get("app_password")
+        if not isinstance(password, str) or not password:
+            return ()
+        return (password, password.replace(" ", ""))
+
+    def check_content(self, request: PublishRequest) -> None:
+        """Refuse content without a title: WordPress would publish an untitled post."""
+        require_title(request)
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """Find the post whose slug is derived from the key, in any status but trashed."""
+        query = {"slug": slug_for(request.idempotency_key), "status": "any", "context": "edit"}
+        response = self._call("GET", "/wp/v2/posts?" + urlencode(query))
+        posts = response.json_objects()
+        return result(response, posts[0].get("id"), posts[0].get("link")) if posts else None
+
+    def create(self, request: PublishRequest) -> PublishResult:
+        """Create the published post, with tags and the channel's categories looked up or created by name."""
+        content = request.content
+        post: dict[str, Any] = {
+            "title": require_title(request),
+            "content": to_html(content.body),
+            "status": "publish",
+            "slug": slug_for(request.idempotency_key),
+            "tags": [self._term_id("tags", name) for name in _unique(content.tags)],
+        }
+        if categories := _unique(self.settings.get("categories", [])):
+            post["categories"] = [self._term_id("categories", name) for name in categories]
+        if content.excerpt and content.excerpt.strip():
+            post["excerpt"] = content.excerpt.strip()
+        response = self._call("POST", "/wp/v2/posts", json=post)
+        created = response.json_object() or {}
+        return result(response, created.get("id"), created.get("link"))
+
+    def probe(self) -> HealthResult:
+        """Read the signed-in user and confirm they may publish posts."""
+        response = self._call("GET", "/wp/v2/users/me?context=edit")
+        user = response.json_object() or {}
+        name = user.get("name") or user.get("username") or "?"
+        capabilities = user.get("capabilities") if isinstance(user.get("capabilities"), dict) else {}
+        if not capabilities.get("publish_posts"):
+            return HealthResult(ok=False, message=f"user {name!r} may not publish posts", http_status=response.status)
+        return HealthResult(ok=True, message=f"signed in as {name!r}; may publish posts", http_status=response.status)
+
+    def _term_id(self, taxonomy: str, name: str) -> int:
+        # Names come back HTML-escaped ("A &amp; B"), so compare unescaped and case-insensitively.
+        response = self._call("GET", f"/wp/v2/{taxonomy}?" + urlencode({"search": name, "per_page": 100}))
+        for term in response.json_objects():
+            if html.unescape(str(term.get("name", ""))).casefold() == name.casefold():
+                return int(term["id"])
+        response = self._call("POST", f"/wp/v2/{taxonomy}", json={"name": name}, check=False)
+        body = response.json_object() or {}
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        # The search misses names WordPress stores escaped; creating one then reports the existing id.
+        if response.status == 400 and body.get("code") == "term_exists" and isinstance(data.get("term_id"), int):
+            return data["term_id"]
+        raise_for_status(response, self.secrets, wordpress_error)
+        return int(body["id"])
+
+    def _call(self, method: str, path: str, *, json: Any = None, check: bool = True) -> HttpResponse:
+        login = f"{self.credentials['username']}:{self.credentials['app_password']}"
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(login.encode("utf-8")).decode("ascii"),
+            "Accept": "application/json",
+        }
+        return send(
+            method,
+            base_url(self.settings["url"]) + "/wp-json" + path,
+            json=json,
+            headers=headers,
+            timeout=self.timeout,
+            secrets=self.secrets,
+            error_detail=wordpress_error,
+            check=check,
+        )
+
+
+def wordpress_error(response: HttpResponse) -> str | None:
+    """Read WordPress's {"code", "message", "data": {"status"}} error body."""
+    body = response.json_object() or {}
+    code, message = body.get("code"), body.get("message")
+    if not isinstance(message, str):
+        return None
+    params = (body.get("data") or {}).get("params") if isinstance(body.get("data"), dict) else None
+    extra = "; ".join(f"{k}: {v}" for k, v in params.items()) if isinstance(params, dict) else ""
+    return f"{message}{f' ({extra})' if extra else ''} [{code}]"
+
+
+def _unique(names: Any) -> list[str]:
+    seen: dict[str, str] = {}
+    for name in names or ():
+        if isinstance(name, str) and name.strip():
+            seen.setdefault(name.strip().casefold(), name.strip())
+    return list(seen.values())

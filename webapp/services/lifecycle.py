@@ -1,0 +1,299 @@
+"""Change schedules and publications after creation, keeping rq-scheduler in step with the database.
+
+Redis order: a publication's old entry is removed before the change is committed (a missing entry
+is restored by the reconciler, a stale one could fire), new entries are added after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from redis.exceptions import RedisError
+from sqlalchemy import delete, select
+
+from webapp import events
+from webapp.extensions import db
+from webapp.models import (
+    TERMINAL_STATUSES,
+    Alert,
+    Attempt,
+    Publication,
+    PublicationStatus,
+    Schedule,
+    ScheduleStatus,
+    utcnow,
+)
+from webapp.queues import get_queue
+from webapp.scheduling import dispatch
+from webapp.services import audit, schedules
+from webapp.services.actor import Actor
+from webapp.services.errors import Conflict
+from webapp.services.publications import get_publication
+
+log = logging.getLogger(__name__)
+
+S = PublicationStatus
+PAUSABLE = frozenset({S.SCHEDULED, S.QUEUED, S.RETRYING})
+# `publishing` is left to finish: the worker's outcome would overwrite a cancel anyway.
+CANCELLABLE = frozenset({S.SCHEDULED, S.QUEUED, S.RETRYING, S.PAUSED, S.UNCONFIRMED})
+RETRYABLE = frozenset({S.FAILED, S.UNCONFIRMED})
+# Not started yet: these move with a reschedule.
+MOVABLE = frozenset({S.SCHEDULED, S.QUEUED, S.PAUSED})
+CLOSED = (ScheduleStatus.CANCELLED.value, ScheduleStatus.COMPLETED.value)
+
+
+class Work:
+    """One unit of publication changes: drop old jobs now, commit once, then enqueue and announce."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or utcnow()
+        self.changed: dict[int, Publication] = {}
+        self.to_enqueue: list[Publication] = []
+        self.deleted: list[tuple[int, int]] = []  # (workspace id, publication id)
+        self.to_settle: dict[int, Schedule] = {}
+
+    def drop(self, publication: Publication, *, strict: bool = False) -> None:
+        """Remove the publication's current job from rq-scheduler (and its queue, if queued)."""
+        try:
+            dispatch.unschedule_publication(publication)
+            if publication.status == S.QUEUED:
+                get_queue(publication.priority).remove(dispatch.job_id(publication))
+        except RedisError:
+            if strict:  # a stale entry would run the publication at its old time
+                raise
+            # Harmless: a stale job finds the publication no longer scheduled or queued.
+            log.warning("publication %s: old job not removed, Redis unavailable", publication.id)
+
+    def touch(self, publication: Publication, *, enqueue: bool = False) -> None:
+        self.changed[publication.id] = publication
+        if enqueue:
+            self.to_enqueue.append(publication)
+        self.to_settle[publication.schedule_id] = publication.schedule
+
+    def delete(self, publication: Publication) -> None:
+        self.deleted.append((publication.workspace_id, publication.id))
+        self.to_settle[publication.schedule_id] = publication.schedule
+
+    def commit(self) -> None:
+        """Settle touched schedules, commit, then hand new jobs to rq-scheduler and publish events."""
+        if ids := [pid for _, pid in self.deleted]:
+            # Explicit, because SQLite does not enforce ON DELETE CASCADE.
+            for column in (Alert.publication_id, Attempt.publication_id, Publication.id):
+                db.session.execute(delete(column.class_).where(column.in_(ids)))
+        for schedule in self.to_settle.values():
+            schedules.settle(schedule)
+        db.session.commit()
+        if self.changed:  # reload the expired rows in one query rather than one each
+            list(db.session.scalars(select(Publication).where(Publication.id.in_(list(self.changed)))))
+        schedules.enqueue_all(self.to_enqueue)  # announces them too
+        queued = {p.id for p in self.to_enqueue}
+        for publication in self.changed.values():
+            if publication.id not in queued:
+                events.publication_changed(publication)
+        for workspace_id, publication_id in self.deleted:
+            events.publish(workspace_id, "publication", id=publication_id, status="deleted")
+
+
+# Publication-level transitions: each changes one record inside a Work or raises Conflict(reason).
+
+
+def _refuse(publication: Publication, allowed, verb: str) -> None:
+    if publication.status not in allowed:
+        names = ", ".join(sorted(allowed))
+        raise Conflict(f"is {publication.status}; only {names} publications can be {verb}")
+
+
+def pause(publication: Publication, work: Work) -> None:
+    _refuse(publication, PAUSABLE, "paused")
+    work.drop(publication)
+    publication.status = S.PAUSED.value
+    work.touch(publication)
+
+
+def resume(publication: Publication, work: Work) -> None:
+    _refuse(publication, {S.PAUSED}, "resumed")
+    if publication.schedule.status == ScheduleStatus.PAUSED.value:
+        raise Conflict("its schedule is paused; resume the schedule")
+    wake(publication, work)
+
+
+def wake(publication: Publication, work: Work) -> None:
+    """Put a paused publication back to scheduled under a fresh job id, or mark it missed if too late."""
+    schedule, due = publication.schedule, publication.next_attempt_at or publication.due_at
+    publication.hold_reason = None
+    if is_missed(schedule, due, work.now):
+        publication.status, publication.finished_at = S.MISSED.value, work.now
+        db.session.add(
+            Alert(
+                workspace_id=publication.workspace_id,
+                kind="missed",
+                message=f"Publication #{publication.id} missed {due:%Y-%m-%d %H:%M} UTC and was skipped.",
+                publication_id=publication.id,
+                channel_id=publication.channel_id,
+            )
+        )
+        work.touch(publication)
+        return
+    publication.status = S.SCHEDULED.value
+    dispatch.redispatch(publication)
+    work.touch(publication, enqueue=True)  # an overdue entry is due at once: rq-scheduler runs it next tick
+
+
+def is_missed(schedule: Schedule, due: datetime, now: datetime) -> bool:
+    """Say whether an overdue run is skipped under the schedule's policy (the reconciler's rule)."""
+    return schedule.missed_policy == "skip" and now - due > timedelta(minutes=schedule.grace_minutes)
+
+
+def retry(publication: Publication, work: Work) -> None:
+    _refuse(publication, RETRYABLE, "retried")
+    schedule = publication.schedule
+    if schedule.status in (ScheduleStatus.CANCELLED.value, ScheduleStatus.PAUSED.value):
+        raise Conflict(f"its schedule is {schedule.status}")
+    if schedule.status == ScheduleStatus.COMPLETED.value:
+        schedule.status = ScheduleStatus.ACTIVE.value  # settles again once this one finishes
+    work.drop(publication)
+    # Queued at once; the scheduler's next tick moves the fresh job. The idempotency key is kept,
+    # so a platform that saw an unconfirmed attempt recognises the resend.
+    publication.status, publication.enqueued_at = S.QUEUED.value, work.now
+    publication.finished_at = publication.next_attempt_at = None
+    dispatch.redispatch(publication)
+    work.touch(publication, enqueue=True)
+
+
+def cancel(publication: Publication, work: Work) -> None:
+    if publication.status == S.PUBLISHING:
+        raise Conflict("is being published right now; wait for the outcome")
+    _refuse(publication, CANCELLABLE, "cancelled")
+    work.drop(publication)
+    publication.status, publication.finished_at = S.CANCELLED.value, work.now
+    publication.next_attempt_at = None
+    work.touch(publication)
+
+
+def remove(publication: Publication, work: Work) -> None:
+    # Only finished records are deleted: a pending one is cancelled first, so a recurring schedule
+    # never re-materialises a deleted occurrence under the same idempotency key.
+    if publication.status not in TERMINAL_STATUSES:
+        raise Conflict(f"is {publication.status}; cancel it before deleting")
+    work.drop(publication)
+    work.delete(publication)
+
+
+TRANSITIONS = {"pause": pause, "resume": resume, "retry": retry, "cancel": cancel, "delete": remove}
+
+
+def _one(actor: Actor, publication_id: int, action: str) -> Publication:
+    actor.require_writer()
+    publication, work = get_publication(actor, publication_id), Work()
+    TRANSITIONS[action](publication, work)
+    audit.record(actor, f"publication.{action}", "publication", publication.id)
+    work.commit()
+    return publication
+
+
+def pause_publication(actor: Actor, publication_id: int) -> Publication:
+    """Pause a scheduled, queued or retrying publication; its rq-scheduler entry is removed."""
+    return _one(actor, publication_id, "pause")
+
+
+def resume_publication(actor: Actor, publication_id: int) -> Publication:
+    """Put a paused publication back to scheduled, or missed when its policy says it is too late."""
+    return _one(actor, publication_id, "resume")
+
+
+def retry_publication(actor: Actor, publication_id: int) -> Publication:
+    """Queue a failed or unconfirmed publication again, now, under a fresh job id."""
+    return _one(actor, publication_id, "retry")
+
+
+def cancel_publication(actor: Actor, publication_id: int) -> Publication:
+    """Cancel a publication that has not finished (one being published is refused)."""
+    return _one(actor, publication_id, "cancel")
+
+
+def delete_publication(actor: Actor, publication_id: int) -> None:
+    """Delete a finished publication with its attempts and alerts."""
+    _one(actor, publication_id, "delete")
+
+
+# Schedule-level transitions.
+
+
+def publications_in(schedule: Schedule, statuses) -> list[Publication]:
+    """Return the schedule's publications in the given statuses, oldest first."""
+    query = select(Publication).where(Publication.schedule_id == schedule.id)
+    if statuses is not None:
+        query = query.where(Publication.status.in_([str(s) for s in statuses]))
+    return list(db.session.scalars(query.order_by(Publication.due_at, Publication.id)))
+
+
+def open_schedule(actor: Actor, schedule_id: int, verb: str) -> Schedule:
+    """Return a writable schedule that is neither cancelled nor completed, or raise Conflict."""
+    actor.require_writer()
+    schedule = schedules.get_schedule(actor, schedule_id)
+    if schedule.status in CLOSED:
+        raise Conflict(f"This schedule is {schedule.status} and cannot be {verb}; clone it to run it again.")
+    return schedule
+
+
+def _finish(actor: Actor, schedule: Schedule, work: Work, action: str, **details) -> Schedule:
+    audit.record(actor, f"schedule.{action}", "schedule", schedule.id, **details)
+    work.commit()
+    events.publish(schedule.workspace_id, "schedule", id=schedule.id, status=schedule.status)
+    return schedule
+
+
+def pause_schedule(actor: Actor, schedule_id: int) -> Schedule:
+    """Pause a schedule and its waiting publications; paused publications have no rq-scheduler entry."""
+    schedule = open_schedule(actor, schedule_id, "paused")
+    if schedule.status == ScheduleStatus.PAUSED.value:
+        raise Conflict("This schedule is already paused.")
+    work = Work()
+    for publication in publications_in(schedule, PAUSABLE):
+        pause(publication, work)
+    schedule.status = ScheduleStatus.PAUSED.value
+    return _finish(actor, schedule, work, "paused", publications=len(work.changed))
+
+
+def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
+    """Resume a paused (or needs-intervention) schedule: re-enqueue its paused publications at their due time."""
+    schedule = open_schedule(actor, schedule_id, "resumed")
+    if schedule.status == ScheduleStatus.ACTIVE.value:
+        raise Conflict("This schedule is not paused.")
+    work = Work()
+    schedule.status = ScheduleStatus.ACTIVE.value
+    for publication in publications_in(schedule, {S.PAUSED}):
+        wake(publication, work)
+    for publication in schedules.advance(schedule, work.now):
+        work.touch(publication, enqueue=True)
+    work.to_settle[schedule.id] = schedule
+    return _finish(actor, schedule, work, "resumed", publications=len(work.changed))
+
+
+def cancel_schedule(actor: Actor, schedule_id: int) -> Schedule:
+    """Cancel a schedule and every publication of it that has not finished or started publishing."""
+    schedule = open_schedule(actor, schedule_id, "cancelled")
+    work = Work()
+    for publication in publications_in(schedule, CANCELLABLE):
+        cancel(publication, work)
+    schedule.status, schedule.next_run_at = ScheduleStatus.CANCELLED.value, None
+    return _finish(actor, schedule, work, "cancelled", publications=len(work.changed))
+
+
+def delete_schedule(actor: Actor, schedule_id: int) -> None:
+    """Delete a schedule with its publications, after removing their pending rq-scheduler entries."""
+    actor.require_writer()
+    schedule = schedules.get_schedule(actor, schedule_id)
+    publications = publications_in(schedule, None)
+    if any(p.status == S.PUBLISHING for p in publications):
+        raise Conflict("A publication of this schedule is being published right now; try again when it finishes.")
+    work = Work()
+    for publication in publications:
+        work.drop(publication)
+        work.delete(publication)
+    work.to_settle.clear()
+    audit.record(actor, "schedule.deleted", "schedule", schedule.id, publications=len(publications))
+    db.session.delete(schedule)
+    work.commit()
+    events.publish(actor.workspace_id, "schedule", id=schedule_id, status="deleted")
