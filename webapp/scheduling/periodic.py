@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,8 +72,6 @@ def sync(scheduler: Scheduler, wanted: list[PeriodicJob]) -> dict[str, list[str]
 
 def _remove(scheduler: Scheduler, job_id: str) -> None:
     scheduler.cancel(job_id)
-    try:
+    with contextlib.suppress(NoSuchJobError):
         Job.fetch(job_id, connection=scheduler.connection).delete()
-    except NoSuchJobError:
-        pass
     scheduler.connection.srem(_registry_key(), job_id)
