@@ -84,6 +84,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "SCHEDULER_INTERVAL_S": env_int("SCHEDULER_INTERVAL_S", 1, environ),
         "RECONCILE_INTERVAL_S": env_int("RECONCILE_INTERVAL_S", 30, environ),
         "DEFAULT_GRACE_MINUTES": env_int("DEFAULT_GRACE_MINUTES", 60, environ),
+        # A `publishing` row untouched this long lost its worker (must exceed the job timeout, 120 s).
+        "ORPHAN_AFTER_S": env_int("ORPHAN_AFTER_S", 150, environ),
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
         # The scheduler counts as silent after three missed ticks (DESIGN: liveness).
         "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 3 * env_int("SCHEDULER_INTERVAL_S", 1, environ), environ),

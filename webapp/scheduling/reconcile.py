@@ -11,7 +11,7 @@ from webapp import events
 from webapp.extensions import db
 from webapp.models import Alert, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 from webapp.scheduling import dispatch
-from webapp.services import schedules
+from webapp.services import recovery, schedules
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
         )
     )
     report["advanced"] = len(schedules.advance_due(list(behind), now))
+    report["orphaned"] = recovery.mark_orphans(now)
+    report.update(recovery.resolve_unconfirmed())
     return report
 
 

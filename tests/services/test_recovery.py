@@ -1,0 +1,103 @@
+"""Unknown outcomes are settled by asking the platform, never by a blind resend."""
+
+from datetime import timedelta
+
+from webapp.adapters.base import PublishResult, TransientError
+from webapp.extensions import db
+from webapp.models import Publication, utcnow
+from webapp.scheduling import dispatch
+from webapp.services import publishing, recovery, schedules
+
+
+def _stuck_publishing(make, minutes_ago: int = 10) -> int:
+    actor = make.actor()
+    channel = make.channel(actor)
+    content = make.content(actor)
+    schedule = schedules.create_schedule(
+        actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(hours=1)}
+    )
+    [publication] = schedules.publications_of(schedule)
+    dispatch.unschedule_publication(publication)
+    publishing.mark_queued([publication.id])
+    claimed = publishing._claim(publication.id, utcnow())
+    db.session.add(publishing.Attempt(publication_id=claimed.id, number=1, started_at=utcnow()))
+    claimed.updated_at = utcnow() - timedelta(minutes=minutes_ago)
+    db.session.commit()
+    return claimed.id
+
+
+class _LookupAdapter:
+    supports_lookup = True
+
+    def __init__(self, found=None, error=None):
+        self.found, self.error, self.asked = found, error, []
+
+    def find_existing(self, request):
+        self.asked.append(request.idempotency_key)
+        if self.error:
+            raise self.error
+        return self.found
+
+
+def test_a_publishing_row_whose_worker_died_becomes_unconfirmed(make):
+    pid = _stuck_publishing(make)
+
+    assert recovery.mark_orphans() == 1
+
+    publication = db.session.get(Publication, pid)
+    assert publication.status == "unconfirmed"
+    assert publication.attempts[0].outcome == "unknown_outcome"
+
+
+def test_a_recent_publishing_row_is_left_alone(make):
+    pid = _stuck_publishing(make, minutes_ago=0)
+
+    assert recovery.mark_orphans() == 0
+    assert db.session.get(Publication, pid).status == "publishing"
+
+
+def test_an_unconfirmed_publication_found_on_the_platform_is_published_without_resending(make, monkeypatch):
+    pid = _stuck_publishing(make)
+    recovery.mark_orphans()
+    adapter = _LookupAdapter(found=PublishResult("123", "http://site/p/123", 200, None))
+    monkeypatch.setattr(recovery, "adapter_for", lambda channel, timeout: adapter)
+
+    assert recovery.resolve_unconfirmed() == {"confirmed": 1, "resent": 0, "undecided": 0}
+
+    publication = db.session.get(Publication, pid)
+    assert (publication.status, publication.external_id) == ("published", "123")
+    assert adapter.asked == [publication.idempotency_key]
+    assert dispatch.scheduled_time(publication) is None
+
+
+def test_an_unconfirmed_publication_the_platform_does_not_have_is_sent_again_under_its_key(make, monkeypatch):
+    pid = _stuck_publishing(make)
+    recovery.mark_orphans()
+    monkeypatch.setattr(recovery, "adapter_for", lambda channel, timeout: _LookupAdapter(found=None))
+
+    assert recovery.resolve_unconfirmed()["resent"] == 1
+
+    publication = db.session.get(Publication, pid)
+    assert publication.status == "scheduled" and publication.dispatch_seq == 2
+    assert dispatch.scheduled_time(publication) is not None
+
+
+def test_a_lookup_that_fails_keeps_the_publication_unconfirmed(make, monkeypatch):
+    pid = _stuck_publishing(make)
+    recovery.mark_orphans()
+    adapter = _LookupAdapter(error=TransientError("platform down"))
+    monkeypatch.setattr(recovery, "adapter_for", lambda channel, timeout: adapter)
+
+    assert recovery.resolve_unconfirmed()["undecided"] == 1
+    assert db.session.get(Publication, pid).status == "unconfirmed"
+
+
+def test_a_webhook_publication_is_resent_with_the_same_idempotency_key(make):
+    pid = _stuck_publishing(make)
+    key = db.session.get(Publication, pid).idempotency_key
+    recovery.mark_orphans()
+
+    recovery.resolve_unconfirmed()
+
+    publication = db.session.get(Publication, pid)
+    assert publication.status == "scheduled" and publication.idempotency_key == key
