@@ -98,3 +98,43 @@ def test_a_recurring_rule_with_no_occurrence_in_its_window_is_refused(make):
         _recurring(make, cron="0 0 31 2 *")
 
     assert caught.value.fields == {"cron": "has no occurrence in the schedule's window"}
+
+
+def test_scheduling_against_a_channel_rule_is_refused_with_the_clash_and_free_slots(make):
+    import pytest
+
+    from webapp.services.errors import ValidationFailed
+
+    actor = make.actor()
+    channel = make.channel(actor, rules={"time_slots": ["09:00"], "daily_limit": 1}, timezone="Europe/Paris")
+    content = make.content(actor)
+    data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": "2031-03-04T08:00:00Z"}  # 09:00 CET
+    first = schedules.publications_of(schedules.create_schedule(actor, data))[0]
+    before = db.session.query(Publication).count()
+
+    with pytest.raises(ValidationFailed) as caught:
+        schedules.create_schedule(actor, {**data, "run_at": "2031-03-04T10:00:00Z"})
+
+    error = caught.value
+    assert error.extra["conflicts"] == [first.id]
+    assert {c["rule"] for c in error.extra["clashes"]} == {"time_slot", "daily_limit"}
+    assert error.extra["next_free_slots"][str(channel.id)][0] == "2031-03-05T08:00:00Z"
+    assert db.session.query(Publication).count() == before
+
+
+def test_allow_conflicts_overrides_channel_rules(make):
+    actor = make.actor()
+    channel = make.channel(actor, rules={"weekdays": ["mon"]})
+    content = make.content(actor)
+
+    schedule = schedules.create_schedule(
+        actor,
+        {
+            "content_id": content.id,
+            "channel_ids": [channel.id],
+            "run_at": "2031-03-05T08:00:00Z",
+            "allow_conflicts": True,
+        },
+    )
+
+    assert schedules.publications_of(schedule)[0].status == "scheduled"

@@ -8,15 +8,14 @@ from webapp.adapters import PLATFORMS, adapter_class, get_adapter
 from webapp.crypto import decrypt_credentials, encrypt_credentials
 from webapp.extensions import db
 from webapp.models import Channel, utcnow
+from webapp.scheduling.rules import validate as validate_rules
 from webapp.services import audit
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
 from webapp.services.validation import choice_problem, text_problem, timezone_problem
 
-RULE_KEYS = ("min_spacing_minutes", "daily_limit", "weekly_limit", "monthly_limit", "weekdays", "time_slots")
 
-
-def _validate(name, platform, settings, credentials, timezone) -> dict[str, str]:
+def _validate(name, platform, settings, credentials, timezone, channel_rules=None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if problem := text_problem(name, required=True, max_length=120):
         errors["name"] = problem
@@ -30,6 +29,7 @@ def _validate(name, platform, settings, credentials, timezone) -> dict[str, str]
         errors["credentials"] = "must be an object"
     if "platform" not in errors and "settings" not in errors and "credentials" not in errors:
         errors.update(adapter_class(platform).validate_config(settings, credentials))
+    errors.update(validate_rules(channel_rules))
     return errors
 
 
@@ -38,7 +38,7 @@ def create_channel(
 ) -> Channel:
     """Validate and store a channel in the actor's workspace; commit."""
     actor.require_writer()
-    errors = _validate(name, platform, settings, credentials, timezone)
+    errors = _validate(name, platform, settings, credentials, timezone, rules)
     if not errors and _name_taken(actor.workspace_id, name.strip()):
         errors["name"] = "is already used by another channel"
     if errors:
@@ -50,7 +50,7 @@ def create_channel(
         settings=settings,
         credentials_encrypted=encrypt_credentials(credentials),
         timezone=timezone,
-        rules={k: v for k, v in (rules or {}).items() if k in RULE_KEYS},
+        rules=rules or {},
     )
     db.session.add(channel)
     db.session.flush()
@@ -91,7 +91,8 @@ def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
     timezone = changes.get("timezone", channel.timezone)
     credentials = changes.get("credentials")
     check_credentials = credentials if credentials is not None else decrypt_credentials(channel.credentials_encrypted)
-    errors = _validate(name, channel.platform, settings, check_credentials, timezone)
+    new_rules = changes.get("rules", channel.rules)
+    errors = _validate(name, channel.platform, settings, check_credentials, timezone, new_rules)
     if "platform" in changes and changes["platform"] != channel.platform:
         errors["platform"] = "cannot be changed; create a new channel instead"
     if not errors and _name_taken(actor.workspace_id, name.strip(), channel.id):
@@ -101,8 +102,7 @@ def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
     channel.name, channel.settings, channel.timezone = name.strip(), settings, timezone
     if credentials is not None:
         channel.credentials_encrypted = encrypt_credentials(credentials)
-    if "rules" in changes and isinstance(changes["rules"], dict):
-        channel.rules = {k: v for k, v in changes["rules"].items() if k in RULE_KEYS}
+    channel.rules = new_rules or {}
     audit.record(actor, "channel.updated", "channel", channel.id, fields=sorted(changes))
     db.session.commit()
     return channel

@@ -23,7 +23,7 @@ from webapp.models import (
 )
 from webapp.scheduling import dispatch
 from webapp.scheduling.time import TimeInputError, ceil_to_second, occurrences, parse_instant, validate_cron
-from webapp.services import audit
+from webapp.services import audit, channel_rules
 from webapp.services.actor import Actor
 from webapp.services.contents import get_content
 from webapp.services.errors import NotFound, ValidationFailed
@@ -124,6 +124,8 @@ def create_schedule(actor: Actor, data: dict, *, now: datetime | None = None) ->
             first_due = upcoming[0]
     if errors:
         raise ValidationFailed(errors)
+    if not data.get("allow_conflicts"):
+        channel_rules.check(channels, first_due, field="cron" if cron else "run_at")
 
     schedule = Schedule(
         workspace_id=actor.workspace_id,
