@@ -138,3 +138,36 @@ def test_allow_conflicts_overrides_channel_rules(make):
     )
 
     assert schedules.publications_of(schedule)[0].status == "scheduled"
+
+
+def test_add_to_queue_takes_the_channels_next_free_slot(make):
+    actor = make.actor()
+    channel = make.channel(actor, rules={"time_slots": ["09:00", "17:00"]}, timezone="UTC")
+    content = make.content(actor, status="approved")
+
+    first = schedules.add_to_queue(actor, channel.id, content.id)
+    second = schedules.add_to_queue(actor, channel.id, content.id, "high")
+
+    first_due = schedules.publications_of(first)[0].due_at
+    second_due = schedules.publications_of(second)[0].due_at
+    assert first_due.strftime("%H:%M") in ("09:00", "17:00") and second_due > first_due
+    assert second_due.strftime("%H:%M") in ("09:00", "17:00")
+
+
+def test_add_to_queue_refuses_unapproved_content_and_channels_without_slots(make):
+    import pytest
+
+    from webapp.services.errors import ValidationFailed
+
+    actor = make.actor()
+    plain = make.channel(actor)
+    draft = make.content(actor, status="draft")
+    approved = make.content(actor, status="approved")
+
+    with pytest.raises(ValidationFailed) as unapproved:
+        schedules.add_to_queue(actor, plain.id, draft.id)
+    with pytest.raises(ValidationFailed) as no_slots:
+        schedules.add_to_queue(actor, plain.id, approved.id)
+
+    assert "approved" in unapproved.value.fields["content_id"]
+    assert "no time slots" in no_slots.value.fields["channel_id"]

@@ -50,3 +50,13 @@ def delete_channel(channel_id: int):
 def check_channel(channel_id: int):
     result = channels.check_channel(actor(), channel_id)
     return jsonify({"ok": result.ok, "message": result.message, "http_status": result.http_status})
+
+
+@bp.post("/channels/<int:channel_id>/queue")
+def add_to_queue(channel_id: int):
+    from webapp.api.serializers import schedule_json
+    from webapp.services import schedules
+
+    data = json_body()
+    schedule = schedules.add_to_queue(actor(), channel_id, data.get("content_id"), data.get("priority"))
+    return jsonify(schedule_json(schedule, schedules.publications_of(schedule))), 201

@@ -122,13 +122,22 @@ def _period_end(start: datetime, rule: str) -> datetime:
 
 
 def free_slots(
-    rules: Rules, tz_name: str, after: datetime, others: list[tuple[int, datetime]], count: int = 3
+    rules: Rules,
+    tz_name: str,
+    after: datetime,
+    others: list[tuple[int, datetime]],
+    count: int = 3,
+    exclusive: bool = False,
 ) -> list[datetime]:
-    """Return the next `count` instants after `after` that break no rule (UTC, whole minutes)."""
+    """Return the next `count` instants after `after` that break no rule (UTC, whole minutes).
+
+    `exclusive` also skips instants another publication already holds (a queue's slots hold one post each).
+    """
     tz = ZoneInfo(tz_name)
+    taken = {due.replace(second=0, microsecond=0) for _, due in others} if exclusive else set()
     found: list[datetime] = []
     for candidate in _candidates(rules, tz, after):
-        if not clashes(rules, tz_name, candidate, others):
+        if candidate not in taken and not clashes(rules, tz_name, candidate, others):
             found.append(candidate)
             if len(found) == count:
                 break

@@ -64,5 +64,6 @@ def next_free_slot(channel: Channel, after: datetime) -> datetime | None:
     channel_rules = rules.parse(channel.rules)
     if channel_rules.empty and not channel.rules:
         return None
-    free = rules.free_slots(channel_rules, channel.timezone, after, _others(channel, after, set()), count=1)
+    others = _others(channel, after, set())
+    free = rules.free_slots(channel_rules, channel.timezone, after, others, count=1, exclusive=True)
     return free[0] if free else None

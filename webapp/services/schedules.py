@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 PRIORITIES = tuple(p.value for p in Priority)
 MISSED_POLICIES = ("run_late", "skip")
 MAX_GRACE_MINUTES = 7 * 24 * 60
+# A queued post never lands in a slot so close that nobody could still change their mind.
+QUEUE_LEAD = timedelta(minutes=1)
 
 
 def idempotency_key(schedule_id: int, channel_id: int, occurrence: int) -> str:
@@ -151,6 +153,30 @@ def create_schedule(actor: Actor, data: dict, *, now: datetime | None = None) ->
     db.session.commit()
     enqueue_all(publications)
     return schedule
+
+
+def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = None) -> Schedule:
+    """Schedule approved content into the channel's next free slot (the channel's queue)."""
+    actor.require_writer()
+    errors: dict[str, str] = {}
+    channels = _channels(actor, [channel_id] if isinstance(channel_id, int) else None, errors)
+    try:
+        content = get_content(actor, content_id) if isinstance(content_id, int) else None
+    except NotFound:
+        content = None
+    if content is None:
+        errors["content_id"] = "unknown content id"
+    elif content.status != "approved":
+        errors["content_id"] = "only approved content can be added to a queue"
+    slot = None
+    if channels and not errors:
+        slot = channel_rules.next_free_slot(channels[0], utcnow() + QUEUE_LEAD)
+        if slot is None:
+            errors["channel_id"] = "this channel has no time slots or rules to queue into"
+    if errors:
+        raise ValidationFailed({("channel_id" if k == "channel_ids" else k): v for k, v in errors.items()})
+    data = {"content_id": content.id, "channel_ids": [channels[0].id], "run_at": slot, "priority": priority}
+    return create_schedule(actor, data)
 
 
 def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> list[Publication]:
