@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -34,11 +35,36 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired()])
 
 
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class WebhookChannelForm(FlaskForm):
     name = StringField("Name")
     url = URLField("Webhook URL")
     secret = PasswordField("Signing secret")
     timezone = StringField("Timezone", default="UTC")
+    weekdays = MultiCheckboxField(
+        "Allowed weekdays", choices=[SelectChoice(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    )
+    time_slots = StringField("Time slots (HH:MM, comma-separated)")
+    min_spacing_minutes = IntegerField("Minimum spacing (minutes)", validators=[Optional()])
+    daily_limit = IntegerField("Daily limit", validators=[Optional()])
+    weekly_limit = IntegerField("Weekly limit", validators=[Optional()])
+    monthly_limit = IntegerField("Monthly limit", validators=[Optional()])
+
+    def rules(self) -> dict:
+        """Collect the publishing rules the form sets (empty fields set none)."""
+        values = {
+            "weekdays": self.weekdays.data or None,
+            "time_slots": [s.strip() for s in (self.time_slots.data or "").split(",") if s.strip()] or None,
+            "min_spacing_minutes": self.min_spacing_minutes.data,
+            "daily_limit": self.daily_limit.data,
+            "weekly_limit": self.weekly_limit.data,
+            "monthly_limit": self.monthly_limit.data,
+        }
+        return {k: v for k, v in values.items() if v is not None}
 
 
 class ContentForm(FlaskForm):
@@ -48,11 +74,6 @@ class ContentForm(FlaskForm):
     content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
     tags = StringField("Tags (comma-separated)")
     status = SelectField("Status", choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ScheduleForm(FlaskForm):
@@ -71,6 +92,7 @@ class ScheduleForm(FlaskForm):
         default="run_late",
     )
     grace_minutes = IntegerField("Grace (minutes)", default=60, validators=[Optional()])
+    allow_conflicts = BooleanField("Schedule anyway, ignoring the channels' rules")
     run_at = DateTimeLocalField("Publish at", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
     timezone = StringField("Timezone")
     priority = SelectField("Priority", choices=[SelectChoice(p.value) for p in Priority], default="normal")
@@ -86,6 +108,8 @@ def attach_errors(form: FlaskForm, error: ValidationFailed, aliases: dict[str, s
     for key, message in error.fields.items():
         name = aliases.get(key, key)
         field = getattr(form, name, None)
+        if field is None and key.startswith("rules."):
+            field = getattr(form, key.removeprefix("rules."), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*list(field.errors), message]
         else:

@@ -208,3 +208,34 @@ def test_the_cron_preview_explains_a_bad_rule(signed_in):
     response = signed_in.get("/schedules/preview?cron=nonsense&timezone=UTC", headers=HX)
 
     assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_a_channel_with_rules_from_the_form(signed_in):
+    response = _add_channel(signed_in, weekdays=["mon", "wed"], time_slots="09:00, 17:30", daily_limit="2")
+
+    assert response.status_code == 303
+    channel = db.session.query(Channel).one()
+    assert channel.rules == {"weekdays": ["mon", "wed"], "time_slots": ["09:00", "17:30"], "daily_limit": 2}
+
+
+def test_a_bad_time_slot_shows_beside_its_field(signed_in):
+    response = _add_channel(signed_in, time_slots="9am")
+
+    assert response.status_code == 422
+    assert 'id="time_slots-error"' in response.get_data(as_text=True)
+
+
+def test_a_rule_conflict_shows_the_reason_and_offers_free_slots_that_schedule_in_one_click(signed_in):
+    _add_channel(signed_in, time_slots="09:00", timezone="Europe/Paris")
+    _add_content(signed_in)
+
+    refused = _schedule_form(signed_in, "2031-03-04T10:00")  # Paris time, not a slot
+
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "not one of the channel" in html
+    assert 'name="use_slot" value="2031-03-05T08:00:00Z"' in html
+
+    accepted = _schedule_form(signed_in, "2031-03-04T10:00", use_slot="2031-03-05T08:00:00Z")
+
+    assert accepted.status_code == 303
+    assert db.session.query(Publication).one().due_at.isoformat() == "2031-03-05T08:00:00+00:00"

@@ -39,6 +39,7 @@ def create():
                 settings={"url": (form.url.data or "").strip()},
                 credentials={"secret": form.secret.data or ""},
                 timezone=(form.timezone.data or "UTC").strip(),
+                rules=form.rules(),
             )
         except ValidationFailed as exc:
             attach_errors(form, exc, FIELD_ALIASES)

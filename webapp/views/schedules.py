@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.forms import ScheduleForm, attach_errors
 from webapp.htmx import render, wants_fragment
 from webapp.models import Content
-from webapp.scheduling.time import TimeInputError, validate_cron, validate_timezone
+from webapp.scheduling.time import TimeInputError, parse_instant, validate_cron, validate_timezone
 from webapp.scheduling.time import preview as schedule_preview
 from webapp.services import channels, schedules
 from webapp.services.errors import ValidationFailed
@@ -32,9 +32,16 @@ def _form(formdata=None) -> ScheduleForm:
     return form
 
 
-def _page(form: ScheduleForm, status: int = 200):
+def _page(form: ScheduleForm, status: int = 200, free_slots: list | None = None):
     items = list(db.session.scalars(schedules.schedule_query(ui_actor()).limit(100)))
-    return render_template("schedules/index.html", form=form, schedules=items), status
+    return render_template("schedules/index.html", form=form, schedules=items, free_slots=free_slots or []), status
+
+
+def _slot_choices(error: ValidationFailed) -> list:
+    """Turn a rule conflict's free slots into instants for the form to offer (all channels agree on none)."""
+    offered = error.extra.get("next_free_slots", {})
+    instants = sorted({parse_instant(s, None) for slots in offered.values() for s in slots})
+    return instants[:6]
 
 
 @bp.get("/")
@@ -47,6 +54,7 @@ def create():
     form = _form(request.form)
     if form.validate_on_submit():
         recurring = form.kind.data == "recurring"
+        chosen_slot = request.form.get("use_slot")
         data = {
             "content_id": form.content_id.data,
             "channel_ids": form.channel_ids.data or [],
@@ -58,7 +66,10 @@ def create():
             "max_runs": form.max_runs.data if recurring else None,
             "missed_policy": form.missed_policy.data,
             "grace_minutes": form.grace_minutes.data if form.grace_minutes.data is not None else 60,
+            "allow_conflicts": form.allow_conflicts.data,
         }
+        if chosen_slot and not recurring:
+            data["run_at"] = chosen_slot  # an offered free slot, an exact UTC instant
         if not recurring and data["run_at"] is None:
             form.run_at.errors = ["is required"]
         elif recurring and data["cron"] is None:
@@ -68,6 +79,7 @@ def create():
                 schedule = schedules.create_schedule(ui_actor(), data)
             except ValidationFailed as exc:
                 attach_errors(form, exc)
+                return _page(form, 422, _slot_choices(exc))
             else:
                 flash(f"Scheduled: next run {local_time(schedule.next_run_at)}.", "ok")
                 return redirect(url_for("dashboard.index"), 303)
