@@ -155,3 +155,30 @@ def test_a_queued_publication_whose_job_vanished_is_requeued(make):
     db.session.refresh(publication)
     assert publication.status == "scheduled"
     assert dispatch.scheduled_time(publication) is not None
+
+
+def test_the_scheduler_moves_due_jobs_in_batches_and_keeps_periodic_jobs_repeating(make, monkeypatch):
+    from webapp.scheduling import periodic
+
+    monkeypatch.setattr(HeraldScheduler, "batch_size", 4)
+    publications = [_schedule(make) for _ in range(10)]
+    ids = [p.id for p in publications]
+    for publication in publications:
+        _make_due(publication)
+    scheduler = HeraldScheduler(connection=get_redis(), interval=1)
+    periodic.sync(scheduler, [periodic.PeriodicJob("herald-periodic-reconcile", "webapp.jobs.reconcile_job", 30)])
+
+    moved = scheduler.enqueue_jobs()
+
+    assert len(moved) == 11
+    assert {_reload(pid).status for pid in ids} == {"queued"}
+    assert len(Queue("default", connection=get_redis()).job_ids) == 10
+    assert Queue("high", connection=get_redis()).job_ids == ["herald-periodic-reconcile"]
+    assert "herald-periodic-reconcile" in scheduler  # re-added at its next interval
+
+
+def test_nothing_moves_before_its_due_second(make):
+    publication = _schedule(make)
+    get_redis().zadd(dispatch.get_scheduler().scheduled_jobs_key, {dispatch.job_id(publication): time.time() + 2})
+
+    assert HeraldScheduler(connection=get_redis(), interval=1).enqueue_jobs() == []
