@@ -81,6 +81,11 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "PUBLISH_MAX_ATTEMPTS": env_int("PUBLISH_MAX_ATTEMPTS", 5, environ),
         "RETRY_BASE_S": env_int("RETRY_BASE_S", 10, environ),
         "RETRY_CAP_S": env_int("RETRY_CAP_S", 900, environ),
+        # Failure detection: N consecutive failures, or M within D days, need a person; one alert per cool-off.
+        "FAILURE_CONSECUTIVE": env_int("FAILURE_CONSECUTIVE", 3, environ),
+        "FAILURE_WINDOW_COUNT": env_int("FAILURE_WINDOW_COUNT", 5, environ),
+        "FAILURE_WINDOW_DAYS": env_int("FAILURE_WINDOW_DAYS", 7, environ),
+        "FAILURE_COOLOFF_S": env_int("FAILURE_COOLOFF_S", 3600, environ),
         "SCHEDULER_INTERVAL_S": env_int("SCHEDULER_INTERVAL_S", 1, environ),
         "RECONCILE_INTERVAL_S": env_int("RECONCILE_INTERVAL_S", 30, environ),
         "DEFAULT_GRACE_MINUTES": env_int("DEFAULT_GRACE_MINUTES", 60, environ),

@@ -131,15 +131,68 @@ def test_a_validation_error_fails_at_once_with_an_alert(make, receiver):
     assert db.session.query(Alert).filter_by(publication_id=publication.id).count() == 1
 
 
-def test_an_auth_error_marks_the_channel_unhealthy(make, receiver):
+def test_an_auth_error_marks_the_channel_unhealthy_and_holds_its_publications(make, receiver):
     receiver.respond(401, body="bad signature")
-    publication = _publication(make, receiver.url)
+    actor = make.actor()
+    publication = _publication(make, receiver.url, actor=actor)
+    later = schedules.create_schedule(
+        actor,
+        {
+            "content_id": publication.content_id,
+            "channel_ids": [publication.channel_id],
+            "run_at": utcnow() + timedelta(days=1),
+        },
+    )
+    [later_publication] = schedules.publications_of(later)
     _queue(publication)
 
-    assert publishing.execute(publication.id) == "failed"
+    assert publishing.execute(publication.id) == "paused"
+
+    db.session.expire_all()
+    assert publication.channel.health == "unhealthy"
+    assert "credentials were rejected" in publication.hold_reason
+    assert later_publication.status == "paused"
+    assert dispatch.scheduled_time(later_publication) is None
+    assert db.session.query(Alert).filter_by(kind="channel_unhealthy").count() == 1
+
+
+def test_resuming_the_channel_after_fixing_credentials_carries_on(make, receiver):
+    from webapp.services import failures
+
+    receiver.respond(401)
+    actor = make.actor()
+    publication = _publication(make, receiver.url, actor=actor)
+    _queue(publication)
+    publishing.execute(publication.id)
+    receiver.respond(200, body={"id": "ok"})
+
+    assert failures.resume_channel(actor, publication.channel) == 1
 
     db.session.refresh(publication)
-    assert publication.channel.health == "unhealthy"
+    assert publication.status == "scheduled" and publication.hold_reason is None
+    assert publication.channel.health == "unknown"
+    assert dispatch.scheduled_time(publication) is not None
+    _queue(publication)
+    assert publishing.execute(publication.id) == "published"
+
+
+def test_three_consecutive_failures_put_the_channel_in_needs_intervention_with_one_alert(make, receiver):
+    receiver.respond(400, body="rejected")
+    actor = make.actor()
+    first = _publication(make, receiver.url, actor=actor)
+    channel_id = first.channel_id
+    for n in range(4):
+        schedule = schedules.create_schedule(
+            actor,
+            {"content_id": first.content_id, "channel_ids": [channel_id], "run_at": utcnow() + timedelta(hours=n + 2)},
+        )
+        publication = schedules.publications_of(schedule)[0]
+        _queue(publication)
+        publishing.execute(publication.id)
+
+    channel = db.session.get(Publication, publication.id).channel
+    assert channel.health == "needs_intervention"
+    assert db.session.query(Alert).filter_by(kind="needs_intervention", channel_id=channel_id).count() == 1
 
 
 def test_a_timeout_after_sending_leaves_the_publication_unconfirmed(make, receiver, app, monkeypatch):

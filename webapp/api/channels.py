@@ -60,3 +60,12 @@ def add_to_queue(channel_id: int):
     data = json_body()
     schedule = schedules.add_to_queue(actor(), channel_id, data.get("content_id"), data.get("priority"))
     return jsonify(schedule_json(schedule, schedules.publications_of(schedule))), 201
+
+
+@bp.post("/channels/<int:channel_id>/resume")
+def resume_channel(channel_id: int):
+    from webapp.services import failures
+
+    current = actor()
+    resumed = failures.resume_channel(current, channels.get_channel(current, channel_id))
+    return jsonify({"resumed": resumed, "channel": channel_json(channels.get_channel(current, channel_id))})

@@ -32,7 +32,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.scheduling import dispatch
-from webapp.services import schedules
+from webapp.services import failures, schedules
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -182,6 +182,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
     attempt.http_status, attempt.response_excerpt = exc.http_status, redact(exc.response_excerpt)
     publication.last_error = f"{exc.error_class.value}: {message}"
     retry = exc.error_class in RETRYABLE and publication.attempts_count < config["PUBLISH_MAX_ATTEMPTS"]
+    held: list[Publication] = []
     if retry:
         delay = backoff_seconds(
             publication.attempts_count, config["RETRY_BASE_S"], config["RETRY_CAP_S"], exc.retry_after
@@ -192,6 +193,9 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
     elif exc.error_class is ErrorClass.UNKNOWN_OUTCOME:
         # Never resend blindly: reconciliation asks the platform by idempotency key first.
         publication.status = PublicationStatus.UNCONFIRMED.value
+    elif exc.error_class is ErrorClass.AUTH:
+        # Credentials problems are fixable: hold everything on the channel rather than fail it.
+        held = failures.on_auth_error(publication, message)
     else:
         publication.status, publication.finished_at = PublicationStatus.FAILED.value, now
         db.session.add(
@@ -203,9 +207,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
                 channel_id=publication.channel_id,
             )
         )
-    if exc.error_class is ErrorClass.AUTH:
-        publication.channel.health = "unhealthy"
-        publication.channel.health_message = message
+        failures.after_failure(publication)
     schedules.settle(publication.schedule)
     db.session.commit()
     if retry:
@@ -213,5 +215,6 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
             dispatch.enqueue_publication(publication)
         except RedisError:
             log.warning("publication %s: retry not enqueued, the reconciler will restore it", publication.id)
+    failures.unschedule_held(held)
     events.publication_changed(publication)
     return publication.status
