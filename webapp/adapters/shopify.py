@@ -4,7 +4,16 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from .base import AuthError, HealthResult, PermanentError, PublishRequest, PublishResult, RateLimited, TransientError
+from .base import (
+    AuthError,
+    HealthResult,
+    PermanentError,
+    PublishRequest,
+    PublishResult,
+    RateLimited,
+    TransientError,
+    UnknownOutcome,
+)
 from .html import to_html
 from .http import HttpResponse, parse_retry_after, raise_for_status, send
 from .keys import slug_for
@@ -116,7 +125,7 @@ class ShopifyAdapter(LookupFirstAdapter):
             raise (TransientError if "INTERNAL_SERVER_ERROR" in codes else PermanentError)(message, **details)
         data = body.get("data")
         if not isinstance(data, dict):
-            raise PermanentError("Shopify answered without data", **details)
+            raise UnknownOutcome("Shopify answered without data; the request may have run", **details)
         return response, data
 
     def _origin(self) -> str:

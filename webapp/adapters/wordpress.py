@@ -5,7 +5,7 @@ import html
 from typing import Any
 from urllib.parse import urlencode
 
-from .base import HealthResult, PublishRequest, PublishResult
+from .base import AuthError, HealthResult, PublishRequest, PublishResult
 from .html import to_html
 from .http import HttpResponse, raise_for_status, send
 from .keys import slug_for
@@ -42,7 +42,13 @@ class WordPressAdapter(LookupFirstAdapter):
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """Find the post whose slug is derived from the key, in any status but trashed."""
         query = {"slug": slug_for(request.idempotency_key), "status": "any", "context": "edit"}
-        response = self._call("GET", "/wp/v2/posts?" + urlencode(query))
+        response = self._call("GET", "/wp/v2/posts?" + urlencode(query), check=False)
+        if _forbidden_status(response):
+            # A rejected Application Password leaves the request anonymous, and WordPress answers
+            # an anonymous status=any with 400 rest_forbidden_status rather than 401.
+            message = f"WordPress did not sign in {self.credentials['username']!r} as a user who may edit posts"
+            raise AuthError(message, http_status=response.status, response_excerpt=response.excerpt)
+        raise_for_status(response, self.secrets, wordpress_error)
         posts = response.json_objects()
         return result(response, posts[0].get("id"), posts[0].get("link")) if posts else None
 
@@ -116,6 +122,16 @@ def wordpress_error(response: HttpResponse) -> str | None:
     params = (body.get("data") or {}).get("params") if isinstance(body.get("data"), dict) else None
     extra = "; ".join(f"{k}: {v}" for k, v in params.items()) if isinstance(params, dict) else ""
     return f"{message}{f' ({extra})' if extra else ''} [{code}]"
+
+
+def _forbidden_status(response: HttpResponse) -> bool:
+    body = response.json_object() or {}
+    details = body["data"].get("details") if isinstance(body.get("data"), dict) else None
+    return (
+        body.get("code") == "rest_invalid_param"
+        and isinstance(details, dict)
+        and any(isinstance(d, dict) and d.get("code") == "rest_forbidden_status" for d in details.values())
+    )
 
 
 def _unique(names: Any) -> list[str]:

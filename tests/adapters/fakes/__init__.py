@@ -1,0 +1,1 @@
+"""Local fake platforms that speak each platform's documented API, for adapter tests."""

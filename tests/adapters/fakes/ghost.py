@@ -1,0 +1,155 @@
+"""A fake Ghost 5 Admin API: verifies the Admin API JWT and answers with Ghost's bodies and errors."""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .server import FakePlatform, Request, Response, json_response
+
+PREFIX = "/ghost/api/admin/"
+INVALID_POST = "Validation error, cannot save post."
+
+
+def ghost_error(status: int, error_type: str, message: str, context: str | None = None, **extra: Any) -> Response:
+    """Return Ghost's error envelope: {"errors": [{message, context, type, ...}]}."""
+    error = {
+        "message": message,
+        "context": context,
+        "type": error_type,
+        "details": None,
+        "property": None,
+        "help": None,
+        "code": None,
+        "id": str(uuid.uuid4()),
+        "ghostErrorCode": None,
+        **extra,
+    }
+    return json_response(status, {"errors": [error]})
+
+
+def _unauthorized(message: str, code: str) -> Response:
+    return ghost_error(401, "UnauthorizedError", message, code=code)
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+class FakeGhost(FakePlatform):
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_id = secrets.token_hex(12)
+        self.secret = secrets.token_hex(32)
+        self.posts: dict[str, dict[str, Any]] = {}  # by slug
+        self.site = {"title": "Fake Ghost", "description": "Thoughts", "logo": None, "version": "5.96"}
+        self.tokens: list[dict[str, Any]] = []  # decoded (header, claims) of every accepted token
+
+    @property
+    def admin_api_key(self) -> str:
+        """Return the key a custom integration shows: "id:secret"."""
+        return f"{self.key_id}:{self.secret}"
+
+    @property
+    def site_url(self) -> str:
+        return f"{self.url}/"
+
+    def route(self, request: Request) -> Response:
+        if not request.path.startswith(PREFIX):
+            return Response(404, b"<html>Not found</html>", {"Content-Type": "text/html"})
+        resource = request.path[len(PREFIX) :]
+        if request.method == "GET" and resource == "site/":  # the one unauthenticated endpoint
+            return json_response(200, {"site": {**self.site, "url": self.site_url}})
+        if failure := self._authenticate(request):
+            return failure
+        if request.method == "GET" and resource == "posts/":
+            limit = int(request.query.get("limit", ["15"])[0])
+            posts = [{"id": p["id"]} for p in list(self.posts.values())[:limit]]
+            pagination = {"page": 1, "limit": limit, "pages": 1, "total": len(self.posts), "next": None, "prev": None}
+            return json_response(200, {"posts": posts, "meta": {"pagination": pagination}})
+        if request.method == "GET" and resource.startswith("posts/slug/"):
+            post = self.posts.get(resource[len("posts/slug/") :].strip("/"))
+            if post is None:
+                return ghost_error(404, "NotFoundError", "Post not found.")
+            return json_response(200, {"posts": [post]})
+        if request.method == "POST" and resource == "posts/":
+            return self._create(request)
+        return ghost_error(404, "NotFoundError", "Resource not found")
+
+    def _authenticate(self, request: Request) -> Response | None:
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        if scheme != "Ghost" or not token:
+            return _unauthorized('Authorization header format is "Authorization: Ghost [token]"', "INVALID_AUTH_HEADER")
+        try:
+            header_b64, claims_b64, signature_b64 = token.split(".")
+            header, claims = json.loads(_b64decode(header_b64)), json.loads(_b64decode(claims_b64))
+        except ValueError:
+            return _unauthorized("Invalid JWT", "INVALID_JWT")
+        if header.get("kid") != self.key_id:
+            return _unauthorized("Unknown Admin API Key", "UNKNOWN_ADMIN_API_KEY")
+        if header.get("alg") != "HS256":
+            return _unauthorized("Invalid token: invalid algorithm", "INVALID_JWT")
+        expected = hmac.new(bytes.fromhex(self.secret), f"{header_b64}.{claims_b64}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _b64decode(signature_b64)):
+            return _unauthorized("Invalid token: invalid signature", "INVALID_JWT")
+        now = time.time()
+        if claims.get("aud") != "/admin/":
+            return _unauthorized("Invalid token: jwt audience invalid. expected: /admin/", "INVALID_JWT")
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+            return _unauthorized("Invalid token: jwt expired", "INVALID_JWT")
+        if not isinstance(claims.get("iat"), int) or claims["iat"] > now + 5 or claims["exp"] - claims["iat"] > 300:
+            return _unauthorized("Invalid token: maxAge exceeded", "INVALID_JWT")
+        self.tokens.append({"header": header, "claims": claims})
+        return None
+
+    def _create(self, request: Request) -> Response:
+        if request.query.get("source") != ["html"]:
+            return ghost_error(422, "ValidationError", INVALID_POST, "Expected ?source=html")
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("posts"), list) or len(body["posts"]) != 1:
+            return ghost_error(422, "ValidationError", INVALID_POST, "No root key ('posts')")
+        given = body["posts"][0]
+        title = given.get("title") or ""
+        for field, value, limit in (("title", title, 255), ("custom_excerpt", given.get("custom_excerpt") or "", 300)):
+            if len(value) > limit:
+                context = f"Value in [posts.{field}] exceeds maximum length of {limit} characters."
+                return ghost_error(422, "ValidationError", INVALID_POST, context, property=field)
+        if not title.strip():
+            context = "Value in [posts.title] cannot be blank."
+            return ghost_error(422, "ValidationError", INVALID_POST, context, property="title")
+        slug = self._unique_slug(given.get("slug") or title.lower().replace(" ", "-"))
+        post = {
+            "id": secrets.token_hex(12),
+            "uuid": str(uuid.uuid4()),
+            "title": title,
+            "slug": slug,
+            "html": given.get("html"),
+            "status": given.get("status", "draft"),
+            "custom_excerpt": given.get("custom_excerpt"),
+            "tags": [{"id": secrets.token_hex(12), "name": t["name"]} for t in given.get("tags") or []],
+            "url": f"{self.site_url}{slug}/",
+        }
+        self.posts[slug] = post
+        return json_response(201, {"posts": [post]})
+
+    def _unique_slug(self, slug: str) -> str:
+        # Ghost never refuses a taken slug: it appends -2, -3, ...
+        candidate, n = slug, 1
+        while candidate in self.posts:
+            n += 1
+            candidate = f"{slug}-{n}"
+        return candidate
+
+
+@pytest.fixture(name="ghost")
+def ghost_fixture() -> Iterator[FakeGhost]:
+    """Yield a started FakeGhost and stop it after the test."""
+    with FakeGhost() as fake:
+        yield fake

@@ -1,0 +1,100 @@
+"""A real WordPress for adapter tests: the shared peer script starts it; helpers read and clean up through REST."""
+
+import os
+import shlex
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+# tests/adapters/wordpress_site.py -> the repo root is parents[2]; CI clones shared/ beside it.
+SCRIPT = Path(__file__).resolve().parents[2] / ".." / "shared" / "peers" / "wordpress.sh"
+ENV_NAMES = ("WP_URL", "WP_USER", "WP_APP_PASSWORD")
+
+
+@dataclass
+class WordPressSite:
+    url: str
+    user: str
+    app_password: str
+    posts: list[int] = field(default_factory=list)
+    terms: list[tuple[str, int]] = field(default_factory=list)
+
+    def rest(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the REST API as the admin and return the decoded JSON, failing the test on an error."""
+        response = requests.request(
+            method, f"{self.url}/wp-json{path}", auth=(self.user, self.app_password), timeout=30, **kwargs
+        )
+        assert response.ok, f"{method} {path}: HTTP {response.status_code} {response.text[:300]}"
+        return response.json()
+
+    def track_post(self, post_id: str | int | None) -> None:
+        """Delete this post (for good, not to the trash) when the test ends."""
+        if post_id is not None:
+            self.posts.append(int(post_id))
+
+    def track_term(self, taxonomy: str, term_id: int) -> None:
+        """Delete this tag or category when the test ends."""
+        self.terms.append((taxonomy, term_id))
+
+    def clean_up(self) -> None:
+        for post_id in dict.fromkeys(self.posts):
+            self.rest("DELETE", f"/wp/v2/posts/{post_id}", params={"force": "true"})
+        for taxonomy, term_id in dict.fromkeys(self.terms):
+            self.rest("DELETE", f"/wp/v2/{taxonomy}/{term_id}", params={"force": "true"})
+        self.posts.clear()
+        self.terms.clear()
+
+
+def _run(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(SCRIPT), command], capture_output=True, text=True, timeout=900, check=False)
+
+
+def _exports(stdout: str) -> dict[str, str]:
+    values = {}
+    for line in stdout.splitlines():
+        if line.startswith("export ") and "=" in line:
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name] = shlex.split(value)[0] if value else ""
+    return values
+
+
+def _answers(url: str | None) -> bool:
+    try:
+        return bool(url) and requests.get(f"{url}/wp-json/", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture(scope="session")
+def wordpress_session() -> Iterator[WordPressSite]:
+    """Yield the WordPress named by WP_URL/WP_USER/WP_APP_PASSWORD, or one the peer script starts."""
+    if all(os.environ.get(name) for name in ENV_NAMES):
+        yield WordPressSite(*(os.environ[name] for name in ENV_NAMES))
+        return
+    if not SCRIPT.is_file():
+        pytest.skip(f"no WordPress peer script at {SCRIPT.resolve()} and WP_URL is not set")
+    # A WordPress that is already up is used and left running; one started here is stopped at the end.
+    current = _run("env")
+    started = not (current.returncode == 0 and _answers(_exports(current.stdout).get("WP_URL")))
+    if started:
+        current = _run("start")
+        if current.returncode != 0:
+            pytest.fail(f"wordpress.sh start failed:\n{current.stderr[-2000:]}")
+    values = _exports(current.stdout)
+    try:
+        yield WordPressSite(*(values[name] for name in ENV_NAMES))
+    finally:
+        if started:
+            _run("stop")
+
+
+@pytest.fixture(name="wordpress")
+def wordpress_fixture(wordpress_session: WordPressSite) -> Iterator[WordPressSite]:
+    """Yield the session's WordPress and delete the posts and terms the test tracked."""
+    yield wordpress_session
+    wordpress_session.clean_up()
