@@ -14,7 +14,6 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
@@ -40,10 +39,22 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class WebhookChannelForm(FlaskForm):
+class ChannelForm(FlaskForm):
     name = StringField("Name")
-    url = URLField("Webhook URL")
-    secret = PasswordField("Signing secret")
+    platform = SelectField(
+        "Platform",
+        choices=[
+            SelectChoice(p, label)
+            for p, label in (
+                ("webhook", "signed webhook"),
+                ("wordpress", "WordPress"),
+                ("ghost", "Ghost"),
+                ("shopify", "Shopify blog"),
+                ("mastodon", "Mastodon"),
+            )
+        ],
+        default="webhook",
+    )
     timezone = StringField("Timezone", default="UTC")
     weekdays = MultiCheckboxField(
         "Allowed weekdays", choices=[SelectChoice(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
@@ -107,6 +118,8 @@ def attach_errors(form: FlaskForm, error: ValidationFailed, aliases: dict[str, s
     aliases = aliases or {}
     for key, message in error.fields.items():
         name = aliases.get(key, key)
+        if key.startswith(("settings.", "credentials.")):
+            continue  # shown beside the platform's own inputs, which are not WTForms fields
         field = getattr(form, name, None)
         if field is None and key.startswith("rules."):
             field = getattr(form, key.removeprefix("rules."), None)

@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models import Channel, Content, Publication, Schedule
 
 HX = {"HX-Request": "true"}
+GHOST_KEY = "6489ab6489ab6489ab6489ab:" + "ab" * 32
 
 
 @pytest.fixture
@@ -18,7 +19,13 @@ def signed_in(client, auth):
 
 
 def _add_channel(client, **overrides):
-    data = {"name": "Blog hook", "url": "http://127.0.0.1:9/hook", "secret": "s3cret-value", "timezone": "UTC"}
+    data = {
+        "name": "Blog hook",
+        "platform": "webhook",
+        "settings.url": "http://127.0.0.1:9/hook",
+        "credentials.secret": "s3cret-value",
+        "timezone": "UTC",
+    }
     data.update(overrides)
     return client.post("/channels/", data=data)
 
@@ -43,9 +50,9 @@ def test_adding_a_webhook_channel_stores_it_with_encrypted_credentials(signed_in
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"url": "ftp://example.com/x"}, "url", "must be an http(s) URL"),
-        ({"url": "javascript:alert(1)"}, "url", "must be an http(s) URL"),
-        ({"secret": ""}, "secret", "is required"),
+        ({"settings.url": "ftp://example.com/x"}, "settings.url", "must be an http(s) URL"),
+        ({"settings.url": "javascript:alert(1)"}, "settings.url", "must be an http(s) URL"),
+        ({"credentials.secret": ""}, "credentials.secret", "is required"),
         ({"name": ""}, "name", "is required"),
         ({"timezone": "Nowhere/City"}, "timezone", "unknown timezone"),
     ],
@@ -239,3 +246,60 @@ def test_a_rule_conflict_shows_the_reason_and_offers_free_slots_that_schedule_in
 
     assert accepted.status_code == 303
     assert db.session.query(Publication).one().due_at.isoformat() == "2031-03-05T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("platform", "fields"),
+    [
+        (
+            "wordpress",
+            {
+                "settings.url": "https://blog.example.test",
+                "credentials.username": "ada",
+                "credentials.app_password": "abcd efgh ijkl mnop",
+                "settings.categories": "News, Launches",
+            },
+        ),
+        ("ghost", {"settings.url": "https://ghost.example.test", "credentials.admin_api_key": GHOST_KEY}),
+        (
+            "shopify",
+            {
+                "settings.shop_domain": "shop.myshopify.com",
+                "settings.blog_id": "123",
+                "credentials.access_token": "shpat_x",
+            },
+        ),
+        (
+            "mastodon",
+            {
+                "settings.url": "https://masto.example.test",
+                "credentials.access_token": "tok",
+                "settings.visibility": "unlisted",
+            },
+        ),
+    ],
+)
+def test_every_platform_can_be_added_from_the_form(signed_in, platform, fields):
+    response = signed_in.post(
+        "/channels/", data={"name": f"My {platform}", "platform": platform, "timezone": "UTC", **fields}
+    )
+
+    assert response.status_code == 303, response.get_data(as_text=True)
+    channel = db.session.query(Channel).one()
+    assert channel.platform == platform
+    if platform == "wordpress":
+        assert channel.settings["categories"] == ["News", "Launches"]
+
+
+def test_the_platform_fields_fragment_asks_for_that_platforms_credentials(signed_in):
+    html = signed_in.get("/channels/fields?platform=ghost", headers=HX).get_data(as_text=True)
+
+    assert html.lstrip().startswith('<div id="platform-fields"')
+    assert 'name="credentials.admin_api_key" type="password"' in html
+
+
+def test_a_failed_channel_form_never_echoes_the_secret(signed_in):
+    response = _add_channel(signed_in, **{"settings.url": "ftp://x", "credentials.secret": "do-not-echo-me"})
+
+    html = response.get_data(as_text=True)
+    assert "do-not-echo-me" not in html and 'value="ftp://x"' in html

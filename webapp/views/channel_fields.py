@@ -1,0 +1,77 @@
+"""The settings and credentials each platform's channel form asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlatformField:
+    group: str  # "settings" or "credentials"
+    key: str
+    label: str
+    kind: str = "text"  # input type; credentials are always password inputs
+    placeholder: str = ""
+    hint: str = ""
+    required: bool = True
+    is_list: bool = False  # comma-separated in the form, a list in the record
+
+    @property
+    def name(self) -> str:
+        return f"{self.group}.{self.key}"
+
+
+def _setting(key, label, **kw) -> PlatformField:
+    return PlatformField("settings", key, label, **kw)
+
+
+def _secret(key, label, **kw) -> PlatformField:
+    return PlatformField("credentials", key, label, kind="password", **kw)
+
+
+PLATFORM_FIELDS: dict[str, tuple[PlatformField, ...]] = {
+    "webhook": (
+        _setting("url", "Webhook URL", kind="url", placeholder="https://example.com/hooks/herald"),
+        _secret("secret", "Signing secret", hint="Herald signs each request with HMAC-SHA256 of timestamp.body."),
+    ),
+    "wordpress": (
+        _setting("url", "Site URL", kind="url", placeholder="https://blog.example.com"),
+        _setting(
+            "categories",
+            "Categories",
+            hint="Comma-separated names; created when missing.",
+            required=False,
+            is_list=True,
+        ),
+        PlatformField("credentials", "username", "WordPress username"),
+        _secret("app_password", "Application Password", hint="Users → Profile → Application Passwords."),
+    ),
+    "ghost": (
+        _setting("url", "Ghost site URL", kind="url", placeholder="https://example.ghost.io"),
+        _secret("admin_api_key", "Admin API key", hint="A custom integration's key, id:secret."),
+    ),
+    "shopify": (
+        _setting("shop_domain", "Shop domain", placeholder="your-store.myshopify.com"),
+        _setting("blog_id", "Blog id", placeholder="123 or gid://shopify/Blog/123"),
+        _setting("author", "Author name", required=False, placeholder="Herald"),
+        _secret("access_token", "Admin API access token"),
+    ),
+    "mastodon": (
+        _setting("url", "Instance URL", kind="url", placeholder="https://mastodon.social"),
+        _setting("visibility", "Visibility", required=False, placeholder="public, unlisted, private or direct"),
+        _secret("access_token", "Access token", hint="Needs the write:statuses scope."),
+    ),
+}
+
+
+def read(platform: str, form) -> tuple[dict, dict]:
+    """Collect (settings, credentials) for a platform from submitted form data; blanks are omitted."""
+    settings: dict = {}
+    credentials: dict = {}
+    for field in PLATFORM_FIELDS.get(platform, ()):
+        raw = (form.get(field.name) or "").strip()
+        if not raw:
+            continue
+        value = [v.strip() for v in raw.split(",") if v.strip()] if field.is_list else raw
+        (settings if field.group == "settings" else credentials)[field.key] = value
+    return settings, credentials
