@@ -51,7 +51,10 @@ def current_membership():
     """Return the signed-in user's membership in their current workspace (cached per request)."""
     if not current_user.is_authenticated:
         return None
-    if "membership" not in g:
+    # `g` can outlive a request when an app context is already pushed (tests, CLI): key the cache by
+    # user, so a different user on a later request never inherits another member's workspace.
+    cached = g.get("membership")
+    if cached is None or cached.user_id != current_user.id:
         g.membership = membership_for(current_user.id)
     return g.membership
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from webapp.extensions import db
-from webapp.models import Content, Publication
+from webapp.models import Channel, Content, Publication
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound
 
@@ -22,6 +22,15 @@ def get_publication(actor: Actor, publication_id: int) -> Publication:
     return publication
 
 
+SORTS = {
+    "due": Publication.due_at,
+    "status": Publication.status,
+    "lateness": Publication.lateness_ms,
+    "priority": Publication.priority,
+    "id": Publication.id,
+}
+
+
 def publication_query(
     actor: Actor,
     *,
@@ -32,9 +41,22 @@ def publication_query(
     due_from: datetime | None = None,
     due_to: datetime | None = None,
     q: str | None = None,
+    platform: str | None = None,
+    priority: str | None = None,
+    channel_name: str | None = None,
+    sort: str = "due",
+    descending: bool = True,
 ):
-    """Build the filtered query of the workspace's publications, soonest due first."""
+    """Build the filtered, sorted query of the workspace's publications (latest due first by default)."""
     query = select(Publication).where(Publication.workspace_id == actor.workspace_id)
+    if priority:
+        query = query.where(Publication.priority == priority)
+    if platform or channel_name:
+        query = query.join(Channel, Channel.id == Publication.channel_id)
+        if platform:
+            query = query.where(Channel.platform == platform)
+        if channel_name:
+            query = query.where(func.lower(Channel.name).like(f"%{channel_name.lower()}%"))
     if status:
         query = query.where(Publication.status.in_(status.split(",")))
     if channel_id:
@@ -52,7 +74,9 @@ def publication_query(
         if q:
             like = f"%{q.lower()}%"
             query = query.where(or_(func.lower(Content.title).like(like), Publication.idempotency_key == q))
-    return query.order_by(Publication.due_at.desc(), Publication.id.desc())
+    column = SORTS.get(sort, Publication.due_at)
+    order = column.desc() if descending else column.asc()
+    return query.order_by(order, Publication.id.desc() if descending else Publication.id.asc())
 
 
 def paginate(query, page: int, per_page: int):

@@ -1,17 +1,98 @@
-"""Publication detail: status, timings and every attempt, live."""
+"""The job monitor (filterable, live list of publications) and publication detail."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, request
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from webapp.auth import ui_actor
 from webapp.htmx import render
-from webapp.services.publications import get_publication
+from webapp.models import CONTENT_TYPES, Priority, Publication, PublicationStatus
+from webapp.scheduling.time import localize, validate_timezone
+from webapp.services import channels
+from webapp.services.publications import SORTS, get_publication, paginate, publication_query
+from webapp.services.search import parse_query
 
 bp = Blueprint("publications", __name__, url_prefix="/publications")
+
+PER_PAGE = 50
+STATUSES = tuple(s.value for s in PublicationStatus)
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    """Read a YYYY-MM-DD filter as the start (or end) of that day in the user's zone."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    start = localize(datetime.combine(day, time()), validate_timezone(current_user.timezone))
+    return start + timedelta(days=1) if end else start
+
+
+def monitor_filters(args) -> dict:
+    """Turn the monitor's URL arguments (and search-box qualifiers) into publication_query filters."""
+    qualifiers, text = parse_query(args.get("q"))
+    channel_id = args.get("channel_id", "")
+    return {
+        "status": qualifiers.get("status") or args.get("status") or None,
+        "channel_id": int(channel_id) if channel_id.isdigit() else None,
+        "channel_name": qualifiers.get("channel"),
+        "platform": qualifiers.get("platform") or args.get("platform") or None,
+        "content_type": qualifiers.get("content_type") or args.get("content_type") or None,
+        "priority": qualifiers.get("priority") or args.get("priority") or None,
+        "schedule_id": int(qualifiers["schedule_id"]) if qualifiers.get("schedule_id", "").isdigit() else None,
+        "due_from": _day(args.get("from")),
+        "due_to": _day(args.get("to"), end=True),
+        "q": text or None,
+    }
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    sort = args.get("sort") if args.get("sort") in SORTS else "due"
+    descending = args.get("dir", "desc") != "asc"
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    query = publication_query(ui_actor(), **monitor_filters(args), sort=sort, descending=descending).options(
+        selectinload(Publication.channel), selectinload(Publication.content)
+    )
+    rows, total = paginate(query, page, PER_PAGE)
+    return render(
+        "publications/index.html",
+        block="results",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        sort=sort,
+        descending=descending,
+        args=args,
+        statuses=STATUSES,
+        priorities=[p.value for p in Priority],
+        content_types=CONTENT_TYPES,
+        channels=channels.list_channels(ui_actor()),
+    )
 
 
 @bp.get("/<int:publication_id>")
 def show(publication_id: int):
     publication = get_publication(ui_actor(), publication_id)
     return render("publications/show.html", block="detail", publication=publication)
+
+
+def url_args(args, **changes) -> dict:
+    """Return the current filters with some changed, for links that keep the view (sort, page)."""
+    merged = {k: v for k, v in args.items() if v}
+    merged.update({k: v for k, v in changes.items() if v is not None})
+    return merged
+
+
+bp.add_app_template_global(url_args, "url_args")
