@@ -64,9 +64,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from webapp.api import bp as api_bp
-    from webapp.views import channels, contents, dashboard, health, publications, schedules, sessions, stream
+    from webapp.views import (
+        alerts,
+        channels,
+        contents,
+        dashboard,
+        health,
+        publications,
+        schedules,
+        sessions,
+        stream,
+    )
 
-    for module in (sessions, dashboard, channels, contents, schedules, publications, stream, health):
+    for module in (sessions, dashboard, channels, contents, schedules, publications, alerts, stream, health):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

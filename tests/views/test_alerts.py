@@ -1,0 +1,60 @@
+"""The notification center: unread badge, filters, mark as read, links to what failed."""
+
+import pytest
+
+from webapp.extensions import db
+from webapp.models import Alert, Membership, User
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def alerts(client, auth):
+    auth.sign_up("ada@example.test")
+    user = db.session.query(User).filter_by(email="ada@example.test").one()
+    workspace_id = db.session.query(Membership).filter_by(user_id=user.id).one().workspace_id
+    rows = [
+        Alert(workspace_id=workspace_id, kind="failure", message="Post #1 failed: 400", publication_id=None),
+        Alert(workspace_id=workspace_id, kind="missed", message="Post #2 missed its time"),
+        Alert(workspace_id=workspace_id, kind="channel_unhealthy", message="Blog rejected its credentials"),
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def test_the_badge_counts_unread_alerts(client, alerts):
+    html = client.get("/alerts/badge", headers=HX).get_data(as_text=True)
+
+    assert 'aria-label="Alerts, 3 unread"' in html and '<span class="badge">3</span>' in html
+
+
+def test_the_center_filters_by_kind(client, alerts):
+    html = client.get("/alerts/?kind=missed").get_data(as_text=True)
+
+    assert "missed its time" in html and "failed: 400" not in html
+
+
+def test_marking_selected_alerts_read(client, alerts):
+    response = client.post("/alerts/read", data={"ids": [str(alerts[0].id)]})
+
+    assert response.status_code == 303
+    assert db.session.get(Alert, alerts[0].id).read_at is not None
+    assert db.session.get(Alert, alerts[1].id).read_at is None
+    assert "2 unread" in client.get("/alerts/badge", headers=HX).get_data(as_text=True)
+
+
+def test_marking_all_read(client, alerts):
+    client.post("/alerts/read", data={"all": "1"})
+
+    assert db.session.query(Alert).filter(Alert.read_at.is_(None)).count() == 0
+
+
+def test_another_workspace_cannot_mark_or_see_these_alerts(client, auth, alerts):
+    auth.sign_out()
+    auth.sign_up("bob@example.test")
+
+    client.post("/alerts/read", data={"all": "1"})
+
+    assert "Nothing needs your attention" in client.get("/alerts/").get_data(as_text=True)
+    assert db.session.query(Alert).filter(Alert.read_at.is_(None)).count() == 3
