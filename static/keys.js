@@ -1,0 +1,60 @@
+// Keyboard shortcuts: `?` help, `g` then a letter to go somewhere, `/` search, j/k move, x select.
+(function () {
+  var GOTO = { d: "/", p: "/publications/", s: "/schedules/", c: "/contents/", h: "/channels/", a: "/alerts/" };
+  var pendingG = false;
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#results tbody tr, #publications tbody tr"));
+  }
+
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var current = all.indexOf(document.querySelector("tr.cursor"));
+    var next = Math.max(0, Math.min(all.length - 1, current + step));
+    if (current >= 0) all[current].classList.remove("cursor");
+    all[next].classList.add("cursor");
+    var link = all[next].querySelector("a");
+    (link || all[next]).focus();
+    all[next].scrollIntoView({ block: "nearest" });
+  }
+
+  function toggleSelect() {
+    var row = document.querySelector("tr.cursor");
+    var box = row && row.querySelector("input[type=checkbox]");
+    if (box) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
+  }
+
+  function bulk(action) {
+    var button = document.querySelector('[data-bulk-action="' + action + '"]');
+    if (button) button.click();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var help = document.getElementById("shortcuts");
+    if (pendingG) {
+      pendingG = false;
+      if (GOTO[event.key]) { window.location.assign(GOTO[event.key]); event.preventDefault(); }
+      return;
+    }
+    switch (event.key) {
+      case "?": if (help) { help.open ? help.close() : help.showModal(); } break;
+      case "g": pendingG = true; setTimeout(function () { pendingG = false; }, 1500); break;
+      case "/": var search = document.getElementById("search"); if (search) { search.focus(); event.preventDefault(); } break;
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "x": toggleSelect(); break;
+      case "P": bulk("pause"); break;
+      case "R": bulk("resume"); break;
+      case "T": bulk("retry"); break;
+      case "C": bulk("cancel"); break;
+      default: return;
+    }
+  });
+})();
