@@ -114,4 +114,4 @@ def handle_http_error(exc: HTTPException):
     return error_response(exc.code or 500, code, exc.description or exc.name)
 
 
-from webapp.api import channels, contents, meta, publications, schedules  # noqa: E402,F401
+from webapp.api import actions, channels, contents, meta, publications, schedules  # noqa: E402,F401

@@ -162,7 +162,7 @@ def retry_publication(publication: Publication, work: Work) -> Publication:
     # Queued at once; the scheduler's next tick moves the fresh job. The idempotency key is kept,
     # so a platform that saw an unconfirmed attempt recognises the resend.
     publication.status, publication.enqueued_at = S.QUEUED.value, work.now
-    publication.finished_at = publication.next_attempt_at = None
+    publication.finished_at, publication.next_attempt_at = None, work.now
     dispatch.redispatch(publication)
     work.touch(publication, enqueue=True)
     return publication
@@ -312,8 +312,8 @@ def _changes(schedule: Schedule, data: dict, now: datetime) -> tuple[dict, datet
     for name in ("run_at", "starts_at", "ends_at"):
         if name in data and name not in errors:
             values[name] = schedules._instant(data[name], tz_name, name, errors)
-    if "run_at" in values and "run_at" not in errors and (values["run_at"] is None or values["run_at"] <= now):
-        errors["run_at"] = "must be in the future"
+    if "run_at" in values and "run_at" not in errors and (values["run_at"] or now) <= now:
+        errors["run_at"] = "must be in the future" if values["run_at"] else "is required"
     if "cron" in data and "cron" not in errors:
         try:
             values["cron"] = validate_cron(data["cron"])
