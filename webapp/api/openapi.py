@@ -17,6 +17,8 @@ ERRORS = {
     422: ("ValidationFailed", "Some fields or parameters are not valid; `error.fields` names them."),
 }
 PAGING = ("page", "per_page")
+VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to"}
+PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id")
 
 
 @dataclass(frozen=True)
@@ -25,62 +27,60 @@ class Op:
     path: str
     operation_id: str  # the view's name: the Flask endpoint is "api.<operation_id>"
     summary: str
-    ok: tuple[int, str | dict | None]  # success status and its body: a schema's name, a schema, or None
-    body: str | None = None  # request schema
+    ok: dict  # status -> a schema's name, an inline schema, or None for no body
+    body: str | None = None  # the request schema's name
+    optional_body: bool = False
     query: tuple[str, ...] = ()
-    errors: tuple[int, ...] = ()  # besides those implied by auth, role, body, path ids and query
+    conflict: bool = False  # may answer 409
 
 
+def op(route: str, operation_id: str, summary: str, status: int = 200, schema=None, **extra) -> Op:
+    method, path = route.split(" ")
+    return Op(method.lower(), path, operation_id, summary, extra.pop("ok", None) or {status: schema}, **extra)
+
+
+SCHEDULE_ID = "/schedules/{schedule_id}"
+PUBLICATION_FILTERS = ("publication_status", "channel_id", "schedule_id", "content_type", "from", "to", "timezone", "q")
 OPERATIONS = (
-    Op("post", "/channels", "create_channel", "Add a channel", (201, "Channel"), body="ChannelCreate"),
-    Op("get", "/channels", "list_channels", "List the workspace's channels", (200, "ChannelList")),
-    Op("get", "/channels/{channel_id}", "get_channel", "Show a channel", (200, "Channel")),
-    Op("patch", "/channels/{channel_id}", "update_channel", "Change a channel", (200, "Channel"), "ChannelUpdate"),
-    Op("delete", "/channels/{channel_id}", "delete_channel", "Delete a channel", (204, None)),
-    Op("post", "/channels/{channel_id}/check", "check_channel", "Run a live connection check", (200, "ChannelCheck")),
-    Op("post", "/contents", "create_content", "Write a content item", (201, "Content"), body="ContentCreate"),
-    Op("get", "/contents", "list_contents", "List content", (200, "ContentList"), query=(*PAGING, "status", "q")),
-    Op("get", "/contents/{content_id}", "get_content", "Show a content item", (200, "Content")),
-    Op("patch", "/contents/{content_id}", "update_content", "Change a content item", (200, "Content"), "ContentUpdate"),
-    Op("delete", "/contents/{content_id}", "delete_content", "Delete a content item", (204, None)),
-    Op("post", "/schedules", "create_schedule", "Schedule content on channels", (201, "Schedule"), "ScheduleCreate"),
-    Op(
-        "get",
-        "/schedules",
-        "list_schedules",
-        "List schedules",
-        (200, "ScheduleList"),
-        query=(*PAGING, "schedule_status", "channel_id"),
-    ),
-    Op("get", "/schedules/{schedule_id}", "get_schedule", "Show a schedule and its publications", (200, "Schedule")),
-    Op(
-        "get",
-        "/publications",
-        "list_publications",
-        "List publications, latest due first",
-        (200, "PublicationList"),
-        query=(
-            *PAGING,
-            "publication_status",
-            "channel_id",
-            "schedule_id",
-            "content_type",
-            "from",
-            "to",
-            "timezone",
-            "q",
-        ),
-    ),
-    Op(
-        "get",
-        "/publications/{publication_id}",
-        "get_publication",
-        "Show a publication and its attempts",
-        (200, "Publication"),
-    ),
-    Op("get", "/metrics", "metrics", "Overview figures of the caller's workspace", (200, "Metrics")),
-    Op("get", "/openapi.json", "openapi", "This description (no key needed)", (200, {"type": "object"})),
-)
+    op("POST /channels", "create_channel", "Add a channel", 201, "Channel", body="ChannelCreate"),
+    op("GET /channels", "list_channels", "List the workspace's channels", 200, "ChannelList"),
+    op("GET /channels/{channel_id}", "get_channel", "Show a channel", 200, "Channel"),
+    op("PATCH /channels/{channel_id}", "update_channel", "Change a channel", 200, "Channel", body="ChannelUpdate"),
+    op("DELETE /channels/{channel_id}", "delete_channel", "Delete a channel", 204),
+    op("POST /channels/{channel_id}/check", "check_channel", "Run a live connection check", 200, "ChannelCheck"),
+    op("POST /channels/{channel_id}/queue", "add_to_queue", "Queue into the next free slot", 201, "Schedule",
+       body="QueueRequest"),
+    op("POST /channels/{channel_id}/resume", "resume_channel", "Clear a held channel; its held publications run again",
+       200, "ChannelResumed"),
+    op("POST /contents", "create_content", "Write a content item", 201, "Content", body="ContentCreate"),
+    op("GET /contents", "list_contents", "List content", 200, "ContentList", query=(*PAGING, "status", "q")),
+    op("GET /contents/{content_id}", "get_content", "Show a content item", 200, "Content"),
+    op("PATCH /contents/{content_id}", "update_content", "Change a content item", 200, "Content", body="ContentUpdate"),
+    op("DELETE /contents/{content_id}", "delete_content", "Delete a content item", 204),
+    op("POST /schedules", "create_schedule", "Schedule content", 201, "Schedule", body="ScheduleCreate"),
+    op("GET /schedules", "list_schedules", "List schedules", 200, "ScheduleList",
+       query=(*PAGING, "schedule_status", "channel_id")),
+    op("POST /schedules/preview", "preview_schedule", "Preview the next runs; nothing is saved", 200,
+       "SchedulePreview", body="SchedulePreviewRequest"),
+    op(f"GET {SCHEDULE_ID}", "get_schedule", "Show a schedule and its publications", 200, "Schedule"),
+    op(f"PATCH {SCHEDULE_ID}", "update_schedule", "Reschedule", 200, "Schedule", body="ScheduleUpdate", conflict=True),
+    op(f"DELETE {SCHEDULE_ID}", "delete_schedule", "Delete a schedule", 204, conflict=True),
+    op(f"POST {SCHEDULE_ID}/pause", "pause_schedule", "Pause", 200, "Schedule", conflict=True),
+    op(f"POST {SCHEDULE_ID}/resume", "resume_schedule", "Resume", 200, "Schedule", conflict=True),
+    op(f"POST {SCHEDULE_ID}/clone", "clone_schedule", "Copy into a new active schedule", 201, "Schedule",
+       body="ScheduleClone", optional_body=True),
+    op("GET /publications", "list_publications", "List publications, latest due first", 200, "PublicationList",
+       query=(*PAGING, *PUBLICATION_FILTERS)),
+    op("GET /publications/{publication_id}", "get_publication", "Show a publication and its attempts", 200,
+       "Publication"),
+    op("POST /publications/bulk", "bulk_publications", "Act on many publications (over 1,000: in the background)",
+       ok={200: "BulkResult", 202: "BulkStarted"}, body="BulkRequest"),
+    op("GET /publications/bulk/{bulk_id}", "get_bulk", "Progress of a background bulk action", 200, "BulkStatus"),
+    op("POST /publish-now", "publish_now", "Publish at the next whole second", 201, "PublicationItems",
+       body="PublishNow"),
+    op("GET /metrics", "metrics", "Overview figures of the caller's workspace", 200, "Metrics"),
+    op("GET /openapi.json", "openapi", "This description (no key needed)", 200, {"type": "object"}),
+)  # fmt: skip
 
 
 def _query(name: str, schema: dict, description: str) -> dict:
@@ -89,13 +89,9 @@ def _query(name: str, schema: dict, description: str) -> dict:
 
 def parameters() -> dict:
     """Return the `components.parameters`: path ids and query filters."""
-    ids = {
-        f"path.{name}_id": {"name": f"{name}_id", "in": "path", "required": True, "schema": integer(minimum=1)}
-        for name in ("channel", "content", "schedule", "publication")
-    }
     instant = "Due at or after (`from`) / before (`to`) this instant."
     return {
-        **ids,
+        **{f"path.{n}": {"name": n, "in": "path", "required": True, "schema": integer(minimum=1)} for n in PATH_IDS},
         "page": _query("page", integer(minimum=1, default=1), "Page number, from 1."),
         "per_page": _query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE, default=50), "Items per page."),
         "status": _query("status", enum(EditorialStatus), "Only content with this editorial status."),
@@ -124,40 +120,39 @@ def error_responses() -> dict:
 
 
 def _error_codes(op: Op, public: bool) -> list[int]:
-    codes = set(op.errors)
-    if not public:
-        codes.add(401)
-    if op.method != "get" and not public:
-        codes.add(403)
-    if "{" in op.path:
-        codes.add(404)
-    if op.body:
-        codes.update((400, 422))
-    if any(name in PAGING or name in ("channel_id", "schedule_id", "from", "to") for name in op.query):
-        codes.add(422)
-    return sorted(codes)
+    implied = {
+        401: not public,
+        403: op.method != "get" and not public,
+        404: "{" in op.path,
+        400: op.body is not None,
+        409: op.conflict,
+        422: op.body is not None or bool(VALIDATED_QUERY.intersection(op.query)),
+    }
+    return sorted(code for code, applies in implied.items() if applies)
+
+
+def _success(op: Op, schema) -> dict:
+    if schema is None:
+        return {"description": "Done; no body."}
+    return {"description": op.summary, "content": _json(ref(schema) if isinstance(schema, str) else schema)}
 
 
 def operation(op: Op) -> dict:
     public = f"api.{op.operation_id}" in PUBLIC_ENDPOINTS
-    status, schema = op.ok
-    success = {"description": "No content." if schema is None else op.summary}
-    if schema is not None:
-        success["content"] = _json(ref(schema) if isinstance(schema, str) else schema)
     path_ids = [f"path.{part[1:-1]}" for part in op.path.split("/") if part.startswith("{")]
     result = {
         "operationId": op.operation_id,
         "summary": op.summary,
         "tags": [op.path.split("/")[1].removesuffix(".json")],
         "responses": {
-            str(status): success,
+            **{str(status): _success(op, schema) for status, schema in op.ok.items()},
             **{str(code): ref(ERRORS[code][0], "responses") for code in _error_codes(op, public)},
         },
     }
     if params := [ref(name, "parameters") for name in (*path_ids, *op.query)]:
         result["parameters"] = params
     if op.body:
-        result["requestBody"] = {"required": True, "content": _json(ref(op.body))}
+        result["requestBody"] = {"required": not op.optional_body, "content": _json(ref(op.body))}
     if public:
         result["security"] = []
     return result
@@ -166,8 +161,8 @@ def operation(op: Op) -> dict:
 def document() -> dict:
     """Return the OpenAPI 3.1 description of every /api/v1 endpoint."""
     paths: dict[str, dict] = {}
-    for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = operation(op)
+    for entry in OPERATIONS:
+        paths.setdefault(entry.path, {})[entry.method] = operation(entry)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from webapp.adapters import PLATFORMS
 from webapp.models import CONTENT_TYPES, EditorialStatus, Priority, PublicationStatus, ScheduleStatus
-from webapp.services.channels import RULE_KEYS
 from webapp.services.schedules import MAX_GRACE_MINUTES, MISSED_POLICIES
 
+# API.md's names: the contract fixes them, so they are spelled out here rather than imported.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RULE_NUMBERS = ("min_spacing_minutes", "daily_limit", "weekly_limit", "monthly_limit")
+URL = {"type": "string", "format": "uri", "description": "http(s)"}
+PLATFORM_FIELDS = {  # platform: (settings, credentials)
+    "webhook": ({"url": URL}, ("secret",)),
+    "wordpress": ({"url": URL}, ("username", "app_password")),
+    "ghost": ({"url": URL}, ("admin_api_key",)),
+    "shopify": ({"shop_domain": {"type": "string"}, "blog_id": {"type": ["integer", "string"]}}, ("access_token",)),
+    "mastodon": ({"url": URL}, ("access_token",)),
+}
+BULK_ACTIONS = ("pause", "resume", "retry", "cancel", "delete")
 
 
 def ref(name: str, kind: str = "schemas") -> dict:
@@ -50,36 +60,43 @@ def record(properties: dict, **extra) -> dict:
     return obj(properties, required=properties, **extra)
 
 
-def optional(schema: dict) -> dict:
-    """The same object with nothing required: the body of a partial update (PATCH)."""
-    return {k: v for k, v in schema.items() if k != "required"}
-
-
 ID = integer(minimum=1)
-INSTANT = string(format="date-time", description="UTC, YYYY-MM-DDTHH:MM:SSZ")
+COUNT = integer(minimum=0)
+INSTANT = string(
+    format="date-time", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", description="UTC, whole seconds"
+)
 INSTANT_INPUT = string(
     description="ISO 8601 with an offset or Z; a naive value is read in the request's `timezone` (422 without one)",
     examples=["2026-12-01T09:00:00+01:00"],
 )
 TIMEZONE = string(description="IANA timezone name", examples=["Europe/Paris"])
-ANY_OBJECT = {"type": "object"}
 
 RULES = obj(
     {
-        **{key: integer(minimum=0) for key in RULE_KEYS if key.endswith(("_limit", "_minutes"))},
-        "weekdays": array(enum(WEEKDAYS)),
-        "time_slots": array(string(pattern=r"^\d{2}:\d{2}$")),
+        **{name: integer(minimum=1) for name in RULE_NUMBERS},
+        "weekdays": array(enum(WEEKDAYS), minItems=1),
+        "time_slots": array(string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")),
     },
-    description="Publishing rules; other keys are dropped.",
+    additionalProperties=False,
+    description="Publishing rules, judged in the channel's timezone.",
 )
+
+
+def platform_variant(platform: str) -> dict:
+    settings, credentials = PLATFORM_FIELDS.get(platform, ({}, ()))
+    return obj(
+        {
+            "platform": {"const": platform},
+            "settings": obj(settings, required=settings),
+            "credentials": obj({k: string(minLength=1) for k in credentials}, required=credentials, writeOnly=True),
+        }
+    )
+
+
 CHANNEL_WRITE = {
     "name": string(minLength=1, maxLength=120),
-    "settings": obj({"url": string(format="uri")}, description="Per platform; webhook: {url} (http or https)."),
-    "credentials": obj(
-        {"secret": string(minLength=1)},
-        description="Per platform; webhook: {secret}. Stored encrypted and never returned.",
-        writeOnly=True,
-    ),
+    "settings": {"type": "object", "description": "Per platform (see oneOf)."},
+    "credentials": {"type": "object", "writeOnly": True, "description": "Stored encrypted; never returned."},
     "timezone": {**TIMEZONE, "default": "UTC"},
     "rules": RULES,
 }
@@ -92,7 +109,20 @@ CONTENT_WRITE = {
     "tags": array(string(minLength=1, maxLength=60)),
     "status": enum(EditorialStatus, default=EditorialStatus.DRAFT.value),
 }
-CONTENT_CREATE = obj(CONTENT_WRITE, required=["title"])
+TIMING = {
+    "run_at": INSTANT_INPUT,
+    "cron": string(examples=["30 9 * * mon-fri"]),
+    "timezone": TIMEZONE,
+    "starts_at": nullable(INSTANT_INPUT),
+    "ends_at": nullable(INSTANT_INPUT),
+}
+ONE_TIME_OR_RECURRING = [{"required": ["run_at"]}, {"required": ["cron", "timezone"]}]
+SCHEDULE_OPTIONS = {
+    "max_runs": nullable(integer(minimum=1)),
+    "priority": enum(Priority, default=Priority.NORMAL.value),
+    "missed_policy": enum(MISSED_POLICIES, default="run_late"),
+    "grace_minutes": integer(minimum=0, maximum=MAX_GRACE_MINUTES, default=60),
+}
 ATTEMPT = {
     "number": integer(minimum=1),
     "started_at": INSTANT,
@@ -117,7 +147,7 @@ PUBLICATION = {
     "idempotency_key": string(),
     "external_id": nullable(string()),
     "external_url": nullable(string()),
-    "attempts_count": integer(minimum=0),
+    "attempts_count": COUNT,
     "last_error": nullable(string()),
     "hold_reason": nullable(string()),
 }
@@ -138,13 +168,26 @@ SCHEDULE = {
     "next_run_at": nullable(INSTANT),
     "created_at": INSTANT,
 }
-METRIC_COUNTS = ("active_schedules", "pending", "published_today", "failed_today")
+SKIPPED = array(record({"id": ID, "reason": string()}))
+BULK_COUNTS = {"matched": COUNT, "changed": COUNT, "skipped": SKIPPED}
+FILTER = obj(
+    {
+        "status": {"anyOf": [string(), array(enum(PublicationStatus))]},
+        "channel_id": ID,
+        "schedule_id": ID,
+        "content_type": enum(CONTENT_TYPES),
+        "q": string(),
+        "from": INSTANT_INPUT,
+        "to": INSTANT_INPUT,
+        "timezone": TIMEZONE,
+    },
+    additionalProperties=False,
+    minProperties=1,
+)
 
 
 def listing(item: str) -> dict:
-    return record(
-        {"items": array(ref(item)), "page": integer(minimum=1), "per_page": integer(minimum=0), "total": integer()}
-    )
+    return record({"items": array(ref(item)), "page": integer(minimum=1), "per_page": COUNT, "total": COUNT})
 
 
 def schemas() -> dict:
@@ -157,9 +200,9 @@ def schemas() -> dict:
                         "code": string(examples=["validation_failed"]),
                         "message": string(),
                         "fields": obj({}, additionalProperties=string(), description="Field name → what is wrong."),
+                        "conflicts": array(ID, description="Publications that clash with channel rules."),
                     },
                     required=["code", "message"],
-                    additionalProperties=True,
                 )
             }
         ),
@@ -168,54 +211,82 @@ def schemas() -> dict:
                 "id": ID,
                 "name": string(),
                 "platform": enum(PLATFORMS),
-                "settings": ANY_OBJECT,
+                "settings": {"type": "object"},
                 "credentials": record({"set": {"type": "boolean"}}, description="Never the credentials themselves."),
                 "timezone": TIMEZONE,
                 "rules": RULES,
-                "health": enum(("unknown", "healthy", "unhealthy")),
+                "health": enum(("unknown", "healthy", "unhealthy", "needs_intervention")),
                 "health_message": nullable(string()),
                 "last_checked_at": nullable(INSTANT),
                 "created_at": INSTANT,
             }
         ),
         "ChannelCreate": obj(
-            {**CHANNEL_WRITE, "platform": enum(PLATFORMS)}, required=["name", "platform", "settings", "credentials"]
+            {**CHANNEL_WRITE, "platform": enum(PLATFORMS)},
+            required=["name", "platform", "settings", "credentials"],
+            oneOf=[platform_variant(p) for p in PLATFORMS],
         ),
-        "ChannelUpdate": obj(CHANNEL_WRITE, description="Credentials are replaced only when given."),
+        "ChannelUpdate": obj(CHANNEL_WRITE, description="The platform cannot change; credentials change when given."),
         "ChannelCheck": record({"ok": {"type": "boolean"}, "message": string(), "http_status": nullable(integer())}),
+        "ChannelResumed": record({"resumed": COUNT, "channel": ref("Channel")}),
+        "QueueRequest": obj({"content_id": ID, "priority": enum(Priority)}, required=["content_id"]),
         "Content": record({"id": ID, **CONTENT_WRITE, "created_at": INSTANT, "updated_at": INSTANT}),
-        "ContentCreate": CONTENT_CREATE,
-        "ContentUpdate": optional(CONTENT_CREATE),
+        "ContentCreate": obj(CONTENT_WRITE, required=["title"]),
+        "ContentUpdate": obj(CONTENT_WRITE),
         "Schedule": obj(
-            {**SCHEDULE, "publications": array(ref("Publication"), description="This occurrence's, one per channel")},
+            {**SCHEDULE, "publications": array(ref("Publication"), description="The latest occurrence's")},
             required=SCHEDULE,
         ),
         "ScheduleCreate": obj(
             {
                 "content_id": ID,
                 "channel_ids": array(ID, minItems=1),
-                "run_at": INSTANT_INPUT,
-                "cron": string(examples=["30 9 * * mon-fri"]),
-                "timezone": TIMEZONE,
-                "starts_at": nullable(INSTANT_INPUT),
-                "ends_at": nullable(INSTANT_INPUT),
-                "max_runs": nullable(integer(minimum=1)),
-                "priority": enum(Priority, default=Priority.NORMAL.value),
-                "missed_policy": enum(MISSED_POLICIES, default="run_late"),
-                "grace_minutes": integer(minimum=0, maximum=MAX_GRACE_MINUTES, default=60),
+                **TIMING,
+                **SCHEDULE_OPTIONS,
+                "allow_conflicts": {"type": "boolean", "default": False},
             },
             required=["content_id", "channel_ids"],
-            oneOf=[{"required": ["run_at"]}, {"required": ["cron", "timezone"]}],
+            oneOf=ONE_TIME_OR_RECURRING,
             description="One-time (run_at, in the future) or recurring (cron + timezone).",
+        ),
+        "ScheduleUpdate": obj({**TIMING, **SCHEDULE_OPTIONS}, description="Waiting publications move with it."),
+        "ScheduleClone": obj(
+            {**TIMING, **SCHEDULE_OPTIONS, "content_id": ID, "channel_ids": array(ID, minItems=1)},
+            description="Overrides of the original's fields.",
+        ),
+        "SchedulePreviewRequest": obj(TIMING, oneOf=ONE_TIME_OR_RECURRING),
+        "SchedulePreview": record(
+            {
+                "description": string(examples=["At 09:30, Monday through Friday"]),
+                "timezone": TIMEZONE,
+                "occurrences": array(record({"utc": INSTANT, "local": string(format="date-time")}), maxItems=10),
+            }
         ),
         "Publication": obj(
             {**PUBLICATION, "attempts": array(ref("Attempt"), description="Only on GET /publications/{id}")},
             required=PUBLICATION,
         ),
         "Attempt": record(ATTEMPT),
+        "PublishNow": obj(
+            {"content_id": ID, "channel_ids": array(ID, minItems=1), "priority": enum(Priority, default="high")},
+            required=["content_id", "channel_ids"],
+        ),
+        "PublicationItems": record({"items": array(ref("Publication"))}),
+        "BulkRequest": obj(
+            {"action": enum(BULK_ACTIONS), "ids": array(ID, minItems=1), "filter": FILTER},
+            required=["action"],
+            oneOf=[{"required": ["ids"]}, {"required": ["filter"]}],
+        ),
+        "BulkResult": record(BULK_COUNTS),
+        "BulkStarted": record(
+            {"bulk_id": ID, "state": enum(("running",)), **BULK_COUNTS, "status_url": string(format="uri-reference")}
+        ),
+        "BulkStatus": record(
+            {"bulk_id": ID, "action": enum(BULK_ACTIONS), "state": enum(("running", "done")), **BULK_COUNTS}
+        ),
         "Metrics": record(
             {
-                **{name: integer(minimum=0) for name in METRIC_COUNTS},
+                **dict.fromkeys(("active_schedules", "pending", "published_today", "failed_today"), COUNT),
                 "success_rate_7d": nullable({"type": "number", "minimum": 0, "maximum": 1}),
                 "lateness_ms_p50_7d": nullable(integer()),
                 "lateness_ms_p95_7d": nullable(integer()),
