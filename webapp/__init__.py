@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webapp.config import load_config
 
     app.config.update(load_config(app.instance_path))
+    register_converters(app)
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -39,6 +40,20 @@ def register_error_pages(app: Flask) -> None:
 
     errors.register(app)
     filters.register(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Make `<int:...>` URL parts refuse numbers no record id can have (404, not a database error)."""
+    from werkzeug.routing import IntegerConverter
+
+    from webapp.services.validation import MAX_ID
+
+    class RecordId(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = RecordId
 
 
 def register_logging(app: Flask) -> None:

@@ -9,7 +9,8 @@ from flask import has_app_context
 _app = None
 
 
-def _app_context():
+def app_context():
+    """Return a context manager for the app context a job runs in."""
     # Workers run jobs inside the app context worker.py opened; anything else (rq's own CLI, a
     # forked horse without one) builds the app once per process.
     global _app
@@ -22,14 +23,14 @@ def _app_context():
     return _app.app_context()
 
 
-def publish_publication(publication_id: int) -> str:
-    """Run one attempt of a publication and return its outcome."""
+def publish_publication(publication_id: int, dispatch_seq: int | None = None) -> str:
+    """Run one attempt of a publication (of this dispatch, when given) and return its outcome."""
     from webapp.extensions import db
     from webapp.services import publishing
 
-    with _app_context():
+    with app_context():
         try:
-            return publishing.execute(publication_id)
+            return publishing.execute(publication_id, dispatch_seq)
         finally:
             db.session.remove()
 
@@ -39,7 +40,7 @@ def reconcile_job() -> dict:
     from webapp.extensions import db
     from webapp.scheduling.reconcile import reconcile
 
-    with _app_context():
+    with app_context():
         try:
             return reconcile()
         finally:

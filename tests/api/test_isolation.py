@@ -23,10 +23,8 @@ RECORD_FOR = {
     "publication_id": "publication",
     "bulk_id": "bulk",
 }
-# Routes that break the rule today, each with its bug; the xfail test below turns red once it is fixed.
-KNOWN_BUGS = {
-    "api.add_to_queue": "BUG: another workspace's (or an unknown) channel in the path is 422, not 404",
-}
+# Routes that break the rule today, each with its bug (none now: keep the mechanism for the next one).
+KNOWN_BUGS: dict[str, str] = {}
 SECRET_NAMES = {"channel": "Alpha private channel", "content": "Alpha private launch"}
 
 
@@ -107,13 +105,6 @@ def test_a_member_of_another_workspace_gets_404_on_every_id_route(app, client, w
     assert {route: status for route, status in wrong.items() if answers[route][0] not in KNOWN_BUGS} == {}
 
 
-@pytest.mark.xfail(strict=True, reason="; ".join(KNOWN_BUGS.values()))
-def test_the_known_isolation_bugs_are_fixed(app, client, workspace_a, outsider_b):
-    answers = outsider_answers(app, client, workspace_a["records"], outsider_b, KNOWN_BUGS)
-    assert answers
-    assert {status for _, status in answers.values()} == {404}
-
-
 def test_the_api_s_404_for_another_workspace_s_record_is_the_json_error(app, client, workspace_a, outsider_b):
     url = f"/api/v1/channels/{workspace_a['records']['channel']}"
     response = call(client, "GET", url, outsider_b)
@@ -169,6 +160,5 @@ def test_a_s_own_pages_do_show_a_s_records(app, workspace_a, page):
     assert any(name in text for name in SECRET_NAMES.values())
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an id beyond the database's integer range crashes with 500")
 def test_an_id_beyond_the_database_s_integer_range_is_404(api):
     assert api("GET", f"/channels/{2**63}").status_code == 404

@@ -129,6 +129,5 @@ def test_an_unknown_publication_is_404(api):
     assert response.json["error"]["code"] == "not_found"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: int_arg trusts str.isdigit (true for '²') then int()")
 def test_a_superscript_digit_as_an_id_filter_is_422(api):
     assert api("GET", "/publications?channel_id=%C2%B2").status_code == 422

@@ -219,7 +219,6 @@ def test_bad_list_parameters_are_422(api, query):
     assert api("GET", f"/schedules?{query}").status_code == 422
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: content_id true is read as content 1")
 def test_a_boolean_content_id_is_422(api, body, content, unchanged):
     if content.id != 1:
         pytest.skip("needs the content with id 1 that `true` is read as")

@@ -182,3 +182,19 @@ def test_nothing_moves_before_its_due_second(make):
     get_redis().zadd(dispatch.get_scheduler().scheduled_jobs_key, {dispatch.job_id(publication): time.time() + 2})
 
     assert HeraldScheduler(connection=get_redis(), interval=1).enqueue_jobs() == []
+
+
+def test_a_leftover_job_from_before_a_reschedule_moves_and_publishes_nothing(make, receiver):
+    publication = _schedule(make, url=receiver.url)
+    pid = publication.id
+    stale_job = dispatch.job_id(publication)
+    _make_due(publication)
+    publication.dispatch_seq += 1  # a reschedule gave it a new dispatch; the old entry lingers
+    db.session.commit()
+
+    _run_scheduler_tick()
+    SimpleWorker(all_queues(), connection=get_redis()).work(burst=True)
+
+    assert _reload(pid).status == "scheduled"
+    assert receiver.requests == []
+    assert stale_job.endswith("-1")

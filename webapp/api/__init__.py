@@ -9,6 +9,7 @@ from webapp.extensions import csrf, db
 from webapp.services.accounts import resolve_api_key
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from webapp.services.validation import is_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
@@ -85,7 +86,7 @@ def int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or not is_id(int(raw)):
         raise ApiError(422, "validation_failed", f"{name} must be an id.", {name: "must be an id"})
     return int(raw)
 

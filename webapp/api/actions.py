@@ -52,7 +52,8 @@ def preview_schedule():
     data, errors = json_body(), {}
     tz_name, cron = data.get("timezone") or None, data.get("cron") or None
     at = {
-        name: schedules._instant(data.get(name), tz_name, name, errors) for name in ("run_at", "starts_at", "ends_at")
+        name: schedules.instant_field(data.get(name), tz_name, name, errors)
+        for name in ("run_at", "starts_at", "ends_at")
     }
     checks = [(time.validate_cron, cron), (time.validate_timezone, tz_name)] if cron else []
     if at["run_at"] is not None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from webapp.api import actor, bp, json_body
+from webapp.api import actor, bp, json_body, listing, page_args
 from webapp.api.serializers import channel_json
 from webapp.services import channels
+from webapp.services.publications import paginate
 
 
 @bp.post("/channels")
@@ -26,8 +27,9 @@ def create_channel():
 
 @bp.get("/channels")
 def list_channels():
-    items = channels.list_channels(actor())
-    return jsonify({"items": [channel_json(c) for c in items], "page": 1, "per_page": len(items), "total": len(items)})
+    page, per_page = page_args()
+    items, total = paginate(channels.channel_query(actor()), page, per_page)
+    return listing(items, total, page, per_page, channel_json)
 
 
 @bp.get("/channels/<int:channel_id>")
@@ -58,6 +60,7 @@ def add_to_queue(channel_id: int):
     from webapp.services import schedules
 
     data = json_body()
+    channels.get_channel(actor(), channel_id)  # another workspace's channel is 404, like every id in a path
     schedule = schedules.add_to_queue(actor(), channel_id, data.get("content_id"), data.get("priority"))
     return jsonify(schedule_json(schedule, schedules.publications_of(schedule))), 201
 

@@ -40,11 +40,16 @@ def enqueue_publication(publication: Publication, when: datetime | None = None) 
         at,
         publish_publication,
         publication.id,
+        publication.dispatch_seq,
         job_id=job_id(publication),
         queue_name=QUEUE_FOR_PRIORITY[publication.priority],
         timeout=JOB_TIMEOUT_S,
         job_result_ttl=3600,
-        meta={"publication_id": publication.id, "workspace_id": publication.workspace_id},
+        meta={
+            "publication_id": publication.id,
+            "dispatch_seq": publication.dispatch_seq,
+            "workspace_id": publication.workspace_id,
+        },
     )
 
 

@@ -56,7 +56,7 @@ class HeraldScheduler(Scheduler):
         present = [job for job in jobs if job is not None]
         # The database says `queued` before a job reaches a queue, so a worker never finds its
         # publication still `scheduled`.
-        mark_queued([job.meta["publication_id"] for job in present if "publication_id" in job.meta])
+        mark_queued([], dispatches=[_dispatch_of(job) for job in present if "publication_id" in job.meta])
         plain = [job for job in present if not _needs_stock_path(job)]
         queues: dict[str, object] = {}
         with self.connection.pipeline(transaction=True) as pipe:
@@ -74,6 +74,12 @@ class HeraldScheduler(Scheduler):
     def heartbeat(self):
         super().heartbeat()
         self.connection.set(heartbeat_key(), f"{time.time():.3f}", ex=self._heartbeat_ttl)
+
+
+def _dispatch_of(job) -> tuple[int, int]:
+    # Jobs enqueued before dispatch numbers were recorded in meta carry the number in their id.
+    seq = job.meta.get("dispatch_seq") or int(job.id.rsplit("-", 1)[1])
+    return job.meta["publication_id"], seq
 
 
 def _needs_stock_path(job) -> bool:

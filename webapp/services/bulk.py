@@ -82,7 +82,7 @@ def _filtered(actor: Actor, filter):
             errors[f"filter.{name}"] = "must be text"
     bounds = {}
     for name in ("from", "to"):
-        bounds[name] = schedules._instant(filter.get(name), filter.get("timezone"), f"filter.{name}", errors)
+        bounds[name] = schedules.instant_field(filter.get(name), filter.get("timezone"), f"filter.{name}", errors)
     if errors:
         raise ValidationFailed(errors)
     return publication_query(
@@ -163,9 +163,9 @@ def _start_job(actor: Actor, action: str, ids: list[int]) -> dict:
 
 def run_bulk_job(bulk_id: int) -> dict:
     """Run the bulk action stored under `bulk_id`, recording progress in Redis after every chunk."""
-    from webapp.jobs import _app_context  # jobs imports services: import late
+    from webapp.jobs import app_context  # jobs imports services: import late
 
-    with _app_context():
+    with app_context():
         try:
             return _run_stored(bulk_id)
         finally:

@@ -76,10 +76,13 @@ def get_channel(actor: Actor, channel_id: int) -> Channel:
     return channel
 
 
+def channel_query(actor: Actor):
+    """Build the query of the workspace's channels, by name."""
+    return select(Channel).where(Channel.workspace_id == actor.workspace_id).order_by(Channel.name, Channel.id)
+
+
 def list_channels(actor: Actor) -> list[Channel]:
-    return list(
-        db.session.scalars(select(Channel).where(Channel.workspace_id == actor.workspace_id).order_by(Channel.name))
-    )
+    return list(db.session.scalars(channel_query(actor)))
 
 
 def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
@@ -128,6 +131,7 @@ def adapter_for(channel: Channel, timeout: float = 10.0):
 
 def check_channel(actor: Actor, channel_id: int):
     """Run a live connection check and store the channel's health; return the HealthResult."""
+    actor.require_writer()  # it contacts the platform and records the channel's health
     channel = get_channel(actor, channel_id)
     result = adapter_for(channel).check()
     channel.health = "healthy" if result.ok else "unhealthy"

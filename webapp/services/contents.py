@@ -40,7 +40,7 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
 
-def create_content(actor: Actor, **values) -> Content:
+def create_content(actor: Actor, /, **values) -> Content:
     """Validate and store a content item in the actor's workspace; commit."""
     actor.require_writer()
     values = {k: v for k, v in values.items() if k in FIELDS and v is not None}

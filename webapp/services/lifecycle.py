@@ -311,7 +311,7 @@ def _changes(schedule: Schedule, data: dict, now: datetime) -> tuple[dict, datet
             values["timezone"] = tz_name
     for name in ("run_at", "starts_at", "ends_at"):
         if name in data and name not in errors:
-            values[name] = schedules._instant(data[name], tz_name, name, errors)
+            values[name] = schedules.instant_field(data[name], tz_name, name, errors)
     if "run_at" in values and "run_at" not in errors and (values["run_at"] or now) <= now:
         errors["run_at"] = "must be in the future" if values["run_at"] else "is required"
     if "cron" in data and "cron" not in errors:

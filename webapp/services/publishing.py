@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 
 from webapp import events
 from webapp.adapters.base import (
@@ -50,19 +50,26 @@ def redact(text: str | None) -> str | None:
     return _BEARER.sub(r"\1\2[redacted]", text)[:MAX_ERROR_LENGTH]
 
 
-def mark_queued(publication_ids: list[int], at: datetime | None = None) -> list[Publication]:
-    """Move due publications from scheduled/retrying to queued, before their jobs reach a queue."""
-    if not publication_ids:
+def mark_queued(
+    publication_ids: list[int], at: datetime | None = None, *, dispatches: list[tuple[int, int]] | None = None
+) -> list[Publication]:
+    """Move due publications from scheduled/retrying to queued, before their jobs reach a queue.
+
+    `dispatches` are (publication id, dispatch_seq) pairs from the jobs that fell due: a job left over
+    from before a reschedule or resume carries an old number and moves nothing.
+    """
+    if not publication_ids and not dispatches:
         return []
     at = at or utcnow()
-    db.session.execute(
-        update(Publication)
-        .where(
-            Publication.id.in_(publication_ids),
-            Publication.status.in_([PublicationStatus.SCHEDULED.value, PublicationStatus.RETRYING.value]),
-        )
-        .values(status=PublicationStatus.QUEUED.value, enqueued_at=at, updated_at=at)
+    statement = update(Publication).where(
+        Publication.status.in_([PublicationStatus.SCHEDULED.value, PublicationStatus.RETRYING.value])
     )
+    if dispatches:
+        publication_ids = [pid for pid, _ in dispatches]
+        statement = statement.where(tuple_(Publication.id, Publication.dispatch_seq).in_(dispatches))
+    else:
+        statement = statement.where(Publication.id.in_(publication_ids))
+    db.session.execute(statement.values(status=PublicationStatus.QUEUED.value, enqueued_at=at, updated_at=at))
     db.session.commit()
     changed = list(
         db.session.scalars(
@@ -78,12 +85,15 @@ def mark_queued(publication_ids: list[int], at: datetime | None = None) -> list[
     return changed
 
 
-def _claim(publication_id: int, now: datetime) -> Publication | None:
+def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) -> Publication | None:
     # The only door to a publish: a duplicate job (two schedulers, a requeue, a reconcile) finds
-    # the row no longer `queued` and changes nothing.
+    # the row no longer `queued`, or under a newer dispatch number, and changes nothing.
+    conditions = [Publication.id == publication_id, Publication.status == PublicationStatus.QUEUED.value]
+    if dispatch_seq is not None:
+        conditions.append(Publication.dispatch_seq == dispatch_seq)
     claimed = db.session.execute(
         update(Publication)
-        .where(Publication.id == publication_id, Publication.status == PublicationStatus.QUEUED.value)
+        .where(*conditions)
         .values(
             status=PublicationStatus.PUBLISHING.value,
             attempts_count=Publication.attempts_count + 1,
@@ -124,10 +134,10 @@ def build_request(publication: Publication) -> PublishRequest:
     )
 
 
-def execute(publication_id: int) -> str:
+def execute(publication_id: int, dispatch_seq: int | None = None) -> str:
     """Run one attempt of a queued publication and return its outcome ('skipped' if not ours)."""
     now = utcnow()
-    publication = _claim(publication_id, now)
+    publication = _claim(publication_id, now, dispatch_seq)
     if publication is None:
         return "skipped"
     if publication.started_at is None:

@@ -27,7 +27,7 @@ from webapp.services import audit, channel_rules
 from webapp.services.actor import Actor
 from webapp.services.contents import get_content
 from webapp.services.errors import NotFound, ValidationFailed
-from webapp.services.validation import choice_problem, id_list, timezone_problem
+from webapp.services.validation import choice_problem, id_list, is_id, timezone_problem
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ def idempotency_key(schedule_id: int, channel_id: int, occurrence: int) -> str:
     return f"hrd-{digest[:40]}"
 
 
-def _instant(value, tz_name: str | None, field: str, errors: dict[str, str]) -> datetime | None:
+def instant_field(value, tz_name: str | None, field: str, errors: dict[str, str]) -> datetime | None:
+    """Read an optional instant from a form or API value, recording a problem in `errors` by field."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -84,15 +85,15 @@ def create_schedule(actor: Actor, data: dict, *, now: datetime | None = None) ->
         errors["timezone"] = problem
         tz_name = None
     try:
-        content = get_content(actor, data.get("content_id")) if isinstance(data.get("content_id"), int) else None
+        content = get_content(actor, data.get("content_id")) if is_id(data.get("content_id")) else None
     except NotFound:
         content = None
     if content is None:
         errors["content_id"] = "unknown content id"
     channels = _channels(actor, data.get("channel_ids"), errors)
-    run_at = _instant(data.get("run_at"), tz_name, "run_at", errors)
-    starts_at = _instant(data.get("starts_at"), tz_name, "starts_at", errors)
-    ends_at = _instant(data.get("ends_at"), tz_name, "ends_at", errors)
+    run_at = instant_field(data.get("run_at"), tz_name, "run_at", errors)
+    starts_at = instant_field(data.get("starts_at"), tz_name, "starts_at", errors)
+    ends_at = instant_field(data.get("ends_at"), tz_name, "ends_at", errors)
     cron = data.get("cron") or None
     if (run_at is None) == (cron is None) and "run_at" not in errors:
         errors["run_at"] = "give either run_at (one-time) or cron (recurring)"
@@ -159,9 +160,9 @@ def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = No
     """Schedule approved content into the channel's next free slot (the channel's queue)."""
     actor.require_writer()
     errors: dict[str, str] = {}
-    channels = _channels(actor, [channel_id] if isinstance(channel_id, int) else None, errors)
+    channels = _channels(actor, [channel_id] if is_id(channel_id) else None, errors)
     try:
-        content = get_content(actor, content_id) if isinstance(content_id, int) else None
+        content = get_content(actor, content_id) if is_id(content_id) else None
     except NotFound:
         content = None
     if content is None:

@@ -31,10 +31,17 @@ def choice_problem(value, choices) -> str | None:
     return None
 
 
+# Ids are 32-bit integer columns on PostgreSQL: anything larger cannot name a record.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value) -> bool:
+    """True for a positive integer that can be a record id (booleans are not ids)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def id_list(value) -> list[int] | None:
-    """Return a list of distinct positive ints, or None if the value is not one."""
-    if not isinstance(value, list) or not value:
-        return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+    """Return a list of distinct record ids, or None if the value is not one."""
+    if not isinstance(value, list) or not value or not all(is_id(v) for v in value):
         return None
     return list(dict.fromkeys(value))
