@@ -35,6 +35,18 @@
     if (button) button.click();
   }
 
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "select-page") return;
+    document.querySelectorAll('#results input[name="ids"]').forEach(function (box) { box.checked = event.target.checked; });
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-dismiss]");
+    if (!target) return;
+    var panel = document.getElementById(target.getAttribute("data-dismiss"));
+    if (panel) panel.innerHTML = "";
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     var help = document.getElementById("shortcuts");

@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api import bp as api_bp
     from webapp.views import (
         alerts,
+        bulk,
         channels,
         contents,
         dashboard,
@@ -91,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
         stream,
     )
 
-    for module in (sessions, dashboard, channels, contents, schedules, publications, alerts, stream, health):
+    for module in (sessions, dashboard, channels, contents, schedules, publications, bulk, alerts, stream, health):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

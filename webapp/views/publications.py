@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from webapp.auth import ui_actor
+from webapp.forms import EmptyForm
 from webapp.htmx import render
 from webapp.models import CONTENT_TYPES, Priority, Publication, PublicationStatus
 from webapp.scheduling.time import localize, validate_timezone
@@ -79,6 +80,7 @@ def index():
         priorities=[p.value for p in Priority],
         content_types=CONTENT_TYPES,
         channels=channels.list_channels(ui_actor()),
+        bulk_form=EmptyForm(),
     )
 
 
