@@ -57,8 +57,10 @@ def register_converters(app: Flask) -> None:
 
 
 def register_logging(app: Flask) -> None:
+    """Log at INFO with timestamps; keep libraries' start-up chatter out."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:

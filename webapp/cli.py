@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(api_keys)
     app.cli.add_command(scheduler)
     app.cli.add_command(reconcile_command)
+    app.cli.add_command(credentials)
 
 
 @click.group(help="Manage users.")
@@ -65,3 +66,22 @@ def reconcile_command():
     from webapp.scheduling.reconcile import reconcile
 
     click.echo(reconcile())
+
+
+@click.group(help="Manage encrypted channel credentials.")
+def credentials():
+    pass
+
+
+@credentials.command("rotate", help="Re-encrypt every channel's credentials under the newest CREDENTIALS_KEY.")
+def rotate_credentials_command():
+    from webapp.crypto import rotate_credentials
+    from webapp.extensions import db
+    from webapp.models import Channel
+
+    count = 0
+    for channel in db.session.scalars(db.select(Channel)):
+        channel.credentials_encrypted = rotate_credentials(channel.credentials_encrypted)
+        count += 1
+    db.session.commit()
+    click.echo(f"re-encrypted the credentials of {count} channel(s) under the newest key")

@@ -46,12 +46,18 @@ class UTCDateTime(TypeDecorator):
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
     # SQLite ignores ON DELETE CASCADE unless asked, per connection; PostgreSQL always enforces it.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # Web, worker and scheduler write one file: WAL lets readers and a writer overlap, and a short
+    # busy wait beats "database is locked" under bursts.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 class Base(DeclarativeBase):

@@ -64,7 +64,9 @@ class HeraldScheduler(Scheduler):
                 queue = queues.get(job.origin) or queues.setdefault(job.origin, self.get_queue_for_job(job))
                 queue.enqueue_job(job, pipeline=pipe, at_front=bool(job.enqueue_at_front))
             gone = [job_id for job_id, job in zip(ids, jobs, strict=True) if job is None]
-            pipe.zrem(self.scheduled_jobs_key, *([job.id for job in plain] + gone))
+            done = [job.id for job in plain] + gone
+            if done:  # periodic jobs alone leave nothing to remove here
+                pipe.zrem(self.scheduled_jobs_key, *done)
             pipe.execute()
         for job in present:
             if _needs_stock_path(job):
