@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import Alert, AuditEvent, Publication, Schedule, utcnow
 from webapp.queues import get_redis
 from webapp.scheduling import dispatch
-from webapp.services import lifecycle
+from webapp.services import lifecycle, rescheduling
 from webapp.services.errors import Conflict, Forbidden, ValidationFailed
 
 
@@ -167,7 +167,7 @@ def test_rescheduling_a_one_time_schedule_moves_its_entry_and_drops_the_old_one(
     old_job = dispatch.job_id(publication)
     new_time = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3, microseconds=250_000)
 
-    lifecycle.reschedule(actor, schedule.id, {"run_at": new_time.isoformat()})
+    rescheduling.reschedule(actor, schedule.id, {"run_at": new_time.isoformat()})
 
     publication = reload(publication)
     assert publication.due_at == new_time.replace(microsecond=0) + timedelta(seconds=1)
@@ -180,7 +180,7 @@ def test_rescheduling_a_paused_schedule_moves_the_due_time_but_adds_no_entry(mak
     schedule, [publication] = one_time(make, actor)
     lifecycle.pause_schedule(actor, schedule.id)
 
-    lifecycle.reschedule(actor, schedule.id, {"run_at": "2040-01-01T10:00:00+01:00"})
+    rescheduling.reschedule(actor, schedule.id, {"run_at": "2040-01-01T10:00:00+01:00"})
 
     assert reload(publication).due_at == datetime(2040, 1, 1, 9, 0, tzinfo=UTC)
     assert reload(publication).status == "paused" and scheduled_job_ids() == set()
@@ -189,7 +189,7 @@ def test_rescheduling_a_paused_schedule_moves_the_due_time_but_adds_no_entry(mak
 def test_rescheduling_a_recurring_rule_recomputes_the_waiting_occurrence(make, actor):
     schedule, [publication] = recurring(make, actor, cron="30 9 * * *", tz="Europe/Paris")
 
-    lifecycle.reschedule(actor, schedule.id, {"cron": "0 7 * * *", "timezone": "Asia/Tokyo"})
+    rescheduling.reschedule(actor, schedule.id, {"cron": "0 7 * * *", "timezone": "Asia/Tokyo"})
 
     publication = reload(publication)
     assert publication.due_at.astimezone(UTC).hour == 22  # 07:00 in Tokyo
@@ -200,7 +200,7 @@ def test_rescheduling_a_recurring_rule_recomputes_the_waiting_occurrence(make, a
 def test_changing_the_priority_moves_the_job_to_that_queue(make, actor):
     schedule, [publication] = one_time(make, actor)
 
-    lifecycle.reschedule(actor, schedule.id, {"priority": "critical"})
+    rescheduling.reschedule(actor, schedule.id, {"priority": "critical"})
 
     publication = reload(publication)
     assert publication.priority == "critical"
@@ -224,7 +224,7 @@ def test_an_invalid_reschedule_changes_nothing(make, actor, body, field):
     before = (reload(publication).due_at, dispatch.job_id(publication))
 
     with pytest.raises(ValidationFailed) as raised:
-        lifecycle.reschedule(actor, schedule.id, body)
+        rescheduling.reschedule(actor, schedule.id, body)
 
     db.session.rollback()
     assert field in raised.value.fields
@@ -238,8 +238,8 @@ def test_cloning_a_one_time_schedule_whose_time_passed_needs_a_new_run_at(make, 
     db.session.commit()
 
     with pytest.raises(ValidationFailed) as raised:
-        lifecycle.clone_schedule(actor, schedule.id)
-    clone = lifecycle.clone_schedule(actor, schedule.id, {"run_at": "2040-01-01T09:00:00Z"})
+        rescheduling.clone_schedule(actor, schedule.id)
+    clone = rescheduling.clone_schedule(actor, schedule.id, {"run_at": "2040-01-01T09:00:00Z"})
 
     assert "run_at" in raised.value.fields
     assert clone.id != schedule.id and clone.status == "active" and clone.content_id == schedule.content_id
@@ -272,7 +272,7 @@ def test_publish_now_publishes_on_the_next_tick_and_never_before_its_due_second(
 
     time.sleep(1 - datetime.now(UTC).microsecond / 1e6)  # start at a second's edge: a whole second to spare
 
-    [publication] = lifecycle.publish_now(actor, content.id, [channel.id])
+    [publication] = rescheduling.publish_now(actor, content.id, [channel.id])
     due = publication.due_at
     tick()
     early = reload(publication).status

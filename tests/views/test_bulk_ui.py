@@ -5,27 +5,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Membership, Publication, User
+from webapp.models import Publication
 from webapp.scheduling import dispatch
 from webapp.services import schedules
-from webapp.services.actor import Actor
 
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def pubs(client, auth, make):
-    auth.sign_up("ada@example.test")
-    user = db.session.query(User).filter_by(email="ada@example.test").one()
-    membership = db.session.query(Membership).filter_by(user_id=user.id).one()
-    actor = Actor(user.id, membership.workspace_id, "owner", "ui")
-    channel = make.channel(actor)
-    content = make.content(actor)
+def pubs(ada, make):
+    channel = make.channel(ada)
+    content = make.content(ada)
     made = []
     for n in range(3):
         run_at = datetime.now(UTC) + timedelta(days=1, hours=n)
         schedule = schedules.create_schedule(
-            actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at}
+            ada, {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at}
         )
         made.extend(schedules.publications_of(schedule))
     made[2].status = "published"

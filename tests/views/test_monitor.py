@@ -5,29 +5,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Membership, Publication, User
+from webapp.models import Publication
 from webapp.services import schedules
-from webapp.services.actor import Actor
 
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def workspace(client, auth, make):
-    auth.sign_up("ada@example.test")
-    user = db.session.query(User).filter_by(email="ada@example.test").one()
-    membership = db.session.query(Membership).filter_by(user_id=user.id).one()
-    actor = Actor(user.id, membership.workspace_id, "owner", "ui")
-    blog = make.channel(actor, name="Company blog")
-    social = make.channel(actor, name="Social hook")
-    launch = make.content(actor, title="Launch day", content_type="article")
-    tip = make.content(actor, title="Weekly tip", content_type="social")
+def workspace(ada, make):
+    blog = make.channel(ada, name="Company blog")
+    social = make.channel(ada, name="Social hook")
+    launch = make.content(ada, title="Launch day", content_type="article")
+    tip = make.content(ada, title="Weekly tip", content_type="social")
     base = datetime.now(UTC) + timedelta(days=1)
     for n, (content, channel, priority) in enumerate(
         [(launch, blog, "high"), (tip, social, "low"), (tip, blog, "normal")]
     ):
         data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": base + timedelta(hours=n)}
-        schedules.create_schedule(actor, {**data, "priority": priority})
+        schedules.create_schedule(ada, {**data, "priority": priority})
     db.session.query(Publication).filter_by(priority="low").update({"status": "failed"})
     db.session.commit()
     return {"blog": blog, "social": social}

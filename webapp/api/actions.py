@@ -8,7 +8,7 @@ from webapp.api import actor, bp, json_body
 from webapp.api.serializers import publication_json, schedule_json
 from webapp.models import utcnow
 from webapp.scheduling import time
-from webapp.services import bulk, lifecycle, schedules
+from webapp.services import bulk, lifecycle, rescheduling, schedules
 from webapp.services.errors import ValidationFailed
 
 
@@ -23,7 +23,7 @@ def _optional_body() -> dict:
 
 @bp.patch("/schedules/<int:schedule_id>")
 def update_schedule(schedule_id: int):
-    return _full(lifecycle.reschedule(actor(), schedule_id, json_body()))
+    return _full(rescheduling.reschedule(actor(), schedule_id, json_body()))
 
 
 @bp.delete("/schedules/<int:schedule_id>")
@@ -44,7 +44,7 @@ def resume_schedule(schedule_id: int):
 
 @bp.post("/schedules/<int:schedule_id>/clone")
 def clone_schedule(schedule_id: int):
-    return _full(lifecycle.clone_schedule(actor(), schedule_id, _optional_body())), 201
+    return _full(rescheduling.clone_schedule(actor(), schedule_id, _optional_body())), 201
 
 
 @bp.post("/schedules/preview")
@@ -100,5 +100,5 @@ def get_bulk(bulk_id: int):
 @bp.post("/publish-now")
 def publish_now():
     data = json_body()
-    made = lifecycle.publish_now(actor(), data.get("content_id"), data.get("channel_ids"), data.get("priority"))
+    made = rescheduling.publish_now(actor(), data.get("content_id"), data.get("channel_ids"), data.get("priority"))
     return jsonify({"items": [publication_json(p, with_attempts=False) for p in made]}), 201

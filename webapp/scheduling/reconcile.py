@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from webapp import events
 from webapp.extensions import db
-from webapp.models import Alert, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
+from webapp.models import Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 from webapp.scheduling import dispatch
-from webapp.services import recovery, schedules
+from webapp.services import missed, recovery, schedules
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,7 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
     for publication, schedule in rows:
         if dispatch.scheduled_time(publication) is not None:
             continue
-        due = publication.next_attempt_at or publication.due_at
-        overdue = now - due
-        if overdue > timedelta(minutes=schedule.grace_minutes) and schedule.missed_policy == "skip":
-            publication.status = PublicationStatus.MISSED.value
-            publication.finished_at = now
-            db.session.add(
-                Alert(
-                    workspace_id=publication.workspace_id,
-                    kind="missed",
-                    message=f"Publication #{publication.id} missed {due:%Y-%m-%d %H:%M} UTC and was skipped.",
-                    publication_id=publication.id,
-                    channel_id=publication.channel_id,
-                )
-            )
+        if missed.mark_missed(publication, schedule, now):
             report["missed"] += 1
             schedules.settle(schedule)
             continue

@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select, update
 
 from webapp.extensions import db
-from webapp.models import Alert, utcnow
+from webapp.models import Alert, Publication, utcnow
 from webapp.services import audit
 from webapp.services.actor import Actor
 
 KINDS = ("failure", "needs_intervention", "missed", "channel_unhealthy", "conflict", "scheduler_silent")
+
+
+def raise_alert(
+    workspace_id: int,
+    kind: str,
+    message: str,
+    *,
+    publication_id: int | None = None,
+    channel_id: int | None = None,
+    once_per_s: int | None = None,
+) -> Alert | None:
+    """Add an alert for the workspace (the caller commits); with `once_per_s`, only if none of its kind is recent."""
+    target = {k: v for k, v in (("publication_id", publication_id), ("channel_id", channel_id)) if v is not None}
+    if once_per_s is not None:
+        # Cool-off: one alert per target and kind per period, however many failures follow.
+        since = utcnow() - timedelta(seconds=once_per_s)
+        recent = db.session.scalar(
+            select(Alert.id).where(
+                Alert.workspace_id == workspace_id,
+                Alert.kind == kind,
+                Alert.created_at >= since,
+                *(getattr(Alert, k) == v for k, v in target.items()),
+            )
+        )
+        if recent is not None:
+            return None
+    alert = Alert(workspace_id=workspace_id, kind=kind, message=message, **target)
+    db.session.add(alert)
+    return alert
+
+
+def publication_alert(publication: Publication, kind: str, message: str) -> Alert | None:
+    """Add an alert about a publication, tied to it and its channel (the caller commits)."""
+    return raise_alert(
+        publication.workspace_id, kind, message, publication_id=publication.id, channel_id=publication.channel_id
+    )
 
 
 def alert_query(actor: Actor, kind: str | None = None, unread_only: bool = False):

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from webapp.adapters import PLATFORMS, adapter_class, get_adapter
 from webapp.crypto import decrypt_credentials, encrypt_credentials
 from webapp.extensions import db
-from webapp.models import Channel, utcnow
+from webapp.models import Channel, Publication, utcnow
 from webapp.scheduling.rules import validate as validate_rules
-from webapp.services import audit
+from webapp.services import audit, cascade
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
 from webapp.services.validation import choice_problem, text_problem, timezone_problem
@@ -112,11 +112,10 @@ def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
 
 
 def delete_channel(actor: Actor, channel_id: int) -> None:
+    """Delete a channel with its publications and their pending rq-scheduler entries."""
     actor.require_writer()
     channel = get_channel(actor, channel_id)
-    audit.record(actor, "channel.deleted", "channel", channel.id, name=channel.name)
-    db.session.delete(channel)
-    db.session.commit()
+    cascade.delete_record(actor, "channel", channel, Publication.channel_id, name=channel.name)
 
 
 def adapter_for(channel: Channel, timeout: float = 10.0):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from webapp.extensions import db
-from webapp.models import CONTENT_TYPES, Content, EditorialStatus
-from webapp.services import audit
+from webapp.models import CONTENT_TYPES, Content, EditorialStatus, Publication
+from webapp.services import audit, cascade
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
 from webapp.services.validation import choice_problem, text_problem
@@ -104,8 +104,7 @@ def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
 
 
 def delete_content(actor: Actor, content_id: int) -> None:
+    """Delete a content item with its schedules, publications and their pending rq-scheduler entries."""
     actor.require_writer()
     content = get_content(actor, content_id)
-    audit.record(actor, "content.deleted", "content", content.id, title=content.title)
-    db.session.delete(content)
-    db.session.commit()
+    cascade.delete_record(actor, "content", content, Publication.content_id, title=content.title)

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from webapp import events
 from webapp.extensions import db
-from webapp.models import Alert, Channel, Publication, PublicationStatus, ScheduleStatus, utcnow
+from webapp.models import Channel, Publication, PublicationStatus, ScheduleStatus, utcnow
 from webapp.scheduling import dispatch
-from webapp.services import audit
+from webapp.services import alerts, audit
 from webapp.services.actor import Actor
 
 log = logging.getLogger(__name__)
@@ -48,21 +48,6 @@ def _tripped(column, target_id: int) -> bool:
     return in_window >= config["FAILURE_WINDOW_COUNT"]
 
 
-def _alert_once(publication: Publication, kind: str, message: str, **target) -> None:
-    # Cool-off: one alert per target and kind per period, however many failures follow.
-    since = utcnow() - timedelta(seconds=current_app.config["FAILURE_COOLOFF_S"])
-    recent = db.session.scalar(
-        select(Alert.id).where(
-            Alert.workspace_id == publication.workspace_id,
-            Alert.kind == kind,
-            Alert.created_at >= since,
-            *(getattr(Alert, k) == v for k, v in target.items()),
-        )
-    )
-    if recent is None:
-        db.session.add(Alert(workspace_id=publication.workspace_id, kind=kind, message=message, **target))
-
-
 def after_failure(publication: Publication) -> None:
     """Put the channel and schedule in needs_intervention when failures repeat (the caller commits)."""
     db.session.flush()
@@ -70,20 +55,22 @@ def after_failure(publication: Publication) -> None:
     if _tripped(Publication.channel_id, channel.id):
         channel.health = NEEDS_INTERVENTION
         channel.health_message = f"repeated failures; last: {publication.last_error}"
-        _alert_once(
-            publication,
+        alerts.raise_alert(
+            publication.workspace_id,
             NEEDS_INTERVENTION,
             f"Channel {channel.name} keeps failing and needs attention: {publication.last_error}",
             channel_id=channel.id,
+            once_per_s=current_app.config["FAILURE_COOLOFF_S"],
         )
     if schedule.cron and _tripped(Publication.schedule_id, schedule.id):
         # A recurring schedule stops producing occurrences until someone resumes it.
         schedule.status = ScheduleStatus.NEEDS_INTERVENTION.value
-        _alert_once(
-            publication,
+        alerts.raise_alert(
+            publication.workspace_id,
             NEEDS_INTERVENTION,
             f"Schedule #{schedule.id} keeps failing and was stopped: {publication.last_error}",
             publication_id=publication.id,
+            once_per_s=current_app.config["FAILURE_COOLOFF_S"],
         )
 
 
@@ -99,11 +86,12 @@ def on_auth_error(publication: Publication, message: str) -> list[Publication]:
     for other in [publication, *held]:
         other.status = PublicationStatus.PAUSED.value
         other.hold_reason = f"{AUTH_HOLD_PREFIX} ({message}); fix them and resume the channel"
-    _alert_once(
-        publication,
+    alerts.raise_alert(
+        publication.workspace_id,
         "channel_unhealthy",
         f"Channel {channel.name} rejected its credentials: {message}. Its publications are held.",
         channel_id=channel.id,
+        once_per_s=current_app.config["FAILURE_COOLOFF_S"],
     )
     return held
 

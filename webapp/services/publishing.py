@@ -23,7 +23,6 @@ from webapp.adapters.base import (
 from webapp.crypto import CredentialsError
 from webapp.extensions import db
 from webapp.models import (
-    Alert,
     Attempt,
     EditorialStatus,
     Publication,
@@ -32,7 +31,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.scheduling import dispatch
-from webapp.services import failures, schedules
+from webapp.services import alerts, failures, schedules
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -208,15 +207,8 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
         held = failures.on_auth_error(publication, message)
     else:
         publication.status, publication.finished_at = PublicationStatus.FAILED.value, now
-        db.session.add(
-            Alert(
-                workspace_id=publication.workspace_id,
-                kind="failure",
-                message=f"Publication #{publication.id} on {publication.channel.name} failed: {publication.last_error}",
-                publication_id=publication.id,
-                channel_id=publication.channel_id,
-            )
-        )
+        message = f"Publication #{publication.id} on {publication.channel.name} failed: {publication.last_error}"
+        alerts.publication_alert(publication, "failure", message)
         failures.after_failure(publication)
     schedules.settle(publication.schedule)
     db.session.commit()
