@@ -64,7 +64,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from webapp import auth, queues
+    from webapp import auth, queues, security
     from webapp.extensions import csrf, db, login_manager, migrate
     from webapp.sse import Broker
 
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     queues.init_app(app)
     auth.init_app(app)
+    security.init_app(app)
     app.extensions["herald.broker"] = Broker(
         app.extensions[queues.EXTENSION], f"{app.config['REDIS_KEY_PREFIX']}:events:*"
     )

@@ -76,6 +76,11 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, environ),
+        # Sign-in attempts per email and address, and API calls per key, per window.
+        "LOGIN_ATTEMPTS": env_int("LOGIN_ATTEMPTS", 10, environ),
+        "LOGIN_WINDOW_S": env_int("LOGIN_WINDOW_S", 900, environ),
+        "API_RATE_LIMIT": env_int("API_RATE_LIMIT", 600, environ),
+        "API_RATE_WINDOW_S": env_int("API_RATE_WINDOW_S", 60, environ),
         # Publishing behaviour.
         "PUBLISH_TIMEOUT_S": env_int("PUBLISH_TIMEOUT_S", 15, environ),
         "PUBLISH_MAX_ATTEMPTS": env_int("PUBLISH_MAX_ATTEMPTS", 5, environ),

@@ -32,6 +32,7 @@ class SignUpForm(FlaskForm):
 class SignInForm(FlaskForm):
     email = EmailField("Email", validators=[InputRequired()])
     password = PasswordField("Password", validators=[InputRequired()])
+    remember = BooleanField("Keep me signed in on this device")
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from webapp import ratelimit
 from webapp.extensions import csrf, db
 from webapp.services.accounts import resolve_api_key
 from webapp.services.actor import Actor
@@ -54,6 +55,12 @@ def authenticate():
         return error_response(401, "unauthorized", "The API key is not valid or was revoked.")
     key, membership = found
     db.session.commit()  # last_used_at
+    config = current_app.config
+    verdict = ratelimit.hit(f"api:{key.id}", config["API_RATE_LIMIT"], config["API_RATE_WINDOW_S"])
+    if not verdict.allowed:
+        response = error_response(429, "rate_limited", "Too many requests for this API key; slow down.")
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
     g.api_actor = Actor(key.user_id, membership.workspace_id, membership.role, "api", request.remote_addr)
     g.api_user = key.user
     return None

@@ -137,3 +137,19 @@ def resolve_api_key(plaintext: str) -> tuple[ApiKey, Membership] | None:
         return None
     record.last_used_at = utcnow()
     return record, membership
+
+
+def record_sign_in(user: User | None, ip: str | None, *, ok: bool, email: str | None = None) -> None:
+    """Audit a sign-in or a failed one (failed ones name the email tried, never the password)."""
+    if user is not None:
+        membership = membership_for(user.id)
+        actor = Actor(user.id, membership.workspace_id if membership else None, "", "ui", ip)
+        audit.record(actor, "user.signed_in" if ok else "user.sign_in_failed", "user", user.id)
+    else:
+        known = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
+        if known is None:
+            return  # nothing to attach it to; the rate limiter still counts it
+        membership = membership_for(known.id)
+        actor = Actor(None, membership.workspace_id if membership else None, "", "ui", ip)
+        audit.record(actor, "user.sign_in_failed", "user", known.id)
+    db.session.commit()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
+from webapp import ratelimit
 from webapp.auth import sign_in_user
 from webapp.forms import EmptyForm, SignInForm, SignUpForm, attach_errors
 from webapp.services import accounts
@@ -41,13 +42,22 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = SignInForm()
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
+        config = current_app.config
+        bucket = f"signin:{accounts.normalise_email(form.email.data)}:{request.remote_addr}"
+        verdict = ratelimit.hit(bucket, config["LOGIN_ATTEMPTS"], config["LOGIN_WINDOW_S"])
+        if not verdict.allowed:
+            form.password.errors = [f"too many attempts; try again in {verdict.retry_after // 60 + 1} minutes"]
+            return render_template("sessions/sign_in.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            sign_in_user(user)
+            ratelimit.reset(bucket, config["LOGIN_WINDOW_S"])
+            sign_in_user(user, remember=form.remember.data)
+            accounts.record_sign_in(user, request.remote_addr, ok=True)
             return redirect(_safe_next(url_for("dashboard.index")), 303)
+        accounts.record_sign_in(None, request.remote_addr, ok=False, email=form.email.data)
         form.password.errors = ["email or password is wrong"]
-    status = 422 if request.method == "POST" else 200
     return render_template("sessions/sign_in.html", form=form), status
 
 
