@@ -1,0 +1,471 @@
+"""Run Herald for real: web, worker and scheduler processes on real Redis and a fresh database.
+
+A `Stack` owns everything it starts (a database, three process groups, their log files) and
+`stop()` takes all of it down again, whatever state the start reached. A `Receiver` is the
+webhook peer: a local HTTP server that records what Herald sends and answers like a platform.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import requests
+from redis import Redis
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+PASSWORD = "Correct-Horse-42!"
+REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Only one stack may own the end-to-end Redis DB at a time (two runs would steal each other's jobs).
+LOCK_PATH = Path(tempfile.gettempdir()) / "herald-e2e-redis.lock"
+FINAL_STATUSES = {"published", "failed", "unconfirmed", "paused", "cancelled", "missed"}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def utc_text(instant: datetime) -> str:
+    """Format an aware instant the way the API does: whole seconds, Z."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse the API's `YYYY-MM-DDTHH:MM:SSZ` into an aware datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def whole_seconds_ahead(seconds: int) -> datetime:
+    """Return the whole UTC second at least `seconds` from now (X.0 s, as the tests want)."""
+    return datetime.fromtimestamp(int(time.time()) + 1 + seconds, UTC)
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+class Database:
+    """A database of its own: a new PostgreSQL database when DATABASE_URL names a server, else SQLite."""
+
+    def __init__(self, workdir: Path, server_url: str | None = None) -> None:
+        server_url = server_url if server_url is not None else os.environ.get("DATABASE_URL", "")
+        self._admin_url: str | None = None
+        self.name: str | None = None
+        if server_url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+            parts = urlsplit(server_url)
+            self._admin_url = urlunsplit(parts._replace(scheme="postgresql"))
+            self.name = f"herald_e2e_{secrets.token_hex(4)}"
+            self.url = urlunsplit(parts._replace(scheme="postgresql", path="/" + self.name))
+        else:
+            self.url = "sqlite:///" + str(workdir / "herald-e2e.db")
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if self._admin_url else "sqlite"
+
+    def create(self) -> None:
+        if self._admin_url:
+            self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        if self._admin_url:
+            # FORCE: a process killed mid-query may leave a backend behind for a moment.
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def _admin(self, statement: str) -> None:
+        with psycopg.connect(self._admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(statement)
+
+
+# --- the processes ------------------------------------------------------------------------------
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+    log_file: IO[bytes]
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            return f"(no log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+class StackError(RuntimeError):
+    """The stack did not come up; the message carries the processes' last log lines."""
+
+
+class Stack:
+    """Herald's web, worker and scheduler processes, with a fresh database and a flushed Redis DB."""
+
+    def __init__(self, workdir: Path, database_server_url: str | None = None) -> None:
+        self.workdir = workdir
+        self.database = Database(workdir, database_server_url)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.redis_url = REDIS_URL
+        self.processes: list[Process] = []
+        self.http = requests.Session()
+        self._lock_file: IO[str] | None = None
+        self._database_created = False
+        self.timings: dict[str, float] = {}  # seconds per start/stop phase, for slow-run reports
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("HERALD_", "FLASK_"))},
+            "HERALD_ENV": "testing",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "DATABASE_URL": self.database.url,
+            "REDIS_URL": self.redis_url,
+            "REDIS_KEY_PREFIX": "herald-e2e",
+            "HERALD_INSTANCE_PATH": str(workdir / "instance"),
+            "PORT": str(self.port),
+            "SCHEDULER_INTERVAL_S": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.env.pop("CREDENTIALS_KEY", None)
+
+    # lifecycle
+
+    def start(self, timeout: float = 45.0) -> Stack:
+        """Bring everything up and wait for /healthz; on any failure, take down what started."""
+        try:
+            with self._timed("lock"):
+                self._acquire_lock(timeout=120)
+            with self._timed("database"):
+                self._flush_redis()
+                self.database.create()
+                self._database_created = True
+                self.cli("db", "upgrade")
+            with self._timed("healthy"):
+                self._spawn("web", self._gunicorn_command())
+                self._spawn("worker", [PYTHON, "worker.py"])
+                self._spawn("scheduler", [PYTHON, "-m", "flask", "--app", "webapp", "scheduler"])
+                self._wait_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every process (SIGTERM, then SIGKILL), drop the database, flush Redis; never raises."""
+        started = time.monotonic()
+        self.http.close()  # no idle keep-alive connection for gunicorn to wait on
+        for process in self.processes:
+            _signal_group(process.popen, signal.SIGTERM)
+        deadline = time.monotonic() + 6
+        for process in self.processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            # Kill the whole group in any case: gunicorn's worker may outlive a killed master.
+            _signal_group(process.popen, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(timeout=5)
+            process.log_file.close()
+        self.processes = []
+        if self._database_created:
+            self._database_created = False
+            try:
+                self.database.drop()
+            except psycopg.Error as exc:
+                print(f"could not drop {self.database.name}: {exc}", file=sys.stderr)
+        if self._lock_file is not None:
+            self._flush_redis()
+            self._lock_file.close()  # releases the flock
+            self._lock_file = None
+        self.timings["stop"] = time.monotonic() - started
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # helpers for tests
+
+    def assert_running(self) -> None:
+        """Fail with the logs if any process has exited (a crash between two health checks)."""
+        exited = [f"{p.name} (exit {p.popen.poll()})" for p in self.processes if p.popen.poll() is not None]
+        if exited:
+            raise StackError(f"{', '.join(exited)} stopped while the tests ran\n{self.tails()}")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `flask --app webapp ARGS` against this stack; raise with its output if it fails."""
+        result = subprocess.run(
+            [PYTHON, "-m", "flask", "--app", "webapp", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode != 0:
+            raise StackError(f"flask {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def create_user_and_key(self, email: str, password: str = PASSWORD, timezone: str = "UTC") -> str:
+        """Create a user with the CLI, then an API key for them; return the key."""
+        self.cli("users", "create", email, "--password", password, "--timezone", timezone)
+        output = self.cli("api-keys", "create", email).stdout
+        return output.strip().splitlines()[-1].strip()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def running(self) -> list[str]:
+        """Names of the processes still running."""
+        return [p.name for p in self.processes if p.popen.poll() is None]
+
+    def tails(self, lines: int = 40) -> str:
+        """The last lines each process wrote, for a failure report."""
+        return f"start/stop timings (s): {self.timings}\n" + "\n".join(
+            f"----- {p.name} (exit {p.popen.poll()}) : {p.log_path} -----\n{p.tail(lines)}" for p in self.processes
+        )
+
+    # internals
+
+    @contextlib.contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[phase] = time.monotonic() - started
+
+    def _gunicorn_command(self) -> list[str]:
+        return [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gthread",
+            "--threads",
+            "32",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "2",
+            "--no-control-socket",
+            "webapp:create_app()",
+        ]
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log_path = self.workdir / f"{name}.log"
+        log_file = log_path.open("wb")
+        try:
+            popen = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stop() reaches every child
+            )
+        except BaseException:
+            log_file.close()
+            raise
+        self.processes.append(Process(name, popen, log_path, log_file))
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            exited = [p.name for p in self.processes if p.popen.poll() is not None]
+            if exited:
+                raise StackError(f"{', '.join(exited)} exited during start-up\n{self.tails()}")
+            try:
+                response = self.http.get(self.url("/healthz"), timeout=2)
+            except requests.RequestException as exc:
+                last = f"{type(exc).__name__}"
+            else:
+                if response.status_code == 200:
+                    return
+                last = f"{response.status_code} {response.text.strip()}"
+            time.sleep(0.1)
+        raise StackError(f"/healthz not 200 after {timeout:.0f} s (last: {last})\n{self.tails()}")
+
+    def _flush_redis(self) -> None:
+        redis = Redis.from_url(self.redis_url, socket_connect_timeout=3)
+        try:
+            redis.flushdb()
+        finally:
+            redis.close()
+
+    def _acquire_lock(self, timeout: float) -> None:
+        lock_file = LOCK_PATH.open("w")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    lock_file.close()
+                    raise StackError(f"another end-to-end run holds {LOCK_PATH}") from None
+                time.sleep(0.2)
+            else:
+                self._lock_file = lock_file
+                return
+
+
+def _signal_group(popen: subprocess.Popen, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(popen.pid, sig)
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+class Api:
+    """Call /api/v1 with one user's key."""
+
+    def __init__(self, stack: Stack, key: str, email: str) -> None:
+        self.stack, self.key, self.email = stack, key, email
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.key}", **kwargs.pop("headers", {})}
+        return self.stack.http.request(method, self.stack.url("/api/v1" + path), headers=headers, timeout=10, **kwargs)
+
+    def create(self, path: str, body: dict) -> dict:
+        """POST a record and return it, failing loudly on anything but 201."""
+        response = self.call("POST", path, json=body)
+        assert response.status_code == 201, f"POST {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def publication(self, publication_id: int) -> dict:
+        response = self.call("GET", f"/publications/{publication_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_until_final(self, publication_id: int, timeout: float = 30.0) -> dict:
+        """Poll a publication until it reaches a final status; return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.stack.assert_running()  # a dead worker or scheduler: say so now, not at the timeout
+            publication = self.publication(publication_id)
+            if publication["status"] in FINAL_STATUSES:
+                return publication
+            if time.monotonic() > deadline:
+                raise AssertionError(f"publication {publication_id} still {publication['status']} after {timeout} s")
+            time.sleep(0.1)
+
+
+# --- the webhook peer -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    path: str
+    headers: Message
+    body: bytes
+    arrived_at: float  # time.time() when the request had been read
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1:0: records every request, answers 200 {"id": "ext-N", "url": …}.
+
+    Each test takes its own path from `hook()`, so tests sharing the receiver never see each
+    other's requests, and N counts the requests on that path.
+    """
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+        self._counts: Counter[str] = Counter()
+        self._delays: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def hook(self, delay: float = 0.0) -> str:
+        """Return a fresh URL for one channel; its requests are answered `delay` seconds after arriving."""
+        host, port = self._server.server_address[:2]
+        path = f"/hook/{secrets.token_hex(4)}"
+        self._delays[path] = delay
+        return f"http://{host}:{port}{path}"
+
+    def deliveries_to(self, url: str) -> list[Delivery]:
+        path = urlsplit(url).path
+        with self._lock:
+            return [d for d in self.deliveries if d.path == path]
+
+    def wait_for(self, url: str, count: int, timeout: float = 20.0) -> list[Delivery]:
+        """Wait until `count` requests have reached `url`; return them."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.deliveries_to(url)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
+    def start(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Receiver:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _record(self, path: str, headers: Message, body: bytes) -> int:
+        with self._lock:
+            self.deliveries.append(Delivery(path, headers, body, time.time()))
+            self._counts[path] += 1
+            return self._counts[path]
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive request stalls ~40 ms
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                n = receiver._record(self.path, self.headers, body)
+                time.sleep(receiver._delays.get(self.path, 0.0))
+                reply = json.dumps({"id": f"ext-{n}", "url": f"http://receiver.test/p/{n}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
