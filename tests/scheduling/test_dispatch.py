@@ -198,3 +198,15 @@ def test_a_leftover_job_from_before_a_reschedule_moves_and_publishes_nothing(mak
     assert _reload(pid).status == "scheduled"
     assert receiver.requests == []
     assert stale_job.endswith("-1")
+
+
+def test_a_failing_tick_is_logged_and_the_loop_goes_on(make, monkeypatch, caplog):
+    publication = _schedule(make)
+    _make_due(publication)
+    scheduler = HeraldScheduler(connection=get_redis(), interval=1)
+    monkeypatch.setattr(scheduler, "_move_batch", lambda: (_ for _ in ()).throw(RuntimeError("database went away")))
+
+    assert scheduler.enqueue_jobs() == []
+
+    assert "scheduler tick failed" in caplog.text
+    assert dispatch.scheduled_time(publication) is not None  # still waiting for the next tick

@@ -40,6 +40,11 @@ class HeraldScheduler(Scheduler):
                 moved.extend(batch)
                 if len(batch) < self.batch_size:
                     break
+        except Exception:
+            # The loop must outlive one bad tick (a database blip, a Redis hiccup): what did not
+            # move stays in the sorted set and moves on the next tick.
+            log.exception("scheduler tick failed; retrying on the next tick")
+            db.session.rollback()
         finally:
             db.session.remove()
         return moved
