@@ -92,10 +92,23 @@ def register_blueprints(app: Flask) -> None:
         publications,
         schedules,
         sessions,
+        settings,
         stream,
     )
 
-    for module in (sessions, dashboard, channels, contents, schedules, publications, bulk, alerts, stream, health):
+    for module in (
+        sessions,
+        dashboard,
+        channels,
+        contents,
+        schedules,
+        publications,
+        bulk,
+        alerts,
+        settings,
+        stream,
+        health,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

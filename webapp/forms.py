@@ -110,6 +110,14 @@ class ScheduleForm(FlaskForm):
     priority = SelectField("Priority", choices=[SelectChoice(p.value) for p in Priority], default="normal")
 
 
+class ProfileForm(FlaskForm):
+    timezone = StringField("Your timezone", validators=[InputRequired()])
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField("Key name", validators=[InputRequired()])
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
 

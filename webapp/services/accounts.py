@@ -104,6 +104,8 @@ def hash_api_key(key: str) -> str:
 
 def create_api_key(user: User, workspace_slug: str | None = None, name: str = "default", source: str = "cli"):
     """Create an API key for the user in one of their workspaces; return (record, plaintext key)."""
+    if not (name or "").strip() or len(name) > 120:
+        raise ValidationFailed({"name": "is required (at most 120 characters)"})
     if workspace_slug:
         workspace = db.session.scalar(select(Workspace).where(Workspace.slug == workspace_slug))
         membership = membership_for(user.id, workspace.id) if workspace else None
@@ -153,3 +155,39 @@ def record_sign_in(user: User | None, ip: str | None, *, ok: bool, email: str | 
         actor = Actor(None, membership.workspace_id if membership else None, "", "ui", ip)
         audit.record(actor, "user.sign_in_failed", "user", known.id)
     db.session.commit()
+
+
+def set_timezone(actor: Actor, user: User, timezone: str) -> None:
+    """Change the user's profile timezone (the default for forms and how times are shown)."""
+    if problem := timezone_problem(timezone):
+        raise ValidationFailed({"timezone": problem})
+    user.timezone = timezone
+    audit.record(actor, "user.timezone_changed", "user", user.id, timezone=timezone)
+    db.session.commit()
+
+
+def api_keys_of(actor: Actor) -> list[ApiKey]:
+    """Return the acting user's API keys in the current workspace, newest first."""
+    return list(
+        db.session.scalars(
+            select(ApiKey)
+            .where(ApiKey.user_id == actor.user_id, ApiKey.workspace_id == actor.workspace_id)
+            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+        )
+    )
+
+
+def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
+    """Revoke one of the acting user's keys; another user's key reads as not found."""
+    record = db.session.scalar(
+        select(ApiKey).where(
+            ApiKey.id == key_id, ApiKey.user_id == actor.user_id, ApiKey.workspace_id == actor.workspace_id
+        )
+    )
+    if record is None:
+        raise NotFound("API key not found")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        audit.record(actor, "api_key.revoked", "api_key", record.id, name=record.name)
+        db.session.commit()
+    return record

@@ -1,0 +1,68 @@
+"""Settings: the profile timezone and the user's API keys (created, named, revoked)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from webapp.auth import ui_actor
+from webapp.extensions import db
+from webapp.forms import ApiKeyForm, EmptyForm, ProfileForm, attach_errors
+from webapp.models import Workspace
+from webapp.services import accounts
+from webapp.services.errors import ValidationFailed
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _page(profile=None, key_form=None, new_key: str | None = None, status: int = 200):
+    return render_template(
+        "settings/index.html",
+        profile=profile or ProfileForm(timezone=current_user.timezone),
+        key_form=key_form or ApiKeyForm(),
+        keys=accounts.api_keys_of(ui_actor()),
+        action_form=EmptyForm(),
+        new_key=new_key,
+    ), status
+
+
+@bp.get("/")
+def index():
+    return _page()
+
+
+@bp.post("/timezone")
+def set_timezone():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_timezone(ui_actor(), current_user, (form.timezone.data or "").strip())
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            flash(f"Times now show in {current_user.timezone}.", "ok")
+            return redirect(url_for("settings.index"), 303)
+    return _page(profile=form, status=422)
+
+
+@bp.post("/api-keys")
+def create_api_key():
+    form = ApiKeyForm()
+    if form.validate_on_submit():
+        workspace = db.session.get(Workspace, ui_actor().workspace_id)
+        try:
+            _, plaintext = accounts.create_api_key(current_user, workspace.slug, (form.name.data or "").strip(), "ui")
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            # Shown once, in this response only: never put a key in the (signed, readable) session cookie.
+            return _page(new_key=plaintext, status=201)
+    return _page(key_form=form, status=422)
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+def revoke_api_key(key_id: int):
+    if EmptyForm().validate_on_submit():
+        record = accounts.revoke_api_key(ui_actor(), key_id)
+        flash(f"API key '{record.name}' revoked.", "ok")
+    return redirect(url_for("settings.index"), 303)
