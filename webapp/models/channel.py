@@ -24,7 +24,7 @@ class Channel(db.Model):
     credentials_encrypted: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     rules: Mapped[dict] = mapped_column(JSON, default=dict)
-    health: Mapped[str] = mapped_column(String(16), default="unknown")
+    health: Mapped[str] = mapped_column(String(24), default="unknown")
     health_message: Mapped[str | None] = mapped_column(Text)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
