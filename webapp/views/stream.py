@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import time
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
@@ -34,18 +35,20 @@ def events():
                 for event_id, payload in replay(workspace_id, last_event_id):
                     yield format_sse(event_id, payload)
             while True:
-                # Each keep-alive tick also checks liveness, so an open dashboard learns within
-                # seconds that the scheduler went silent (or came back) with no event from it.
+                # At connect and on each keep-alive tick, check liveness too, so an open dashboard
+                # learns within seconds that the scheduler went silent (or came back).
                 now_ok = system_status()["ok"]
                 if now_ok != system_ok:
                     system_ok = now_ok
                     yield f"event: system\ndata: {json.dumps({'ok': now_ok})}\n\n"
-                try:
-                    event_id, payload = inbox.get(timeout=keepalive)
-                except queue.Empty:
-                    yield ": ping\n\n"
-                    continue
-                yield format_sse(event_id, payload)
+                deadline = time.monotonic() + keepalive
+                while (left := deadline - time.monotonic()) > 0:
+                    try:
+                        event_id, payload = inbox.get(timeout=left)
+                    except queue.Empty:
+                        break
+                    yield format_sse(event_id, payload)
+                yield ": ping\n\n"
         finally:
             broker.unsubscribe(workspace_id, inbox)
 
