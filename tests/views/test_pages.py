@@ -303,3 +303,56 @@ def test_a_failed_channel_form_never_echoes_the_secret(signed_in):
 
     html = response.get_data(as_text=True)
     assert "do-not-echo-me" not in html and 'value="ftp://x"' in html
+
+
+@pytest.mark.parametrize(("action", "status"), [("pause", "paused"), ("cancel", "cancelled")])
+def test_schedule_actions_from_the_list(signed_in, action, status):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    schedule = db.session.query(Schedule).one()
+
+    response = signed_in.post(f"/schedules/{schedule.id}/{action}")
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Schedule, schedule.id).status == status
+    assert db.session.query(Publication).one().status == status
+
+
+def test_a_refused_schedule_action_says_why(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    schedule = db.session.query(Schedule).one()
+    signed_in.post(f"/schedules/{schedule.id}/cancel")
+
+    page = signed_in.post(f"/schedules/{schedule.id}/resume", follow_redirects=True).get_data(as_text=True)
+
+    assert "was not changed" in page
+
+
+def test_cloning_and_deleting_a_schedule_from_the_list(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    original = db.session.query(Schedule).one()
+
+    signed_in.post(f"/schedules/{original.id}/clone")
+    signed_in.post(f"/schedules/{original.id}/delete")
+
+    remaining = db.session.query(Schedule).all()
+    assert [s.id for s in remaining] != [original.id] and len(remaining) == 1
+
+
+def test_approved_content_can_be_added_to_a_channels_queue(signed_in):
+    _add_channel(signed_in, time_slots="09:00")
+    _add_content(signed_in)
+    content = db.session.query(Content).one()
+    channel = db.session.query(Channel).one()
+
+    response = signed_in.post(f"/contents/{content.id}/queue", data={"channel_id": str(channel.id)})
+
+    assert response.status_code == 303
+    publication = db.session.query(Publication).one()
+    assert publication.due_at.strftime("%H:%M") == "09:00"  # the channel's slot (UTC channel)

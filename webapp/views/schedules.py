@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
-from webapp.forms import ScheduleForm, attach_errors
+from webapp.forms import EmptyForm, ScheduleForm, attach_errors
 from webapp.htmx import render, wants_fragment
 from webapp.models import Content
 from webapp.scheduling.time import TimeInputError, parse_instant, validate_cron, validate_timezone
 from webapp.scheduling.time import preview as schedule_preview
-from webapp.services import channels, schedules
-from webapp.services.errors import ValidationFailed
+from webapp.services import channels, lifecycle, rescheduling, schedules
+from webapp.services.errors import Conflict, ValidationFailed
 from webapp.views.filters import local_time
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
@@ -34,7 +34,9 @@ def _form(formdata=None) -> ScheduleForm:
 
 def _page(form: ScheduleForm, status: int = 200, free_slots: list | None = None):
     items = list(db.session.scalars(schedules.schedule_query(ui_actor()).limit(100)))
-    return render_template("schedules/index.html", form=form, schedules=items, free_slots=free_slots or []), status
+    return render_template(
+        "schedules/index.html", form=form, schedules=items, free_slots=free_slots or [], action_form=EmptyForm()
+    ), status
 
 
 def _slot_choices(error: ValidationFailed) -> list:
@@ -102,3 +104,39 @@ def preview():
         except TimeInputError as exc:
             problem = f"{exc.field} {exc.message}"
     return render("schedules/index.html", block="preview", preview=result, preview_error=problem)
+
+
+SCHEDULE_ACTIONS = {
+    "pause": (lifecycle.pause_schedule, "paused"),
+    "resume": (lifecycle.resume_schedule, "resumed"),
+    "cancel": (lifecycle.cancel_schedule, "cancelled"),
+    "delete": (lifecycle.delete_schedule, "deleted"),
+}
+
+
+def _act(schedule_id: int, action: str):
+    """Apply one lifecycle action from the schedule list; refusals come back as a message."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "clone":
+            clone = rescheduling.clone_schedule(ui_actor(), schedule_id)
+            flash(f"Schedule #{schedule_id} cloned as #{clone.id}.", "ok")
+        else:
+            run, done = SCHEDULE_ACTIONS[action]
+            run(ui_actor(), schedule_id)
+            flash(f"Schedule #{schedule_id} {done}.", "ok")
+    except (Conflict, ValidationFailed) as exc:
+        detail = "; ".join(f"{k} {v}" for k, v in exc.fields.items()) or exc.message
+        flash(f"Schedule #{schedule_id} was not changed: {detail}", "error")
+    return redirect(url_for("schedules.index"), 303)
+
+
+# One endpoint per action (schedules.pause, schedules.clone, ...), so each URL has only its id.
+for _action in (*SCHEDULE_ACTIONS, "clone"):
+    bp.add_url_rule(
+        f"/<int:schedule_id>/{_action}",
+        endpoint=_action,
+        view_func=lambda schedule_id, _action=_action: _act(schedule_id, _action),
+        methods=["POST"],
+    )

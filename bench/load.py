@@ -1,0 +1,574 @@
+"""Benchmark: Herald under load, spread over a minute or due in one second, against the reference stack.
+
+Scenarios (--scenarios, comma list; default both):
+  spread  N publications due evenly over S seconds (whole-second due instants, as the reference asks them):
+          p50 / p99 / max lateness = started_at - due_at. Target: p99 <= 1 s.
+  burst   N publications due in the same second: time until all are published (last job end - due) and
+          publications/s end to end. Target: all within 10 s, >= 100/s.
+
+Each scenario gets a fresh Herald as the Procfile runs it (gunicorn web, N `python worker.py` SimpleWorkers,
+`flask scheduler`) on a private redis-server, a temp SQLite file (or --database-url) and a local receiver that
+answers at once. Schedules are real: by default `webapp.services.schedules.create_schedule` is called in this
+process, inside create_app() built from the processes' environment (DB rows, rq-scheduler entries, events,
+audit), because N API calls may not finish before the first due instant; `--create api` sends parallel
+POST /api/v1/schedules instead. All are created before the first due instant, or the run fails.
+
+Then the reference stack (shared/bench/reference_stack.py, bare rq + rq-scheduler, SimpleWorker, same N, spread
+and workers) runs the same scenarios, and Herald's figures are printed as ratios to it. Where the time goes comes
+from the publications' own timestamps (DB enqueued_at/started_at/finished_at) and their rq job hashes.
+
+    python bench/load.py [--scenarios spread,burst] [--n 1000] [--spread 60] [--workers 2]
+                         [--database-url postgresql://...] [--create inprocess|api] [--no-reference]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness import (
+    REDIS_SERVER,
+    REFERENCE,
+    HeraldStack,
+    Processes,
+    Receiver,
+    command_counts,
+    fmt_ms,
+    fmt_s,
+    install_signal_handlers,
+    mean,
+    pct,
+    ratio,
+    run_reference,
+)
+
+SCENARIOS = ("spread", "burst")
+PENDING = ("scheduled", "queued", "publishing", "retrying")
+TARGET_SPREAD_P99_S = 1.0
+TARGET_BURST_ALL_S = 10.0
+TARGET_BURST_RATE = 100.0
+# Seconds per schedule assumed when picking the lead (measured on 2 busy cores: 6-14 ms in-process, ~12 ms API).
+CREATE_BUDGET_S = {"inprocess": 0.025, "api": 0.03}
+
+
+class Load:
+    """Owns the temp folder and every process of one run."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="herald-load-"))
+        self.procs = Processes(self.tmp)
+        self.stack: HeraldStack | None = None
+        self.receiver: Receiver | None = None
+
+    # -- one Herald scenario ---------------------------------------------------------------------------------
+    def herald(self, scenario: str) -> dict:
+        a = self.args
+        self.receiver = receiver = Receiver()
+        self.stack = stack = HeraldStack(
+            self.procs,
+            self.tmp,
+            receiver,
+            database_url=a.database_url,
+            workers=a.workers,
+            redis_server=a.redis_server,
+            tag=f"-{scenario}",
+            worker_profile_dir=self.profile_dir(scenario),
+        )
+        stack.start()
+        leftovers = self.pending_elsewhere(stack)
+        if leftovers:
+            print(f"# warning: the database holds {leftovers} pending publications of other workspaces (old runs?)")
+
+        n = a.n
+        # PostgreSQL round trips made in-process creation about half as fast as SQLite here (45/s against 90-150/s).
+        lead = a.lead or 5.0 + n * CREATE_BUDGET_S[a.create] * (1.6 if a.database_url else 1.0)
+        base = time.time() + lead
+        # Spread: evenly over the window, each rounded up to its whole second like the reference; burst: one second.
+        spread = a.spread if scenario == "spread" else 0.0
+        due_req = [base + i * spread / n for i in range(n)] if spread else [float(math.ceil(base))] * n
+        due_at = [float(math.ceil(t)) for t in due_req]
+        started = time.time()
+        self.create(stack, due_req)
+        created_s = time.time() - started
+        entries = self.check_created(stack, n)
+        slack = min(due_at) - time.time()
+        print(
+            f"# {scenario}: created {n} schedules ({a.create}) in {created_s:.1f}s = {n / created_s:.0f}/s;"
+            f" {entries} rq-scheduler entries; first due in {slack:.1f}s"
+        )
+        if slack < 0.2:
+            raise RuntimeError(f"creating schedules overran the first due instant; raise --lead above {lead:.0f}s")
+
+        redis = self.redis_client(stack)
+        cpu0, cmds0 = stack.cpu(), command_counts(redis)
+        receiver.wait_for(n, max(due_at) + a.timeout)
+        self.wait_settled(stack, deadline=time.time() + 30)
+        cpu1, cmds1 = stack.cpu(), command_counts(redis)
+        rows = self.collect(stack, redis)
+        redis.close()
+        result = analyse(scenario, rows, receiver.snapshot(), due_req, a.workers, ordered=a.create == "inprocess")
+        result.update(
+            created_s=created_s,
+            create=a.create,
+            cpu_ms_per_pub={k: (cpu1[k] - cpu0[k]) / n * 1000 for k in cpu1},
+            redis_cmds_per_pub=(sum(cmds1.values()) - sum(cmds0.values())) / n,
+            redis_top=dict(sorted(((k, (v - cmds0.get(k, 0)) / n) for k, v in cmds1.items()), key=lambda kv: -kv[1])),
+        )
+        stack.stop()
+        if self.profile_dir(scenario) is not None:
+            result["profile"] = worker_profile(self.profile_dir(scenario), n)
+        receiver.close()
+        self.stack = self.receiver = None
+        return result
+
+    def profile_dir(self, scenario: str) -> Path | None:
+        if scenario not in self.args.profile_workers:
+            return None
+        path = self.tmp / f"prof-{scenario}"
+        path.mkdir(exist_ok=True)
+        return path
+
+    def create(self, stack: HeraldStack, due_req: list[float]) -> None:
+        """Create one one-time schedule per requested instant, all on the bench channel (real records and entries)."""
+        body = {"content_id": stack.content_id, "channel_ids": [stack.channel_id], "allow_conflicts": True}
+        if self.args.create == "api":
+            api = stack.api
+            assert api is not None
+            requests = [{**body, "run_at": datetime.fromtimestamp(t, UTC).isoformat()} for t in due_req]
+            with ThreadPoolExecutor(max_workers=self.args.api_threads) as pool:
+                list(pool.map(lambda data: api.call("POST", "/schedules", data), requests))
+            return
+        from webapp.models import Role
+        from webapp.services import accounts
+        from webapp.services.actor import Actor
+        from webapp.services.schedules import create_schedule
+
+        with stack.app_context():
+            user = accounts.find_user(stack.email)
+            actor = Actor(user.id, stack.workspace_id, Role.OWNER.value, "api", "127.0.0.1")
+            for t in due_req:
+                create_schedule(actor, {**body, "run_at": datetime.fromtimestamp(t, UTC)})
+
+    def check_created(self, stack: HeraldStack, n: int) -> int:
+        """Fail unless the DB holds n scheduled publications and rq-scheduler holds an entry for each."""
+        from sqlalchemy import func, select
+
+        from webapp.extensions import db
+        from webapp.models import Publication
+        from webapp.queues import get_redis
+        from webapp.scheduling.dispatch import JOB_ID_PREFIX, get_scheduler
+
+        with stack.app_context():
+            scheduled = db.session.scalar(
+                select(func.count(Publication.id)).where(
+                    Publication.workspace_id == stack.workspace_id, Publication.status == "scheduled"
+                )
+            )
+            members = get_redis().zrange(get_scheduler().scheduled_jobs_key, 0, -1)
+        entries = sum(1 for m in members if m.decode().startswith(JOB_ID_PREFIX))
+        if scheduled != n or entries != n:
+            raise RuntimeError(f"expected {n} scheduled publications and entries, found {scheduled} and {entries}")
+        return entries
+
+    def pending_elsewhere(self, stack: HeraldStack) -> int:
+        from sqlalchemy import func, select
+
+        from webapp.extensions import db
+        from webapp.models import Publication
+
+        with stack.app_context():
+            return db.session.scalar(
+                select(func.count(Publication.id)).where(
+                    Publication.workspace_id != stack.workspace_id, Publication.status.in_(PENDING)
+                )
+            )
+
+    def wait_settled(self, stack: HeraldStack, deadline: float) -> None:
+        """Wait until no publication of the run is pending any more (or the deadline)."""
+        from sqlalchemy import func, select
+
+        from webapp.extensions import db
+        from webapp.models import Publication
+
+        while time.time() < deadline:
+            with stack.app_context():
+                pending = db.session.scalar(
+                    select(func.count(Publication.id)).where(
+                        Publication.workspace_id == stack.workspace_id, Publication.status.in_(PENDING)
+                    )
+                )
+            if not pending:
+                time.sleep(0.3)  # let the last jobs' rq bookkeeping (ended_at) land
+                return
+            time.sleep(0.2)
+
+    @staticmethod
+    def redis_client(stack: HeraldStack):
+        from redis import Redis
+
+        return Redis.from_url(stack.redis_url)
+
+    def collect(self, stack: HeraldStack, redis) -> list[dict]:
+        """Each publication's DB timestamps plus its rq job hash's enqueued/started/ended times (unix seconds)."""
+        from rq.utils import utcparse
+        from sqlalchemy import select
+
+        from webapp.extensions import db
+        from webapp.models import Publication
+
+        with stack.app_context():
+            rows = [
+                {
+                    "id": p.id,
+                    "job": f"herald-publication-{p.id}-{p.dispatch_seq}",
+                    "status": p.status,
+                    "attempts": p.attempts_count,
+                    **{
+                        k: (getattr(p, k).timestamp() if getattr(p, k) else None)
+                        for k in ("due_at", "enqueued_at", "started_at", "finished_at")
+                    },
+                }
+                for p in db.session.scalars(
+                    select(Publication).where(Publication.workspace_id == stack.workspace_id).order_by(Publication.id)
+                )
+            ]
+        with redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                pipe.hmget(f"rq:job:{row['job']}", "enqueued_at", "started_at", "ended_at")
+            for row, times in zip(rows, pipe.execute(), strict=True):
+                for name, raw in zip(("rq_enqueued", "rq_started", "rq_ended"), times, strict=True):
+                    row[name] = utcparse(raw.decode()).timestamp() if raw else None
+        return rows
+
+    # -- reference and cleanup -------------------------------------------------------------------------------------
+    def reference(self, scenarios: list[str]) -> dict[str, dict]:
+        a = self.args
+        if a.no_reference:
+            return {}
+        options = ["--worker-class", "simple", "--scenarios", ",".join(scenarios), "--n", str(a.n)]
+        options += ["--spread", str(a.spread), "--workers", str(a.workers), "--redis-server", a.redis_server]
+        budget = 120 + (a.spread if "spread" in scenarios else 0) + 60 * len(scenarios)
+        result = run_reference(self.procs, options, reference=a.reference, max_total=budget)
+        return {r["scenario"]: r for r in (result or {}).get("live", [])}
+
+    def close(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+        self.procs.stop_all()
+        if self.receiver is not None:
+            self.receiver.close()
+        if self.args.keep_tmp:
+            print(f"# kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def analyse(
+    scenario: str,
+    rows: list[dict],
+    deliveries: list[tuple[float, str]],
+    due_req: list[float],
+    workers: int,
+    ordered: bool,
+) -> dict:
+    """Herald's figures in the reference's terms, plus the per-stage breakdown.
+
+    `ordered`: schedules were created one after another, so publication ids ascend with due_req and each row can
+    be matched to the sub-second instant it asked for.
+    """
+    n = len(due_req)
+    started = [r for r in rows if r["started_at"] is not None]
+    late = [r["started_at"] - r["due_at"] for r in started]
+    ask_late = [r["started_at"] - t for r, t in zip(rows, due_req, strict=False) if r["started_at"] is not None]
+    if not ordered:
+        ask_late = []
+    first_due = min(r["due_at"] for r in rows) if rows else 0.0
+    first_enq: dict[float, float] = {}  # due second -> when the scheduler tick that moved it began marking
+    for r in rows:
+        if r["enqueued_at"] is not None:
+            first_enq[r["due_at"]] = min(r["enqueued_at"], first_enq.get(r["due_at"], r["enqueued_at"]))
+
+    def stage(a: str, b: str) -> list[float]:
+        return [r[b] - r[a] for r in rows if r[a] is not None and r[b] is not None]
+
+    stages = {
+        "tick": stage("due_at", "enqueued_at"),  # tick phase + the tick reaching this batch
+        "mark": stage("enqueued_at", "rq_enqueued"),  # mark_queued (DB + events) + the MULTI/EXEC
+        "queue": stage("rq_enqueued", "rq_started"),  # waiting behind other jobs + dequeue
+        "pre": stage("rq_started", "started_at"),  # rq's job setup up to publishing.execute()
+        "exec": stage("started_at", "finished_at"),  # claim, attempt row, HTTP POST, success fields
+        "post": stage("finished_at", "rq_ended"),  # success commit + event + rq's own bookkeeping
+    }
+    ends = [r["rq_ended"] or r["finished_at"] for r in rows if (r["rq_ended"] or r["finished_at"])]
+    starts = [r["rq_started"] or r["started_at"] for r in rows if (r["rq_started"] or r["started_at"])]
+    keys = Counter(key for _, key in deliveries)
+    out = {
+        "scenario": scenario,
+        "n": n,
+        "published": sum(1 for r in rows if r["status"] == "published"),
+        "statuses": dict(Counter(r["status"] for r in rows)),
+        "retried": sum(1 for r in rows if r["attempts"] > 1),
+        "received": len(deliveries),
+        "duplicates": sum(1 for c in keys.values() if c > 1),
+        "late_p50": pct(late, 0.5),
+        "late_p99": pct(late, 0.99),
+        "late_max": max(late) if late else None,
+        "early": sum(1 for x in late if x < 0),
+        "ask_late_p50": pct(ask_late, 0.5),
+        "ask_early": sum(1 for x in ask_late if x < 0) if ordered else None,
+        "tick_phase": pct([t - d for d, t in first_enq.items()], 0.5),
+        "post_tick_p99": pct(
+            [r["started_at"] - first_enq[r["due_at"]] for r in started if r["due_at"] in first_enq], 0.99
+        ),
+        "post_tick_p50": pct(
+            [r["started_at"] - first_enq[r["due_at"]] for r in started if r["due_at"] in first_enq], 0.5
+        ),
+        "stages": {k: {"p50": pct(v, 0.5), "p99": pct(v, 0.99), "mean": mean(v)} for k, v in stages.items()},
+    }
+    if ends:
+        out["all_done_s"] = max(ends) - first_due
+        out["e2e_per_s"] = n / out["all_done_s"] if out["all_done_s"] > 0 else None
+        span = max(ends) - min(starts)
+        out["drain_per_s"] = n / span if span > 0 else None
+        out["cycle_ms"] = workers * span / n * 1000 if n else None
+    if deliveries:
+        out["last_delivery_s"] = max(t for t, _ in deliveries) - first_due
+    return out
+
+
+# (label, path fragment, function): cumulative time in the workers' profiles, per publication.
+PROFILE_POINTS = (
+    ("rq work loop", "rq/worker/base.py", "work"),
+    ("  dequeue (incl. idle wait)", "rq/worker/base.py", "dequeue_job_and_maintain_ttl"),
+    ("  execute_job", "rq/worker/worker_classes.py", "execute_job"),
+    ("    rq prepare_job_execution", "rq/worker/base.py", "prepare_job_execution"),
+    ("    perform_job", "rq/worker/base.py", "perform_job"),
+    ("      publish_publication (Herald job)", "webapp/jobs.py", "publish_publication"),
+    ("        _claim (UPDATE + commit + get)", "webapp/services/publishing.py", "_claim"),
+    ("        _held_for_approval", "webapp/services/publishing.py", "_held_for_approval"),
+    ("        _call_platform (adapter + HTTP)", "webapp/services/publishing.py", "_call_platform"),
+    ("          adapter_for (decrypt credentials)", "webapp/services/channels.py", "adapter_for"),
+    ("          http.send (requests.Session per call)", "webapp/adapters/http.py", "send"),
+    ("        _record_success", "webapp/services/publishing.py", "_record_success"),
+    ("          schedules.settle", "webapp/services/schedules.py", "settle"),
+    ("        events.publication_changed", "webapp/events.py", "publication_changed"),
+    ("        Session.commit (all)", "sqlalchemy/orm/session.py", "commit"),
+    ("    rq handle_job_success", "rq/worker/base.py", "handle_job_success"),
+    ("  rq heartbeat (all)", "rq/worker/base.py", "heartbeat"),
+)
+
+
+def worker_profile(folder: Path, n: int) -> dict:
+    """Per-publication milliseconds at PROFILE_POINTS and the top self-time functions, from the workers' profiles."""
+    import pstats
+
+    files = sorted(str(f) for f in folder.glob("*.prof"))
+    if not files:
+        return {"error": f"no profile written in {folder}"}
+    stats = pstats.Stats(*files).stats  # type: ignore[attr-defined]
+
+    def cumulative(fragment: str, name: str) -> float:
+        return sum(v[3] for k, v in stats.items() if k[2] == name and k[0].endswith(fragment))
+
+    points = [(label, cumulative(fragment, name) / n * 1000) for label, fragment, name in PROFILE_POINTS]
+    top = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:10]
+    return {
+        "files": len(files),
+        "points": points,
+        "top_self": [(f"{Path(k[0]).name}:{k[2]}", v[2] / n * 1000) for k, v in top],
+    }
+
+
+def ok(h: dict) -> bool:
+    return h["published"] == h["n"] == h["received"] and not h["duplicates"] and not h["early"]
+
+
+def report(results: dict[str, dict], refs: dict[str, dict], args: argparse.Namespace) -> list[str]:
+    """Print the tables and return the SUMMARY parts."""
+    summary = []
+    for scenario, h in results.items():
+        r = refs.get(scenario)
+        print()
+        if scenario == "spread":
+            print(
+                f"== spread: {h['n']} publications due over {args.spread:g}s, {args.workers} workers"
+                " (lateness = started_at - due_at; due = the whole second asked, rounded up)"
+            )
+            print(
+                f"{'':10} {'p50':>8} {'p99':>8} {'max':>8} {'early':>6} {'tick':>6}"
+                f" {'post-tick p50':>14} {'post-tick p99':>14}"
+            )
+            for name, x in (("herald", h), ("reference", r)):
+                if x:
+                    print(
+                        f"{name:10} {fmt_s(x['late_p50']):>8} {fmt_s(x['late_p99']):>8} {fmt_s(x['late_max']):>8}"
+                        f" {x['early']:>6} {fmt_s(x['tick_phase'], 2):>6} {fmt_s(x['post_tick_p50']):>14}"
+                        f" {fmt_s(x['post_tick_p99']):>14}"
+                    )
+            if r:
+                print(
+                    f"{'ratio':10} herald / reference: p50 {ratio(h['late_p50'], r['late_p50'])},"
+                    f" p99 {ratio(h['late_p99'], r['late_p99'])}, max {ratio(h['late_max'], r['late_max'])},"
+                    f" post-tick p50 {ratio(h['post_tick_p50'], r['post_tick_p50'])},"
+                    f" post-tick p99 {ratio(h['post_tick_p99'], r['post_tick_p99'])}"
+                )
+            print(
+                "   tick = the scheduler tick's phase within the second (p50 over due seconds): random per scheduler"
+                " start, in [0, 1) s, for both stacks; post-tick = started_at - the tick that moved it"
+            )
+            target = h["late_p99"] is not None and h["late_p99"] <= TARGET_SPREAD_P99_S
+            print(f"target p99 <= {TARGET_SPREAD_P99_S:g}s: {'met' if target else 'MISSED'}")
+            summary.append(
+                f"spread p50={fmt_s(h['late_p50'])} p99={fmt_s(h['late_p99'])} max={fmt_s(h['late_max'])}"
+                + (f" (ref p99={fmt_s(r['late_p99'])}, {ratio(h['late_p99'], r['late_p99'])})" if r else "")
+            )
+        else:
+            print(f"== burst: {h['n']} publications due in one second, {args.workers} workers")
+            print(
+                f"{'':10} {'all done':>9} {'pubs/s':>7} {'drain/s':>8} {'cycle ms':>9}"
+                f" {'late p50':>9} {'late p99':>9} {'late max':>9}"
+            )
+            for name, x in (("herald", h), ("reference", r)):
+                if x:
+                    rate = x.get("e2e_per_s", x.get("e2e_jobs_s"))
+                    drain = x.get("drain_per_s", x.get("drain_jobs_s"))
+                    print(
+                        f"{name:10} {fmt_s(x.get('all_done_s')):>9} {rate or 0:>7.1f} {drain or 0:>8.1f}"
+                        f" {x.get('cycle_ms') or 0:>9.1f} {fmt_s(x['late_p50']):>9} {fmt_s(x['late_p99']):>9}"
+                        f" {fmt_s(x['late_max']):>9}"
+                    )
+            if r:
+                print(
+                    f"{'ratio':10} herald / reference: all done {ratio(h.get('all_done_s'), r.get('all_done_s'))},"
+                    f" pubs/s {ratio(h.get('e2e_per_s'), r.get('e2e_jobs_s'))},"
+                    f" cycle {ratio(h.get('cycle_ms'), r.get('cycle_ms'))},"
+                    f" late p50 {ratio(h['late_p50'], r['late_p50'])}"
+                )
+            met = (h.get("all_done_s") or 1e9) <= TARGET_BURST_ALL_S and (h.get("e2e_per_s") or 0) >= TARGET_BURST_RATE
+            print(
+                f"target all within {TARGET_BURST_ALL_S:g}s and >= {TARGET_BURST_RATE:g}/s:"
+                f" {'met' if met else 'MISSED'}"
+                f" (all done = last rq job end - due; last delivery at the receiver {fmt_s(h.get('last_delivery_s'))})"
+            )
+            summary.append(
+                f"burst all={fmt_s(h.get('all_done_s'))} {h.get('e2e_per_s') or 0:.0f}/s"
+                + (
+                    f" (ref all={fmt_s(r.get('all_done_s'))} {r.get('e2e_jobs_s') or 0:.0f}/s,"
+                    f" {ratio(h.get('all_done_s'), r.get('all_done_s'))})"
+                    if r
+                    else ""
+                )
+            )
+        st = h["stages"]
+        print(
+            "   where the time goes (ms, p50/p99): "
+            + ", ".join(f"{k} {fmt_ms(v['p50'])}/{fmt_ms(v['p99'])}" for k, v in st.items())
+        )
+        print(
+            "   tick = DB enqueued_at - due (tick phase + reaching the batch); mark = rq enqueued_at - DB enqueued_at"
+            " (mark_queued: UPDATE, re-SELECT, 1 event per publication, advance_due; then MULTI/EXEC);"
+        )
+        print(
+            "   queue = rq started - rq enqueued; pre = rq started -> execute(); exec = execute() -> finished_at"
+            " (claim, attempt, HTTP); post = finished_at -> rq ended_at (commit, event, rq bookkeeping)"
+        )
+        cpu = h["cpu_ms_per_pub"]
+        print(
+            "   CPU ms per publication: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+            + f"; Redis commands per publication {h['redis_cmds_per_pub']:.1f}"
+            + " ("
+            + ", ".join(f"{k} {v:.1f}" for k, v in list(h["redis_top"].items())[:8])
+            + ")"
+        )
+        prof = h.get("profile")
+        if prof and "error" not in prof:
+            print(
+                f"   cProfile of the {prof['files']} workers (wall ms per publication; the profiler inflates Python):"
+            )
+            for label, ms in prof["points"]:
+                print(f"     {label:<48} {ms:8.2f}")
+            print("     top self time: " + ", ".join(f"{name} {ms:.2f}" for name, ms in prof["top_self"]))
+        elif prof:
+            print(f"   profile: {prof['error']}")
+        if r:
+            c = r.get("cpu_ms_per_job", {})
+            print(
+                f"   reference (ms, p50/p99): sched {fmt_ms(r.get('sched_p50'))}/{fmt_ms(r.get('sched_p99'))},"
+                f" wait {fmt_ms(r.get('wait_p50'))}/{fmt_ms(r.get('wait_p99'))}, http {fmt_ms(r.get('http_p50'))},"
+                f" sqlite {fmt_ms(r.get('db_p50'))}; CPU ms per job: workers {c.get('workers') or 0:.1f},"
+                f" redis {c.get('redis') or 0:.1f}, scheduler {c.get('scheduler') or 0:.1f};"
+                f" Redis commands per job {r.get('redis_cmds_per_job') or 0:.1f}"
+            )
+        print(
+            f"   published {h['published']}/{h['n']} {h['statuses']}; receiver got {h['received']}"
+            f" ({h['duplicates']} duplicated keys); retried {h['retried']}; early starts {h['early']}"
+            f" (vs the asked sub-second instant: {'-' if h['ask_early'] is None else h['ask_early']})"
+            f"; created {h['n']} schedules in {h['created_s']:.1f}s"
+            f" ({'in-process create_schedule()' if h['create'] == 'inprocess' else 'parallel POST /api/v1/schedules'})"
+        )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", default="spread,burst", help="comma list of spread,burst (default both)")
+    parser.add_argument("--n", type=int, default=1000, help="publications per scenario (default 1000)")
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds the spread covers (default 60)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL URL (default: a temp SQLite file)")
+    parser.add_argument("--create", choices=("inprocess", "api"), default="inprocess", help="how schedules are made")
+    parser.add_argument("--api-threads", type=int, default=8, help="parallel API calls with --create api")
+    parser.add_argument("--lead", type=float, default=0.0, help="seconds from setup to the first due (default auto)")
+    parser.add_argument("--timeout", type=float, default=90.0, help="seconds after the last due to wait (default 90)")
+    parser.add_argument("--reference", type=Path, default=REFERENCE, help="path of reference_stack.py")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference stack run")
+    parser.add_argument("--redis-server", default=REDIS_SERVER, help="redis-server executable")
+    parser.add_argument(
+        "--profile-workers",
+        default="",
+        help="comma list of scenarios whose workers run under cProfile (slower; prints where worker time goes)",
+    )
+    parser.add_argument("--keep-tmp", action="store_true", help="keep the temp folder (logs, databases)")
+    args = parser.parse_args(argv)
+    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    args.profile_workers = [s.strip() for s in args.profile_workers.split(",") if s.strip()]
+    if not scenarios or any(s not in SCENARIOS for s in scenarios + args.profile_workers):
+        parser.error(f"--scenarios takes a comma list of {', '.join(SCENARIOS)}")
+    if not 1 <= args.n <= 5000 or not 1 <= args.workers <= 16 or not 1 <= args.spread <= 600:
+        parser.error("--n must be 1..5000, --workers 1..16 and --spread 1..600")
+
+    install_signal_handlers()  # SIGTERM takes Ctrl-C's way out, so `finally` stops everything
+    load = Load(args)
+    try:
+        results = {}
+        for scenario in scenarios:
+            results[scenario] = load.herald(scenario)
+        refs = load.reference(scenarios)
+        summary = report(results, refs, args)
+        good = all(ok(h) for h in results.values())
+        db = "postgresql" if args.database_url else "sqlite"
+        print(f"SUMMARY herald load n={args.n} workers={args.workers} db={db} | " + " | ".join(summary))
+        print("ok" if good else "PROBLEMS: missing, duplicated or early publications (see above)")
+        return 0 if good else 1
+    except KeyboardInterrupt:
+        print("# interrupted; stopping everything")
+        return 130
+    except RuntimeError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        load.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
