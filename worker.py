@@ -9,6 +9,7 @@ from rq import SimpleWorker
 from sqlalchemy.orm import configure_mappers
 
 from webapp import create_app
+from webapp.adapters.http import keep_connections_alive
 from webapp.queues import QUEUE_ORDER, all_queues, get_redis
 
 log = logging.getLogger("herald.worker")
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default=None, help="worker name (default: rq's own)")
     args = parser.parse_args(argv)
     app = create_app()
+    keep_connections_alive(True)  # one keep-alive HTTP session for this worker's publications
     with app.app_context():
         configure_mappers()
         # SimpleWorker runs jobs in this process: about 4x the throughput of forking per job on

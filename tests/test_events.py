@@ -71,3 +71,14 @@ def test_a_client_queue_that_is_full_drops_events_instead_of_blocking(app, monke
     broker._dispatch(b"herald-test:events:5", b"2-0|{}")
 
     assert inbox.get_nowait() == ("1-0", "{}")
+
+
+def test_many_publication_events_go_out_in_one_round_trip_and_are_replayable(app):
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(id=i, status="queued", workspace_id=8) for i in (1, 2, 3)]
+
+    events.publications_changed(rows)
+
+    replayed = events.replay(8, "0-0")
+    assert [json.loads(payload)["id"] for _, payload in replayed] == [1, 2, 3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+from flask import current_app
 from redis.exceptions import RedisError
 
 from webapp.queues import get_redis, key
@@ -27,11 +28,22 @@ def stream_key(workspace_id: int) -> str:
     return key("events", workspace_id)
 
 
+def _script():
+    # EVALSHA with the script cached per app: the body is not resent with every event.
+    extensions = current_app.extensions
+    if "herald.publish_event" not in extensions:
+        extensions["herald.publish_event"] = get_redis().register_script(_PUBLISH_LUA)
+    return extensions["herald.publish_event"]
+
+
+def _payload(name: str, data: dict) -> str:
+    return json.dumps({"name": name, **data}, separators=(",", ":"), default=str)
+
+
 def publish(workspace_id: int, name: str, **data) -> str | None:
     """Announce a state change to the workspace's live viewers; never let a Redis blip fail the caller."""
-    payload = json.dumps({"name": name, **data}, separators=(",", ":"), default=str)
     try:
-        event_id = get_redis().eval(_PUBLISH_LUA, 1, stream_key(workspace_id), payload, STREAM_MAXLEN)
+        event_id = _script()(keys=[stream_key(workspace_id)], args=[_payload(name, data), STREAM_MAXLEN])
     except RedisError:
         log.warning("event %s for workspace %s not published: Redis unavailable", name, workspace_id)
         return None
@@ -41,6 +53,21 @@ def publish(workspace_id: int, name: str, **data) -> str | None:
 def publication_changed(publication) -> str | None:
     """Publish the small signal that a publication's row should be re-rendered."""
     return publish(publication.workspace_id, "publication", id=publication.id, status=publication.status)
+
+
+def publications_changed(publications) -> None:
+    """Publish one signal per publication in a single round trip (the scheduler moves thousands)."""
+    if not publications:
+        return
+    script = _script()
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            for p in publications:
+                payload = _payload("publication", {"id": p.id, "status": p.status})
+                script(keys=[stream_key(p.workspace_id)], args=[payload, STREAM_MAXLEN], client=pipe)
+            pipe.execute()
+    except RedisError:
+        log.warning("%d publication events not published: Redis unavailable", len(publications))
 
 
 def replay(workspace_id: int, after_id: str, limit: int = 500) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ class RecordedRequest:
     path: str
     headers: Message
     body: bytes
+    client_port: int = 0
 
     def json(self) -> Any:
         """Return the raw body parsed as JSON."""
@@ -102,7 +103,9 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                receiver.requests.append(RecordedRequest(self.command, self.path, self.headers, body))
+                receiver.requests.append(
+                    RecordedRequest(self.command, self.path, self.headers, body, self.client_address[1])
+                )
                 reply = receiver.reply
                 if reply.delay:
                     receiver._released.wait(reply.delay)

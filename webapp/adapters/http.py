@@ -1,6 +1,8 @@
 """Shared HTTP plumbing: send one request and map its outcome onto the adapter error taxonomy."""
 
+import contextlib
 import json as jsonlib
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,6 +93,30 @@ def parse_reset_instant(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+_shared = threading.local()
+
+
+def keep_connections_alive(enabled: bool) -> None:
+    """Reuse one keep-alive session per thread (worker processes), or open one per call (default)."""
+    current = getattr(_shared, "session", None)
+    if current is not None and not enabled:
+        current.close()
+    _shared.session = requests.Session() if enabled else None
+
+
+@contextlib.contextmanager
+def _session():
+    shared = getattr(_shared, "session", None)
+    if shared is not None:
+        # A worker publishes to the same few hosts all day: a pooled connection saves a TCP (and
+        # TLS) handshake per publication.
+        yield shared
+        return
+    # By default a session per call: nothing pooled outlives the call, so no socket is left to leak.
+    with requests.Session() as session:
+        yield session
+
+
 def send(
     method: str,
     url: str,
@@ -111,8 +137,7 @@ def send(
     secrets = tuple(secrets)
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     try:
-        # A session per call: nothing pooled outlives the call, so no socket is left to leak.
-        with requests.Session() as session:
+        with _session() as session:
             # Redirects are not followed: requests would turn a redirected POST into a body-less GET.
             response = session.request(
                 method,
