@@ -356,3 +356,16 @@ def test_approved_content_can_be_added_to_a_channels_queue(signed_in):
     assert response.status_code == 303
     publication = db.session.query(Publication).one()
     assert publication.due_at.strftime("%H:%M") == "09:00"  # the channel's slot (UTC channel)
+
+
+def test_the_dashboard_shows_what_needs_attention_and_the_status_strip(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    db.session.query(Publication).update({"status": "failed", "due_at": datetime.now(ZoneInfo("UTC"))})
+    db.session.commit()
+
+    fragment = signed_in.get("/dashboard/overview", headers=HX).get_data(as_text=True)
+
+    assert fragment.lstrip().startswith('<section id="overview"')
+    assert "1 failed" in fragment and "scheduler:" in fragment and "workers: 0" in fragment

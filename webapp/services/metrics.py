@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import PENDING_STATUSES, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
+from webapp.models import PENDING_STATUSES, Channel, Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 
 PUBLISHED = PublicationStatus.PUBLISHED.value
 FAILED = PublicationStatus.FAILED.value
@@ -64,3 +64,35 @@ def workspace_metrics(workspace_id: int, tz_name: str = "UTC", now: datetime | N
         "lateness_ms_p50_7d": _percentile(workspace_id, week_ago, 0.50),
         "lateness_ms_p95_7d": _percentile(workspace_id, week_ago, 0.95),
     }
+
+
+NEEDS_ATTENTION = (
+    PublicationStatus.FAILED.value,
+    PublicationStatus.UNCONFIRMED.value,
+    PublicationStatus.MISSED.value,
+)
+
+
+def attention(workspace_id: int, now: datetime | None = None, days: int = 7) -> dict:
+    """Count what needs a person: recent failures, unconfirmed and missed runs, held publications, sick channels."""
+    now = now or utcnow()
+    since = now - timedelta(days=days)
+    rows = db.session.execute(
+        select(Publication.status, func.count(Publication.id))
+        .where(
+            Publication.workspace_id == workspace_id,
+            Publication.status.in_(NEEDS_ATTENTION),
+            Publication.due_at >= since,
+        )
+        .group_by(Publication.status)
+    ).all()
+    counts = dict.fromkeys(NEEDS_ATTENTION, 0) | dict(rows)
+    counts["held"] = _count(
+        workspace_id, Publication.status == PublicationStatus.PAUSED.value, Publication.hold_reason.is_not(None)
+    )
+    counts["channels_needing_attention"] = db.session.scalar(
+        select(func.count(Channel.id)).where(
+            Channel.workspace_id == workspace_id, Channel.health.in_(["unhealthy", "needs_intervention"])
+        )
+    )
+    return counts

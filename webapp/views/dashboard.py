@@ -13,7 +13,8 @@ from webapp.auth import ui_actor
 from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
 from webapp.models import Publication, utcnow
-from webapp.services.metrics import workspace_metrics
+from webapp.services.liveness import system_status
+from webapp.services.metrics import attention, workspace_metrics
 
 bp = Blueprint("dashboard", __name__)
 
@@ -43,9 +44,21 @@ def _metrics() -> dict:
     return workspace_metrics(ui_actor().workspace_id, current_user.timezone)
 
 
+def _overview() -> dict:
+    return {"attention": attention(ui_actor().workspace_id), "system": system_status()}
+
+
 @bp.get("/")
 def index():
-    return render("dashboard/index.html", metrics=_metrics(), rows=_rows(ui_actor().workspace_id))
+    return render("dashboard/index.html", metrics=_metrics(), rows=_rows(ui_actor().workspace_id), **_overview())
+
+
+@bp.get("/dashboard/overview")
+def overview():
+    """Render the issues panel and the status strip (re-fetched on every change and liveness signal)."""
+    if not wants_fragment():
+        return index()
+    return render("dashboard/index.html", block="overview", **_overview())
 
 
 @bp.get("/dashboard/metrics")
