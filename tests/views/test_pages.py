@@ -369,3 +369,29 @@ def test_the_dashboard_shows_what_needs_attention_and_the_status_strip(signed_in
 
     assert fragment.lstrip().startswith('<section id="overview"')
     assert "1 failed" in fragment and "scheduler:" in fragment and "workers: 0" in fragment
+
+
+def test_the_publication_detail_shows_a_timeline_and_the_actions_that_apply(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    publication = db.session.query(Publication).one()
+
+    html = signed_in.get(f"/publications/{publication.id}").get_data(as_text=True)
+
+    assert '<ol class="timeline">' in html and "due 2031-01-01 09:00:00 CET" in html
+    assert f'action="/publications/{publication.id}/pause"' in html
+    assert f'action="/publications/{publication.id}/retry"' not in html  # not while scheduled
+
+
+def test_pausing_from_the_detail_page(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+    _schedule_form(signed_in, "2031-01-01T09:00")
+    publication = db.session.query(Publication).one()
+
+    response = signed_in.post(f"/publications/{publication.id}/pause")
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Publication, publication.id).status == "paused"

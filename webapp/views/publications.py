@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -13,9 +13,10 @@ from webapp.forms import EmptyForm
 from webapp.htmx import render
 from webapp.models import CONTENT_TYPES, Priority, Publication, PublicationStatus
 from webapp.scheduling.time import localize, validate_timezone
-from webapp.services import channels
+from webapp.services import bulk, channels
 from webapp.services.publications import SORTS, get_publication, paginate, publication_query
 from webapp.services.search import parse_query
+from webapp.views.filters import local_time
 
 bp = Blueprint("publications", __name__, url_prefix="/publications")
 
@@ -84,10 +85,75 @@ def index():
     )
 
 
+ACTIONS_FOR = {
+    "scheduled": ("pause", "cancel"),
+    "queued": ("pause", "cancel"),
+    "retrying": ("pause", "cancel"),
+    "paused": ("resume", "cancel"),
+    "failed": ("retry", "delete"),
+    "unconfirmed": ("retry", "cancel"),
+    "published": ("delete",),
+    "cancelled": ("delete",),
+    "missed": ("delete",),
+}
+
+
+def timeline(publication) -> list[tuple]:
+    """List (instant, what happened) for a publication, oldest first: its states and every attempt."""
+    entries = [(publication.created_at, "scheduled", f"due {local_time(publication.due_at)}")]
+    if publication.enqueued_at:
+        entries.append((publication.enqueued_at, "queued", f"priority {publication.priority}"))
+    for attempt in publication.attempts:
+        entries.append((attempt.started_at, "publishing", f"attempt {attempt.number}"))
+        if attempt.finished_at:
+            detail = f"attempt {attempt.number}" + (f", HTTP {attempt.http_status}" if attempt.http_status else "")
+            if attempt.error_class:
+                detail += f": {attempt.error_class}: {attempt.error_message}"
+            entries.append((attempt.finished_at, attempt.outcome, detail))
+    if publication.status == "retrying" and publication.next_attempt_at:
+        entries.append((publication.next_attempt_at, "retrying", "next attempt (planned)"))
+    if publication.hold_reason:
+        entries.append((publication.updated_at, publication.status, publication.hold_reason))
+    return sorted(entries, key=lambda e: e[0])
+
+
 @bp.get("/<int:publication_id>")
 def show(publication_id: int):
     publication = get_publication(ui_actor(), publication_id)
-    return render("publications/show.html", block="detail", publication=publication)
+    return render(
+        "publications/show.html",
+        block="detail",
+        publication=publication,
+        timeline=timeline(publication),
+        actions=ACTIONS_FOR.get(publication.status, ()),
+        action_form=EmptyForm(),
+    )
+
+
+def _act(publication_id: int, action: str):
+    """Apply one action to one publication through the bulk path (same state machine, same audit)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    actor = ui_actor()
+    get_publication(actor, publication_id)  # another workspace's publication is a 404
+    result = bulk.run_bulk(actor, action, ids=[publication_id])
+    if result["skipped"]:
+        flash(f"Not {action}d: {result['skipped'][0]['reason']}", "error")
+    else:
+        flash(f"Publication #{publication_id}: {action} done.", "ok")
+    target = "publications.index" if action == "delete" and not result["skipped"] else "publications.show"
+    return redirect(
+        url_for(target, **({} if target == "publications.index" else {"publication_id": publication_id})), 303
+    )
+
+
+for _action in ("pause", "resume", "retry", "cancel", "delete"):
+    bp.add_url_rule(
+        f"/<int:publication_id>/{_action}",
+        endpoint=_action,
+        view_func=lambda publication_id, _action=_action: _act(publication_id, _action),
+        methods=["POST"],
+    )
 
 
 def url_args(args, **changes) -> dict:
