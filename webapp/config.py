@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "testing")
+# Smooth bursts before a platform bounces them; long-window quotas (Mastodon: 300 statuses per
+# 3 hours) are still met by the platform's own 429 and Retry-After.
+# Publications per minute per channel, by platform (0: no limit). A webhook is the user's own
+# receiver, so it is not limited unless a channel rule says so.
+RATE_PER_MINUTE_DEFAULTS = {"webhook": 0, "wordpress": 30, "ghost": 30, "shopify": 30, "mastodon": 5}
 
 
 class ConfigError(RuntimeError):
@@ -97,6 +102,20 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         # A `publishing` row untouched this long lost its worker (must exceed the job timeout, 120 s).
         "ORPHAN_AFTER_S": env_int("ORPHAN_AFTER_S", 150, environ),
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
+        # Per-channel token buckets, posts per minute by platform (a burst of one minute's worth);
+        # a channel's own `rate_per_minute` rule wins; 0 means no limit.
+        "RATE_PER_MINUTE": {
+            platform: env_int(f"RATE_PER_MINUTE_{platform.upper()}", default, environ)
+            for platform, default in RATE_PER_MINUTE_DEFAULTS.items()
+        },
+        # Circuit breaker: N consecutive transient failures open a channel for the cool-off, then one
+        # probe may pass; the probe lock outlives a hung call (job timeout 120 s).
+        "BREAKER_FAILURES": env_int("BREAKER_FAILURES", 5, environ),
+        "BREAKER_COOLOFF_S": env_int("BREAKER_COOLOFF_S", 300, environ),
+        "BREAKER_PROBE_TTL_S": env_int("BREAKER_PROBE_TTL_S", 150, environ),
+        # Pre-flight looks this far ahead for publications that would fail (0 s interval: off).
+        "PREFLIGHT_MINUTES": env_int("PREFLIGHT_MINUTES", 10, environ),
+        "PREFLIGHT_INTERVAL_S": env_int("PREFLIGHT_INTERVAL_S", 60, environ),
         # The scheduler counts as silent after three missed ticks (DESIGN: liveness).
         "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 3 * env_int("SCHEDULER_INTERVAL_S", 1, environ), environ),
         # Prefix for Herald's own Redis keys, so several installs (or tests) can share one server.

@@ -45,3 +45,15 @@ def reconcile_job() -> dict:
             return reconcile()
         finally:
             db.session.remove()
+
+
+def preflight_job() -> int:
+    """Alert on publications due soon that would fail (the periodic pre-flight); return how many alerts."""
+    from webapp.extensions import db
+    from webapp.services import preflight
+
+    with app_context():
+        try:
+            return preflight.run()
+        finally:
+            db.session.remove()

@@ -51,6 +51,7 @@ def test_a_stale_periodic_job_is_removed(app):
 
 
 def test_the_definitions_follow_the_configured_interval(app):
-    [definition] = periodic.definitions({"RECONCILE_INTERVAL_S": 45})
+    config = {"RECONCILE_INTERVAL_S": 45, "PREFLIGHT_INTERVAL_S": 60}
+    definition = {d.id: d for d in periodic.definitions(config)}["herald-periodic-reconcile"]
 
     assert definition.interval_s == 45 and definition.func == "webapp.jobs.reconcile_job"

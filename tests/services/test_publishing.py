@@ -218,7 +218,7 @@ def test_unapproved_content_is_held_when_the_workspace_requires_approval(make, r
     assert publishing.execute(publication.id) == "held"
 
     db.session.refresh(publication)
-    assert publication.status == "paused"
+    assert publication.status == "paused" and publication.attempts_count == 0
     assert "requires approval" in publication.hold_reason
     assert receiver.requests == []
 
@@ -226,3 +226,129 @@ def test_unapproved_content_is_held_when_the_workspace_requires_approval(make, r
 def test_stored_errors_have_secrets_redacted():
     assert publishing.redact("401: Bearer abcdef123456 rejected") == "401: Bearer [redacted] rejected"
     assert "hunter2hunter2" not in publishing.redact("password=hunter2hunter2")
+
+
+# Rate limits and the circuit breaker: a publication held back waits in `retrying` without using an attempt.
+
+
+@pytest.fixture
+def one_a_minute(app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_PER_MINUTE", {"webhook": 1})
+
+
+def _another(actor, publication: Publication) -> Publication:
+    schedule = schedules.create_schedule(
+        actor,
+        {
+            "content_id": publication.content_id,
+            "channel_ids": [publication.channel_id],
+            "run_at": utcnow() + timedelta(hours=2),
+        },
+    )
+    return schedules.publications_of(schedule)[0]
+
+
+def test_a_publication_over_the_rate_limit_waits_for_a_token_without_using_an_attempt(make, receiver, one_a_minute):
+    receiver.respond(200, body={"id": "1"})
+    actor = make.actor()
+    first = _publication(make, receiver.url, actor=actor)
+    second = _another(actor, first)
+    _queue(first)
+    assert publishing.execute(first.id) == "published"
+    _queue(second)
+    seq_before = second.dispatch_seq
+
+    assert publishing.execute(second.id) == "waiting"
+
+    db.session.refresh(second)
+    assert second.status == "retrying"
+    assert second.attempts == [] and second.attempts_count == 0
+    assert second.started_at is None and second.lateness_ms is None
+    assert timedelta(seconds=50) < second.next_attempt_at - utcnow() <= timedelta(seconds=61)
+    assert second.hold_reason == f"waiting for rate limit until {second.next_attempt_at:%H:%M:%S} UTC"
+    assert second.dispatch_seq == seq_before + 1
+    assert dispatch.scheduled_time(second) == second.next_attempt_at.timestamp()
+    assert len(receiver.requests) == 1
+
+
+def test_after_the_wait_the_publication_goes_out_as_attempt_one(make, receiver, one_a_minute, monkeypatch):
+    from webapp.services import throttle
+
+    receiver.respond(200, body={"id": "1"})
+    actor = make.actor()
+    first = _publication(make, receiver.url, actor=actor)
+    second = _another(actor, first)
+    for publication in (first, second):
+        _queue(publication)
+        publishing.execute(publication.id)
+    start = throttle.clock()
+    monkeypatch.setattr(throttle, "clock", lambda: start + 61)
+
+    _queue(second)
+    assert second.hold_reason is None  # queued again: no longer waiting
+    assert publishing.execute(second.id) == "published"
+
+    db.session.refresh(second)
+    assert [a.number for a in second.attempts] == [1] and second.attempts_count == 1
+
+
+def test_an_open_circuit_holds_the_channels_publications_without_calling_it(make, receiver, app, monkeypatch):
+    monkeypatch.setitem(app.config, "BREAKER_FAILURES", 2)
+    receiver.respond(503)
+    actor = make.actor()
+    first = _publication(make, receiver.url, actor=actor)
+    others = [_another(actor, first) for _ in range(2)]
+    for publication in (first, others[0]):
+        _queue(publication)
+        assert publishing.execute(publication.id) == "retrying"
+
+    _queue(others[1])
+    assert publishing.execute(others[1].id) == "waiting"
+
+    db.session.refresh(others[1])
+    assert others[1].status == "retrying" and others[1].attempts == []
+    assert others[1].hold_reason.startswith("channel circuit open until ")
+    assert dispatch.scheduled_time(others[1]) == others[1].next_attempt_at.timestamp()
+    assert len(receiver.requests) == 2
+
+
+def test_after_the_cool_off_one_probe_goes_and_its_success_closes_the_circuit(make, receiver, app, monkeypatch):
+    from webapp.services import throttle
+
+    monkeypatch.setitem(app.config, "BREAKER_FAILURES", 1)
+    receiver.respond(503)
+    actor = make.actor()
+    first = _publication(make, receiver.url, actor=actor)
+    second, third = _another(actor, first), _another(actor, first)
+    _queue(first)
+    publishing.execute(first.id)
+    start = throttle.clock()
+    monkeypatch.setattr(throttle, "clock", lambda: start + app.config["BREAKER_COOLOFF_S"] + 1)
+    receiver.respond(200, body={"id": "2"})
+
+    _queue(second)
+    assert publishing.execute(second.id) == "published"
+    _queue(third)
+    assert publishing.execute(third.id) == "published"
+
+
+def test_the_monitor_and_the_detail_page_say_why_a_publication_waits(client, auth, make, receiver, one_a_minute):
+    from webapp.models import Membership, User
+    from webapp.services.actor import Actor
+
+    auth.sign_up("waiting@example.test")
+    user = db.session.query(User).filter_by(email="waiting@example.test").one()
+    membership = db.session.query(Membership).filter_by(user_id=user.id).one()
+    actor = Actor(user.id, membership.workspace_id, "owner", "ui")
+    receiver.respond(200, body={"id": "1"})
+    first = _publication(make, receiver.url, actor=actor)
+    second = _another(actor, first)
+    for publication in (first, second):
+        _queue(publication)
+        publishing.execute(publication.id)
+    db.session.refresh(second)
+    reason = second.hold_reason
+
+    assert reason.startswith("waiting for rate limit until")
+    assert reason in client.get("/publications/").get_data(as_text=True)
+    assert reason in client.get(f"/publications/{second.id}").get_data(as_text=True)

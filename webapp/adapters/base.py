@@ -118,6 +118,9 @@ class Adapter(ABC):
     def publish(self, request: PublishRequest) -> PublishResult:
         """Publish the request on the platform, raising an AdapterError subclass on failure."""
 
+    def check_content(self, request: PublishRequest) -> None:  # noqa: B027 - optional hook, no-op by default
+        """Raise PermanentError when the content breaks the platform's limits, without sending anything."""
+
     def find_existing(self, request: PublishRequest) -> PublishResult | None:
         """Look the request up by idempotency key; without supports_lookup, None means "cannot tell"."""
         return None

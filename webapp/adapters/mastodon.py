@@ -33,10 +33,8 @@ class MastodonAdapter(PlatformAdapter):
         check_text(errors, credentials, "access_token")
         return errors
 
-    def publish(self, request: PublishRequest) -> PublishResult:
-        """Post the status with the publication's Idempotency-Key, after checking the instance's length limit."""
-        if error := self.config_error():
-            raise error
+    def check_content(self, request: PublishRequest) -> None:
+        """Refuse an empty status or one over the instance's length limit (URLs count as Mastodon counts them)."""
         text = status_text(request.content)
         if not text:
             raise PermanentError("content has no text to post")
@@ -47,6 +45,13 @@ class MastodonAdapter(PlatformAdapter):
                 raise PermanentError(
                     f"status is {length} characters (each URL counts as {url_chars}); this instance allows {limit}"
                 )
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Post the status with the publication's Idempotency-Key, after checking the instance's length limit."""
+        if error := self.config_error():
+            raise error
+        self.check_content(request)
+        text = status_text(request.content)
         status = {"status": text, "visibility": self.settings.get("visibility", "public")}
         key = {"Idempotency-Key": request.idempotency_key}
         response = self._call("POST", "/api/v1/statuses", json=status, headers=key)

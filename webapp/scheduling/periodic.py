@@ -25,7 +25,13 @@ class PeriodicJob:
 
 def definitions(config) -> list[PeriodicJob]:
     """Return the periodic jobs this configuration wants."""
-    return [PeriodicJob(f"{ID_PREFIX}reconcile", "webapp.jobs.reconcile_job", config["RECONCILE_INTERVAL_S"])]
+    wanted = [PeriodicJob(f"{ID_PREFIX}reconcile", "webapp.jobs.reconcile_job", config["RECONCILE_INTERVAL_S"])]
+    # An interval of 0 turns pre-flight off (sync then removes a job registered before). It may read
+    # a platform (a Mastodon instance's limit), so it runs on `default`, behind critical and high work.
+    if config["PREFLIGHT_INTERVAL_S"] > 0:
+        interval = config["PREFLIGHT_INTERVAL_S"]
+        wanted.append(PeriodicJob(f"{ID_PREFIX}preflight", "webapp.jobs.preflight_job", interval, "default"))
+    return wanted
 
 
 def _registry_key() -> str:

@@ -46,7 +46,7 @@ def validate(raw) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {"rules": "must be an object"}
     errors: dict[str, str] = {}
-    unknown = set(raw) - {"weekdays", "time_slots", "min_spacing_minutes", *LIMITS}
+    unknown = set(raw) - {"weekdays", "time_slots", "min_spacing_minutes", "rate_per_minute", *LIMITS}
     if unknown:
         errors["rules"] = "unknown rule(s): " + ", ".join(sorted(unknown))
     days = raw.get("weekdays")
@@ -55,6 +55,9 @@ def validate(raw) -> dict[str, str]:
     slots = raw.get("time_slots")
     if slots is not None and (not isinstance(slots, list) or any(not _SLOT.match(str(s)) for s in slots)):
         errors["rules.time_slots"] = "must be a list of HH:MM times"
+    rate = raw.get("rate_per_minute")
+    if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 0):
+        errors["rules.rate_per_minute"] = "must be a whole number of at least 0 (0: no limit)"
     for name in ("min_spacing_minutes", *LIMITS):
         value = raw.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):

@@ -11,7 +11,7 @@ from webapp.models import Alert, Publication, utcnow
 from webapp.services import audit
 from webapp.services.actor import Actor
 
-KINDS = ("failure", "needs_intervention", "missed", "channel_unhealthy", "conflict", "scheduler_silent")
+KINDS = ("failure", "needs_intervention", "missed", "channel_unhealthy", "preflight", "conflict", "scheduler_silent")
 
 
 def raise_alert(

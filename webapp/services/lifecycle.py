@@ -106,6 +106,7 @@ def pause_publication(publication: Publication, work: Work) -> Publication:
     _refuse(publication, PAUSABLE, "paused")
     work.drop(publication)
     publication.status = S.PAUSED.value
+    publication.hold_reason = None  # a "waiting for rate limit" note no longer applies
     work.touch(publication)
     return publication
 
@@ -155,7 +156,7 @@ def cancel_publication(publication: Publication, work: Work) -> Publication:
     _refuse(publication, CANCELLABLE, "cancelled")
     work.drop(publication)
     publication.status, publication.finished_at = S.CANCELLED.value, work.now
-    publication.next_attempt_at = None
+    publication.next_attempt_at, publication.hold_reason = None, None
     work.touch(publication)
     return publication
 

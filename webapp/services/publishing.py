@@ -31,7 +31,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.scheduling import dispatch
-from webapp.services import alerts, failures, schedules
+from webapp.services import alerts, failures, schedules, throttle
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -68,7 +68,9 @@ def mark_queued(
         statement = statement.where(tuple_(Publication.id, Publication.dispatch_seq).in_(dispatches))
     else:
         statement = statement.where(Publication.id.in_(publication_ids))
-    db.session.execute(statement.values(status=PublicationStatus.QUEUED.value, enqueued_at=at, updated_at=at))
+    # A reason to wait (rate limit, open circuit) is over once the publication is queued again.
+    values = {"status": PublicationStatus.QUEUED.value, "enqueued_at": at, "updated_at": at, "hold_reason": None}
+    db.session.execute(statement.values(**values))
     db.session.commit()
     changed = list(
         db.session.scalars(
@@ -86,7 +88,8 @@ def mark_queued(
 
 def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) -> Publication | None:
     # The only door to a publish: a duplicate job (two schedulers, a requeue, a reconcile) finds
-    # the row no longer `queued`, or under a newer dispatch number, and changes nothing.
+    # the row no longer `queued`, or under a newer dispatch number, and changes nothing. A hold or
+    # a wait gives the counted attempt back, so attempt numbers stay 1, 2, 3 without gaps.
     conditions = [Publication.id == publication_id, Publication.status == PublicationStatus.QUEUED.value]
     if dispatch_seq is not None:
         conditions.append(Publication.dispatch_seq == dispatch_seq)
@@ -106,10 +109,11 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
     return db.session.get(Publication, publication_id)
 
 
-def _held_for_approval(publication: Publication) -> str | None:
+def approval_problem(publication: Publication) -> str | None:
+    """Say why the publication may not go out yet for lack of approval, or None."""
     workspace = db.session.get(Workspace, publication.workspace_id)
     if workspace.require_approval and publication.content.status != EditorialStatus.APPROVED.value:
-        return f"held: content is '{publication.content.status}' and this workspace requires approval"
+        return f"content is '{publication.content.status}' and this workspace requires approval"
     return None
 
 
@@ -139,29 +143,58 @@ def execute(publication_id: int, dispatch_seq: int | None = None) -> str:
     publication = _claim(publication_id, now, dispatch_seq)
     if publication is None:
         return "skipped"
-    if publication.started_at is None:
-        publication.started_at = now
-        publication.lateness_ms = int((now - publication.due_at) / timedelta(milliseconds=1))
-    if reason := _held_for_approval(publication):
-        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, reason
+    if reason := approval_problem(publication):
+        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, f"held: {reason}"
+        publication.attempts_count -= 1  # nothing was attempted
         db.session.commit()
         events.publication_changed(publication)
         return "held"
+    admission = throttle.admit(publication.channel)
+    if not admission.allowed:
+        return _wait(publication, admission)
+    if publication.started_at is None:
+        publication.started_at = now
+        publication.lateness_ms = int((now - publication.due_at) / timedelta(milliseconds=1))
+    publication.hold_reason = None
     attempt = Attempt(publication_id=publication.id, number=publication.attempts_count, started_at=now)
     db.session.add(attempt)
     db.session.commit()
     events.publication_changed(publication)
 
+    channel_id = publication.channel_id
     try:
         result = _call_platform(publication)
     except AdapterError as exc:
+        throttle.observe(channel_id, exc.error_class, admission.probe)
         return _record_failure(publication, attempt, exc)
     except CredentialsError as exc:
+        throttle.release(channel_id, admission.probe)
         return _record_failure(publication, attempt, AuthError(str(exc)))
     except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
         log.exception("publication %s: unexpected error", publication.id)
+        # Herald's own bug says nothing about the platform: the circuit neither counts nor closes.
+        throttle.release(channel_id, admission.probe)
         return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+    throttle.observe(channel_id, None, admission.probe)
     return _record_success(publication, attempt, result)
+
+
+def _wait(publication: Publication, admission: throttle.Admission) -> str:
+    """Put a claimed publication back to `retrying` until the channel admits it; no attempt is used."""
+    publication.status, publication.attempts_count = PublicationStatus.RETRYING.value, publication.attempts_count - 1
+    publication.next_attempt_at, publication.hold_reason = admission.until, admission.reason
+    dispatch.redispatch(publication)
+    db.session.commit()
+    _enqueue_retry(publication)
+    events.publication_changed(publication)
+    return "waiting"
+
+
+def _enqueue_retry(publication: Publication) -> None:
+    try:
+        dispatch.enqueue_publication(publication)
+    except RedisError:
+        log.warning("publication %s: retry not enqueued, the reconciler will restore it", publication.id)
 
 
 def _call_platform(publication: Publication) -> PublishResult:
@@ -213,10 +246,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
     schedules.settle(publication.schedule)
     db.session.commit()
     if retry:
-        try:
-            dispatch.enqueue_publication(publication)
-        except RedisError:
-            log.warning("publication %s: retry not enqueued, the reconciler will restore it", publication.id)
+        _enqueue_retry(publication)
     failures.unschedule_held(held)
     events.publication_changed(publication)
     return publication.status
