@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import joinedload
 
 from webapp import events
 from webapp.adapters.base import (
@@ -79,8 +80,7 @@ def mark_queued(
             )
         )
     )
-    for publication in changed:
-        events.publication_changed(publication)
+    events.publications_changed(changed)
     # A recurring schedule's next occurrence is materialised as soon as the current one moves.
     schedules.advance_due({p.schedule_id for p in changed}, at)
     return changed
@@ -106,13 +106,20 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
         db.session.rollback()
         return None
     db.session.commit()
-    return db.session.get(Publication, publication_id)
+    # One query for everything a publish reads, instead of a lazy load per relation.
+    return db.session.scalar(
+        select(Publication)
+        .where(Publication.id == publication_id)
+        .options(joinedload(Publication.channel), joinedload(Publication.content), joinedload(Publication.schedule))
+    )
 
 
 def approval_problem(publication: Publication) -> str | None:
     """Say why the publication may not go out yet for lack of approval, or None."""
+    if publication.content.status == EditorialStatus.APPROVED.value:
+        return None  # approved content may go out whatever the workspace requires
     workspace = db.session.get(Workspace, publication.workspace_id)
-    if workspace.require_approval and publication.content.status != EditorialStatus.APPROVED.value:
+    if workspace.require_approval:
         return f"content is '{publication.content.status}' and this workspace requires approval"
     return None
 
