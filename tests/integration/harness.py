@@ -14,6 +14,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import pytest
 import requests
 from redis import Redis
 
@@ -464,6 +466,493 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+# --- stacks of their own: a private redis-server and control over single processes -----------------
+
+
+class RedisServer:
+    """A throw-away `redis-server` on a free loopback port, without persistence.
+
+    For tests that break Redis on purpose (FLUSHALL, a restart): the shared 127.0.0.1:6379 is
+    never touched. `restart()` keeps the port, so every client reconnects to an empty server.
+    """
+
+    def __init__(self, workdir: Path, binary: str = "redis-server") -> None:
+        self.workdir, self.binary = workdir, binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_path = workdir / f"redis-{self.port}.log"
+        self.popen: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(self.workdir), "--logfile", str(self.log_path)]
+        self.popen = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.popen.poll() is not None:
+                raise StackError(f"redis-server exited {self.popen.returncode}: {self.tail()}")
+            try:
+                with contextlib.closing(self.client()) as redis:
+                    if redis.ping():
+                        return self
+            except Exception:  # noqa: BLE001 - not up yet
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise StackError(f"redis-server on port {self.port} did not answer: {self.tail()}") from None
+            time.sleep(0.05)
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Stop the server (SIGTERM, SIGKILL after 5 s); safe to call twice."""
+        if self.popen is None:
+            return
+        _signal_group(self.popen, sig)
+        try:
+            self.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _signal_group(self.popen, signal.SIGKILL)
+            self.popen.wait(timeout=5)
+        self.popen = None
+
+    def restart(self) -> None:
+        """kill -9 and start again on the same port: everything in memory is gone."""
+        self.stop(signal.SIGKILL)
+        self.start()
+
+    def client(self) -> Redis:
+        return Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=5)
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class IsolatedStack(Stack):
+    """A Stack on a redis-server of its own, with env overrides and control over single processes.
+
+    No lock is taken (nothing is shared), so it can run beside the session's `stack`. Processes
+    are named by role and a number: `worker`, `worker-2`, `scheduler`, `scheduler-2`, ...; a role
+    name (`worker`) addresses every process of that role.
+    """
+
+    def __init__(
+        self, workdir: Path, env: dict[str, str] | None = None, database_server_url: str | None = None
+    ) -> None:
+        super().__init__(workdir, database_server_url)
+        self.redis_server = RedisServer(workdir)
+        self.redis_url = self.redis_server.url
+        self.env.update({"REDIS_URL": self.redis_url, "REDIS_KEY_PREFIX": "herald-iso", **(env or {})})
+        self.retired: list[Process] = []  # killed or stopped one by one; kept for their logs
+        self._spawned: Counter[str] = Counter()
+
+    def start(self, timeout: float = 45.0, user: str | None = None) -> IsolatedStack:
+        """Start Redis, the database and the three processes; with `user`, make that user and key meanwhile.
+
+        The user is then `self.api` (an Api), created while the processes boot instead of after.
+        """
+        try:
+            with self._timed("redis"):
+                self.redis_server.start()
+            with self._timed("database"):
+                self.database.create()
+                self._database_created = True
+                self.cli("db", "upgrade")
+            with self._timed("healthy"):
+                self._spawn("web", self._gunicorn_command())
+                self._spawn("worker", [PYTHON, "worker.py"])
+                self._spawn("scheduler", [PYTHON, "-m", "flask", "--app", "webapp", "scheduler"])
+                self._spawned.update(["web", "worker", "scheduler"])
+                if user is not None:
+                    self.api = Api(self, self.create_user_and_key_at_once(user), user)
+                self._wait_healthy(timeout)
+                self._wait_worker_idle(self.process("worker"), timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def create_user_and_key_at_once(self, email: str, password: str = PASSWORD) -> str:
+        """Create a user and an API key in one app boot (the CLI takes two); return the key."""
+        script = (
+            "import sys\n"
+            "from webapp import create_app\n"
+            "from webapp.services import accounts\n"
+            "with create_app().app_context():\n"
+            "    user = accounts.create_user(sys.argv[1], sys.argv[2], 'UTC', source='cli')\n"
+            "    print(accounts.create_api_key(user, None, 'cli')[1])\n"
+        )
+        result = subprocess.run(
+            [PYTHON, "-c", script, email, password], cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60
+        )
+        if result.returncode != 0:
+            raise StackError(f"creating {email} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result.stdout.strip().splitlines()[-1].strip()
+
+    def stop(self) -> None:
+        super().stop()
+        self.redis_server.stop()
+
+    def redis(self) -> Redis:
+        """A new client of this stack's Redis (the caller closes it)."""
+        return self.redis_server.client()
+
+    # single processes
+
+    def role(self, role: str) -> list[Process]:
+        """The running processes of a role (`worker`, `scheduler`, `web`), oldest first."""
+        return [p for p in self.processes if p.name == role or p.name.startswith(role + "-")]
+
+    def process(self, name: str) -> Process:
+        (found,) = [p for p in self.processes if p.name == name]
+        return found
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL, timeout: float = 10.0) -> list[Process]:
+        """Send `sig` (kill -9 by default) to a process or every process of a role; wait for them to exit."""
+        victims = [self.process(name)] if any(p.name == name for p in self.processes) else self.role(name)
+        assert victims, f"no running process named {name!r}: {[p.name for p in self.processes]}"
+        for process in victims:
+            _signal_group(process.popen, sig)
+        for process in victims:
+            try:
+                process.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.popen, signal.SIGKILL)
+                process.popen.wait(timeout=5)
+            _signal_group(process.popen, signal.SIGKILL)  # nothing of its group survives
+            process.log_file.close()
+            self.processes.remove(process)
+            self.retired.append(process)
+        return victims
+
+    def terminate(self, name: str) -> list[Process]:
+        """Stop a process or a role gracefully (SIGTERM), as a deploy would."""
+        return self.kill(name, signal.SIGTERM)
+
+    def spawn_worker(self, wait: bool = True) -> Process:
+        """Start one more worker; with `wait`, return once RQ lists it idle."""
+        name = self._next_name("worker")
+        self._spawn(name, [PYTHON, "worker.py", "--name", f"{name}-{secrets.token_hex(3)}"])
+        process = self.processes[-1]
+        if wait:
+            self.wait_ready(process)
+        return process
+
+    def spawn_scheduler(self, wait: bool = True) -> Process:
+        """Start one more scheduler process; with `wait`, return once its rq-scheduler loop runs."""
+        name = self._next_name("scheduler")
+        self._spawn(name, [PYTHON, "-m", "flask", "--app", "webapp", "scheduler"])
+        process = self.processes[-1]
+        if wait:
+            self.wait_ready(process)
+        return process
+
+    def wait_ready(self, *processes: Process, timeout: float = 30.0) -> None:
+        """Wait until each worker is idle in RQ and each scheduler has entered rq-scheduler's loop."""
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            if process.name.startswith("worker"):
+                self._wait_worker_idle(process, max(0.1, deadline - time.monotonic()))
+            else:
+                # The runner syncs periodic jobs and reconciles first; rq-scheduler logs its birth after.
+                while "Registering birth" not in process.tail(200):
+                    self._check_alive(process, deadline, "its rq-scheduler loop to start")
+                    time.sleep(0.05)
+
+    def restore(self, workers: int = 1, schedulers: int = 1) -> list[str]:
+        """Retire processes that exited on their own, then bring the stack back to `workers` workers and
+        `schedulers` schedulers (after a test that broke it); return the names of those that had exited."""
+        exited = [p for p in self.processes if p.popen.poll() is not None]
+        for process in exited:
+            process.log_file.close()
+            self.processes.remove(process)
+            self.retired.append(process)
+        if "web" in {p.name for p in exited}:
+            raise StackError(f"web exited {exited[0].popen.poll()}\n{self.tails()}")
+        started = []
+        for role, wanted, spawn in (
+            ("worker", workers, self.spawn_worker),
+            ("scheduler", schedulers, self.spawn_scheduler),
+        ):
+            running = self.role(role)
+            for extra in running[wanted:]:
+                self.terminate(extra.name)
+            started += [spawn(wait=False) for _ in range(wanted - len(running))]
+        self.wait_ready(*started)
+        return [f"{p.name} (exit {p.popen.poll()})" for p in exited]
+
+    def tails(self, lines: int = 40) -> str:
+        retired = "\n".join(
+            f"----- {p.name} (retired, exit {p.popen.poll()}) : {p.log_path} -----\n{p.tail(lines)}"
+            for p in self.retired
+        )
+        return f"{super().tails(lines)}\n{retired}\n----- redis-server -----\n{self.redis_server.tail(10)}"
+
+    # the database, read directly (alerts have no API)
+
+    def sql(self, statement: str, *params: object) -> list[tuple]:
+        """Run one read-only statement with `?` placeholders against this stack's database; return the rows."""
+        if self.database.dialect == "postgresql":
+            with psycopg.connect(self.database.url, autocommit=True, connect_timeout=5) as conn:
+                return conn.execute(statement.replace("?", "%s"), params).fetchall()
+        connection = sqlite3.connect(self.database.url.removeprefix("sqlite:///"), timeout=10)
+        try:
+            return connection.execute(statement, params).fetchall()
+        finally:
+            connection.close()
+
+    # internals
+
+    def _acquire_lock(self, timeout: float) -> None:
+        """Nothing shared to lock: this stack's Redis is its own."""
+
+    def _next_name(self, role: str) -> str:
+        self._spawned[role] += 1
+        return role if self._spawned[role] == 1 else f"{role}-{self._spawned[role]}"
+
+    def _wait_worker_idle(self, process: Process, timeout: float) -> None:
+        rq_name = None
+        deadline = time.monotonic() + timeout
+        with contextlib.closing(self.redis()) as redis:
+            while True:
+                if rq_name is None and "--name" in process.popen.args:
+                    rq_name = process.popen.args[process.popen.args.index("--name") + 1]
+                keys = [f"rq:worker:{rq_name}"] if rq_name else list(redis.scan_iter("rq:worker:*"))
+                if any(redis.hget(k, "state") == b"idle" for k in keys):
+                    return
+                self._check_alive(process, deadline, "RQ to list it idle")
+                time.sleep(0.05)
+
+    def _check_alive(self, process: Process, deadline: float, waiting_for: str) -> None:
+        if process.popen.poll() is not None:
+            raise StackError(f"{process.name} exited {process.popen.poll()}\n{process.tail()}")
+        if time.monotonic() > deadline:
+            raise StackError(f"{process.name}: gave up waiting for {waiting_for}\n{process.tail()}")
+
+
+@contextlib.contextmanager
+def report_tails(config: Any, stack: Stack) -> Iterator[None]:
+    """While active, a failing test's report carries `stack`'s process logs (like the session stack's)."""
+
+    class Plugin:
+        @staticmethod
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+            report = yield
+            if report.failed and report.when in ("setup", "call"):
+                report.sections.append((f"isolated stack {stack.base_url} (last lines)", stack.tails()))
+            return report
+
+    plugin = Plugin()
+    config.pluginmanager.register(plugin)
+    try:
+        yield
+    finally:
+        config.pluginmanager.unregister(plugin)
+
+
+# --- peers that behave like real platforms ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    url: str
+    key: str
+    created_at: float
+
+
+class IdempotentReceiver:
+    """A webhook endpoint that honours Idempotency-Key like a real platform.
+
+    The first request with a key creates one post (at arrival, before answering) and its reply;
+    every later request with that key gets the same reply and creates nothing. Per hook, the
+    first answer can be delayed (`first_delay`) or never sent (`hang_first`: the connection is
+    held open until the receiver stops); later requests are answered at once.
+    """
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+        self.posts: dict[str, dict[str, Post]] = {}  # path -> key -> post
+        self._behaviour: dict[str, tuple[float, bool]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def hook(self, first_delay: float = 0.0, hang_first: bool = False) -> str:
+        host, port = self._server.server_address[:2]
+        path = f"/idem/{secrets.token_hex(4)}"
+        self._behaviour[path] = (first_delay, hang_first)
+        self.posts[path] = {}
+        return f"http://{host}:{port}{path}"
+
+    def deliveries_to(self, url: str) -> list[Delivery]:
+        path = urlsplit(url).path
+        with self._lock:
+            return [d for d in self.deliveries if d.path == path]
+
+    def posts_at(self, url: str) -> list[Post]:
+        with self._lock:
+            return list(self.posts[urlsplit(url).path].values())
+
+    def wait_for(self, url: str, count: int, timeout: float = 20.0) -> list[Delivery]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.deliveries_to(url)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return found
+
+    def start(self) -> IdempotentReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # releases held connections
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> IdempotentReceiver:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _receive(self, path: str, headers: Message, body: bytes) -> tuple[Post | None, bool]:
+        """Record the request; return the key's post (None without a key) and whether this request created it."""
+        key = headers.get("Idempotency-Key")
+        with self._lock:
+            self.deliveries.append(Delivery(path, headers, body, time.time()))
+            posts = self.posts.setdefault(path, {})
+            if key is None:
+                return None, False
+            if key in posts:
+                return posts[key], False
+            n = sum(len(p) for p in self.posts.values()) + 1
+            posts[key] = Post(f"post-{n}", f"http://receiver.test/posts/{n}", key, time.time())
+            return posts[key], True
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                post, created = receiver._receive(self.path, self.headers, body)
+                if post is None:
+                    return self._answer(400, {"error": "Idempotency-Key is required"})
+                delay, hang = receiver._behaviour.get(self.path, (0.0, False))
+                if created and hang:
+                    receiver._stopping.wait()
+                    return None
+                if created and delay:
+                    receiver._stopping.wait(delay)
+                return self._answer(200, {"id": post.id, "url": post.url})
+
+            def _answer(self, status: int, document: dict) -> None:
+                reply = json.dumps(document).encode()
+                with contextlib.suppress(OSError):  # the caller may have died while we waited
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    method: str
+    path: str
+    status: int
+    forwarded_at: float  # when the upstream's answer was in (the platform has acted)
+
+
+class SlowProxy:
+    """An HTTP proxy in front of one upstream that holds chosen responses back after forwarding.
+
+    `slow(method, path)` says which requests are answered `delay` seconds after the upstream
+    answered; `forwarded` lists what reached the upstream, so a test can act mid-call.
+    """
+
+    def __init__(self, upstream: str, delay: float, slow: Any) -> None:
+        self.upstream, self.delay, self.slow = upstream.rstrip("/"), delay, slow
+        self.forwarded: list[Forwarded] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def requests_matching(self, method: str, path_prefix: str) -> list[Forwarded]:
+        with self._lock:
+            return [f for f in self.forwarded if f.method == method and f.path.startswith(path_prefix)]
+
+    def wait_for(self, method: str, path_prefix: str, count: int = 1, timeout: float = 20.0) -> list[Forwarded]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.requests_matching(method, path_prefix)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return found
+
+    def __enter__(self) -> SlowProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+        hop_by_hop = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in hop_by_hop | {"host"}}
+                upstream = requests.request(
+                    self.command,
+                    proxy.upstream + self.path,
+                    headers=headers,
+                    data=body or None,
+                    timeout=60,
+                    allow_redirects=False,
+                )
+                with proxy._lock:
+                    proxy.forwarded.append(Forwarded(self.command, self.path, upstream.status_code, time.time()))
+                if proxy.slow(self.command, self.path):
+                    proxy._stopping.wait(proxy.delay)
+                with contextlib.suppress(OSError):  # the caller may have died while we waited
+                    self.send_response(upstream.status_code)
+                    for name, value in upstream.headers.items():
+                        if name.lower() not in hop_by_hop:
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(upstream.content)))
+                    self.end_headers()
+                    self.wfile.write(upstream.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
