@@ -215,7 +215,7 @@ class Move:
                     channel_id=channel.id,
                     content_id=content.id,
                     occurrence=1,
-                    idempotency_key=schedules.idempotency_key(schedule.id, channel.id, 1),
+                    idempotency_key=schedules.idempotency_key(schedule, channel.id, 1),
                     priority=schedule.priority,
                     status=PublicationStatus.SCHEDULED.value,
                     due_at=due,

@@ -83,7 +83,7 @@ def insert_publications(schedule, count: int, status: str = "scheduled") -> list
             channel_id=channel.id,
             content_id=schedule.content_id,
             occurrence=n,
-            idempotency_key=schedules.idempotency_key(schedule.id, channel.id, n),
+            idempotency_key=schedules.idempotency_key(schedule, channel.id, n),
             status=status,
             due_at=due,
         )

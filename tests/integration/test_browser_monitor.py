@@ -22,7 +22,7 @@ SCHEDULED = 3  # publications due hours ahead: nothing publishes them while the 
 @dataclass(frozen=True)
 class Monitor:
     api: Api
-    scheduled: list[int]  # newest due first, as the monitor lists them
+    scheduled: list[int]  # latest due first, as the monitor lists them
     published: int
 
     @property

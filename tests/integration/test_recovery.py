@@ -180,15 +180,6 @@ def test_a_run_late_publication_goes_out_late_once_the_scheduler_is_back(schedul
     assert deliveries_by_key(receiver, scheduler_was_down.channel)[publication["idempotency_key"]] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a missed_policy=skip publication overdue beyond its grace is published late when the scheduler "
-        "comes back: its rq-scheduler entry is still in the sorted set, so reconcile() skips it "
-        "(webapp/scheduling/reconcile.py, `if dispatch.scheduled_time(publication) is not None: continue`) and "
-        "neither the scheduler's mark_queued nor the worker's execute() applies the missed-run rule"
-    ),
-)
 def test_a_skip_publication_past_its_grace_is_missed_with_an_alert(iso, scheduler_was_down, receiver):
     publication = scheduler_was_down.skip
 
@@ -202,14 +193,6 @@ def test_a_skip_publication_past_its_grace_is_missed_with_an_alert(iso, schedule
 # --- 2. Redis flushed under scheduled publications ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: FLUSHALL also deletes the periodic reconcile job, which only the scheduler's start "
-        "(webapp/scheduling/runner.py run_scheduler -> periodic.sync) registers; nothing re-adds it, so the "
-        "reconciler never runs again and the publications stay `scheduled` forever (until a scheduler restart)"
-    ),
-)
 def test_a_flushed_redis_is_repaired_and_everything_publishes_on_time_exactly_once(iso, api, content, receiver):
     channel = make_channel(api, receiver)
     publications = [schedule_once(api, content, channel, whole_seconds_ahead(ahead)) for ahead in (5, 6, 7, 8)]

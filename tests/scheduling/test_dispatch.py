@@ -211,3 +211,35 @@ def test_a_failing_tick_is_logged_and_the_loop_goes_on(make, monkeypatch, caplog
 
     assert "scheduler tick failed" in caplog.text
     assert job_id in scheduler  # still waiting for the next tick
+
+
+def test_a_tick_puts_back_periodic_jobs_that_a_flush_wiped(app):
+    from webapp.scheduling import periodic
+
+    wanted = [periodic.PeriodicJob("herald-periodic-reconcile", "webapp.jobs.reconcile_job", 30)]
+    scheduler = HeraldScheduler(connection=get_redis(), interval=1, periodic_jobs=wanted)
+    periodic.sync(scheduler, wanted)
+    get_redis().flushdb()
+
+    scheduler.enqueue_jobs()
+
+    assert "herald-periodic-reconcile" in scheduler or Queue("high", connection=get_redis()).job_ids
+
+
+def test_a_skip_publication_found_late_at_the_tick_is_missed_not_published(make, receiver):
+    from datetime import timedelta as td
+
+    from webapp.models import Alert
+
+    publication = _schedule(make, url=receiver.url, missed_policy="skip", grace_minutes=0)
+    pid = publication.id
+    publication.due_at = utcnow() - td(minutes=2)
+    db.session.commit()
+    _make_due(publication)
+
+    _run_scheduler_tick()
+    SimpleWorker(all_queues(), connection=get_redis()).work(burst=True)
+
+    assert _reload(pid).status == "missed"
+    assert receiver.requests == []
+    assert db.session.query(Alert).filter_by(kind="missed", publication_id=pid).count() == 1

@@ -26,9 +26,10 @@ def heartbeat_key() -> str:
 class HeraldScheduler(Scheduler):
     """rq-scheduler that keeps the database's publication states in step with the jobs it moves."""
 
-    def __init__(self, *args, heartbeat_ttl: int = 60, **kwargs):
+    def __init__(self, *args, heartbeat_ttl: int = 60, periodic_jobs: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._heartbeat_ttl = heartbeat_ttl
+        self._periodic = periodic_jobs or []
 
     # Due jobs move in batches: one ZRANGEBYSCORE, one pipelined fetch and one MULTI/EXEC per batch
     # instead of ~10 round trips per job (10,000 due entries: seconds, not tens of seconds).
@@ -38,6 +39,7 @@ class HeraldScheduler(Scheduler):
     def enqueue_jobs(self):
         moved = []
         try:
+            self._restore_periodic()
             for _ in range(self.max_batches):
                 batch = self._move_batch()
                 moved.extend(batch)
@@ -51,6 +53,18 @@ class HeraldScheduler(Scheduler):
         finally:
             db.session.remove()
         return moved
+
+    def _restore_periodic(self) -> None:
+        # A Redis flush or restart wipes the periodic jobs with everything else, and with them the
+        # reconciler that would repair the rest: put them back as soon as a tick notices.
+        if not self._periodic:
+            return
+        with self.connection.pipeline(transaction=False) as pipe:
+            for definition in self._periodic:
+                pipe.zscore(self.scheduled_jobs_key, definition.id)
+            scores = pipe.execute()
+        if any(score is None for score in scores):
+            log.warning("periodic jobs missing from Redis (flushed?): %s", periodic.sync(self, self._periodic))
 
     def _move_batch(self) -> list:
         from webapp.services.publishing import mark_queued
@@ -102,6 +116,11 @@ class HeraldScheduler(Scheduler):
             self.register_death()
 
     def heartbeat(self):
+        if not self.connection.exists(self.key):
+            # Redis was flushed or restarted under a running scheduler: register it again, or it
+            # would count as gone while it goes on moving jobs.
+            with self.connection.pipeline() as pipe:
+                pipe.hset(self.key, "birth", time.time()).expire(self.key, int(self._interval) + 10).execute()
         super().heartbeat()
         self.connection.set(heartbeat_key(), f"{time.time():.3f}", ex=self._heartbeat_ttl)
 
@@ -120,8 +139,11 @@ def _needs_stock_path(job) -> bool:
 def run_scheduler(burst: bool = False) -> None:
     """Run the scheduler loop in the current app context until stopped."""
     config = current_app.config
-    scheduler = HeraldScheduler(connection=get_redis(), interval=config["SCHEDULER_INTERVAL_S"])
-    log.info("periodic jobs: %s", periodic.sync(scheduler, periodic.definitions(config)))
+    definitions = periodic.definitions(config)
+    scheduler = HeraldScheduler(
+        connection=get_redis(), interval=config["SCHEDULER_INTERVAL_S"], periodic_jobs=definitions
+    )
+    log.info("periodic jobs: %s", periodic.sync(scheduler, definitions))
     # Repair first: after a Redis flush or a long stop, the sorted set may lack what the database holds.
     try:
         log.info("reconcile at start: %s", reconcile())

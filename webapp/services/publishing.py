@@ -28,11 +28,12 @@ from webapp.models import (
     EditorialStatus,
     Publication,
     PublicationStatus,
+    Schedule,
     Workspace,
     utcnow,
 )
 from webapp.scheduling import dispatch
-from webapp.services import alerts, failures, schedules, throttle
+from webapp.services import alerts, failures, missed, schedules, throttle
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -61,6 +62,7 @@ def mark_queued(
     if not publication_ids and not dispatches:
         return []
     at = at or utcnow()
+    _skip_missed([pid for pid, _ in dispatches] if dispatches else publication_ids, at)
     statement = update(Publication).where(
         Publication.status.in_([PublicationStatus.SCHEDULED.value, PublicationStatus.RETRYING.value])
     )
@@ -84,6 +86,28 @@ def mark_queued(
     # A recurring schedule's next occurrence is materialised as soon as the current one moves.
     schedules.advance_due({p.schedule_id for p in changed}, at)
     return changed
+
+
+def _skip_missed(publication_ids: list[int], now: datetime) -> None:
+    # The scheduler (or every worker) was down past a `skip` schedule's grace: the run is missed,
+    # with an alert, rather than published late.
+    rows = db.session.execute(
+        select(Publication, Schedule)
+        .join(Schedule, Schedule.id == Publication.schedule_id)
+        .where(
+            Publication.id.in_(publication_ids),
+            Publication.status == PublicationStatus.SCHEDULED.value,
+            Schedule.missed_policy == "skip",
+        )
+    ).all()
+    skipped = []
+    for publication, schedule in rows:
+        if missed.mark_missed(publication, schedule, now):
+            schedules.settle(schedule)
+            skipped.append(publication)
+    if skipped:
+        db.session.commit()
+        events.publications_changed(skipped)
 
 
 def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) -> Publication | None:
@@ -150,6 +174,12 @@ def execute(publication_id: int, dispatch_seq: int | None = None) -> str:
     publication = _claim(publication_id, now, dispatch_seq)
     if publication is None:
         return "skipped"
+    if publication.started_at is None and missed.mark_missed(publication, publication.schedule, now):
+        publication.attempts_count -= 1  # nothing was attempted: it queued too late to count
+        schedules.settle(publication.schedule)
+        db.session.commit()
+        events.publication_changed(publication)
+        return "missed"
     if reason := approval_problem(publication):
         publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, f"held: {reason}"
         publication.attempts_count -= 1  # nothing was attempted

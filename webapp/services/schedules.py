@@ -38,9 +38,14 @@ MAX_GRACE_MINUTES = 7 * 24 * 60
 QUEUE_LEAD = timedelta(minutes=1)
 
 
-def idempotency_key(schedule_id: int, channel_id: int, occurrence: int) -> str:
-    """Derive the stable key a platform sees for one occurrence on one channel."""
-    digest = hashlib.sha256(f"herald:{schedule_id}:{channel_id}:{occurrence}".encode()).hexdigest()
+def idempotency_key(schedule: Schedule, channel_id: int, occurrence: int) -> str:
+    """Derive the stable key a platform sees for one occurrence on one channel.
+
+    The schedule's creation instant (to the microsecond) salts the ids: a fresh database, or a
+    staging copy, reuses ids 1, 2, 3…, and must not find another install's posts by their key.
+    """
+    salt = schedule.created_at.isoformat()
+    digest = hashlib.sha256(f"herald:{salt}:{schedule.id}:{channel_id}:{occurrence}".encode()).hexdigest()
     return f"hrd-{digest[:40]}"
 
 
@@ -189,7 +194,7 @@ def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> lis
             channel_id=channel.id,
             content_id=schedule.content_id,
             occurrence=occurrence,
-            idempotency_key=idempotency_key(schedule.id, channel.id, occurrence),
+            idempotency_key=idempotency_key(schedule, channel.id, occurrence),
             priority=schedule.priority,
             status=PublicationStatus.SCHEDULED.value,
             due_at=due_at,
