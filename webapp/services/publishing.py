@@ -246,6 +246,8 @@ def _record_success(publication: Publication, attempt: Attempt, result: PublishR
     publication.status = PublicationStatus.PUBLISHED.value
     publication.external_id, publication.external_url = result.external_id, result.external_url
     publication.finished_at, publication.last_error, publication.next_attempt_at = now, None, None
+    if publication.channel.health == "unknown":
+        publication.channel.health = "healthy"  # a publish that went through is the best health check
     schedules.settle(publication.schedule)
     db.session.commit()
     events.publication_changed(publication)
