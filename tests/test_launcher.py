@@ -140,3 +140,14 @@ def test_an_embedded_redis_starts_when_nothing_answers_and_stops_with_the_app():
     finally:
         embedded.stop()
     assert not launcher.redis_answers(embedded.url)
+
+
+def test_the_flask_cli_uses_the_key_the_launcher_keeps_in_the_instance_folder(tmp_path):
+    from webapp.config import load_config
+    from webapp.launcher import ensure_secret_key
+
+    key = ensure_secret_key(tmp_path)
+
+    config = load_config(str(tmp_path), environ={"HERALD_ENV": "production"})
+
+    assert config["SECRET_KEY"] == key

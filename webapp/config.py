@@ -52,13 +52,23 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+SECRET_KEY_FILE = "secret_key"
+
+
+def _instance_secret(instance_path: str) -> str:
+    # `make run` keeps its generated key in the instance folder; the flask CLI in the same checkout
+    # (users create, api-keys create) must use the same key, or it could not read what the app wrote.
+    path = Path(instance_path) / SECRET_KEY_FILE
+    return path.read_text().strip() if path.is_file() else ""
+
+
 def load_config(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
     """Build the Flask config mapping from the environment, once, at app creation."""
     environ = os.environ if environ is None else environ
     env = environ.get("HERALD_ENV", "production").strip().lower()
     if env not in ENVIRONMENTS:
         raise ConfigError(f"HERALD_ENV={env!r} must be one of {', '.join(ENVIRONMENTS)}")
-    secret_key = environ.get("SECRET_KEY", "")
+    secret_key = environ.get("SECRET_KEY", "") or _instance_secret(instance_path)
     if not secret_key:
         if env == "production":
             raise ConfigError("SECRET_KEY is required in production (set HERALD_ENV=development to run locally)")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from webapp.config import SECRET_KEY_FILE
 from webapp.procfile import (
     ROOT,
     Child,
@@ -50,7 +51,7 @@ def instance_path(environ: Mapping[str, str]) -> Path:
 
 def ensure_secret_key(instance: Path) -> str:
     """Return the secret key kept in `<instance>/secret_key`, creating it (mode 0600) on first use."""
-    path = instance / "secret_key"
+    path = instance / SECRET_KEY_FILE
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         # Write a private temp file, then link it into place: link fails if another launcher won
