@@ -72,7 +72,6 @@ def test_filtering_by_htmx_returns_only_the_results_fragment(client, workspace):
 
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="results"') and "<html" not in html
-    assert 'hx-get="/publications/?status=failed"' in html
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -95,3 +94,10 @@ def test_another_workspace_sees_none_of_these(client, auth, workspace):
     auth.sign_up("bob@example.test")
 
     assert "0 publications" in client.get("/publications/").get_data(as_text=True)
+
+
+def test_the_live_listener_wraps_the_results_and_asks_with_the_current_filters(client, workspace):
+    html = client.get("/publications/?status=failed").get_data(as_text=True)
+
+    assert 'hx-include="#monitor-filters" hx-trigger="sse:publication"' in html
+    assert 'hx-target="#results" hx-swap="outerHTML"' in html
