@@ -44,12 +44,13 @@ def channel(make):
     return make.channel(make.actor())
 
 
-def test_a_full_bucket_allows_a_burst_then_says_how_long_to_wait(app, clock):
+def test_a_full_bucket_allows_a_burst_then_gives_each_waiter_its_own_later_slot(app, clock):
     assert [throttle.take_token("b", 6) for _ in range(6)] == [0.0] * 6
 
     assert throttle.take_token("b", 6) == pytest.approx(10.0)  # 6 a minute: one every 10 s
     clock.advance(4)
-    assert throttle.take_token("b", 6) == pytest.approx(6.0)  # a refused take takes nothing
+    # The first waiter holds the token due at +10 s; the next one gets +20 s (16 s from now), not a tie.
+    assert throttle.take_token("b", 6) == pytest.approx(16.0)
 
 
 def test_the_bucket_refills_by_elapsed_time_up_to_its_capacity(app, clock):
@@ -184,11 +185,11 @@ def test_a_probe_held_back_by_the_rate_limit_does_not_keep_the_lock(app, channel
     _open(channel, clock)
     throttle.take_token(f"channel:{channel.id}", 1)  # another worker took the one token
 
-    held = throttle.admit(channel)
+    held = throttle.admit(channel, publication_id=42)
 
     assert held.reason.startswith("waiting for rate limit")
     clock.advance(60)
-    assert throttle.admit(channel).probe
+    assert throttle.admit(channel, publication_id=42).probe  # back at its slot, with its token
 
 
 def test_without_redis_the_channel_is_not_held(app, channel, monkeypatch):
@@ -199,3 +200,15 @@ def test_without_redis_the_channel_is_not_held(app, channel, monkeypatch):
 
     assert throttle.admit(channel).allowed
     assert throttle.failed(channel.id) is False
+
+
+def test_waiting_publications_get_distinct_slots_and_go_at_them_without_another_token(app, channel, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_PER_MINUTE", {"webhook": 1})
+    assert throttle.admit(channel, publication_id=1).allowed  # the one token
+
+    waits = [throttle.admit(channel, publication_id=pid).until for pid in (2, 3, 4)]
+
+    assert waits == sorted(waits) and len(set(waits)) == 3  # one a minute, in order: no herd
+    clock.advance(60)
+    assert throttle.admit(channel, publication_id=2).allowed
+    assert not throttle.admit(channel, publication_id=3).allowed  # its slot is a minute later

@@ -186,7 +186,7 @@ def execute(publication_id: int, dispatch_seq: int | None = None) -> str:
         db.session.commit()
         events.publication_changed(publication)
         return "held"
-    admission = throttle.admit(publication.channel)
+    admission = throttle.admit(publication.channel, publication.id)
     if not admission.allowed:
         return _wait(publication, admission)
     if publication.started_at is None:

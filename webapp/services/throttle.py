@@ -24,7 +24,9 @@ clock = time.time
 PROBE_RETRY_S = 15
 
 # Refill by the time elapsed since the last take (never backwards: workers' clocks differ slightly),
-# then take one token, or answer how long until one is there.
+# then take one token; when there is none, take it on credit (the balance goes below zero) and answer
+# when that token will have been refilled. Each waiter so gets its own future slot, in order, instead
+# of all of them waking at the same instant to fight over one token.
 _TAKE = """
 local rate, capacity, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -33,7 +35,8 @@ if now > at then
   tokens, at = math.min(capacity, tokens + (now - at) * rate), now
 end
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+tokens = tokens - 1
+if tokens < 0 then wait = -tokens / rate end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
 return tostring(wait)
@@ -94,7 +97,7 @@ def rate_per_minute(channel) -> int:
 
 
 def take_token(bucket: str, per_minute: int, now: float | None = None, connection: Redis | None = None) -> float:
-    """Take one token from the bucket, or return the seconds until one is available (0.0 when taken)."""
+    """Take one token (on credit when the bucket is empty); return the seconds until it is really there."""
     if per_minute <= 0:
         return 0.0
     redis = connection or get_redis()
@@ -103,8 +106,15 @@ def take_token(bucket: str, per_minute: int, now: float | None = None, connectio
     return float(script(keys=[key("bucket", bucket)], args=[per_minute / 60, per_minute, now]))
 
 
-def admit(channel) -> Admission:
-    """Let a call to the channel go if its circuit and its rate limit allow it; fail open if Redis does not answer."""
+def _reservation_key(publication_id: int) -> str:
+    return key("bucket", "reserved", publication_id)
+
+
+def admit(channel, publication_id: int | None = None) -> Admission:
+    """Let a call to the channel go if its circuit and its rate limit allow it; fail open if Redis does not answer.
+
+    A publication sent away to wait already holds its token: when it comes back at its slot it goes.
+    """
     config, now = current_app.config, clock()
     try:
         redis = get_redis()
@@ -115,9 +125,15 @@ def admit(channel) -> Admission:
         if state == "busy":
             return _wait(now + PROBE_RETRY_S, "channel circuit open (a probe is checking it) until")
         probe = state == "probe"
+        reserved_at = redis.getdel(_reservation_key(publication_id)) if publication_id is not None else None
+        if reserved_at is not None and now >= float(reserved_at) - 1:
+            return Admission(probe=probe)
         wait = take_token(f"channel:{channel.id}", rate_per_minute(channel), now)
         if wait > 0:
             release(channel.id, probe)  # the probe did not go: let the next caller be it
+            if publication_id is not None:
+                slot = now + wait
+                redis.set(_reservation_key(publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
             return _wait(now + wait, "waiting for rate limit until")
     except RedisError:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
