@@ -1,6 +1,6 @@
 """Regenerate docs/screenshots/<page>-<theme>.png: Herald's main pages, dark and light, at 1280x800.
 
-Run from the repository root with the project's venv (Debian's Chromium, no `playwright install`):
+Run from the repository root with the project's venv (Debian's Chromium; Playwright never downloads a browser here):
 
     .venv/bin/python scripts/screenshots.py
 
@@ -35,7 +35,7 @@ from tests.integration.harness import PASSWORD, Api, IsolatedStack, utc_text  # 
 OUT = REPO / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 EMAIL = "editor@example.test"
-CHROMIUM = "/usr/bin/chromium"  # Debian's; never `playwright install`
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is refused here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 THEMES = ("dark", "light")  # dark is the default; light is what the header's theme toggle switches to
 

@@ -52,7 +52,7 @@ def base_url(stack) -> str:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    # Debian's Chromium; never `playwright install`.
+    # Debian's Chromium; Playwright's own browser download is refused here.
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",
