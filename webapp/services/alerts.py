@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from webapp import signals
 from webapp.extensions import db
 from webapp.models import Alert, Publication, utcnow
 from webapp.services import audit
@@ -40,6 +41,7 @@ def raise_alert(
             return None
     alert = Alert(workspace_id=workspace_id, kind=kind, message=message, **target)
     db.session.add(alert)
+    signals.alert_raised.send(alert)
     return alert
 
 

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import joinedload
 
-from webapp import events
+from webapp import events, signals
 from webapp.adapters.base import (
     AdapterError,
     AuthError,
@@ -248,6 +248,7 @@ def _record_success(publication: Publication, attempt: Attempt, result: PublishR
     publication.finished_at, publication.last_error, publication.next_attempt_at = now, None, None
     if publication.channel.health == "unknown":
         publication.channel.health = "healthy"  # a publish that went through is the best health check
+    signals.publication_published.send(publication)
     schedules.settle(publication.schedule)
     db.session.commit()
     events.publication_changed(publication)
