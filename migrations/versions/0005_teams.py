@@ -1,4 +1,4 @@
-"""teams - invitations, password resets, approval comments
+"""teams - invitations, password resets
 
 Revision ID: 0005
 Revises: 0004
