@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -129,7 +130,9 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
     if claimed.rowcount != 1:
         db.session.rollback()
         return None
-    db.session.commit()
+    # Not committed yet: the claim commits with the attempt it opens (one commit, not two). Until
+    # then the row is locked, so a duplicate job waits and then finds it `publishing`; a worker
+    # that dies here rolls back to `queued`, which the reconciler requeues.
     # One query for everything a publish reads, instead of a lazy load per relation.
     return db.session.scalar(
         select(Publication)
@@ -170,6 +173,25 @@ def build_request(publication: Publication) -> PublishRequest:
 
 def execute(publication_id: int, dispatch_seq: int | None = None) -> str:
     """Run one attempt of a queued publication and return its outcome ('skipped' if not ours)."""
+    with _loaded_across_commits():
+        return _execute(publication_id, dispatch_seq)
+
+
+@contextmanager
+def _loaded_across_commits():
+    # From its claim to its outcome the publication is this worker's alone, so what the claim
+    # loaded stays true across the worker's own commits: reloading it after each commit cost a
+    # SELECT per commit on the hottest path. What others may change meanwhile (the schedule's
+    # status) is re-checked in SQL where it matters (schedules.settle).
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _execute(publication_id: int, dispatch_seq: int | None) -> str:
     now = utcnow()
     publication = _claim(publication_id, now, dispatch_seq)
     if publication is None:

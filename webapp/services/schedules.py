@@ -7,7 +7,8 @@ import logging
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import events
 from webapp.extensions import db
@@ -82,6 +83,17 @@ def _channels(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Channel
 
 def create_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> Schedule:
     """Validate a one-time (run_at) or recurring (cron + timezone) schedule, store it and enqueue it."""
+    schedule, publications = add_schedule(actor, data, now=now)
+    db.session.commit()
+    enqueue_all(publications)
+    return schedule
+
+
+def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tuple[Schedule, list[Publication]]:
+    """Validate a schedule and add it with its first publications (the caller commits, then enqueue_all).
+
+    Imports add many rows this way in one transaction, checked by the same rules as one create.
+    """
     actor.require_writer()
     now = now or utcnow()
     errors: dict[str, str] = {}
@@ -156,9 +168,7 @@ def create_schedule(actor: Actor, data: dict, *, now: datetime | None = None) ->
     db.session.flush()
     publications = materialise(schedule, occurrence=1, due_at=first_due)
     audit.record(actor, "schedule.created", "schedule", schedule.id, channels=[c.id for c in channels])
-    db.session.commit()
-    enqueue_all(publications)
-    return schedule
+    return schedule, publications
 
 
 def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = None) -> Schedule:
@@ -257,17 +267,34 @@ def advance(schedule: Schedule, now: datetime | None = None) -> list[Publication
 
 
 def settle(schedule: Schedule) -> None:
-    """Mark an active schedule completed once nothing of it is pending and nothing more will come (caller commits)."""
+    """Mark an active schedule completed once nothing of it is pending and nothing more will come (caller commits).
+
+    One conditional UPDATE: it costs a single round trip on the publishing path, and it re-checks the
+    schedule's status in the database, so a pause or cancel that landed meanwhile is never overwritten.
+    """
     if schedule.status != ScheduleStatus.ACTIVE.value or (schedule.cron and schedule.next_run_at is not None):
         return
-    pending = db.session.scalar(
-        select(func.count(Publication.id)).where(
-            Publication.schedule_id == schedule.id, Publication.status.not_in([s.value for s in TERMINAL_STATUSES])
-        )
+    db.session.flush()  # the caller's own status changes count in the pending check
+    pending = (
+        select(Publication.id)
+        .where(Publication.schedule_id == schedule.id, Publication.status.not_in([s.value for s in TERMINAL_STATUSES]))
+        .exists()
     )
-    if not pending:
-        schedule.status = ScheduleStatus.COMPLETED.value
-        schedule.next_run_at = None
+    completed = db.session.execute(
+        update(Schedule)
+        .where(
+            Schedule.id == schedule.id,
+            Schedule.status == ScheduleStatus.ACTIVE.value,
+            or_(Schedule.cron.is_(None), Schedule.next_run_at.is_(None)),
+            ~pending,
+        )
+        .values(status=ScheduleStatus.COMPLETED.value, next_run_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if completed.rowcount == 1:
+        # The row changed under the ORM's feet: tell the loaded object without marking it dirty.
+        set_committed_value(schedule, "status", ScheduleStatus.COMPLETED.value)
+        set_committed_value(schedule, "next_run_at", None)
 
 
 def get_schedule(actor: Actor, schedule_id: int) -> Schedule:

@@ -42,12 +42,18 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
 return tostring(wait)
 """
 # Closed: no open_until. Open: before it. Half-open: after it, and the first to SET NX the probe lock
-# is the one call let through.
+# is the one call let through. A call that may go also takes back the publication's reserved slot
+# (KEYS[3], if any), in the same round trip: this runs once per publish.
 _ADMIT = """
+local function going(state)
+  local reserved = false
+  if KEYS[3] then reserved = redis.call('GETDEL', KEYS[3]) end
+  return {state, reserved or ''}
+end
 local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until'))
-if not open_until then return {'closed', '0'} end
+if not open_until then return going('closed') end
 if tonumber(ARGV[1]) < open_until then return {'open', tostring(open_until)} end
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return {'probe', '0'} end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return going('probe') end
 return {'busy', '0'}
 """
 # A failure while open or half-open (the probe) re-opens for a full cool-off; otherwise it counts
@@ -106,8 +112,9 @@ def take_token(bucket: str, per_minute: int, now: float | None = None, connectio
     return float(script(keys=[key("bucket", bucket)], args=[per_minute / 60, per_minute, now]))
 
 
-def _reservation_key(publication_id: int) -> str:
-    return key("bucket", "reserved", publication_id)
+def _reservation_key(channel_id: int, publication_id: int) -> str:
+    # The channel's hash tag: the admit script reads it beside the channel's breaker keys.
+    return key("bucket", f"{{{channel_id}}}", "reserved", publication_id)
 
 
 def admit(channel, publication_id: int | None = None) -> Admission:
@@ -118,22 +125,24 @@ def admit(channel, publication_id: int | None = None) -> Admission:
     config, now = current_app.config, clock()
     try:
         redis = get_redis()
-        answer = redis.register_script(_ADMIT)(keys=_keys(channel.id), args=[now, config["BREAKER_PROBE_TTL_S"]])
+        keys = _keys(channel.id)
+        if publication_id is not None:
+            keys.append(_reservation_key(channel.id, publication_id))
+        answer = redis.register_script(_ADMIT)(keys=keys, args=[now, config["BREAKER_PROBE_TTL_S"]])
         state, value = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
             return _wait(float(value), "channel circuit open until")
         if state == "busy":
             return _wait(now + PROBE_RETRY_S, "channel circuit open (a probe is checking it) until")
         probe = state == "probe"
-        reserved_at = redis.getdel(_reservation_key(publication_id)) if publication_id is not None else None
-        if reserved_at is not None and now >= float(reserved_at) - 1:
+        if value and now >= float(value) - 1:  # back at the slot it reserved while waiting
             return Admission(probe=probe)
         wait = take_token(f"channel:{channel.id}", rate_per_minute(channel), now)
         if wait > 0:
             release(channel.id, probe)  # the probe did not go: let the next caller be it
             if publication_id is not None:
                 slot = now + wait
-                redis.set(_reservation_key(publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
+                redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
             return _wait(now + wait, "waiting for rate limit until")
     except RedisError:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
