@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from webapp.extensions import db
 from webapp.models import Publication, Schedule
 from webapp.scheduling import dispatch
@@ -171,3 +173,28 @@ def test_add_to_queue_refuses_unapproved_content_and_channels_without_slots(make
 
     assert "approved" in unapproved.value.fields["content_id"]
     assert "no time slots" in no_slots.value.fields["channel_id"]
+
+
+def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled(make, monkeypatch):
+    # The worker loaded the schedule as active when it claimed the publication; a person cancels it
+    # while the platform call is in flight. Settling after the call must not write "completed" over it.
+    actor = make.actor()
+    channel, content = make.channel(actor), make.content(actor)
+    schedule = schedules.create_schedule(
+        actor,
+        {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime.now(UTC) + timedelta(hours=1)},
+    )
+    [publication] = schedules.publications_of(schedule)
+    publishing.mark_queued([publication.id])
+    db.session.expunge_all()
+
+    def cancel_meanwhile(publication):
+        with db.engine.begin() as other:  # another process's transaction
+            other.execute(update(Schedule).where(Schedule.id == publication.schedule_id).values(status="cancelled"))
+        return _ok()
+
+    monkeypatch.setattr("webapp.services.publishing._call_platform", cancel_meanwhile)
+    assert publishing.execute(publication.id) == "published"
+
+    db.session.expire_all()
+    assert db.session.get(Schedule, schedule.id).status == "cancelled"
