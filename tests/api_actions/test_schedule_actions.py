@@ -9,6 +9,7 @@ from tests.api_actions.support import entry, one_time, reload, scheduled_job_ids
 from webapp.extensions import db
 from webapp.models import Schedule, utcnow
 from webapp.scheduling import dispatch
+from webapp.services import schedules
 
 ACTIONS = [
     ("PATCH", "/schedules/{}", {"priority": "high"}),
@@ -176,3 +177,36 @@ def test_another_workspace_s_schedule_is_404(api, make, outsider, unchanged, met
 
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_rescheduling_against_a_channel_rule_is_refused_with_the_clash_and_moves_nothing(api, make, owner):
+    channel = make.channel(owner, rules={"time_slots": ["09:00"]}, timezone="UTC")
+    content = make.content(owner, status="approved")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": "2031-03-04T09:00:00Z"}
+    schedule = schedules.create_schedule(owner, data)
+    [publication] = schedules.publications_of(schedule)
+    before = entry(publication)
+
+    refused = api("PATCH", f"/schedules/{schedule.id}", json={"run_at": "2031-03-04T10:30:00Z"})
+
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"]["run_at"]
+    assert [c["rule"] for c in refused.json["error"]["clashes"]] == ["time_slot"]
+    assert refused.json["error"]["next_free_slots"][str(channel.id)][0] == "2031-03-05T09:00:00Z"
+    assert reload(publication).due_at == datetime(2031, 3, 4, 9, 0, tzinfo=UTC) and entry(publication) == before
+
+    forced = api("PATCH", f"/schedules/{schedule.id}", json={"run_at": "2031-03-04T10:30:00Z", "allow_conflicts": True})
+
+    assert forced.status_code == 200
+    assert reload(publication).due_at == datetime(2031, 3, 4, 10, 30, tzinfo=UTC)
+
+
+def test_moving_a_schedule_within_its_own_slot_does_not_clash_with_itself(api, make, owner):
+    channel = make.channel(owner, rules={"time_slots": ["09:00"], "daily_limit": 1}, timezone="UTC")
+    content = make.content(owner, status="approved")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": "2031-03-04T09:00:00Z"}
+    schedule = schedules.create_schedule(owner, data)
+
+    moved = api("PATCH", f"/schedules/{schedule.id}", json={"run_at": "2031-03-05T09:00:00Z"})
+
+    assert moved.status_code == 200

@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.models import Publication, PublicationStatus, Schedule, utcnow
 from webapp.scheduling import dispatch
 from webapp.scheduling.time import TimeInputError, ceil_to_second, occurrences, validate_cron
-from webapp.services import audit, schedules
+from webapp.services import audit, channel_rules, schedules
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict, ValidationFailed
 from webapp.services.lifecycle import Work, finish, open_schedule, publications_in
@@ -101,6 +101,10 @@ def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | No
     movers = [p for p in waiting if p.occurrence == latest and p.status in MOVABLE] if due else []
     if due and not movers and not schedule.is_recurring:
         raise Conflict("Nothing of this schedule is waiting to run; clone it to run it again.")
+    if movers and not data.get("allow_conflicts"):
+        # The same rules as creating: 422 with the clashes and free slots (the movers don't clash with themselves).
+        field = "cron" if "cron" in values else "run_at"
+        channel_rules.check(list(schedule.channels), due, exclude={p.id for p in movers}, field=field)
     repriced = values.get("priority", schedule.priority) != schedule.priority
     for name, value in values.items():
         setattr(schedule, name, value)
@@ -119,7 +123,7 @@ def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | No
 
 
 CLONED = ("content_id", "run_at", "cron", "timezone", "starts_at", "ends_at", "max_runs")
-CLONED += ("priority", "missed_policy", "grace_minutes")
+CLONED += ("priority", "missed_policy", "grace_minutes", "chain")
 
 
 def clone_schedule(actor: Actor, schedule_id: int, overrides: dict | None = None) -> Schedule:
