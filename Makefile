@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench scale
 
 # Reinstall only when pyproject.toml changes; the stamp lives inside the venv it describes.
 install: $(VENV)/.herald-installed
@@ -37,3 +37,8 @@ bench: install
 		if [ $$code -ge 128 ]; then exit $$code; fi; \
 		if [ $$code -ne 0 ]; then status=1; fi; \
 	done; exit $$status
+
+# 100,000 publications in one workspace on PostgreSQL (127.0.0.1:5432, user postgres; it creates and drops the
+# database herald_bench_scale): page server times, a bulk retry of 10,000, 200 SSE clients. About 2 minutes.
+scale: install
+	$(PY) bench/scale.py

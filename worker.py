@@ -8,11 +8,19 @@ import logging
 from rq import SimpleWorker
 from sqlalchemy.orm import configure_mappers
 
-from webapp import create_app
+from webapp import create_app, logs
 from webapp.adapters.http import keep_connections_alive
 from webapp.queues import QUEUE_ORDER, all_queues, get_redis
 
 log = logging.getLogger("herald.worker")
+
+
+class HeraldWorker(SimpleWorker):
+    """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id."""
+
+    def execute_job(self, job, queue):
+        with logs.job_context(job):
+            return super().execute_job(job, queue)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         configure_mappers()
         # SimpleWorker runs jobs in this process: about 4x the throughput of forking per job on
         # this hardware, and the job code is Herald's own (no untrusted code to isolate).
-        worker = SimpleWorker(all_queues(), connection=get_redis(), name=args.name)
+        worker = HeraldWorker(all_queues(), connection=get_redis(), name=args.name)
         log.info("worker listening on %s", " ".join(QUEUE_ORDER))
         worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")
 

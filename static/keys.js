@@ -1,15 +1,20 @@
 // Keyboard shortcuts: `?` help, `g` then a letter to go somewhere, `/` search, j/k move, x select.
 (function () {
   var GOTO = { d: "/", p: "/publications/", s: "/schedules/", c: "/contents/", h: "/channels/", a: "/alerts/" };
+  GOTO.l = "/calendar/";
+  GOTO.n = "/analytics/";
   var pendingG = false;
 
   function typing(target) {
     var tag = target && target.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+    // A ticked checkbox keeps the focus: shortcuts must still work there, only text entry is typing.
+    if (tag === "INPUT") return !/^(checkbox|radio|button|submit|reset)$/i.test(target.type);
+    return tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
   function rows() {
-    return Array.prototype.slice.call(document.querySelectorAll("#results tbody tr, #publications tbody tr"));
+    // The job monitor's results, or any list with a bulk bar (schedules, content).
+    return Array.prototype.slice.call(document.querySelectorAll("#results tbody tr, #publications tbody tr, [data-bulk-rows] tbody tr"));
   }
 
   function move(step) {
@@ -37,7 +42,7 @@
 
   document.addEventListener("change", function (event) {
     if (event.target.id !== "select-page") return;
-    document.querySelectorAll('#results input[name="ids"]').forEach(function (box) { box.checked = event.target.checked; });
+    document.querySelectorAll('input[name="ids"][form="bulk-form"]').forEach(function (box) { box.checked = event.target.checked; });
   });
 
   document.addEventListener("click", function (event) {
@@ -66,6 +71,8 @@
       case "R": bulk("resume"); break;
       case "T": bulk("retry"); break;
       case "C": bulk("cancel"); break;
+      case "A": bulk("approve"); break;
+      case "V": bulk("archive"); break;
       default: return;
     }
   });

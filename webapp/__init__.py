@@ -57,9 +57,10 @@ def register_converters(app: Flask) -> None:
 
 
 def register_logging(app: Flask) -> None:
-    """Log at INFO with timestamps; keep libraries' start-up chatter out."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log as LOG_FORMAT says, each line tagged with its request or job id; keep libraries' start-up chatter out."""
+    from webapp import logs
+
+    logs.init_app(app)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
@@ -75,6 +76,13 @@ def register_extensions(app: Flask) -> None:
     queues.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    from webapp.services import outbound
+
+    outbound.init_app(app)  # outbound webhooks: signal receivers and the outbox's commit hook
+    from webapp.services import chains, notifications
+
+    chains.init_app(app)  # chained publications: a publish releases, a failure holds, what waits for it
+    notifications.init_app(app)  # email and Slack notifications: signal receivers and the outbox's hook
     app.extensions["herald.broker"] = Broker(
         app.extensions[queues.EXTENSION], f"{app.config['REDIS_KEY_PREFIX']}:events:*"
     )
@@ -84,16 +92,26 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api import bp as api_bp
     from webapp.views import (
         alerts,
+        analytics,
+        audit,
         bulk,
+        calendar,
         channels,
+        content_templates,
         contents,
         dashboard,
         health,
+        integrations,
+        media,
+        members,
+        metrics,
+        notifications,
         publications,
         schedules,
         sessions,
         settings,
         stream,
+        workspaces,
     )
 
     for module in (
@@ -108,6 +126,16 @@ def register_blueprints(app: Flask) -> None:
         settings,
         stream,
         health,
+        metrics,
+        audit,
+        calendar,
+        analytics,
+        workspaces,
+        members,
+        content_templates,
+        integrations,
+        media,
+        notifications,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)

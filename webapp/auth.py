@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import current_user, login_user
 
 from webapp.extensions import db, login_manager
-from webapp.models import User
+from webapp.models import Role, User
 from webapp.services.accounts import membership_for
 from webapp.services.actor import Actor
 
@@ -20,17 +20,46 @@ def init_app(app: Flask) -> None:
 
 
 # Everything else needs a signed-in member: a new page is private unless it is added here.
-PUBLIC_ENDPOINTS = {"sessions.sign_in", "sessions.sign_up", "health.healthz", "static"}
+# `metrics.metrics` checks its own bearer token (or loopback) instead of a session.
+PUBLIC_ENDPOINTS = {"sessions.sign_in", "sessions.sign_up", "health.healthz", "metrics.metrics", "static"}
+# One-time links work signed out: password resets, and invitations (which can create the account).
+PUBLIC_ENDPOINTS |= {"sessions.forgot_password", "sessions.reset_password", "members.accept"}
+# Calendar apps cannot sign in: the feed's secret token is its credential (a wrong one is 404).
+PUBLIC_ENDPOINTS |= {"integrations.calendar_feed"}
+# Platforms (Shopify) and webhook receivers fetch an image by its signed, expiring URL (a wrong one is 404).
+PUBLIC_ENDPOINTS |= {"media.signed_file"}
+# A signed-in account with no workspace left (every membership removed) may only make one or sign out.
+MEMBERLESS_ENDPOINTS = {"workspaces.new", "workspaces.create", "sessions.sign_out"}
+# A viewer changes nothing: any page route that is not a GET is refused to them unless it is named here,
+# because it only touches the viewer's own account or saves nothing (the services check the role as well).
+VIEWER_MAY_POST = {
+    "sessions.sign_out": "ends the viewer's own session",
+    "settings.set_timezone": "the viewer's own profile",
+    "settings.create_api_key": "a key of the viewer's own, acting with the viewer's read-only role",
+    "settings.revoke_api_key": "one of the viewer's own keys (any other reads as not found)",
+    "workspaces.create": "a new workspace that the viewer owns, apart from this one",
+    "workspaces.switch": "which of the viewer's own workspaces is current",
+    "contents.editor.preview": "renders a preview and saves nothing",
+    "integrations.regenerate_feed": "the viewer's own private calendar feed address",
+    "integrations.revoke_feed": "the viewer's own private calendar feed address",
+}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def require_login():
+    # `g` outlives a request when an app context is already pushed (tests, CLI): never let a request
+    # inherit the previous one's user; Flask-Login loads it afresh from this request's cookies.
+    g.pop("_login_user", None)
     endpoint = request.endpoint or ""
     if endpoint in PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
         return None  # the API authenticates every request with its Bearer key instead
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_membership() is None:
-        return login_manager.unauthorized()
+    membership = current_membership()
+    if membership is None:
+        return None if endpoint in MEMBERLESS_ENDPOINTS else redirect(url_for("workspaces.new"))
+    if membership.role == Role.VIEWER.value and request.method not in SAFE_METHODS and endpoint not in VIEWER_MAY_POST:
+        abort(403, "Your role in this workspace is read-only.")
     return None
 
 
@@ -53,8 +82,9 @@ def current_membership():
         return None
     # `g` can outlive a request when an app context is already pushed (tests, CLI): key the cache by
     # user, so a different user on a later request never inherits another member's workspace.
+    # Keyed by current workspace too, so a switch is seen at once.
     cached = g.get("membership")
-    if cached is None or cached.user_id != current_user.id:
+    if cached is None or cached.user_id != current_user.id or cached.workspace_id != current_user.last_workspace_id:
         g.membership = membership_for(current_user.id)
     return g.membership
 

@@ -15,6 +15,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(reconcile_command)
     app.cli.add_command(credentials)
+    from webapp.workspace_cli import workspace
+
+    app.cli.add_command(workspace)  # backup and restore
+    from webapp.retention_cli import retention
+
+    app.cli.add_command(retention)
 
 
 @click.group(help="Manage users.")
@@ -83,5 +89,21 @@ def rotate_credentials_command():
     for channel in db.session.scalars(db.select(Channel)):
         channel.credentials_encrypted = rotate_credentials(channel.credentials_encrypted)
         count += 1
+    from webapp.models import WebhookSubscription
+
+    hooks = 0
+    for subscription in db.session.scalars(db.select(WebhookSubscription)):  # outbound webhook signing secrets
+        subscription.secret_encrypted = rotate_credentials(subscription.secret_encrypted)
+        hooks += 1
+    from webapp.models import NotificationSettings
+
+    slack = 0
+    for settings in db.session.scalars(  # users' Slack-compatible notification webhook URLs
+        db.select(NotificationSettings).where(NotificationSettings.slack_url_encrypted.is_not(None))
+    ):
+        settings.slack_url_encrypted = rotate_credentials(settings.slack_url_encrypted)
+        slack += 1
     db.session.commit()
     click.echo(f"re-encrypted the credentials of {count} channel(s) under the newest key")
+    click.echo(f"re-encrypted the signing secrets of {hooks} webhook subscription(s)")
+    click.echo(f"re-encrypted {slack} notification webhook URL(s)")

@@ -52,6 +52,41 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _public_url(environ) -> str:
+    """Read PUBLIC_URL; emailed links need it, or a forged Host header could point them elsewhere."""
+    url = environ.get("PUBLIC_URL", "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_URL={url!r} must start with http:// or https://")
+    if environ.get("SMTP_HOST", "").strip() and not (url and environ.get("SMTP_FROM", "").strip()):
+        raise ConfigError("SMTP_HOST is set: set PUBLIC_URL (for the links in emails) and SMTP_FROM too")
+    return url
+
+
+def _media_settings(environ) -> dict:
+    """Read the media settings: limits, and where bytes are stored (filesystem by default, or S3)."""
+    backend = environ.get("MEDIA_STORAGE", "").strip().lower() or "filesystem"
+    if backend not in ("filesystem", "s3"):
+        raise ConfigError(f"MEDIA_STORAGE={backend!r} must be filesystem or s3")
+    s3 = {name: environ.get(name, "").strip() for name in ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID")}
+    s3["S3_SECRET_ACCESS_KEY"] = environ.get("S3_SECRET_ACCESS_KEY", "")
+    s3["S3_REGION"] = environ.get("S3_REGION", "").strip() or "us-east-1"
+    if backend == "s3" and (missing := [name for name, value in s3.items() if not value]):
+        raise ConfigError(f"MEDIA_STORAGE=s3 needs {', '.join(missing)}")
+    if backend == "s3" and not s3["S3_ENDPOINT_URL"].startswith(("http://", "https://")):
+        raise ConfigError("S3_ENDPOINT_URL must start with http:// or https://")
+    return {
+        "MEDIA_STORAGE": backend,
+        "MEDIA_ROOT": environ.get("MEDIA_ROOT", "").strip(),
+        "MEDIA_MAX_BYTES": env_int("MEDIA_MAX_BYTES", 5 * 1024 * 1024, environ),
+        "MEDIA_MAX_WIDTH": env_int("MEDIA_MAX_WIDTH", 4096, environ),
+        "MEDIA_MAX_HEIGHT": env_int("MEDIA_MAX_HEIGHT", 4096, environ),
+        "MEDIA_MAX_PER_CONTENT": env_int("MEDIA_MAX_PER_CONTENT", 10, environ),
+        # How long a media URL handed to a platform or webhook receiver works (S3 allows a week at most).
+        "MEDIA_URL_TTL_S": env_int("MEDIA_URL_TTL_S", 7 * 24 * 3600, environ),
+        **s3,
+    }
+
+
 SECRET_KEY_FILE = "secret_key"
 
 
@@ -89,6 +124,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", env == "production", environ),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The remember-me cookie signs the user in as surely as the session cookie: same HTTPS rule.
+        "REMEMBER_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", env == "production", environ),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, environ),
         # Sign-in attempts per email and address, and API calls per key, per window.
@@ -96,6 +133,22 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "LOGIN_WINDOW_S": env_int("LOGIN_WINDOW_S", 900, environ),
         "API_RATE_LIMIT": env_int("API_RATE_LIMIT", 600, environ),
         "API_RATE_WINDOW_S": env_int("API_RATE_WINDOW_S", 60, environ),
+        # One-time links (stored hashed): password resets, requests for them per window, invitations.
+        "PASSWORD_RESET_TTL_MINUTES": env_int("PASSWORD_RESET_TTL_MINUTES", 60, environ),
+        "PASSWORD_RESET_ATTEMPTS": env_int("PASSWORD_RESET_ATTEMPTS", 5, environ),
+        "PASSWORD_RESET_WINDOW_S": env_int("PASSWORD_RESET_WINDOW_S", 3600, environ),
+        "INVITATION_TTL_HOURS": env_int("INVITATION_TTL_HOURS", 168, environ),
+        # Outgoing email (webapp/mail.py), off while SMTP_HOST is empty; links in it start with PUBLIC_URL.
+        "PUBLIC_URL": _public_url(environ),
+        # Uploaded images (webapp/storage.py, webapp/services/media.py).
+        **_media_settings(environ),
+        "SMTP_HOST": environ.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": env_int("SMTP_PORT", 587, environ),
+        "SMTP_USER": environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": environ.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": environ.get("SMTP_FROM", "").strip(),
+        "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", True, environ),
+        "SMTP_TIMEOUT_S": env_int("SMTP_TIMEOUT_S", 10, environ),
         # Publishing behaviour.
         "PUBLISH_TIMEOUT_S": env_int("PUBLISH_TIMEOUT_S", 15, environ),
         "PUBLISH_MAX_ATTEMPTS": env_int("PUBLISH_MAX_ATTEMPTS", 5, environ),
@@ -112,6 +165,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         # A `publishing` row untouched this long lost its worker (must exceed the job timeout, 120 s).
         "ORPHAN_AFTER_S": env_int("ORPHAN_AFTER_S", 150, environ),
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
+        # Open /events streams per user across all web processes (each tab holds one); 0: no cap.
+        "SSE_MAX_STREAMS_PER_USER": env_int("SSE_MAX_STREAMS_PER_USER", 8, environ),
         # Per-channel token buckets, posts per minute by platform (a burst of one minute's worth);
         # a channel's own `rate_per_minute` rule wins; 0 means no limit.
         "RATE_PER_MINUTE": {
@@ -130,4 +185,34 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 3 * env_int("SCHEDULER_INTERVAL_S", 1, environ), environ),
         # Prefix for Herald's own Redis keys, so several installs (or tests) can share one server.
         "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", "herald"),
+        # Outbound webhooks (event subscriptions): attempts before a delivery is marked failed, and how
+        # often the sweep re-enqueues due deliveries (a Redis blip or a crash never loses one).
+        "OUTBOUND_MAX_ATTEMPTS": env_int("OUTBOUND_MAX_ATTEMPTS", 8, environ),
+        "OUTBOUND_SWEEP_INTERVAL_S": env_int("OUTBOUND_SWEEP_INTERVAL_S", 15, environ),
+        # Notifications (email, Slack-compatible webhooks): how often due ones and digests are sent, attempts each.
+        "NOTIFY_INTERVAL_S": env_int("NOTIFY_INTERVAL_S", 60, environ),
+        "NOTIFY_MAX_ATTEMPTS": env_int("NOTIFY_MAX_ATTEMPTS", 5, environ),
+        # Import: the most rows one upload may hold (the body is also capped by MAX_CONTENT_LENGTH).
+        "IMPORT_MAX_ROWS": env_int("IMPORT_MAX_ROWS", 1000, environ),
+        # Operations (docs/deploy.md): log lines as text or JSON, the /metrics bearer token (unset:
+        # loopback clients only), and how long finished history is kept (0 days: forever).
+        "LOG_FORMAT": env_choice("LOG_FORMAT", "text", ("text", "json"), environ),
+        "LOG_LEVEL": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"), environ),
+        "METRICS_TOKEN": environ.get("METRICS_TOKEN", ""),
+        "RETENTION_ATTEMPTS_DAYS": env_int("RETENTION_ATTEMPTS_DAYS", 90, environ),
+        "RETENTION_AUDIT_DAYS": env_int("RETENTION_AUDIT_DAYS", 365, environ),
+        "RETENTION_ALERTS_DAYS": env_int("RETENTION_ALERTS_DAYS", 30, environ),
+        "RETENTION_INTERVAL_S": env_int("RETENTION_INTERVAL_S", 3600, environ),
     }
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...], environ: os._Environ | dict | None = None) -> str:
+    """Read a setting that must be one of `choices` (case-insensitive), failing loudly on anything else."""
+    environ = os.environ if environ is None else environ
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name}={raw!r} must be one of {', '.join(choices)}")

@@ -88,6 +88,10 @@ class ContentForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")])
 
 
+def _optional_id(value) -> int | None:
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
 class ScheduleForm(FlaskForm):
     content_id = SelectField("Content", coerce=int, validate_choice=False)
     channel_ids = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
@@ -108,6 +112,21 @@ class ScheduleForm(FlaskForm):
     run_at = DateTimeLocalField("Publish at", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
     timezone = StringField("Timezone")
     priority = SelectField("Priority", choices=[SelectChoice(p.value) for p in Priority], default="normal")
+    # One chain link (the API takes several): the publication on this channel waits for the other one's.
+    chain_channel_id = SelectField("Then publish on", coerce=_optional_id, validate_choice=False)
+    chain_after_channel_id = SelectField("once this channel has published", coerce=_optional_id, validate_choice=False)
+
+
+class NotificationsForm(FlaskForm):
+    email_enabled = BooleanField("Email me")
+    slack_url = StringField("Slack-compatible webhook URL")
+    remove_slack = BooleanField("Remove the stored webhook URL")
+    kinds = MultiCheckboxField("Tell me about", validate_choice=False)
+    quiet_start = StringField("Quiet hours from")
+    quiet_end = StringField("Quiet hours until")
+    digest_hour = SelectField(
+        "Daily digest at", coerce=int, choices=[SelectChoice(h, f"{h:02d}:00") for h in range(24)]
+    )
 
 
 class ProfileForm(FlaskForm):
@@ -118,8 +137,49 @@ class ApiKeyForm(FlaskForm):
     name = StringField("Key name", validators=[InputRequired()])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[InputRequired()])
+
+
+class WorkspaceForm(FlaskForm):
+    name = StringField("Workspace name", validators=[InputRequired()])
+
+
+ROLE_CHOICES = [
+    SelectChoice("viewer", "viewer — reads everything, changes nothing"),
+    SelectChoice("editor", "editor — writes, schedules and publishes"),
+    SelectChoice("owner", "owner — also manages the workspace and its members"),
+]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email to invite", validators=[InputRequired()])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class JoinForm(FlaskForm):
+    """Create the invited account: the email is the invitation's, so only a password and a zone."""
+
+    password = PasswordField("Choose a password", validators=[InputRequired()])
+    timezone = StringField("Timezone", default="UTC", validators=[InputRequired()])
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
+
+
+class ReviewForm(FlaskForm):
+    """A review decision's comment (required to reject; the service says so)."""
+
+    comment = TextAreaField("Comment")
 
 
 def attach_errors(form: FlaskForm, error: ValidationFailed, aliases: dict[str, str] | None = None) -> None:

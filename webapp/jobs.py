@@ -57,3 +57,63 @@ def preflight_job() -> int:
             return preflight.run()
         finally:
             db.session.remove()
+
+
+def deliver_webhook_job(delivery_id: int) -> str | None:
+    """Send one outbound webhook delivery (an outbox row) and return its new status."""
+    from webapp.extensions import db
+    from webapp.services import outbound
+
+    with app_context():
+        try:
+            return outbound.deliver(delivery_id)
+        finally:
+            db.session.remove()
+
+
+def outbound_sweep_job() -> dict:
+    """Re-enqueue outbound webhook deliveries that are due (the periodic sweep)."""
+    from webapp.extensions import db
+    from webapp.services import outbound
+
+    with app_context():
+        try:
+            return outbound.sweep()
+        finally:
+            db.session.remove()
+
+
+def retention_job() -> dict:
+    """Prune old attempts, read alerts and audit events as configured (the periodic retention)."""
+    from webapp.extensions import db
+    from webapp.services import retention
+
+    with app_context():
+        try:
+            return retention.run()
+        finally:
+            db.session.remove()
+
+
+def deliver_notification_job(notification_id: int) -> str | None:
+    """Send one notification by email or Slack-compatible webhook; return its new status."""
+    from webapp.extensions import db
+    from webapp.services import notification_delivery
+
+    with app_context():
+        try:
+            return notification_delivery.deliver(notification_id)
+        finally:
+            db.session.remove()
+
+
+def notifications_job() -> dict:
+    """Add due daily digests and send due notifications (the periodic notifications tick)."""
+    from webapp.extensions import db
+    from webapp.services import notification_delivery
+
+    with app_context():
+        try:
+            return notification_delivery.tick()
+        finally:
+            db.session.remove()

@@ -60,6 +60,7 @@ def test_body_carries_every_field_with_the_utf8_title_intact(receiver):
             "content_type": "article",
             "tags": ["food", "fr"],
         },
+        "media": [],
     }
 
 

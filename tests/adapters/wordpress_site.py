@@ -23,6 +23,7 @@ class WordPressSite:
     app_password: str
     posts: list[int] = field(default_factory=list)
     terms: list[tuple[str, int]] = field(default_factory=list)
+    media: list[int] = field(default_factory=list)
 
     def rest(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the REST API as the admin and return the decoded JSON, failing the test on an error."""
@@ -41,13 +42,21 @@ class WordPressSite:
         """Delete this tag or category when the test ends."""
         self.terms.append((taxonomy, term_id))
 
+    def track_media(self, media_id: str | int | None) -> None:
+        """Delete this media library item (and its files) when the test ends."""
+        if media_id is not None:
+            self.media.append(int(media_id))
+
     def clean_up(self) -> None:
+        for media_id in dict.fromkeys(self.media):
+            self.rest("DELETE", f"/wp/v2/media/{media_id}", params={"force": "true"})
         for post_id in dict.fromkeys(self.posts):
             self.rest("DELETE", f"/wp/v2/posts/{post_id}", params={"force": "true"})
         for taxonomy, term_id in dict.fromkeys(self.terms):
             self.rest("DELETE", f"/wp/v2/{taxonomy}/{term_id}", params={"force": "true"})
         self.posts.clear()
         self.terms.clear()
+        self.media.clear()
 
 
 def _run(command: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from webapp.services import accounts, bulk
+from tests.media_files import image_bytes
+from webapp.services import accounts, bulk, content_templates, invitations, media, outbound, subscriptions
 
 from .helpers import soon
 
@@ -23,6 +24,13 @@ RECORD_FOR = {
     "publication_id": "publication",
     "bulk_id": "bulk",
     "key_id": "api_key",
+    "membership_id": "membership",
+    "invitation_id": "invitation",
+    "workspace_id": "workspace",
+    "subscription_id": "subscription",
+    "delivery_id": "delivery",
+    "template_id": "template",
+    "media_id": "media",
 }
 # Routes that break the rule today, each with its bug (none now: keep the mechanism for the next one).
 KNOWN_BUGS: dict[str, str] = {}
@@ -54,6 +62,13 @@ def workspace_a(client, make, schedule_for, monkeypatch):
     records["publication"] = publications[0].id
     key_record, key = accounts.create_api_key(user)
     records["api_key"] = key_record.id
+    records["membership"] = accounts.membership_for(user.id).id
+    records["invitation"] = invitations.create_invitation(actor, "alpha-invitee@example.test", "viewer")[0].id
+    records["workspace"] = actor.workspace_id
+    subscription, _ = subscriptions.create_subscription(actor, "https://alpha.example.test/hook", ["schedule.missed"])
+    records["subscription"], records["delivery"] = subscription.id, outbound.send_test(actor, subscription.id).id
+    records["template"] = content_templates.save_as_template(actor, content.id, {"name": "Alpha template"}).id
+    records["media"] = media.add_media(actor, content.id, image_bytes(), "alpha.png", "Alpha private image").id
     monkeypatch.setattr(bulk, "INLINE_LIMIT", 0)  # so that one publication makes a background bulk action
     started = client.post(
         "/api/v1/publications/bulk",

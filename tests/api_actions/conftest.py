@@ -1,3 +1,3 @@
 """Reuse the API tests' fixtures (owner, outsider, viewer_key, unchanged) for the action endpoints."""
 
-from tests.api.conftest import outsider, owner, snapshot, unchanged, viewer_key  # noqa: F401
+from tests.api.conftest import assert_schema, outsider, owner, snapshot, unchanged, viewer_key  # noqa: F401

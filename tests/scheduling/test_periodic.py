@@ -55,3 +55,12 @@ def test_the_definitions_follow_the_configured_interval(app):
     definition = {d.id: d for d in periodic.definitions(config)}["herald-periodic-reconcile"]
 
     assert definition.interval_s == 45 and definition.func == "webapp.jobs.reconcile_job"
+
+
+def test_retention_runs_on_the_low_queue_at_its_interval_and_zero_turns_it_off(app):
+    config = {"RECONCILE_INTERVAL_S": 30, "PREFLIGHT_INTERVAL_S": 0, "RETENTION_INTERVAL_S": 3600}
+    definition = {d.id: d for d in periodic.definitions(config)}["herald-periodic-retention"]
+
+    assert (definition.func, definition.interval_s, definition.queue) == ("webapp.jobs.retention_job", 3600, "low")
+    off = {**config, "RETENTION_INTERVAL_S": 0}
+    assert "herald-periodic-retention" not in {d.id for d in periodic.definitions(off)}

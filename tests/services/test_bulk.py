@@ -124,7 +124,8 @@ def test_one_audit_event_and_one_bulk_event_record_the_whole_action(make, actor,
         ("publications.bulk_cancel", {"bulk_id": None, "matched": 3, "changed": 3, "skipped": 0})
     ]
     payloads = [json.loads(fields[b"data"]) for _, fields in redis_conn.xrange(events.stream_key(actor.workspace_id))]
-    assert {"name": "bulk", "action": "cancel", "state": "done", "matched": 3, "changed": 3, "skipped": 0} in payloads
+    done = {"name": "bulk", "kind": "publications", "action": "cancel", "state": "done"}
+    assert {**done, "matched": 3, "changed": 3, "skipped": 0} in payloads
 
 
 def test_more_than_a_thousand_matches_run_as_a_job_with_progress_in_redis(make, actor):

@@ -1,10 +1,11 @@
 """The adapter contract: what a publish sends, what comes back, and how failures are classified."""
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 class ErrorClass(StrEnum):
@@ -30,6 +31,52 @@ class ContentPayload:
 
 
 @dataclass(frozen=True)
+class MediaAttachment:
+    """One verified image of the content; its bytes come from Herald's storage, read only when sent."""
+
+    id: int
+    filename: str
+    content_type: str  # decoded from the bytes at upload: image/jpeg, image/png, image/gif or image/webp
+    extension: str  # jpg, png, gif, webp
+    alt_text: str
+    size: int
+    width: int
+    height: int
+    sha256: str
+    url: str | None  # a time-limited URL a platform or receiver can fetch, or None when storage has none
+    read: Callable[[], bytes] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RemoteMedia:
+    """What a platform answered for one uploaded image: its id there and its URL there."""
+
+    remote_id: str
+    remote_url: str | None = None
+
+
+class UploadLedger(Protocol):
+    """Where an adapter records each image it uploaded for a publication, so a retry reuses it."""
+
+    def get(self, media_id: int) -> RemoteMedia | None: ...
+
+    def record(self, media_id: int, remote: RemoteMedia) -> None: ...
+
+
+class MemoryLedger:
+    """An UploadLedger held in memory: for previews, checks and tests (publishing uses the database's)."""
+
+    def __init__(self) -> None:
+        self.uploads: dict[int, RemoteMedia] = {}
+
+    def get(self, media_id: int) -> RemoteMedia | None:
+        return self.uploads.get(media_id)
+
+    def record(self, media_id: int, remote: RemoteMedia) -> None:
+        self.uploads[media_id] = remote
+
+
+@dataclass(frozen=True)
 class PublishRequest:
     publication_id: int
     idempotency_key: str
@@ -37,12 +84,16 @@ class PublishRequest:
     channel_id: int
     channel_name: str
     content: ContentPayload
+    # The content's images in order (the first is the featured one), and the ledger of their uploads.
+    media: tuple[MediaAttachment, ...] = ()
+    uploads: UploadLedger = field(default_factory=MemoryLedger, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # A naive datetime would be read in the server's local zone and sent as the wrong instant.
         if self.scheduled_for.tzinfo is None or self.scheduled_for.utcoffset() is None:
             raise ValueError("scheduled_for must be timezone-aware")
         object.__setattr__(self, "scheduled_for", self.scheduled_for.astimezone(UTC))
+        object.__setattr__(self, "media", tuple(self.media))
 
 
 @dataclass(frozen=True)

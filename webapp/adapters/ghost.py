@@ -8,10 +8,11 @@ import re
 import time
 from typing import Any
 
-from .base import HealthResult, PermanentError, PublishRequest, PublishResult
+from .base import HealthResult, MediaAttachment, PermanentError, PublishRequest, PublishResult, RemoteMedia
 from .html import to_html
 from .http import HttpResponse, raise_for_status, send
 from .keys import slug_for
+from .media import body_figures, media_filename, upload_once
 from .support import LookupFirstAdapter, base_url, check_url, require_title, result
 
 ADMIN_KEY = re.compile(r"^([0-9a-f]{24}):([0-9a-f]{64})$", re.IGNORECASE)
@@ -19,6 +20,7 @@ ACCEPT_VERSION = "v5.0"
 TOKEN_SECONDS = 300  # Ghost refuses tokens that live longer than 5 minutes
 MAX_TITLE = 255
 MAX_EXCERPT = 300
+MAX_IMAGE_ALT = 191  # posts_meta.feature_image_alt is a varchar(191)
 
 
 class GhostAdapter(LookupFirstAdapter):
@@ -52,18 +54,37 @@ class GhostAdapter(LookupFirstAdapter):
         return _post_result(response)
 
     def create(self, request: PublishRequest) -> PublishResult:
-        """Create the published post from HTML, with tags by name and the excerpt."""
+        """Create the published post from HTML, with tags by name, the excerpt and its images.
+
+        Images are uploaded once per publication (Ghost cannot list uploads, so the ledger is the
+        only memory): the first is the feature image, the others follow the body as figures.
+        """
         content = request.content
+        title = require_title(request)
+        uploads = [upload_once(request, a, lambda a=a: self._upload(request, a)) for a in request.media]
         post: dict[str, Any] = {
-            "title": require_title(request),
-            "html": to_html(content.body),
+            "title": title,
+            "html": to_html(content.body) + body_figures(request, uploads),
             "status": "published",
             "slug": slug_for(request.idempotency_key),
             "tags": [{"name": tag} for tag in dict.fromkeys(t.strip() for t in content.tags if t.strip())],
         }
         if content.excerpt and content.excerpt.strip():
             post["custom_excerpt"] = content.excerpt.strip()
+        if uploads:
+            post["feature_image"] = uploads[0].remote_url
+            post["feature_image_alt"] = _shorten(request.media[0].alt_text, MAX_IMAGE_ALT)
         return _post_result(self._call("POST", "posts/?source=html", json={"posts": [post]}))
+
+    def _upload(self, request: PublishRequest, attachment: MediaAttachment) -> RemoteMedia:
+        filename = media_filename(request, attachment)
+        fields, file = {"purpose": "image", "ref": filename}, (filename, attachment.read(), attachment.content_type)
+        response = self._call("POST", "images/upload/", data=fields, files={"file": file})
+        images = (response.json_object() or {}).get("images")
+        url = images[0].get("url") if isinstance(images, list) and images and isinstance(images[0], dict) else None
+        if not isinstance(url, str) or not url:
+            raise PermanentError("Ghost accepted the image but answered no URL", http_status=response.status)
+        return RemoteMedia(remote_id=url, remote_url=url)
 
     def probe(self) -> HealthResult:
         """Read the site (public) and one post id (needs a valid key), so a wrong key fails the check."""
@@ -74,7 +95,16 @@ class GhostAdapter(LookupFirstAdapter):
             ok=True, message=f"Ghost {version} site {title!r} accepted the Admin API key", http_status=response.status
         )
 
-    def _call(self, method: str, path: str, *, json: Any = None, check: bool = True) -> HttpResponse:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        check: bool = True,
+    ) -> HttpResponse:
         headers = {
             "Authorization": f"Ghost {admin_token(self.credentials['admin_api_key'].strip())}",
             "Accept-Version": ACCEPT_VERSION,
@@ -84,6 +114,8 @@ class GhostAdapter(LookupFirstAdapter):
             method,
             f"{base_url(self.settings['url'])}/ghost/api/admin/{path}",
             json=json,
+            data=data,
+            files=files,
             headers=headers,
             timeout=self.timeout,
             secrets=self.secrets,
@@ -126,6 +158,10 @@ def _post_result(response: HttpResponse) -> PublishResult:
     posts = (response.json_object() or {}).get("posts")
     post = posts[0] if isinstance(posts, list) and posts and isinstance(posts[0], dict) else {}
     return result(response, post.get("id"), post.get("url"))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _b64(raw: bytes) -> str:

@@ -123,6 +123,7 @@ def send(
     *,
     json: Any = None,
     data: bytes | Mapping[str, str] | None = None,
+    files: Mapping[str, tuple[str, bytes, str]] | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float,
     secrets: Iterable[str] = (),
@@ -133,6 +134,7 @@ def send(
 
     error_detail reads the platform's error body into the message; check=False returns any
     answered response unclassified, for callers that read the body first (then raise_for_status).
+    files (field: (filename, bytes, content type)) with data as form fields sends multipart/form-data.
     """
     secrets = tuple(secrets)
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -144,6 +146,7 @@ def send(
                 url,
                 json=json,
                 data=data,
+                files=files,
                 headers=all_headers,
                 timeout=timeout,
                 allow_redirects=False,

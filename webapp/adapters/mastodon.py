@@ -1,17 +1,31 @@
 """The Mastodon platform: one status per publication, deduplicated by Mastodon's Idempotency-Key."""
 
 import re
+import time
 import unicodedata
 from typing import Any
 
-from .base import ContentPayload, HealthResult, PermanentError, PublishRequest, PublishResult
+from .base import (
+    ContentPayload,
+    HealthResult,
+    MediaAttachment,
+    PermanentError,
+    PublishRequest,
+    PublishResult,
+    RemoteMedia,
+    TransientError,
+)
 from .html import to_text
 from .http import HttpResponse, raise_for_status, send
+from .media import media_filename, upload_once
 from .support import PlatformAdapter, base_url, check_choice, check_text, check_url, result
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_CHARACTERS = 23
+MAX_MEDIA = 4  # attachments per status on every Mastodon
+# What Mastodon answers (422) for a status whose media is still being processed.
+STILL_PROCESSING = "have not finished processing"
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _URL_TRAILING = ".,:;!?'\")]"
 _MENTION = re.compile(r"(?<![\w/])(@\w+)@[\w.-]+\w", re.UNICODE)
@@ -33,11 +47,19 @@ class MastodonAdapter(PlatformAdapter):
         check_text(errors, credentials, "access_token")
         return errors
 
+    # Mastodon may answer an upload 202 and process the image in the background: ask this often, this long.
+    processing_polls = 5
+    processing_poll_s = 1.0
+
     def check_content(self, request: PublishRequest) -> None:
-        """Refuse an empty status or one over the instance's length limit (URLs count as Mastodon counts them)."""
+        """Refuse an empty status, more than 4 images, or a status over the instance's length limit."""
         text = status_text(request.content)
         if not text:
             raise PermanentError("content has no text to post")
+        if len(request.media) > MAX_MEDIA:
+            raise PermanentError(
+                f"content has {len(request.media)} images; a Mastodon status takes at most {MAX_MEDIA}"
+            )
         if status_length(text, DEFAULT_URL_CHARACTERS) > DEFAULT_MAX_CHARACTERS:
             # Only a long status costs a look at the instance's own limit (many raise it above 500).
             limit, url_chars = self._limits()
@@ -52,11 +74,51 @@ class MastodonAdapter(PlatformAdapter):
             raise error
         self.check_content(request)
         text = status_text(request.content)
-        status = {"status": text, "visibility": self.settings.get("visibility", "public")}
+        status: dict[str, Any] = {"status": text, "visibility": self.settings.get("visibility", "public")}
+        if request.media:
+            status["media_ids"] = self._attach(request)
         key = {"Idempotency-Key": request.idempotency_key}
-        response = self._call("POST", "/api/v1/statuses", json=status, headers=key)
+        response = self._call("POST", "/api/v1/statuses", json=status, headers=key, check=False)
+        if response.status == 422 and STILL_PROCESSING in (mastodon_error(response) or ""):
+            # The upload is kept in the ledger: the retry attaches it without sending it again.
+            raise TransientError(
+                "Mastodon is still processing an image", http_status=422, response_excerpt=response.excerpt
+            )
+        raise_for_status(response, self.secrets, mastodon_error)
         posted = response.json_object() or {}
         return result(response, posted.get("id"), posted.get("url") or posted.get("uri"))
+
+    def _attach(self, request: PublishRequest) -> list[str]:
+        """Upload each image once (with its alt text) and return the media ids, once Mastodon has processed them."""
+        ready: set[str] = set()
+
+        def upload(attachment: MediaAttachment) -> RemoteMedia:
+            file = (media_filename(request, attachment), attachment.read(), attachment.content_type)
+            response = self._call(
+                "POST", "/api/v2/media", data={"description": attachment.alt_text}, files={"file": file}
+            )
+            uploaded = response.json_object() or {}
+            if not isinstance(uploaded.get("id"), str | int):
+                raise PermanentError("Mastodon accepted the image but answered no id", http_status=response.status)
+            remote = RemoteMedia(remote_id=str(uploaded["id"]), remote_url=uploaded.get("url") or None)
+            if response.status == 200:  # processed already; 202 means "still processing, url null"
+                ready.add(remote.remote_id)
+            return remote
+
+        ids = [upload_once(request, a, lambda a=a: upload(a)).remote_id for a in request.media]
+        for media_id in ids:
+            if media_id not in ready:
+                self._wait_until_processed(media_id)
+        return ids
+
+    def _wait_until_processed(self, media_id: str) -> None:
+        # GET /api/v1/media/:id answers 206 while processing and 200 once done.
+        for poll in range(self.processing_polls):
+            if self._call("GET", f"/api/v1/media/{media_id}").status == 200:
+                return
+            if poll + 1 < self.processing_polls:
+                time.sleep(self.processing_poll_s)
+        raise TransientError(f"Mastodon is still processing image {media_id}; the retry attaches the same upload")
 
     def probe(self) -> HealthResult:
         """Verify the token's account and report the instance's status length limit."""
@@ -80,12 +142,22 @@ class MastodonAdapter(PlatformAdapter):
         return int(limit), int(url_chars)
 
     def _call(
-        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None, check: bool = True
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        check: bool = True,
     ) -> HttpResponse:
         return send(
             method,
             base_url(self.settings["url"]) + path,
             json=json,
+            data=data,
+            files=files,
             headers={"Authorization": f"Bearer {self.credentials['access_token']}", "Accept": "application/json"}
             | (headers or {}),
             timeout=self.timeout,

@@ -58,8 +58,13 @@ class ShopifyAdapter(LookupFirstAdapter):
         return errors
 
     def check_content(self, request: PublishRequest) -> None:
-        """Refuse content without a title or with one over Shopify's 255 characters."""
+        """Refuse content without a title, with one over Shopify's 255 characters, or an image Shopify cannot fetch."""
         require_title(request, max_chars=MAX_TITLE)
+        if request.media and not request.media[0].url:
+            raise PermanentError(
+                "Shopify copies the article image from a URL and Herald's media storage gives none: "
+                "set PUBLIC_URL (filesystem storage) or use MEDIA_STORAGE=s3"
+            )
 
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """Search articles by the key's handle (Shopify's search index may lag a fresh article briefly)."""
@@ -70,7 +75,7 @@ class ShopifyAdapter(LookupFirstAdapter):
         return self._article_result(response, match) if match else None
 
     def create(self, request: PublishRequest) -> PublishResult:
-        """Create the published article in the channel's blog, with its handle, tags and summary."""
+        """Create the published article in the channel's blog, with its handle, tags, summary and first image."""
         content = request.content
         article: dict[str, Any] = {
             "blogId": f"gid://shopify/Blog/{BLOG_ID.match(str(self.settings['blog_id']))[2]}",
@@ -83,6 +88,11 @@ class ShopifyAdapter(LookupFirstAdapter):
         }
         if content.excerpt and content.excerpt.strip():
             article["summary"] = to_html(content.excerpt.strip())
+        if request.media:
+            # An article has one image. Shopify fetches it from the URL within articleCreate itself, so the
+            # article's handle lookup that guards the post also guards the image: no separate upload to repeat.
+            first = request.media[0]
+            article["image"] = {"url": first.url, "altText": first.alt_text}
         response, data = self._graphql(CREATE_ARTICLE, {"article": article})
         payload = data.get("articleCreate") or {}
         if problems := [e for e in payload.get("userErrors") or [] if isinstance(e, dict)]:

@@ -89,6 +89,20 @@ def publication_payload(request: PublishRequest) -> dict[str, Any]:
             "content_type": content.content_type,
             "tags": list(content.tags),
         },
+        # Images in order; each url is time-limited (MEDIA_URL_TTL_S) or null when storage offers none.
+        "media": [
+            {
+                "id": item.id,
+                "url": item.url,
+                "alt_text": item.alt_text,
+                "content_type": item.content_type,
+                "width": item.width,
+                "height": item.height,
+                "size": item.size,
+                "sha256": item.sha256,
+            }
+            for item in request.media
+        ],
     }
 
 

@@ -5,10 +5,11 @@ import html
 from typing import Any
 from urllib.parse import urlencode
 
-from .base import AuthError, HealthResult, PublishRequest, PublishResult
+from .base import AuthError, HealthResult, MediaAttachment, PublishRequest, PublishResult, RemoteMedia
 from .html import to_html
 from .http import HttpResponse, raise_for_status, send
 from .keys import slug_for
+from .media import body_figures, media_filename, media_slug, upload_once
 from .support import LookupFirstAdapter, base_url, check_text, check_url, require_title, result
 
 
@@ -53,11 +54,20 @@ class WordPressAdapter(LookupFirstAdapter):
         return result(response, posts[0].get("id"), posts[0].get("link")) if posts else None
 
     def create(self, request: PublishRequest) -> PublishResult:
-        """Create the published post, with tags and the channel's categories looked up or created by name."""
+        """Create the published post, with tags and the channel's categories looked up or created by name.
+
+        The images go to the media library first (once per publication): the first becomes the
+        featured image, the others follow the body as figures.
+        """
         content = request.content
+        title = require_title(request)
+        uploads = [
+            upload_once(request, a, lambda a=a: self._upload(request, a), lambda a=a: self._find_media(request, a))
+            for a in request.media
+        ]
         post: dict[str, Any] = {
-            "title": require_title(request),
-            "content": to_html(content.body),
+            "title": title,
+            "content": to_html(content.body) + body_figures(request, uploads),
             "status": "publish",
             "slug": slug_for(request.idempotency_key),
             "tags": [self._term_id("tags", name) for name in _unique(content.tags)],
@@ -66,9 +76,24 @@ class WordPressAdapter(LookupFirstAdapter):
             post["categories"] = [self._term_id("categories", name) for name in categories]
         if content.excerpt and content.excerpt.strip():
             post["excerpt"] = content.excerpt.strip()
+        if uploads:
+            post["featured_media"] = int(uploads[0].remote_id)
         response = self._call("POST", "/wp/v2/posts", json=post)
         created = response.json_object() or {}
         return result(response, created.get("id"), created.get("link"))
+
+    def _upload(self, request: PublishRequest, attachment: MediaAttachment) -> RemoteMedia:
+        # The slug marks the upload, so a retry after a lost answer finds it (_find_media) instead of
+        # uploading a second copy.
+        fields = {"slug": media_slug(request, attachment), "alt_text": attachment.alt_text}
+        file = (media_filename(request, attachment), attachment.read(), attachment.content_type)
+        response = self._call("POST", "/wp/v2/media", data=fields, files={"file": file})
+        return _media_result(response.json_object() or {})
+
+    def _find_media(self, request: PublishRequest, attachment: MediaAttachment) -> RemoteMedia | None:
+        query = {"slug": media_slug(request, attachment), "context": "edit"}
+        found = self._call("GET", "/wp/v2/media?" + urlencode(query)).json_objects()
+        return _media_result(found[0]) if found else None
 
     def probe(self) -> HealthResult:
         """Read the signed-in user and confirm they may publish posts."""
@@ -95,7 +120,16 @@ class WordPressAdapter(LookupFirstAdapter):
         raise_for_status(response, self.secrets, wordpress_error)
         return int(body["id"])
 
-    def _call(self, method: str, path: str, *, json: Any = None, check: bool = True) -> HttpResponse:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        check: bool = True,
+    ) -> HttpResponse:
         login = f"{self.credentials['username']}:{self.credentials['app_password']}"
         headers = {
             "Authorization": "Basic " + base64.b64encode(login.encode("utf-8")).decode("ascii"),
@@ -105,6 +139,8 @@ class WordPressAdapter(LookupFirstAdapter):
             method,
             base_url(self.settings["url"]) + "/wp-json" + path,
             json=json,
+            data=data,
+            files=files,
             headers=headers,
             timeout=self.timeout,
             secrets=self.secrets,
@@ -122,6 +158,11 @@ def wordpress_error(response: HttpResponse) -> str | None:
     params = (body.get("data") or {}).get("params") if isinstance(body.get("data"), dict) else None
     extra = "; ".join(f"{k}: {v}" for k, v in params.items()) if isinstance(params, dict) else ""
     return f"{message}{f' ({extra})' if extra else ''} [{code}]"
+
+
+def _media_result(item: dict[str, Any]) -> RemoteMedia:
+    source = item.get("source_url")
+    return RemoteMedia(remote_id=str(item["id"]), remote_url=source if isinstance(source, str) and source else None)
 
 
 def _forbidden_status(response: HttpResponse) -> bool:

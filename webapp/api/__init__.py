@@ -6,7 +6,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from webapp import ratelimit
+from webapp.auth import SAFE_METHODS
 from webapp.extensions import csrf, db
+from webapp.models import Role
 from webapp.services.accounts import resolve_api_key
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
@@ -18,6 +20,8 @@ csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
 STATUS_FOR = {ValidationFailed: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
 MAX_PER_PAGE = 200
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# A viewer's key changes nothing: every non-GET call is refused to it except these, which save nothing.
+VIEWER_MAY_POST = {"api.preview_schedule"}
 
 
 class ApiError(Exception):
@@ -63,6 +67,10 @@ def authenticate():
         return response
     g.api_actor = Actor(key.user_id, membership.workspace_id, membership.role, "api", request.remote_addr)
     g.api_user = key.user
+    # Refused before the body is read, so a viewer gets the same answer whatever they send.
+    writes = request.method not in SAFE_METHODS and request.endpoint not in VIEWER_MAY_POST
+    if writes and membership.role == Role.VIEWER.value:
+        return error_response(403, "forbidden", "Your role in this workspace is read-only.")
     return None
 
 
@@ -122,4 +130,15 @@ def handle_http_error(exc: HTTPException):
     return error_response(exc.code or 500, code, exc.description or exc.name)
 
 
-from webapp.api import actions, channels, contents, meta, publications, schedules  # noqa: E402,F401
+from webapp.api import (  # noqa: E402,F401
+    actions,
+    channels,
+    content_templates,
+    contents,
+    media,
+    meta,
+    publications,
+    schedules,
+    transfer,
+    variants,
+)

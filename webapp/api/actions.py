@@ -82,18 +82,43 @@ def preview_schedule():
     )
 
 
-@bp.post("/publications/bulk")
-def bulk_publications():
+def _run_bulk(kind: str, status_endpoint: str):
+    """Answer 200 with the counts, or 202 with where to follow a background run (over 1,000 matched)."""
     data = json_body()
-    result = bulk.run_bulk(actor(), data.get("action"), ids=data.get("ids"), filter=data.get("filter"))
+    result = bulk.run_bulk(actor(), data.get("action"), ids=data.get("ids"), filter=data.get("filter"), kind=kind)
     if "bulk_id" not in result:
         return jsonify(result)
-    status_url = url_for("api.get_bulk", bulk_id=result["bulk_id"])
+    status_url = url_for(status_endpoint, bulk_id=result["bulk_id"])
     return jsonify({**result, "status_url": status_url}), 202, {"Location": status_url}
+
+
+@bp.post("/publications/bulk")
+def bulk_publications():
+    return _run_bulk("publications", "api.get_bulk")
 
 
 @bp.get("/publications/bulk/<int:bulk_id>")
 def get_bulk(bulk_id: int):
+    return jsonify(bulk.get_bulk(actor(), bulk_id))
+
+
+@bp.post("/schedules/bulk")
+def bulk_schedules():
+    return _run_bulk("schedules", "api.get_schedules_bulk")
+
+
+@bp.get("/schedules/bulk/<int:bulk_id>")
+def get_schedules_bulk(bulk_id: int):
+    return jsonify(bulk.get_bulk(actor(), bulk_id))
+
+
+@bp.post("/contents/bulk")
+def bulk_contents():
+    return _run_bulk("contents", "api.get_contents_bulk")
+
+
+@bp.get("/contents/bulk/<int:bulk_id>")
+def get_contents_bulk(bulk_id: int):
     return jsonify(bulk.get_bulk(actor(), bulk_id))
 
 

@@ -6,7 +6,10 @@ from flask import jsonify, request
 
 from webapp.api import actor, bp, json_body, listing, page_args
 from webapp.api.serializers import content_json
-from webapp.services import contents
+from webapp.extensions import db
+from webapp.scheduling.time import format_utc
+from webapp.services import approvals, contents
+from webapp.services.lifecycle import Work
 from webapp.services.publications import paginate
 
 
@@ -37,3 +40,56 @@ def update_content(content_id: int):
 def delete_content(content_id: int):
     contents.delete_content(actor(), content_id)
     return "", 204
+
+
+# The editorial workflow (webapp/services/approvals.py): each answers the content with its new status.
+
+
+def _comment() -> str | None:
+    """The optional `comment` of an optional JSON object body."""
+    if not request.get_data():
+        return None
+    return json_body().get("comment")
+
+
+def _review_json(decision) -> dict:
+    return {
+        "id": decision.id,
+        "decision": decision.decision,
+        "from_status": decision.from_status,
+        "comment": decision.comment,
+        "reviewer_id": decision.reviewer_id,
+        "reviewer": decision.reviewer.email if decision.reviewer else None,
+        "created_at": format_utc(decision.created_at),
+    }
+
+
+@bp.post("/contents/<int:content_id>/submit")
+def submit_content(content_id: int):
+    content = contents.get_content(actor(), content_id)
+    approvals.submit(actor(), content, _comment())
+    db.session.commit()
+    return jsonify(content_json(content))
+
+
+@bp.post("/contents/<int:content_id>/approve")
+def approve_content(content_id: int):
+    content = contents.get_content(actor(), content_id)
+    work = Work()
+    approvals.approve(actor(), content, _comment(), work=work)
+    work.commit()  # commits, then hands the released publications back to rq-scheduler
+    return jsonify(content_json(content))
+
+
+@bp.post("/contents/<int:content_id>/reject")
+def reject_content(content_id: int):
+    content = contents.get_content(actor(), content_id)
+    approvals.reject(actor(), content, json_body().get("comment"))  # a rejection always says why: a body
+    db.session.commit()
+    return jsonify(content_json(content))
+
+
+@bp.get("/contents/<int:content_id>/reviews")
+def list_reviews(content_id: int):
+    content = contents.get_content(actor(), content_id)
+    return jsonify({"items": [_review_json(d) for d in approvals.history(actor(), content)]})

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from webapp.api import MAX_PER_PAGE, PUBLIC_ENDPOINTS
-from webapp.api.openapi_schemas import INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
+from webapp.api.openapi_media import media_schemas, use_multipart
+from webapp.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
+from webapp.api.openapi_variants import variant_schemas
 from webapp.models import CONTENT_TYPES, EditorialStatus, PublicationStatus, ScheduleStatus
 
 ERRORS = {
@@ -17,8 +19,8 @@ ERRORS = {
     422: ("ValidationFailed", "Some fields or parameters are not valid; `error.fields` names them."),
 }
 PAGING = ("page", "per_page")
-VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to"}
-PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id")
+VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to", "transfer_kind", "transfer_format"}
+PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id", "template_id", "media_id")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,35 @@ OPERATIONS = (
     op("GET /contents/{content_id}", "get_content", "Show a content item", 200, "Content"),
     op("PATCH /contents/{content_id}", "update_content", "Change a content item", 200, "Content", body="ContentUpdate"),
     op("DELETE /contents/{content_id}", "delete_content", "Delete a content item", 204),
+    op("GET /contents/{content_id}/channels/{channel_id}/variant", "get_variant",
+       "The content as this channel gets it: resolved fields, their sources, the platform's verdict", 200,
+       "ResolvedVariant"),
+    op("POST /contents/{content_id}/media", "upload_media",
+       "Attach an image (multipart: file, alt_text); its bytes are decoded and verified", 201, "Media",
+       body="MediaUpload"),
+    op("GET /contents/{content_id}/media", "list_media", "The content's images, the featured one first", 200,
+       "MediaList"),
+    op("GET /contents/{content_id}/media/{media_id}", "get_media", "Show an image's metadata", 200, "Media"),
+    op("DELETE /contents/{content_id}/media/{media_id}", "delete_media", "Remove an image and its stored file", 204),
+    op("POST /templates", "create_template", "Save a content item as a template", 201, "Template",
+       body="TemplateCreate"),
+    op("GET /templates", "list_templates", "List the workspace's templates by name", 200, "TemplateList",
+       query=PAGING),
+    op("GET /templates/{template_id}", "get_template", "Show a template", 200, "Template"),
+    op("PATCH /templates/{template_id}", "update_template", "Rename a template or change its channels or schedule",
+       200, "Template", body="TemplateUpdate"),
+    op("DELETE /templates/{template_id}", "delete_template", "Delete a template", 204),
+    op("POST /templates/{template_id}/start", "start_template", "Start a draft from a template (and schedule it)",
+       201, "TemplateStarted", body="TemplateStart"),
+    op("POST /contents/{content_id}/submit", "submit_content", "Submit for review (draft → review)", 200, "Content",
+       body="ReviewComment", optional_body=True, conflict=True),
+    op("POST /contents/{content_id}/approve", "approve_content",
+       "Approve (review → approved); publications held for approval run again", 200, "Content",
+       body="ReviewComment", optional_body=True, conflict=True),
+    op("POST /contents/{content_id}/reject", "reject_content", "Reject with a comment (review → draft)", 200,
+       "Content", body="RejectRequest", conflict=True),
+    op("GET /contents/{content_id}/reviews", "list_reviews", "The content's review history, oldest first", 200,
+       "ReviewList"),
     op("POST /schedules", "create_schedule", "Schedule content", 201, "Schedule", body="ScheduleCreate"),
     op("GET /schedules", "list_schedules", "List schedules", 200, "ScheduleList",
        query=(*PAGING, "schedule_status", "channel_id")),
@@ -76,9 +107,21 @@ OPERATIONS = (
     op("POST /publications/bulk", "bulk_publications", "Act on many publications (over 1,000: in the background)",
        ok={200: "BulkResult", 202: "BulkStarted"}, body="BulkRequest"),
     op("GET /publications/bulk/{bulk_id}", "get_bulk", "Progress of a background bulk action", 200, "BulkStatus"),
+    op("POST /schedules/bulk", "bulk_schedules", "Act on many schedules (over 1,000: in the background)",
+       ok={200: "BulkResult", 202: "BulkStarted"}, body="ScheduleBulkRequest"),
+    op("GET /schedules/bulk/{bulk_id}", "get_schedules_bulk", "Progress of a background bulk action", 200,
+       "BulkStatus"),
+    op("POST /contents/bulk", "bulk_contents", "Approve or archive many content items (over 1,000: in the background)",
+       ok={200: "BulkResult", 202: "BulkStarted"}, body="ContentBulkRequest"),
+    op("GET /contents/bulk/{bulk_id}", "get_contents_bulk", "Progress of a background bulk action", 200,
+       "BulkStatus"),
     op("POST /publish-now", "publish_now", "Publish at the next whole second", 201, "PublicationItems",
        body="PublishNow"),
     op("GET /metrics", "metrics", "Overview figures of the caller's workspace", 200, "Metrics"),
+    op("GET /export", "export_records", "Download contents or schedules as JSON or CSV", 200, {"type": "string"},
+       query=("transfer_kind", "transfer_format")),
+    op("POST /import", "import_records", "Import rows (JSON or text/csv): all of them, or none if any is wrong",
+       201, "ImportResult", body="ImportRows", query=("transfer_kind",)),
     op("GET /openapi.json", "openapi", "This description (no key needed)", 200, {"type": "object"}),
 )  # fmt: skip
 
@@ -91,7 +134,8 @@ def parameters() -> dict:
     """Return the `components.parameters`: path ids and query filters."""
     instant = "Due at or after (`from`) / before (`to`) this instant."
     return {
-        **{f"path.{n}": {"name": n, "in": "path", "required": True, "schema": integer(minimum=1)} for n in PATH_IDS},
+        # Ids are 32-bit: a larger number matches no route (answered 404, or 405 for a write method).
+        **{f"path.{n}": {"name": n, "in": "path", "required": True, "schema": ID} for n in PATH_IDS},
         "page": _query("page", integer(minimum=1, default=1), "Page number, from 1."),
         "per_page": _query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE, default=50), "Items per page."),
         "status": _query("status", enum(EditorialStatus), "Only content with this editorial status."),
@@ -104,6 +148,8 @@ def parameters() -> dict:
         "to": _query("to", INSTANT_INPUT, instant),
         "timezone": _query("timezone", TIMEZONE, "Zone of a naive `from`/`to`."),
         "q": _query("q", string(), "Text in the title (or body); for publications also an exact idempotency key."),
+        "transfer_kind": _query("kind", enum(("contents", "schedules")), "What to export or import."),
+        "transfer_format": _query("format", enum(("json", "csv")), "The export's format (default json)."),
     }
 
 
@@ -163,6 +209,7 @@ def document() -> dict:
     paths: dict[str, dict] = {}
     for entry in OPERATIONS:
         paths.setdefault(entry.path, {})[entry.method] = operation(entry)
+    use_multipart(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -175,7 +222,7 @@ def document() -> dict:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."}},
-            "schemas": schemas(),
+            "schemas": {**schemas(), **variant_schemas(), **media_schemas()},
             "parameters": parameters(),
             "responses": error_responses(),
         },

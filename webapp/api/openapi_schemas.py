@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from webapp.adapters import PLATFORMS
-from webapp.models import CONTENT_TYPES, EditorialStatus, Priority, PublicationStatus, ScheduleStatus
+from webapp.models import CONTENT_TYPES, Decision, EditorialStatus, Priority, PublicationStatus, ScheduleStatus
 from webapp.services.schedules import MAX_GRACE_MINUTES, MISSED_POLICIES
+from webapp.services.validation import MAX_ID
 
 # API.md's names: the contract fixes them, so they are spelled out here rather than imported.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -18,6 +19,8 @@ PLATFORM_FIELDS = {  # platform: (settings, credentials)
     "mastodon": ({"url": URL}, ("access_token",)),
 }
 BULK_ACTIONS = ("pause", "resume", "retry", "cancel", "delete")
+SCHEDULE_BULK_ACTIONS = ("pause", "resume", "cancel", "delete")
+CONTENT_BULK_ACTIONS = ("approve", "archive")
 
 
 def ref(name: str, kind: str = "schemas") -> dict:
@@ -60,7 +63,7 @@ def record(properties: dict, **extra) -> dict:
     return obj(properties, required=properties, **extra)
 
 
-ID = integer(minimum=1)
+ID = integer(minimum=1, maximum=MAX_ID)
 COUNT = integer(minimum=0)
 INSTANT = string(
     format="date-time", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", description="UTC, whole seconds"
@@ -108,6 +111,7 @@ CONTENT_WRITE = {
     "content_type": enum(CONTENT_TYPES, default="article"),
     "tags": array(string(minLength=1, maxLength=60)),
     "status": enum(EditorialStatus, default=EditorialStatus.DRAFT.value),
+    "variants": array(ref("ContentVariant"), description="Per-platform and per-channel overrides; PATCH replaces all"),
 }
 TIMING = {
     "run_at": INSTANT_INPUT,
@@ -133,6 +137,11 @@ ATTEMPT = {
     "http_status": nullable(integer()),
     "response_excerpt": nullable(string()),
 }
+CHAIN = array(
+    record({"channel_id": ID, "after_channel_id": ID}),
+    description="Chained publications: each occurrence on channel_id goes out once the same occurrence has "
+    "published on after_channel_id, whose URL and title fill {{ published.url }} and {{ published.title }}.",
+)
 PUBLICATION = {
     "id": ID,
     "schedule_id": ID,
@@ -150,6 +159,7 @@ PUBLICATION = {
     "attempts_count": COUNT,
     "last_error": nullable(string()),
     "hold_reason": nullable(string()),
+    "after_publication_id": nullable(ID),
 }
 SCHEDULE = {
     "id": ID,
@@ -167,6 +177,7 @@ SCHEDULE = {
     "grace_minutes": integer(minimum=0, maximum=MAX_GRACE_MINUTES),
     "next_run_at": nullable(INSTANT),
     "created_at": INSTANT,
+    "chain": CHAIN,
 }
 SKIPPED = array(record({"id": ID, "reason": string()}))
 BULK_COUNTS = {"matched": COUNT, "changed": COUNT, "skipped": SKIPPED}
@@ -184,6 +195,25 @@ FILTER = obj(
     additionalProperties=False,
     minProperties=1,
 )
+SCHEDULE_FILTER = obj(
+    {"status": {"anyOf": [string(), array(enum(ScheduleStatus))]}, "channel_id": ID},
+    additionalProperties=False,
+    minProperties=1,
+)
+CONTENT_FILTER = obj(
+    {"status": {"anyOf": [string(), array(enum(EditorialStatus))]}, "content_type": enum(CONTENT_TYPES), "q": string()},
+    additionalProperties=False,
+    minProperties=1,
+)
+
+
+def bulk_request(actions: tuple[str, ...], filter: dict) -> dict:
+    """A bulk action's body: the action, and either ids or a filter (a comma-separated or list `status`)."""
+    return obj(
+        {"action": enum(actions), "ids": array(ID, minItems=1), "filter": filter},
+        required=["action"],
+        oneOf=[{"required": ["ids"]}, {"required": ["filter"]}],
+    )
 
 
 def listing(item: str) -> dict:
@@ -233,6 +263,26 @@ def schemas() -> dict:
         "Content": record({"id": ID, **CONTENT_WRITE, "created_at": INSTANT, "updated_at": INSTANT}),
         "ContentCreate": obj(CONTENT_WRITE, required=["title"]),
         "ContentUpdate": obj(CONTENT_WRITE),
+        "ImportRows": {
+            "anyOf": [array({"type": "object"}), obj({"items": array({"type": "object"})}, required=["items"])],
+            "description": "Rows as an export writes them; or send text/csv with a header row. "
+            "A 422 lists every problem in error.rows: [{row, field, message}], rows counted from 1.",
+        },
+        "ImportResult": record({"kind": enum(("contents", "schedules")), "imported": COUNT, "ids": array(ID)}),
+        "ReviewComment": obj({"comment": nullable(string(maxLength=2000))}),
+        "RejectRequest": obj({"comment": string(minLength=1, maxLength=2000, pattern=r"\S")}, required=["comment"]),
+        "ReviewDecision": record(
+            {
+                "id": ID,
+                "decision": enum(Decision),
+                "from_status": enum(EditorialStatus),
+                "comment": nullable(string()),
+                "reviewer_id": nullable(ID),
+                "reviewer": nullable(string(description="The reviewer's email")),
+                "created_at": INSTANT,
+            }
+        ),
+        "ReviewList": record({"items": array(ref("ReviewDecision"))}),
         "Schedule": obj(
             {**SCHEDULE, "publications": array(ref("Publication"), description="The latest occurrence's")},
             required=SCHEDULE,
@@ -243,15 +293,19 @@ def schemas() -> dict:
                 "channel_ids": array(ID, minItems=1),
                 **TIMING,
                 **SCHEDULE_OPTIONS,
+                "chain": CHAIN,
                 "allow_conflicts": {"type": "boolean", "default": False},
             },
             required=["content_id", "channel_ids"],
             oneOf=ONE_TIME_OR_RECURRING,
             description="One-time (run_at, in the future) or recurring (cron + timezone).",
         ),
-        "ScheduleUpdate": obj({**TIMING, **SCHEDULE_OPTIONS}, description="Waiting publications move with it."),
+        "ScheduleUpdate": obj(
+            {**TIMING, **SCHEDULE_OPTIONS, "allow_conflicts": {"type": "boolean", "default": False}},
+            description="Waiting publications move with it; a new time is checked against the channels' rules.",
+        ),
         "ScheduleClone": obj(
-            {**TIMING, **SCHEDULE_OPTIONS, "content_id": ID, "channel_ids": array(ID, minItems=1)},
+            {**TIMING, **SCHEDULE_OPTIONS, "content_id": ID, "channel_ids": array(ID, minItems=1), "chain": CHAIN},
             description="Overrides of the original's fields.",
         ),
         "SchedulePreviewRequest": obj(TIMING, oneOf=ONE_TIME_OR_RECURRING),
@@ -272,17 +326,21 @@ def schemas() -> dict:
             required=["content_id", "channel_ids"],
         ),
         "PublicationItems": record({"items": array(ref("Publication"))}),
-        "BulkRequest": obj(
-            {"action": enum(BULK_ACTIONS), "ids": array(ID, minItems=1), "filter": FILTER},
-            required=["action"],
-            oneOf=[{"required": ["ids"]}, {"required": ["filter"]}],
-        ),
+        "BulkRequest": bulk_request(BULK_ACTIONS, FILTER),
+        "ScheduleBulkRequest": bulk_request(SCHEDULE_BULK_ACTIONS, SCHEDULE_FILTER),
+        "ContentBulkRequest": bulk_request(CONTENT_BULK_ACTIONS, CONTENT_FILTER),
         "BulkResult": record(BULK_COUNTS),
         "BulkStarted": record(
             {"bulk_id": ID, "state": enum(("running",)), **BULK_COUNTS, "status_url": string(format="uri-reference")}
         ),
         "BulkStatus": record(
-            {"bulk_id": ID, "action": enum(BULK_ACTIONS), "state": enum(("running", "done")), **BULK_COUNTS}
+            {
+                "bulk_id": ID,
+                "kind": enum(("publications", "schedules", "contents")),
+                "action": enum(dict.fromkeys((*BULK_ACTIONS, *CONTENT_BULK_ACTIONS))),
+                "state": enum(("running", "done")),
+                **BULK_COUNTS,
+            }
         ),
         "Metrics": record(
             {

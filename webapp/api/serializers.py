@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from webapp.models import Attempt, Channel, Content, Publication, Schedule
+from webapp.models import Attempt, Channel, Content, ContentTemplate, Publication, Schedule
 from webapp.scheduling.time import format_utc
+from webapp.services.variants import overrides_of
 
 
 def channel_json(channel: Channel) -> dict:
@@ -32,8 +33,27 @@ def content_json(content: Content) -> dict:
         "content_type": content.content_type,
         "tags": content.tags or [],
         "status": content.status,
+        "variants": overrides_of(content),
         "created_at": format_utc(content.created_at),
         "updated_at": format_utc(content.updated_at),
+    }
+
+
+def template_json(template: ContentTemplate) -> dict:
+    return {
+        "id": template.id,
+        "name": template.name,
+        "title": template.title,
+        "body": template.body,
+        "body_format": template.body_format,
+        "excerpt": template.excerpt,
+        "content_type": template.content_type,
+        "tags": template.tags or [],
+        "variants": template.variants or [],
+        "channel_ids": template.channel_ids or [],
+        "schedule": template.schedule,
+        "created_at": format_utc(template.created_at),
+        "updated_at": format_utc(template.updated_at),
     }
 
 
@@ -71,6 +91,7 @@ def publication_json(publication: Publication, with_attempts: bool = True) -> di
         "attempts_count": publication.attempts_count,
         "last_error": publication.last_error,
         "hold_reason": publication.hold_reason,
+        "after_publication_id": publication.after_publication_id,
     }
     if with_attempts:
         data["attempts"] = [attempt_json(a) for a in publication.attempts]
@@ -94,6 +115,7 @@ def schedule_json(schedule: Schedule, publications: list[Publication] | None = N
         "grace_minutes": schedule.grace_minutes,
         "next_run_at": format_utc(schedule.next_run_at),
         "created_at": format_utc(schedule.created_at),
+        "chain": schedule.chain or [],
     }
     if publications is not None:
         data["publications"] = [publication_json(p, with_attempts=False) for p in publications]

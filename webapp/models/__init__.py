@@ -4,6 +4,11 @@ from webapp.models.account import ApiKey, Membership, Role, User, Workspace
 from webapp.models.audit import Alert, AuditEvent
 from webapp.models.channel import Channel
 from webapp.models.content import CONTENT_TYPES, Content, EditorialStatus
+from webapp.models.content_templates import ContentTemplate
+from webapp.models.integrations import CalendarFeed, WebhookDelivery, WebhookSubscription
+from webapp.models.media import Media, MediaUpload
+from webapp.models.notifications import Notification, NotificationSettings
+from webapp.models.review import Decision, ReviewDecision
 from webapp.models.schedule import (
     PENDING_STATUSES,
     TERMINAL_STATUSES,
@@ -15,27 +20,43 @@ from webapp.models.schedule import (
     ScheduleStatus,
     schedule_channels,
 )
+from webapp.models.team import Invitation, PasswordReset
+from webapp.models.variants import VARIANT_FIELDS, ContentVariant
 from webapp.orm import utcnow
 
 __all__ = [
     "CONTENT_TYPES",
     "PENDING_STATUSES",
     "TERMINAL_STATUSES",
+    "VARIANT_FIELDS",
     "Alert",
     "ApiKey",
     "Attempt",
     "AuditEvent",
+    "CalendarFeed",
     "Channel",
     "Content",
+    "ContentTemplate",
+    "ContentVariant",
+    "Decision",
     "EditorialStatus",
+    "Invitation",
+    "Media",
+    "MediaUpload",
     "Membership",
+    "Notification",
+    "NotificationSettings",
+    "PasswordReset",
     "Priority",
     "Publication",
     "PublicationStatus",
+    "ReviewDecision",
     "Role",
     "Schedule",
     "ScheduleStatus",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Workspace",
     "schedule_channels",
     "utcnow",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from rq import Queue
 from rq_scheduler import Scheduler
 
 from webapp.models import Publication
@@ -32,11 +34,25 @@ def get_scheduler() -> Scheduler:
 
 def enqueue_publication(publication: Publication, when: datetime | None = None) -> None:
     """Put the publication's current job in rq-scheduler at its due instant, rounded up to a second."""
+    _enqueue(get_scheduler(), publication, when)
+
+
+def enqueue_publications(publications: Iterable[Publication]) -> None:
+    """Put many publications' current jobs in rq-scheduler at their due instants, in one round trip."""
+    with get_redis().pipeline(transaction=False) as pipe:
+        # A scheduler on the pipeline queues each job's HSET and ZADD instead of sending them.
+        scheduler = Scheduler(connection=pipe)
+        for publication in publications:
+            _enqueue(scheduler, publication)
+        pipe.execute()
+
+
+def _enqueue(scheduler: Scheduler, publication: Publication, when: datetime | None = None) -> None:
     # Imported here: jobs imports services, which import this module.
     from webapp.jobs import publish_publication
 
     at = ceil_to_second(when or publication.next_attempt_at or publication.due_at)
-    get_scheduler().enqueue_at(
+    scheduler.enqueue_at(
         at,
         publish_publication,
         publication.id,
@@ -56,6 +72,18 @@ def enqueue_publication(publication: Publication, when: datetime | None = None) 
 def unschedule_publication(publication: Publication) -> None:
     """Remove the publication's pending rq-scheduler entry, if any."""
     get_scheduler().cancel(job_id(publication))
+
+
+def unschedule_jobs(jobs: Iterable[tuple[str, str | None]]) -> None:
+    """Remove (job id, queue name or None) jobs from rq-scheduler, and from the named queue, in one round trip."""
+    redis = get_redis()
+    with redis.pipeline(transaction=False) as pipe:
+        scheduler = Scheduler(connection=pipe)
+        for ident, queue_name in jobs:
+            scheduler.cancel(ident)
+            if queue_name is not None:
+                Queue(queue_name, connection=redis).remove(ident, pipeline=pipe)
+        pipe.execute()
 
 
 def scheduled_time(publication: Publication) -> float | None:

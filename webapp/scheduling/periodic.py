@@ -31,6 +31,18 @@ def definitions(config) -> list[PeriodicJob]:
     if config["PREFLIGHT_INTERVAL_S"] > 0:
         interval = config["PREFLIGHT_INTERVAL_S"]
         wanted.append(PeriodicJob(f"{ID_PREFIX}preflight", "webapp.jobs.preflight_job", interval, "default"))
+    # Outbound webhooks: the outbox sweep picks up deliveries a Redis blip or a crash left unsent.
+    if config.get("OUTBOUND_SWEEP_INTERVAL_S", 0) > 0:
+        interval = config["OUTBOUND_SWEEP_INTERVAL_S"]
+        wanted.append(PeriodicJob(f"{ID_PREFIX}outbound-sweep", "webapp.jobs.outbound_sweep_job", interval, "default"))
+    # Notifications: messages held by quiet hours or waiting for a retry, and the daily digests (0 s: off).
+    if config.get("NOTIFY_INTERVAL_S", 0) > 0:
+        interval = config["NOTIFY_INTERVAL_S"]
+        wanted.append(PeriodicJob(f"{ID_PREFIX}notifications", "webapp.jobs.notifications_job", interval, "default"))
+    # Retention is housekeeping: on `low`, so it never delays a publication (0 s interval: off).
+    if config.get("RETENTION_INTERVAL_S", 0) > 0:
+        interval = config["RETENTION_INTERVAL_S"]
+        wanted.append(PeriodicJob(f"{ID_PREFIX}retention", "webapp.jobs.retention_job", interval, "low"))
     return wanted
 
 

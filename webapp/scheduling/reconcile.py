@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from webapp import events
 from webapp.extensions import db
 from webapp.models import Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 from webapp.scheduling import dispatch
-from webapp.services import missed, recovery, schedules
+from webapp.services import chains, missed, recovery, schedules
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,18 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
     """Restore missing rq-scheduler entries, apply missed-run policies, requeue lost jobs."""
     now = utcnow()
     report = {"restored": 0, "missed": 0, "requeued": 0, "advanced": 0}
+    report["chain_held"] = chains.repair()
+    followed = aliased(Publication)
     rows = db.session.execute(
         select(Publication, Schedule)
         .join(Schedule, Schedule.id == Publication.schedule_id)
-        .where(Publication.status.in_(WAITING))
+        # A chained publication is restored only once the one it follows has published: before
+        # that it has no entry on purpose, and dispatching it would break the chain's order.
+        .outerjoin(followed, followed.id == Publication.after_publication_id)
+        .where(
+            Publication.status.in_(WAITING),
+            or_(Publication.after_publication_id.is_(None), followed.status == PublicationStatus.PUBLISHED.value),
+        )
         .order_by(Publication.due_at)
         .limit(batch)
     ).all()

@@ -13,7 +13,7 @@ from webapp.extensions import db
 from webapp.models import ApiKey, Membership, Role, User, Workspace, utcnow
 from webapp.services import audit
 from webapp.services.actor import Actor
-from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.errors import Forbidden, NotFound, ValidationFailed
 from webapp.services.validation import timezone_problem
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,8 +43,8 @@ def _unique_slug(base: str) -> str:
     return slug
 
 
-def create_user(email: str, password: str, timezone: str = "UTC", source: str = "ui") -> User:
-    """Create a user with their own workspace, owned by them; commit."""
+def new_user(email: str, password: str, timezone: str = "UTC") -> User:
+    """Validate and add a user without a workspace (the caller adds a membership and commits)."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
     if not EMAIL_RE.match(email):
@@ -58,10 +58,24 @@ def create_user(email: str, password: str, timezone: str = "UTC", source: str = 
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, password_hash=generate_password_hash(password), timezone=timezone)
-    local = email.split("@", 1)[0]
-    workspace = Workspace(name=f"{local}'s workspace", slug=_unique_slug(local))
-    db.session.add_all([user, workspace])
+    db.session.add(user)
     db.session.flush()
+    return user
+
+
+def new_workspace(name: str, slug_base: str | None = None) -> Workspace:
+    """Add a workspace with a unique slug (from its name unless told); the caller adds its owner and commits."""
+    workspace = Workspace(name=name, slug=_unique_slug(slug_base or name))
+    db.session.add(workspace)
+    db.session.flush()
+    return workspace
+
+
+def create_user(email: str, password: str, timezone: str = "UTC", source: str = "ui") -> User:
+    """Create a user with their own workspace, owned by them; commit."""
+    user = new_user(email, password, timezone)
+    local = user.email.split("@", 1)[0]
+    workspace = new_workspace(f"{local}'s workspace", local)
     db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=Role.OWNER.value))
     user.last_workspace_id = workspace.id
     audit.record(Actor(user.id, workspace.id, Role.OWNER.value, source), "user.created", "user", user.id)
@@ -97,9 +111,25 @@ def membership_for(user_id: int, workspace_id: int | None = None) -> Membership 
     return db.session.scalar(query.order_by(Membership.id))
 
 
-def hash_api_key(key: str) -> str:
-    # API keys are 256-bit random strings, so a fast digest is as safe as a slow KDF here.
-    return hashlib.sha256(key.encode()).hexdigest()
+def hash_token(token: str) -> str:
+    # API keys and one-time links are 256-bit random strings, so a fast digest is as safe as a slow KDF here.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+hash_api_key = hash_token
+
+
+def new_token() -> tuple[str, str]:
+    """Return a fresh 256-bit token for a one-time link and the digest to store in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the user's password after checking its strength (the caller audits and commits)."""
+    if problem := password_problem(password or ""):
+        raise ValidationFailed({"password": problem})
+    user.password_hash = generate_password_hash(password)
 
 
 def create_api_key(user: User, workspace_slug: str | None = None, name: str = "default", source: str = "cli"):
@@ -177,13 +207,25 @@ def api_keys_of(actor: Actor) -> list[ApiKey]:
     )
 
 
-def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
-    """Revoke one of the acting user's keys; another user's key reads as not found."""
-    record = db.session.scalar(
-        select(ApiKey).where(
-            ApiKey.id == key_id, ApiKey.user_id == actor.user_id, ApiKey.workspace_id == actor.workspace_id
+def workspace_api_keys(actor: Actor) -> list[ApiKey]:
+    """Return every member's live API keys in the workspace (owners only), by user then age."""
+    if actor.role != Role.OWNER.value:
+        raise Forbidden("Only an owner can see other members' API keys.")
+    return list(
+        db.session.scalars(
+            select(ApiKey)
+            .where(ApiKey.workspace_id == actor.workspace_id, ApiKey.revoked_at.is_(None))
+            .order_by(ApiKey.user_id, ApiKey.id)
         )
     )
+
+
+def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
+    """Revoke a key of the acting user (an owner: of any member); anyone else's key reads as not found."""
+    query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.workspace_id == actor.workspace_id)
+    if actor.role != Role.OWNER.value:
+        query = query.where(ApiKey.user_id == actor.user_id)
+    record = db.session.scalar(query)
     if record is None:
         raise NotFound("API key not found")
     if record.revoked_at is None:

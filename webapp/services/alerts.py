@@ -70,6 +70,7 @@ def unread_count(actor: Actor) -> int:
 
 def mark_read(actor: Actor, ids: list[int] | None = None) -> int:
     """Mark the given alerts (or all unread ones) of the workspace read; return how many changed."""
+    actor.require_writer()  # read state is shared by the whole workspace
     statement = update(Alert).where(Alert.workspace_id == actor.workspace_id, Alert.read_at.is_(None))
     if ids is not None:
         statement = statement.where(Alert.id.in_(ids))

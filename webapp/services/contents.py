@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.models import CONTENT_TYPES, Content, EditorialStatus, Publication
-from webapp.services import audit, cascade
+from webapp.services import approvals, audit, cascade, variants
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
-from webapp.services.validation import choice_problem, text_problem
+from webapp.services.search import contains
+from webapp.services.validation import character_problem, choice_problem, clean_tags, tags_problem, text_problem
 
 STATUSES = tuple(s.value for s in EditorialStatus)
 FIELDS = ("title", "body", "excerpt", "content_type", "tags", "status", "body_format")
@@ -22,6 +24,8 @@ def _validate(values: dict) -> dict[str, str]:
     body = values.get("body", "")
     if body is not None and not isinstance(body, str):
         errors["body"] = "must be text"
+    elif body and (problem := character_problem(body)):
+        errors["body"] = problem
     if problem := text_problem(values.get("excerpt"), required=False, max_length=2000):
         errors["excerpt"] = problem
     if problem := choice_problem(values.get("content_type", "article"), CONTENT_TYPES):
@@ -30,37 +34,59 @@ def _validate(values: dict) -> dict[str, str]:
         errors["status"] = problem
     if problem := choice_problem(values.get("body_format", "markdown"), ("markdown", "html")):
         errors["body_format"] = problem
-    tags = values.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t.strip()) <= 60 for t in tags):
-        errors["tags"] = "must be a list of short texts"
+    if problem := tags_problem(values.get("tags", [])):
+        errors["tags"] = problem
     return errors
 
 
-def _clean_tags(tags: list[str]) -> list[str]:
-    return list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+def _base(values: dict) -> dict:
+    """Return the cleaned text fields that variants override."""
+    return {
+        "title": values["title"].strip(),
+        "body": values.get("body") or "",
+        "excerpt": (values.get("excerpt") or "").strip() or None,
+        "tags": clean_tags(values.get("tags", [])),
+    }
+
+
+def _check_variants(actor: Actor, raw, values: dict, errors: dict, current: list[dict]) -> list[dict] | None:
+    """Validate the given overrides (or re-check the current ones against new base text); None: keep them."""
+    overrides = variants.parse(actor, raw, errors)
+    if not errors:
+        errors.update(variants.limit_problems(actor, _base(values), current if overrides is None else overrides))
+    return overrides
 
 
 def create_content(actor: Actor, /, **values) -> Content:
-    """Validate and store a content item in the actor's workspace; commit."""
+    """Validate and store a content item (with its per-channel variants) in the actor's workspace; commit."""
+    content = add_content(actor, **values)
+    db.session.commit()
+    return content
+
+
+def add_content(actor: Actor, /, **values) -> Content:
+    """Validate a content item and add it to the current transaction (the caller commits): imports add many."""
     actor.require_writer()
+    raw_variants = values.pop("variants", None)
     values = {k: v for k, v in values.items() if k in FIELDS and v is not None}
-    if errors := _validate(values):
+    errors = _validate(values)
+    if "status" not in errors and (problem := approvals.status_problem(actor, None, values.get("status", "draft"))):
+        errors["status"] = problem
+    overrides = _check_variants(actor, raw_variants, values, errors, [])
+    if errors:
         raise ValidationFailed(errors)
     content = Content(
         workspace_id=actor.workspace_id,
-        title=values["title"].strip(),
-        body=values.get("body") or "",
+        **_base(values),
         body_format=values.get("body_format", "markdown"),
-        excerpt=(values.get("excerpt") or "").strip() or None,
         content_type=values.get("content_type", "article"),
-        tags=_clean_tags(values.get("tags", [])),
         status=values.get("status", EditorialStatus.DRAFT.value),
         created_by_id=actor.user_id,
     )
     db.session.add(content)
+    variants.replace(actor, content, overrides or [])
     db.session.flush()
     audit.record(actor, "content.created", "content", content.id)
-    db.session.commit()
     return content
 
 
@@ -79,9 +105,9 @@ def content_query(actor: Actor, status: str | None = None, q: str | None = None)
     if status:
         query = query.where(Content.status == status)
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Content.title).like(like), func.lower(Content.body).like(like)))
-    return query.order_by(Content.updated_at.desc(), Content.id.desc())
+        query = query.where(or_(contains(Content.title, q), contains(Content.body, q)))
+    # Every listed item shows its variants: load them in one query, not one per item.
+    return query.options(selectinload(Content.variants)).order_by(Content.updated_at.desc(), Content.id.desc())
 
 
 def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
@@ -90,14 +116,18 @@ def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
     content = get_content(actor, content_id)
     merged = {f: getattr(content, f) for f in FIELDS}
     merged.update({k: v for k, v in changes.items() if k in FIELDS})
-    if errors := _validate(merged):
+    errors = _validate(merged)
+    if "status" not in errors and (problem := approvals.status_problem(actor, content.status, merged["status"])):
+        errors["status"] = problem
+    overrides = _check_variants(actor, changes.get("variants"), merged, errors, variants.overrides_of(content))
+    if errors:
         raise ValidationFailed(errors)
-    content.title = merged["title"].strip()
-    content.body = merged["body"] or ""
-    content.excerpt = (merged["excerpt"] or "").strip() or None
+    for field, value in _base(merged).items():
+        setattr(content, field, value)
     content.content_type, content.status = merged["content_type"], merged["status"]
     content.body_format = merged["body_format"]
-    content.tags = _clean_tags(merged["tags"])
+    if overrides is not None:
+        variants.replace(actor, content, overrides)
     audit.record(actor, "content.updated", "content", content.id, fields=sorted(changes))
     db.session.commit()
     return content

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from types import SimpleNamespace
 
 from redis.exceptions import RedisError
 from sqlalchemy import delete, select
@@ -24,9 +25,9 @@ from webapp.models import (
     ScheduleStatus,
     utcnow,
 )
-from webapp.queues import get_queue
+from webapp.queues import QUEUE_FOR_PRIORITY
 from webapp.scheduling import dispatch
-from webapp.services import audit, missed, schedules
+from webapp.services import audit, chains, missed, schedules
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict
 
@@ -41,7 +42,11 @@ CLOSED = (ScheduleStatus.CANCELLED.value, ScheduleStatus.COMPLETED.value)
 
 
 class Work:
-    """One unit of publication changes: drop old jobs now, commit once, then enqueue and announce."""
+    """One unit of publication changes: drop old jobs, commit once, then enqueue and announce.
+
+    Redis work is batched, one round trip per step (a bulk chunk touches 500 publications): old jobs
+    are dropped just before the database commit, new jobs enqueued and events published just after.
+    """
 
     def __init__(self, now: datetime | None = None):
         self.now = now or utcnow()
@@ -49,18 +54,27 @@ class Work:
         self.to_enqueue: list[Publication] = []
         self.deleted: list[tuple[int, int]] = []  # (workspace id, publication id)
         self.to_settle: dict[int, Schedule] = {}
+        self.to_drop: list[tuple[str, str | None]] = []  # (job id, its queue's name when queued)
+        self.strict = False
 
     def drop(self, publication: Publication, *, strict: bool = False) -> None:
-        """Remove the publication's current job from rq-scheduler (and its queue, if queued)."""
+        """Mark the publication's current job for removal from rq-scheduler (and its queue, if queued)."""
+        # Read now: the transition that follows changes the status and the job id's dispatch number.
+        queue = QUEUE_FOR_PRIORITY[publication.priority] if publication.status == S.QUEUED else None
+        self.to_drop.append((dispatch.job_id(publication), queue))
+        self.strict = self.strict or strict  # a stale entry would run the publication at its old time
+
+    def _drop_jobs(self) -> None:
+        jobs, self.to_drop = self.to_drop, []
+        if not jobs:
+            return
         try:
-            dispatch.unschedule_publication(publication)
-            if publication.status == S.QUEUED:
-                get_queue(publication.priority).remove(dispatch.job_id(publication))
+            dispatch.unschedule_jobs(jobs)
         except RedisError:
-            if strict:  # a stale entry would run the publication at its old time
+            if self.strict:
                 raise
             # Harmless: a stale job finds the publication no longer scheduled or queued.
-            log.warning("publication %s: old job not removed, Redis unavailable", publication.id)
+            log.warning("%d old jobs not removed, Redis unavailable", len(jobs))
 
     def touch(self, publication: Publication, *, enqueue: bool = False) -> None:
         self.changed[publication.id] = publication
@@ -78,18 +92,35 @@ class Work:
             # Explicit, because SQLite does not enforce ON DELETE CASCADE.
             for column in (Alert.publication_id, Attempt.publication_id, Publication.id):
                 db.session.execute(delete(column.class_).where(column.in_(ids)))
-        for schedule in self.to_settle.values():
-            schedules.settle(schedule)
+        self._settle()
+        self._drop_jobs()
         db.session.commit()
         if self.changed:  # reload the expired rows in one query rather than one each
             list(db.session.scalars(select(Publication).where(Publication.id.in_(list(self.changed)))))
         schedules.enqueue_all(self.to_enqueue)  # announces them too
         queued = {p.id for p in self.to_enqueue}
-        for publication in self.changed.values():
-            if publication.id not in queued:
-                events.publication_changed(publication)
-        for workspace_id, publication_id in self.deleted:
-            events.publish(workspace_id, "publication", id=publication_id, status="deleted")
+        events.publications_changed([p for p in self.changed.values() if p.id not in queued])
+        gone = [SimpleNamespace(workspace_id=w, id=i, status="deleted") for w, i in self.deleted]
+        events.publications_changed(gone)
+
+    def _settle(self) -> None:
+        """Settle the touched schedules; one query first finds those still busy, for which settling is a no-op."""
+        if not self.to_settle:
+            return
+        db.session.flush()
+        busy = set(
+            db.session.scalars(
+                select(Publication.schedule_id)
+                .where(
+                    Publication.schedule_id.in_(list(self.to_settle)),
+                    Publication.status.not_in([s.value for s in TERMINAL_STATUSES]),
+                )
+                .distinct()
+            )
+        )
+        for schedule_id, schedule in self.to_settle.items():
+            if schedule_id not in busy:
+                schedules.settle(schedule)
 
 
 # Publication-level transitions: each changes one record inside a Work or raises Conflict(reason).
@@ -122,7 +153,8 @@ def resume_publication(publication: Publication, work: Work) -> Publication:
 
 def wake(publication: Publication, work: Work) -> None:
     """Put a paused publication back to scheduled under a fresh job id, or mark it missed if too late."""
-    publication.hold_reason = None
+    # A chained publication whose predecessor has not published goes back to waiting for it, visibly.
+    publication.hold_reason = chains.waiting_note(publication) if publication.after_publication_id else None
     if missed.mark_missed(publication, publication.schedule, work.now):
         work.touch(publication)
         return
@@ -157,6 +189,7 @@ def cancel_publication(publication: Publication, work: Work) -> Publication:
     work.drop(publication)
     publication.status, publication.finished_at = S.CANCELLED.value, work.now
     publication.next_attempt_at, publication.hold_reason = None, None
+    chains.hold(publication)  # what waits for it would link to nothing: held, with the reason
     work.touch(publication)
     return publication
 

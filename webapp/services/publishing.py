@@ -16,7 +16,6 @@ from webapp import events, signals
 from webapp.adapters.base import (
     AdapterError,
     AuthError,
-    ContentPayload,
     ErrorClass,
     PublishRequest,
     PublishResult,
@@ -26,6 +25,7 @@ from webapp.crypto import CredentialsError
 from webapp.extensions import db
 from webapp.models import (
     Attempt,
+    Content,
     EditorialStatus,
     Publication,
     PublicationStatus,
@@ -34,7 +34,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.scheduling import dispatch
-from webapp.services import alerts, failures, missed, schedules, throttle
+from webapp.services import alerts, chains, failures, missed, schedules, throttle, variants
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -133,12 +133,20 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
     # Not committed yet: the claim commits with the attempt it opens (one commit, not two). Until
     # then the row is locked, so a duplicate job waits and then finds it `publishing`; a worker
     # that dies here rolls back to `queued`, which the reconciler requeues.
-    # One query for everything a publish reads, instead of a lazy load per relation.
-    return db.session.scalar(
+    # One query for everything a publish reads (the content's variants too), instead of a lazy
+    # load per relation.
+    content = joinedload(Publication.content)
+    query = (
         select(Publication)
         .where(Publication.id == publication_id)
-        .options(joinedload(Publication.channel), joinedload(Publication.content), joinedload(Publication.schedule))
+        .options(
+            joinedload(Publication.channel),
+            content,
+            content.joinedload(Content.variants),
+            joinedload(Publication.schedule),
+        )
     )
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def approval_problem(publication: Publication) -> str | None:
@@ -152,22 +160,18 @@ def approval_problem(publication: Publication) -> str | None:
 
 
 def build_request(publication: Publication) -> PublishRequest:
-    """Describe the publication to an adapter in platform-neutral terms."""
-    content = publication.content
+    """Describe the publication to an adapter in platform-neutral terms, with the channel's resolved variant."""
+    from webapp.services import media  # images and the ledger of their uploads (one upload per publication)
+
     return PublishRequest(
         publication_id=publication.id,
         idempotency_key=publication.idempotency_key,
         scheduled_for=publication.due_at,
         channel_id=publication.channel_id,
         channel_name=publication.channel.name,
-        content=ContentPayload(
-            id=content.id,
-            title=content.title,
-            body=content.body,
-            excerpt=content.excerpt,
-            content_type=content.content_type,
-            tags=tuple(content.tags or ()),
-        ),
+        content=variants.resolve(publication.content, publication.channel),
+        media=media.attachments(publication.content),
+        uploads=media.UploadLedger(publication.id),
     )
 
 
@@ -202,6 +206,11 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
         db.session.commit()
         events.publication_changed(publication)
         return "missed"
+    if publication.after_publication_id is not None and chains.hold_back(publication):
+        publication.attempts_count -= 1  # not its turn: the publication it follows has not published
+        db.session.commit()
+        events.publication_changed(publication)
+        return "waiting"
     if reason := approval_problem(publication):
         publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, f"held: {reason}"
         publication.attempts_count -= 1  # nothing was attempted
@@ -258,7 +267,7 @@ def _enqueue_retry(publication: Publication) -> None:
 
 def _call_platform(publication: Publication) -> PublishResult:
     adapter = adapter_for(publication.channel, timeout=current_app.config["PUBLISH_TIMEOUT_S"])
-    return adapter.publish(build_request(publication))
+    return adapter.publish(chains.fill_placeholders(publication, build_request(publication)))
 
 
 def _record_success(publication: Publication, attempt: Attempt, result: PublishResult) -> str:

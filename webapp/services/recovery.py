@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from webapp import events
+from webapp import events, signals
 from webapp.adapters.base import AdapterError
 from webapp.extensions import db
 from webapp.models import Attempt, Publication, PublicationStatus, utcnow
@@ -88,6 +88,8 @@ def _resolve(publication: Publication) -> str:
             publication.status, publication.finished_at = PublicationStatus.PUBLISHED.value, now
             publication.external_id, publication.external_url = found.external_id, found.external_url
             publication.last_error = None
+            # Confirmed is published: outbound webhooks, notifications and chained publications react.
+            signals.publication_published.send(publication)
             schedules.settle(publication.schedule)
             return "confirmed"
     # Either the platform says it has nothing under this key, or it cannot be asked but dedupes on

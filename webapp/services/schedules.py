@@ -24,7 +24,7 @@ from webapp.models import (
 )
 from webapp.scheduling import dispatch
 from webapp.scheduling.time import TimeInputError, ceil_to_second, occurrences, parse_instant, validate_cron
-from webapp.services import audit, channel_rules
+from webapp.services import audit, chains, channel_rules
 from webapp.services.actor import Actor
 from webapp.services.contents import get_content
 from webapp.services.errors import NotFound, ValidationFailed
@@ -132,6 +132,9 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     grace = data.get("grace_minutes", 60)
     if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= MAX_GRACE_MINUTES:
         errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {MAX_GRACE_MINUTES}"
+    chain, problem = chains.chain_problem(data.get("chain"), [c.id for c in channels])
+    if problem:
+        errors["chain"] = problem
     max_runs = data.get("max_runs")
     if max_runs is not None and (not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 1):
         errors["max_runs"] = "must be a positive whole number"
@@ -161,6 +164,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
         grace_minutes=grace,
         status=ScheduleStatus.ACTIVE.value,
         next_run_at=first_due,
+        chain=chain,
         created_by_id=actor.user_id,
         channels=channels,
     )
@@ -213,6 +217,7 @@ def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> lis
     ]
     db.session.add_all(publications)
     db.session.flush()
+    chains.link(schedule, publications)
     return publications
 
 
@@ -229,13 +234,14 @@ def advance_due(schedule_ids, now: datetime | None = None) -> list[Publication]:
 
 def enqueue_all(publications: list[Publication]) -> None:
     """Hand committed publications to rq-scheduler and announce them; Redis trouble is repaired later."""
-    for publication in publications:
-        try:
-            dispatch.enqueue_publication(publication)
-        except RedisError:
-            # The database already holds the publication; the reconciler re-adds missing entries.
-            log.warning("publication %s not enqueued: Redis unavailable", publication.id)
-        events.publication_changed(publication)
+    # A chained publication not yet ready waits: the publication it follows releases it.
+    ready = [p for p in publications if p.after_publication_id is None or chains.ready(p)]
+    try:
+        dispatch.enqueue_publications(ready)  # one round trip, however many (a bulk retry sends 500)
+    except RedisError:
+        # The database already holds them; the reconciler re-adds missing entries.
+        log.warning("%d publications not enqueued: Redis unavailable", len(ready))
+    events.publications_changed(publications)
 
 
 def advance(schedule: Schedule, now: datetime | None = None) -> list[Publication]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shlex
 
+from sqlalchemy import func
+
 QUALIFIERS = {
     "status": "status",
     "channel": "channel",
@@ -31,3 +33,9 @@ def parse_query(text: str | None) -> tuple[dict[str, str], str]:
         else:
             words.append(token)
     return filters, " ".join(words)
+
+
+def contains(column, text: str):
+    """Case-insensitive "column contains text", with LIKE's own wildcards (% _ \\) taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from webapp.scheduling.time import TimeInputError, validate_timezone
+
+# PostgreSQL text cannot hold NUL, and no database can encode a lone surrogate (JSON's "\ud800" decodes to one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def character_problem(value: str) -> str | None:
+    """Say why a text cannot be stored as it is, or None."""
+    if _UNSTORABLE.search(value):
+        return "must not contain NUL or unpaired surrogate characters"
+    return None
 
 
 def text_problem(value, *, required: bool, max_length: int) -> str | None:
@@ -13,7 +25,7 @@ def text_problem(value, *, required: bool, max_length: int) -> str | None:
         return "must be text"
     if len(value) > max_length:
         return f"must be at most {max_length} characters"
-    return None
+    return character_problem(value)
 
 
 def timezone_problem(name) -> str | None:
@@ -45,3 +57,20 @@ def id_list(value) -> list[int] | None:
     if not isinstance(value, list) or not value or not all(is_id(v) for v in value):
         return None
     return list(dict.fromkeys(value))
+
+
+MAX_TAG_LENGTH = 60
+
+
+def tags_problem(value) -> str | None:
+    """Say what is wrong with a list of tags, or None."""
+    if not isinstance(value, list) or not all(
+        isinstance(t, str) and 0 < len(t.strip()) <= MAX_TAG_LENGTH and not character_problem(t) for t in value
+    ):
+        return "must be a list of short texts"
+    return None
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Trim the tags and drop blanks and repeats, keeping their order."""
+    return list(dict.fromkeys(t.strip() for t in tags if t.strip()))

@@ -6,21 +6,41 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
-from webapp.forms import ContentForm, EmptyForm, attach_errors
-from webapp.services import channels, contents, schedules
-from webapp.services.errors import ValidationFailed
+from webapp.forms import ContentForm, EmptyForm, ReviewForm, attach_errors
+from webapp.models import Decision, EditorialStatus, Workspace
+from webapp.services import approvals, channels, contents, schedules
+from webapp.services.errors import Conflict, Forbidden, ValidationFailed
+from webapp.services.lifecycle import Work
+from webapp.services.publications import paginate
 from webapp.views.filters import local_time
 
 bp = Blueprint("contents", __name__, url_prefix="/contents")
 
+LIST_LIMIT = 100  # the latest shown; bulk "all matching" reaches the rest
+STATUSES = tuple(s.value for s in EditorialStatus)
+
+
+def listed(args):
+    """Return the query of the content the list shows for its URL arguments (`status`, `q`), latest first."""
+    status = args.get("status")
+    return contents.content_query(
+        ui_actor(), status=status if status in STATUSES else None, q=(args.get("q") or "").strip() or None
+    )
+
 
 def _page(form: ContentForm, status: int = 200):
     actor = ui_actor()
-    items = list(db.session.scalars(contents.content_query(actor).limit(100)))
+    items, total = paginate(listed(request.args), 1, LIST_LIMIT)
     # Only channels with time slots or rules have a queue to add to.
     queues = [c for c in channels.list_channels(actor) if c.rules]
     return render_template(
-        "contents/index.html", form=form, contents=items, queues=queues, action_form=EmptyForm()
+        "contents/index.html",
+        form=form,
+        contents=items,
+        total=total,
+        statuses=STATUSES,
+        queues=queues,
+        action_form=EmptyForm(),
     ), status
 
 
@@ -65,3 +85,77 @@ def add_to_queue(content_id: int):
     else:
         flash(f"Queued for {local_time(schedule.next_run_at)}.", "ok")
     return redirect(url_for("contents.index"), 303)
+
+
+# The editorial workflow (webapp/services/approvals.py): the review page, and one POST per decision.
+
+DECISIONS = {  # URL verb: (decision, service call, what the flash says was done)
+    "submit": (Decision.SUBMITTED, approvals.submit, "submitted for review"),
+    "approve": (Decision.APPROVED, approvals.approve, "approved"),
+    "reject": (Decision.REJECTED, approvals.reject, "sent back to draft"),
+    "archive": (Decision.ARCHIVED, approvals.archive, "archived"),
+    "restore": (Decision.RESTORED, approvals.restore, "restored to draft"),
+}
+
+
+def _review_page(content, form: ReviewForm | None = None, status: int = 200):
+    actor = ui_actor()
+    possible = approvals.allowed_decisions(content)
+    return render_template(
+        "contents/review.html",
+        content=content,
+        form=form or ReviewForm(),
+        history=approvals.history(actor, content),
+        held=approvals.held_publications(actor, content),
+        verbs=[verb for verb, (decision, _, _) in DECISIONS.items() if decision in possible],
+        may_review=approvals.may_review(actor, content),
+        require_approval=db.session.get(Workspace, actor.workspace_id).require_approval,
+    ), status
+
+
+@bp.get("/<int:content_id>/review")
+def review(content_id: int):
+    return _review_page(contents.get_content(ui_actor(), content_id))
+
+
+def decide(content_id: int, verb: str):
+    """Take one review decision from the review page's form; answer the page again on a refusal."""
+    actor = ui_actor()
+    content = contents.get_content(actor, content_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _, call, done = DECISIONS[verb]
+    work = Work()
+    try:
+        if verb == "approve":
+            call(actor, content, form.comment.data, work=work)
+        else:
+            call(actor, content, form.comment.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        attach_errors(form, exc)
+        return _review_page(content, form, 422)
+    except (Conflict, Forbidden) as exc:
+        db.session.rollback()
+        flash(f"Not {done}: {exc.message}", "error")
+        return _review_page(contents.get_content(actor, content_id), form, 409 if isinstance(exc, Conflict) else 403)
+    work.commit()  # commits; publications released by an approval go back to rq-scheduler
+    released = len(work.to_enqueue)
+    flash(f"'{content.title}' {done}." + (f" {released} held publication(s) released." if released else ""), "ok")
+    return redirect(url_for("contents.review", content_id=content_id), 303)
+
+
+for _verb in DECISIONS:  # POST /contents/<id>/submit etc., endpoints contents.submit_content etc.
+    bp.add_url_rule(
+        f"/<int:content_id>/{_verb}",
+        endpoint=f"{_verb}_content",
+        view_func=lambda content_id, _verb=_verb: decide(content_id, _verb),
+        methods=["POST"],
+    )
+
+
+# The editor (variants side by side, live previews, save as template) lives in its own module.
+from webapp.views import content_editor  # noqa: E402
+
+bp.register_blueprint(content_editor.bp)

@@ -7,7 +7,6 @@ from datetime import timedelta
 from flask import Blueprint
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
@@ -15,6 +14,7 @@ from webapp.htmx import render, wants_fragment
 from webapp.models import Publication, utcnow
 from webapp.services.liveness import system_status
 from webapp.services.metrics import attention, workspace_metrics
+from webapp.services.publications import TABLE_RELATIONS
 
 bp = Blueprint("dashboard", __name__)
 
@@ -24,11 +24,7 @@ ROWS = 25
 def _rows(workspace_id: int) -> list[Publication]:
     # Upcoming first (soonest at the top), then the most recent past activity.
     now = utcnow()
-    base = (
-        select(Publication)
-        .where(Publication.workspace_id == workspace_id)
-        .options(selectinload(Publication.channel), selectinload(Publication.content))
-    )
+    base = select(Publication).where(Publication.workspace_id == workspace_id).options(*TABLE_RELATIONS)
     upcoming = list(db.session.scalars(base.where(Publication.due_at >= now).order_by(Publication.due_at).limit(ROWS)))
     recent = list(
         db.session.scalars(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webapp.extensions import db
 from webapp.services.errors import Forbidden, NotFound
@@ -23,6 +23,13 @@ def register(app: Flask) -> None:
     def service_forbidden(exc: Forbidden):
         db.session.rollback()
         return render_template("errors/error.html", code=403, message=exc.message), 403
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def body_too_large(exc: RequestEntityTooLarge):
+        # Werkzeug's own text names no limit; say which one, for the API and the browser alike.
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        shown = f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        return http_error(RequestEntityTooLarge(f"The request body is larger than the {shown} limit."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -1,4 +1,4 @@
-"""Health check for load balancers and operators; no login."""
+"""Health: `/healthz` for load balancers (no login) and the `/health` page for signed-in members."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp.auth import ui_actor
 from webapp.extensions import db
+from webapp.htmx import render
+from webapp.services.diagnostics import health_report
 from webapp.services.liveness import system_status
 
 bp = Blueprint("health", __name__)
@@ -39,3 +42,8 @@ def healthz():
         body["failing"] = failing
         body["problems"] = status["problems"]
     return jsonify(body), 200 if not failing else 503
+
+
+@bp.get("/health")
+def page():
+    return render("health/index.html", block="report", **health_report(ui_actor()))

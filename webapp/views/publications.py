@@ -6,15 +6,21 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from webapp.auth import ui_actor
+from webapp.extensions import db
 from webapp.forms import EmptyForm
-from webapp.htmx import render
-from webapp.models import CONTENT_TYPES, Priority, Publication, PublicationStatus
+from webapp.htmx import render, wants_fragment
+from webapp.models import CONTENT_TYPES, Channel, Priority, PublicationStatus
 from webapp.scheduling.time import localize, validate_timezone
 from webapp.services import bulk, channels
-from webapp.services.publications import SORTS, get_publication, paginate, publication_query
+from webapp.services.publications import (
+    SORTS,
+    TABLE_RELATIONS,
+    get_publication,
+    paginate_publications,
+    publication_query,
+)
 from webapp.services.search import parse_query
 from webapp.views.filters import local_time
 
@@ -54,6 +60,12 @@ def monitor_filters(args) -> dict:
     }
 
 
+def _channel_choices() -> list:
+    """Return (id, name) of the workspace's channels for the filter's menu: a menu needs no settings or keys."""
+    query = channels.channel_query(ui_actor()).with_only_columns(Channel.id, Channel.name)
+    return list(db.session.execute(query))
+
+
 @bp.get("/")
 def index():
     args = request.args
@@ -63,10 +75,8 @@ def index():
         page = max(1, int(args.get("page", 1)))
     except ValueError:
         page = 1
-    query = publication_query(ui_actor(), **monitor_filters(args), sort=sort, descending=descending).options(
-        selectinload(Publication.channel), selectinload(Publication.content)
-    )
-    rows, total = paginate(query, page, PER_PAGE)
+    query = publication_query(ui_actor(), **monitor_filters(args), sort=sort, descending=descending)
+    rows, total = paginate_publications(query, page, PER_PAGE, *TABLE_RELATIONS)
     return render(
         "publications/index.html",
         block="results",
@@ -80,7 +90,7 @@ def index():
         statuses=STATUSES,
         priorities=[p.value for p in Priority],
         content_types=CONTENT_TYPES,
-        channels=channels.list_channels(ui_actor()),
+        channels=() if wants_fragment() else _channel_choices(),
         bulk_form=EmptyForm(),
     )
 

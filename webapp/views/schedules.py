@@ -11,14 +11,18 @@ from webapp.auth import ui_actor
 from webapp.extensions import db
 from webapp.forms import EmptyForm, ScheduleForm, attach_errors
 from webapp.htmx import render, wants_fragment
-from webapp.models import Content
+from webapp.models import Content, ScheduleStatus
 from webapp.scheduling.time import TimeInputError, parse_instant, validate_cron, validate_timezone
 from webapp.scheduling.time import preview as schedule_preview
 from webapp.services import channels, lifecycle, rescheduling, schedules
 from webapp.services.errors import Conflict, ValidationFailed
+from webapp.services.publications import paginate
 from webapp.views.filters import local_time
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
+
+LIST_LIMIT = 100  # the newest shown; bulk "all matching" reaches the rest
+STATUSES = tuple(s.value for s in ScheduleStatus)
 
 
 def _form(formdata=None) -> ScheduleForm:
@@ -29,13 +33,28 @@ def _form(formdata=None) -> ScheduleForm:
     )
     form.content_id.choices = [SelectChoice(c.id, c.title) for c in contents]
     form.channel_ids.choices = [SelectChoice(c.id, f"{c.name} ({c.platform})") for c in channels.list_channels(actor)]
+    # The same channels, for the optional chain link ("then publish on B once A has published").
+    chain_choices = [SelectChoice("", "—"), *form.channel_ids.choices]
+    form.chain_channel_id.choices = form.chain_after_channel_id.choices = chain_choices
     return form
 
 
+def listed(args):
+    """Return the query of the schedules the list shows for its URL arguments (`status`), newest first."""
+    status = args.get("status")
+    return schedules.schedule_query(ui_actor(), status=status if status in STATUSES else None)
+
+
 def _page(form: ScheduleForm, status: int = 200, free_slots: list | None = None):
-    items = list(db.session.scalars(schedules.schedule_query(ui_actor()).limit(100)))
+    items, total = paginate(listed(request.args), 1, LIST_LIMIT)
     return render_template(
-        "schedules/index.html", form=form, schedules=items, free_slots=free_slots or [], action_form=EmptyForm()
+        "schedules/index.html",
+        form=form,
+        schedules=items,
+        total=total,
+        statuses=STATUSES,
+        free_slots=free_slots or [],
+        action_form=EmptyForm(),
     ), status
 
 
@@ -70,6 +89,9 @@ def create():
             "grace_minutes": form.grace_minutes.data if form.grace_minutes.data is not None else 60,
             "allow_conflicts": form.allow_conflicts.data,
         }
+        if form.chain_channel_id.data or form.chain_after_channel_id.data:
+            link = {"channel_id": form.chain_channel_id.data, "after_channel_id": form.chain_after_channel_id.data}
+            data["chain"] = [link]
         if chosen_slot and not recurring:
             data["run_at"] = chosen_slot  # an offered free slot, an exact UTC instant
         if not recurring and data["run_at"] is None:
@@ -80,7 +102,7 @@ def create():
             try:
                 schedule = schedules.create_schedule(ui_actor(), data)
             except ValidationFailed as exc:
-                attach_errors(form, exc)
+                attach_errors(form, exc, {"chain": "chain_channel_id"})
                 return _page(form, 422, _slot_choices(exc))
             else:
                 flash(f"Scheduled: next run {local_time(schedule.next_run_at)}.", "ok")

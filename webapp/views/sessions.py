@@ -1,17 +1,20 @@
-"""Sign up, sign in, sign out."""
+"""Sign up, sign in, sign out, and reset a forgotten password."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
-from webapp import ratelimit
+from webapp import mail, ratelimit
 from webapp.auth import sign_in_user
-from webapp.forms import EmptyForm, SignInForm, SignUpForm, attach_errors
-from webapp.services import accounts
-from webapp.services.errors import ValidationFailed
+from webapp.forms import EmptyForm, ForgotPasswordForm, ResetPasswordForm, SignInForm, SignUpForm, attach_errors
+from webapp.services import accounts, password_reset
+from webapp.services.errors import NotFound, ValidationFailed
 
 bp = Blueprint("sessions", __name__)
+log = logging.getLogger("herald.sessions")
 
 
 def _safe_next(default: str) -> str:
@@ -66,3 +69,47 @@ def sign_out():
     if EmptyForm().validate_on_submit():
         logout_user()
     return redirect(url_for("sessions.sign_in"), 303)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("sessions/forgot.html", form=form), 422 if request.method == "POST" else 200
+    config = current_app.config
+    email = accounts.normalise_email(form.email.data)
+    limit, window = config["PASSWORD_RESET_ATTEMPTS"], config["PASSWORD_RESET_WINDOW_S"]
+    verdicts = [ratelimit.hit(f"reset:{bucket}", limit, window) for bucket in (email, request.remote_addr)]
+    if not all(v.allowed for v in verdicts):
+        retry_after = max(v.retry_after for v in verdicts)
+        form.email.errors = [f"has had too many reset requests; try again in {retry_after // 60 + 1} minutes"]
+        return render_template("sessions/forgot.html", form=form), 429, {"Retry-After": str(retry_after)}
+    issued = password_reset.request_reset(email, request.remote_addr)
+    if issued is not None:
+        user, token = issued
+        link = mail.external_url("sessions.reset_password", token=token)
+        body = render_template("sessions/reset_email.txt", link=link, minutes=config["PASSWORD_RESET_TTL_MINUTES"])
+        if not mail.send_later(user.email, "Reset your Herald password", body):
+            # No mail server: the operator hands the link on (docs/operations.md, "Email").
+            log.warning("password reset link for %s (not emailed): %s", user.email, link)
+    # The same answer whether or not the email has an account, so the form reveals nothing.
+    return render_template("sessions/forgot.html", form=form, sent=True)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        password_reset.find_reset(token)
+    except NotFound as exc:
+        return render_template("sessions/reset.html", invalid=exc.message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(token, form.password.data, request.remote_addr)
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            logout_user()  # whoever was signed in here, the next sign-in uses the new password
+            flash("Your password is changed; sign in with it.", "ok")
+            return redirect(url_for("sessions.sign_in"), 303)
+    return render_template("sessions/reset.html", form=form), 422 if request.method == "POST" else 200

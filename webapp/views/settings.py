@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
 from webapp.forms import ApiKeyForm, EmptyForm, ProfileForm, attach_errors
 from webapp.models import Workspace
-from webapp.services import accounts
+from webapp.services import accounts, approvals
 from webapp.services.errors import ValidationFailed
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -45,6 +45,18 @@ def set_timezone():
     return _page(profile=form, status=422)
 
 
+@bp.post("/approval")
+def set_require_approval():
+    """Owners only (the service refuses anyone else): must content be approved before it publishes?"""
+    if EmptyForm().validate_on_submit():
+        workspace = approvals.set_require_approval(ui_actor(), request.form.get("require_approval") == "on")
+        if workspace.require_approval:
+            flash("Content now needs an approval before it publishes.", "ok")
+        else:
+            flash("Content no longer needs an approval to publish.", "ok")
+    return redirect(url_for("settings.index"), 303)
+
+
 @bp.post("/api-keys")
 def create_api_key():
     form = ApiKeyForm()
@@ -65,4 +77,6 @@ def revoke_api_key(key_id: int):
     if EmptyForm().validate_on_submit():
         record = accounts.revoke_api_key(ui_actor(), key_id)
         flash(f"API key '{record.name}' revoked.", "ok")
-    return redirect(url_for("settings.index"), 303)
+    # An owner revokes other members' keys from the members page, and goes back there.
+    back = "members.index" if request.form.get("back") == "members" else "settings.index"
+    return redirect(url_for(back), 303)

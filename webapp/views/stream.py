@@ -8,21 +8,44 @@ import time
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
+from webapp import stream_slots
 from webapp.auth import ui_actor
 from webapp.events import format_sse, replay
 from webapp.extensions import db
 from webapp.htmx import render
+from webapp.queues import get_redis, key
 from webapp.services.liveness import system_status
 
 bp = Blueprint("stream", __name__)
 
 
+def _claim_slot(user_id: int, keepalive: int) -> stream_slots.Slot | None:
+    """Take one of the user's stream slots; a slot lapses after three missed keep-alives."""
+    cap = current_app.config["SSE_MAX_STREAMS_PER_USER"]
+    return stream_slots.claim(get_redis(), key("sse", "slots", user_id), cap, ttl=3 * keepalive)
+
+
+def _too_many_streams(keepalive: int) -> Response:
+    cap, retry_after = current_app.config["SSE_MAX_STREAMS_PER_USER"], 3 * keepalive
+    message = (
+        f"Too many live streams: you already have {cap} open (one per Herald tab or window). "
+        f"Close one, or try again in {retry_after} seconds.\n"
+    )
+    # EventSource gives up on a 429 and the htmx SSE extension reconnects with growing back-off
+    # (up to a minute); Retry-After tells any other client when a lapsed slot will have freed.
+    return Response(message, 429, mimetype="text/plain", headers={"Retry-After": str(retry_after)})
+
+
 @bp.get("/events")
 def events():
-    workspace_id = ui_actor().workspace_id
+    actor = ui_actor()
+    workspace_id = actor.workspace_id
     last_event_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     broker = current_app.extensions["herald.broker"]
     keepalive = current_app.config["SSE_KEEPALIVE_S"]
+    slot = _claim_slot(actor.user_id, keepalive)
+    if slot is None:
+        return _too_many_streams(keepalive)
     inbox = broker.subscribe(workspace_id)
     # The stream may stay open for hours: give the pooled DB connection back now.
     db.session.remove()
@@ -49,14 +72,18 @@ def events():
                         break
                     yield format_sse(event_id, payload)
                 yield ": ping\n\n"
+                slot.renew()
         finally:
             broker.unsubscribe(workspace_id, inbox)
 
-    return Response(
+    response = Response(
         stream_with_context(generate()),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+    # On close, even if the stream never started (the generator's own `finally` would not run then).
+    response.call_on_close(slot.release)
+    return response
 
 
 @bp.get("/status")

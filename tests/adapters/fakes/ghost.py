@@ -16,6 +16,16 @@ from .server import FakePlatform, Request, Response, json_response
 
 PREFIX = "/ghost/api/admin/"
 INVALID_POST = "Validation error, cannot save post."
+# Ghost's image upload validation (core/server/web/api/middleware/upload.js): extensions and types for `image`.
+IMAGE_TYPES = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "image/svg+xml": (".svg", ".svgz"),
+}
+PURPOSES = ("image", "profile_image", "icon")
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def ghost_error(status: int, error_type: str, message: str, context: str | None = None, **extra: Any) -> Response:
@@ -51,6 +61,7 @@ class FakeGhost(FakePlatform):
         self.posts: dict[str, dict[str, Any]] = {}  # by slug
         self.site = {"title": "Fake Ghost", "description": "Thoughts", "logo": None, "version": "5.96"}
         self.tokens: list[dict[str, Any]] = []  # decoded (header, claims) of every accepted token
+        self.images: dict[str, dict[str, Any]] = {}  # stored images by path under /content/images/
 
     @property
     def admin_api_key(self) -> str:
@@ -81,7 +92,32 @@ class FakeGhost(FakePlatform):
             return json_response(200, {"posts": [post]})
         if request.method == "POST" and resource == "posts/":
             return self._create(request)
+        if request.method == "POST" and resource == "images/upload/":
+            return self._upload_image(request)
         return ghost_error(404, "NotFoundError", "Resource not found")
+
+    def _upload_image(self, request: Request) -> Response:
+        if len(request.body) > MAX_UPLOAD_BYTES:
+            return ghost_error(413, "RequestEntityTooLargeError", "Request was larger than the maximum file size")
+        fields, files = request.multipart()
+        file = files.get("file")
+        if file is None or not file.data:
+            return ghost_error(422, "ValidationError", "Please select an image.")
+        purpose = fields.get("purpose", "image")
+        if purpose not in PURPOSES:
+            return ghost_error(422, "ValidationError", f"Validation error, cannot upload image. purpose: {purpose}")
+        name, _, extension = file.filename.rpartition(".")
+        if not name or f".{extension.lower()}" not in IMAGE_TYPES.get(file.content_type, ()):
+            return ghost_error(415, "UnsupportedMediaTypeError", "Please select a valid image.")
+        # Ghost's local storage keeps images under /content/images/YYYY/MM/ and makes names unique with -1, -2, ...
+        folder = time.strftime("%Y/%m")
+        candidate, n = f"{folder}/{name}.{extension}", 0
+        while candidate in self.images:
+            n += 1
+            candidate = f"{folder}/{name}-{n}.{extension}"
+        url = f"{self.url}/content/images/{candidate}"
+        self.images[candidate] = {"url": url, "data": file.data, "content_type": file.content_type}
+        return json_response(201, {"images": [{"url": url, "ref": fields.get("ref")}]})
 
     def _authenticate(self, request: Request) -> Response | None:
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
@@ -117,7 +153,12 @@ class FakeGhost(FakePlatform):
             return ghost_error(422, "ValidationError", INVALID_POST, "No root key ('posts')")
         given = body["posts"][0]
         title = given.get("title") or ""
-        for field, value, limit in (("title", title, 255), ("custom_excerpt", given.get("custom_excerpt") or "", 300)):
+        limits = (
+            ("title", title, 255),
+            ("custom_excerpt", given.get("custom_excerpt") or "", 300),
+            ("feature_image_alt", given.get("feature_image_alt") or "", 191),
+        )
+        for field, value, limit in limits:
             if len(value) > limit:
                 context = f"Value in [posts.{field}] exceeds maximum length of {limit} characters."
                 return ghost_error(422, "ValidationError", INVALID_POST, context, property=field)
@@ -133,6 +174,8 @@ class FakeGhost(FakePlatform):
             "html": given.get("html"),
             "status": given.get("status", "draft"),
             "custom_excerpt": given.get("custom_excerpt"),
+            "feature_image": given.get("feature_image"),
+            "feature_image_alt": given.get("feature_image_alt"),
             "tags": [{"id": secrets.token_hex(12), "name": t["name"]} for t in given.get("tags") or []],
             "url": f"{self.site_url}{slug}/",
         }

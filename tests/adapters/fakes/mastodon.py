@@ -11,6 +11,9 @@ import pytest
 from .server import FakePlatform, Request, Response, json_response
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+DESCRIPTION_LIMIT = 1500
+NOT_PROCESSED = "Cannot attach files that have not finished processing. Try again in a moment!"
 URL = re.compile(r"https?://\S+")
 
 
@@ -24,6 +27,9 @@ class FakeMastodon(FakePlatform):
         self.statuses: list[dict[str, Any]] = []
         self.idempotency: dict[str, str] = {}  # key -> status id (Mastodon keeps them for an hour)
         self.posts_remaining = 300  # statuses left in the current 3-hour window
+        self.media: dict[str, dict[str, Any]] = {}  # uploaded attachments by id
+        # 0: an upload is processed at once (200); n: it answers 202 and GET /api/v1/media/:id answers 206 n times.
+        self.processing_polls = 0
 
     def route(self, request: Request) -> Response:
         if request.path == "/api/v2/instance" and request.method == "GET":
@@ -39,7 +45,51 @@ class FakeMastodon(FakePlatform):
             return json_response(200, self._account())
         if request.path == "/api/v1/statuses" and request.method == "POST":
             return self._post_status(request)
+        if request.path == "/api/v2/media" and request.method == "POST":
+            return self._upload_media(request)
+        if request.path.startswith("/api/v1/media/") and request.method == "GET":
+            return self._media_status(request.path.rsplit("/", 1)[-1])
         return json_response(404, {"error": "Record not found"})
+
+    def _upload_media(self, request: Request) -> Response:
+        fields, files = request.multipart()
+        file = files.get("file")
+        if file is None:
+            return json_response(400, {"error": "param is missing or the value is empty: file"})
+        if file.content_type not in MEDIA_TYPES or not file.data:
+            return json_response(422, {"error": "Validation failed: File content type is invalid, File is invalid"})
+        description = fields.get("description")
+        if description and len(description) > DESCRIPTION_LIMIT:
+            error = f"Validation failed: Description is too long (maximum is {DESCRIPTION_LIMIT} characters)"
+            return json_response(422, {"error": error})
+        media_id = str(114_000_000_000_000_000 + len(self.media))
+        attachment = {
+            "id": media_id,
+            "type": "image",
+            "url": f"{self.url}/system/media_attachments/files/{media_id}/original/{file.filename}",
+            "preview_url": f"{self.url}/system/media_attachments/files/{media_id}/small/{file.filename}",
+            "remote_url": None,
+            "description": description,
+            "blurhash": "UFBWY:8_0Jxv4nIUNGt7_3%MxuRj-;WBRjt7",
+            "data": file.data,
+            "polls_left": self.processing_polls,
+        }
+        self.media[media_id] = attachment
+        if attachment["polls_left"] > 0:  # "202 Accepted": the full-size file is processed asynchronously
+            return json_response(202, {**self._public(attachment), "url": None})
+        return json_response(200, self._public(attachment))
+
+    def _media_status(self, media_id: str) -> Response:
+        attachment = self.media.get(media_id)
+        if attachment is None:
+            return json_response(404, {"error": "Record not found"})
+        if attachment["polls_left"] > 0:  # "206 Partial content": still processing
+            attachment["polls_left"] -= 1
+            return json_response(206, {**self._public(attachment), "url": None})
+        return json_response(200, self._public(attachment))
+
+    def _public(self, attachment: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in attachment.items() if k not in ("data", "polls_left")}
 
     def _post_status(self, request: Request) -> Response:
         key = request.headers.get("Idempotency-Key")
@@ -50,7 +100,13 @@ class FakeMastodon(FakePlatform):
             return json_response(429, {"error": "Too many requests"}, self._rate_headers())
         params = self._params(request)
         text, visibility = params.get("status", ""), params.get("visibility", "public")
-        if not text.strip():
+        media_ids = [str(i) for i in params.get("media_ids") or []]
+        if len(media_ids) > 4:
+            return json_response(422, {"error": "Cannot attach more than 4 files."})
+        attached = [self.media[i] for i in media_ids if i in self.media]
+        if any(a["polls_left"] > 0 for a in attached):
+            return json_response(422, {"error": NOT_PROCESSED})
+        if not text.strip() and not attached:
             return json_response(422, {"error": "Validation failed: Text can't be blank"})
         if len(URL.sub("x" * 23, text)) > self.max_characters:
             error = f"Validation failed: Text character limit of {self.max_characters} exceeded"
@@ -67,6 +123,7 @@ class FakeMastodon(FakePlatform):
             "url": f"{self.url}/@{self.username}/{status_id}",
             "content": "<p>" + text.replace("\n", "<br />") + "</p>",
             "text": text,
+            "media_attachments": [self._public(a) for a in attached],
             "account": self._account(),
         }
         self.statuses.append(status)

@@ -4,6 +4,8 @@ import json
 import threading
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +25,30 @@ class Request:
             return json.loads(self.body)
         except ValueError:
             return None
+
+    def multipart(self) -> tuple[dict[str, str], dict[str, "Part"]]:
+        """Return a multipart/form-data body as (text fields, file parts by field name); ({}, {}) for anything else."""
+        content_type = self.headers.get("Content-Type") or ""
+        if not content_type.startswith("multipart/form-data"):
+            return {}, {}
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + self.body)
+        fields: dict[str, str] = {}
+        files: dict[str, Part] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True) or b""
+            if part.get_filename() is not None:
+                files[name] = Part(part.get_filename(), part.get_content_type(), data)
+            else:
+                fields[name] = data.decode("utf-8")
+        return fields, files
+
+
+@dataclass(frozen=True)
+class Part:
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass

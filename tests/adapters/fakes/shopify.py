@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from .server import FakePlatform, Request, Response, json_response
 
@@ -28,6 +29,8 @@ ARTICLE_CREATE_INPUT = {
     "templateSuffix",
     "title",
 }
+ARTICLE_IMAGE_INPUT = {"altText", "url"}
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 INVALID_ARTICLE = "Variable $article of type ArticleCreateInput! was provided invalid value"
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 MAXIMUM_AVAILABLE, RESTORE_RATE = 2000.0, 100.0
@@ -50,6 +53,7 @@ class FakeShopify(FakePlatform):
         self.articles: list[dict[str, Any]] = []
         self.scopes = {"read_content", "write_content"}
         self.currently_available = MAXIMUM_AVAILABLE
+        self.image_fetches: list[tuple[str, int, str]] = []  # (url, status, content type) of each image download
 
     @property
     def blog_id(self) -> str:
@@ -117,6 +121,15 @@ class FakeShopify(FakePlatform):
             return {"errors": [_graphql_error(f"{INVALID_ARTICLE} (not an object)")]}
         unknown = [k for k in given if k not in ARTICLE_CREATE_INPUT]
         problems = [{"path": [k], "explanation": "Field is not defined on ArticleCreateInput"} for k in unknown]
+        image = given.get("image")
+        if image is not None and not isinstance(image, dict):
+            problems.append({"path": ["image"], "explanation": "Expected value to be an ArticleImageInput object"})
+        elif image is not None:
+            problems += [
+                {"path": ["image", k], "explanation": "Field is not defined on ArticleImageInput"}
+                for k in image
+                if k not in ARTICLE_IMAGE_INPUT
+            ]
         for required in ("title", "author"):
             if given.get(required) is None:
                 problems.append({"path": [required], "explanation": "Expected value to not be null"})
@@ -130,9 +143,16 @@ class FakeShopify(FakePlatform):
             user_errors.append({"code": "NOT_FOUND", "field": ["article", "blogId"], "message": "Blog does not exist"})
         if not given["title"].strip():
             user_errors.append({"code": "BLANK", "field": ["article", "title"], "message": "Title can't be blank"})
+        stored_image = None
+        if image and not user_errors:
+            # Shopify downloads the image from the URL while creating the article, and keeps its own copy.
+            stored_image, problem = self._fetch_image(image)
+            if problem:
+                user_errors.append({"code": "INVALID", "field": ["article", "image", "url"], "message": problem})
         if user_errors:
             return {"data": {"articleCreate": {"article": None, "userErrors": user_errors}}}
         article = {
+            "image": stored_image,
             "id": f"gid://shopify/Article/{600000000 + len(self.articles)}",
             "handle": self._unique_handle(given.get("handle") or given["title"].lower().replace(" ", "-")),
             "blog_id": blog[1],
@@ -140,6 +160,21 @@ class FakeShopify(FakePlatform):
         }
         self.articles.append(article)
         return {"data": {"articleCreate": {"article": self._node(article), "userErrors": []}}}
+
+    def _fetch_image(self, image: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        url = image.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            return None, "Image URL is invalid"
+        try:
+            response = requests.get(url, timeout=10)
+        except requests.RequestException:
+            return None, "Image could not be downloaded"
+        content_type = response.headers.get("Content-Type", "").split(";")[0]
+        self.image_fetches.append((url, response.status_code, content_type))
+        if response.status_code != 200 or content_type not in IMAGE_TYPES:
+            return None, "Image could not be downloaded"
+        cdn = f"https://cdn.shopify.com/s/files/1/0000/0001/articles/{secrets.token_hex(6)}.{content_type[6:]}"
+        return {"url": cdn, "altText": image.get("altText"), "data": response.content}, None
 
     def _node(self, article: dict[str, Any]) -> dict[str, Any]:
         return {"id": article["id"], "handle": article["handle"], "blog": {"handle": self.blogs[article["blog_id"]]}}

@@ -1,0 +1,55 @@
+"""A person in Chromium writes a Mastodon variant and watches its preview count update as they type."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .harness import PASSWORD, Api
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(page: Page, stack):
+    email = f"editor-{secrets.token_hex(3)}@example.test"
+    api = Api(stack, stack.create_user_and_key(email), email)
+    toots = api.create(
+        "/channels",
+        {
+            "name": f"toots {secrets.token_hex(2)}",
+            "platform": "mastodon",
+            "settings": {"url": "https://social.example.test"},
+            "credentials": {"access_token": "tok-123456"},
+        },
+    )
+    content = api.create("/contents", {"title": "Launch", "body": "The long article."})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+
+    page.goto("/signin")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/contents/{content['id']}/edit")
+
+    card = page.get_by_role("article", name=f"Preview on {toots['name']}")
+    expect(card.get_by_text("17 / 500 characters")).to_be_visible()  # the base body, inherited
+    page.get_by_label("body for every Mastodon channel", exact=True).press_sequentially(
+        "Out now https://example.test/x"
+    )
+    expect(card.get_by_text("31 / 500 characters")).to_be_visible()  # "Out now " 8 + a URL counted as 23
+    expect(card.get_by_text("body: platform variant")).to_be_visible()
+
+    page.get_by_role("button", name="Save content and variants").click()
+    expect(page.get_by_text("saved with 1 variant(s)")).to_be_visible()
+    saved = api.call("GET", f"/contents/{content['id']}").json()
+    assert [(v["platform"], v["body"]) for v in saved["variants"]] == [("mastodon", "Out now https://example.test/x")]
+    assert errors == []  # no CSP violation, no script error
+    assert [url for url in failed if not url.endswith("/favicon.ico")] == []

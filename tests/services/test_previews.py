@@ -1,0 +1,104 @@
+"""Previews: each channel's resolved text, rendered through the adapters' own payload code; user text escaped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from webapp.adapters.webhook import encode, publication_payload
+from webapp.services import channels, previews, variants
+
+BASE = {
+    "title": "Launch <b>day</b>",
+    "body": "We *shipped* <script>alert(1)</script>",
+    "excerpt": "Short",
+    "tags": ["news"],
+}
+
+
+@pytest.fixture
+def owner(make):
+    return make.actor()
+
+
+def _channel(owner, platform, settings, credentials, name=None):
+    return channels.create_channel(
+        owner, name=name or platform, platform=platform, settings=settings, credentials=credentials
+    )
+
+
+@pytest.fixture
+def toot(owner):
+    return _channel(owner, "mastodon", {"url": "https://social.example.test"}, {"access_token": "tok-1234"})
+
+
+@pytest.fixture
+def blog(owner):
+    return _channel(owner, "wordpress", {"url": "https://wp.example.test"}, {"username": "a", "app_password": "b c"})
+
+
+@pytest.fixture
+def hook(owner):
+    return _channel(owner, "webhook", {"url": "https://hooks.example.test/h"}, {"secret": "s3cret"})
+
+
+def test_the_mastodon_preview_is_the_status_text_with_mastodon_s_count(toot):
+    overrides = [{"platform": "mastodon", "body": "Read it: https://example.test/" + "a" * 100, "tags": ["launch"]}]
+    (preview,) = previews.previews([toot], BASE, overrides)
+    assert preview.kind == "status"
+    assert preview.status == "Read it: https://example.test/" + "a" * 100 + "\n\n#launch"
+    assert (preview.length, preview.limit, preview.problem) == (9 + 23 + 2 + 7, 500, None)
+    assert preview.resolved.sources == {"title": "base", "body": "platform", "excerpt": "base", "tags": "platform"}
+
+
+def test_a_status_over_the_limit_says_what_mastodon_would_refuse(toot):
+    (preview,) = previews.previews([toot], {**BASE, "body": "x" * 520, "tags": []}, [])
+    assert preview.length == 520
+    assert preview.problem == "status is 520 characters (each URL counts as 23); this instance allows 500"
+
+
+def test_the_blog_preview_renders_markdown_escaped_as_the_adapter_sends_it(blog):
+    (preview,) = previews.previews([blog], BASE, [])
+    assert preview.kind == "article"
+    assert str(preview.body_html) == "<p>We <em>shipped</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    assert preview.body_is_html is False
+
+
+def test_an_html_body_is_shown_as_escaped_text_never_rendered(blog):
+    body = "<p>Hello <img src=x onerror=alert(1)></p><p>a &lt;b&gt;</p>"
+    (preview,) = previews.previews([blog], {**BASE, "body": body}, [])
+    assert preview.body_is_html is True
+    assert str(preview.body_html) == "<p>Hello </p><p>a &lt;b&gt;</p>"
+
+
+def test_a_blog_preview_without_a_title_says_the_platform_needs_one(blog):
+    (preview,) = previews.previews([blog], {**BASE, "title": ""}, [])
+    assert preview.problem == "content has no title; this platform requires one"
+
+
+def test_the_webhook_preview_is_the_exact_body_the_adapter_would_send(hook):
+    overrides = [{"channel_id": hook.id, "title": "Hook title"}]
+    (preview,) = previews.previews([hook], BASE, overrides, content_id=42, content_type="social")
+    sent = json.loads(preview.json_body)
+    resolved = variants.resolve_for(BASE, overrides, hook)
+    request = variants.sample_request(variants.payload(42, "social", resolved), hook)
+    # Same bytes as the adapter's encoder, apart from the placeholder send time.
+    expected = json.loads(encode(publication_payload(request)))
+    assert {k: v for k, v in sent.items() if k != "scheduled_for"} == {
+        k: v for k, v in expected.items() if k != "scheduled_for"
+    }
+    assert sent["content"] == {
+        "id": 42,
+        "title": "Hook title",
+        "body": BASE["body"],
+        "excerpt": "Short",
+        "content_type": "social",
+        "tags": ["news"],
+    }
+    assert sent["channel"] == {"id": hook.id, "name": "webhook"}
+    assert preview.json_body == encode(json.loads(preview.json_body)).decode()  # compact, as sent
+
+
+def test_one_preview_per_channel_in_the_given_order(toot, blog, hook):
+    assert [p.kind for p in previews.previews([hook, toot, blog], BASE, [])] == ["webhook", "status", "article"]

@@ -1,0 +1,92 @@
+"""The health page: scheduler, workers, queues, Redis, database and the workspace's channels, for members."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from rq import Queue
+
+from webapp.extensions import db
+from webapp.models import utcnow
+from webapp.queues import get_redis
+from webapp.scheduling.runner import heartbeat_key
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_health_page_needs_a_sign_in(client):
+    response = client.get("/health")
+
+    assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+def test_a_silent_scheduler_and_no_workers_are_called_out(client, ada):
+    html = client.get("/health").get_data(as_text=True)
+
+    assert '<span class="status status-unhealthy">silent</span>' in html
+    assert "<dt>last heartbeat</dt><dd>never</dd>" in html
+    assert '<span class="status status-unhealthy">none running</span>' in html
+
+
+def test_a_ticking_scheduler_shows_its_heartbeat_age(client, ada):
+    get_redis().set(heartbeat_key(), f"{time.time() - 2:.3f}")
+
+    html = client.get("/health").get_data(as_text=True)
+
+    assert '<span class="status status-healthy">ticking</span>' in html
+    assert re.search(r"<dt>last heartbeat</dt><dd>[23]\.\d s ago</dd>", html)
+
+
+def test_queue_depths_are_shown_per_priority_queue(client, ada):
+    Queue("high", connection=get_redis()).enqueue("builtins.print", "x")
+
+    html = client.get("/health").get_data(as_text=True)
+
+    assert "<tr><td>critical</td><td>0</td></tr>" in html
+    assert "<tr><td>high</td><td>1</td></tr>" in html
+
+
+def test_redis_and_the_database_report_their_round_trips_and_revision(client, ada):
+    head = db.session.scalar(db.text("SELECT version_num FROM alembic_version"))
+
+    html = client.get("/health").get_data(as_text=True)
+
+    assert '<span class="status status-healthy">answering</span>' in html
+    assert '<span class="status status-healthy">up to date</span>' in html
+    assert f"<dt>revision</dt><dd>{head} (code: {head})</dd>" in html
+    assert html.count(" ms</dd>") == 2  # one ping each
+
+
+def test_channels_show_health_last_check_and_what_preflight_finds(client, ada, make):
+    good = make.channel(ada, name="Team blog")
+    good.health, good.health_message, good.last_checked_at = "unhealthy", "401 from the blog", utcnow()
+    broken = make.channel(ada, name="Broken hook")
+    broken.credentials_encrypted = "not-a-fernet-token"
+    db.session.commit()
+
+    html = client.get("/health").get_data(as_text=True)
+
+    assert "Team blog" in html and "401 from the blog" in html and "<time datetime=" in html
+    assert "channel Team blog is unhealthy: 401 from the blog" in html
+    assert "Broken hook" in html and "cannot be decrypted" in html
+
+
+def test_another_workspaces_channels_are_not_listed(client, ada, make):
+    make.channel(make.actor(), name="Someone else's blog")
+
+    assert "Someone else" not in client.get("/health").get_data(as_text=True)
+
+
+def test_the_poll_gets_only_the_report_fragment(client, ada):
+    response = client.get("/health", headers=HX)
+    html = response.get_data(as_text=True)
+
+    assert html.lstrip().startswith('<div id="health-report">') and "<nav" not in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_a_full_page_has_the_poll_and_the_layout(client, ada):
+    html = client.get("/health").get_data(as_text=True)
+
+    assert 'hx-trigger="every 5s, sse:system"' in html and "<nav" in html

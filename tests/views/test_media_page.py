@@ -1,0 +1,106 @@
+"""Images on the content edit page: the upload form (CSRF, multipart), errors beside their fields, files served."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.media_files import image_bytes
+from webapp.extensions import db
+from webapp.models import Media
+from webapp.services import contents, media
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _own_media_folder(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://herald.example")
+    app.extensions.pop(media.EXTENSION, None)
+    yield
+    app.extensions.pop(media.EXTENSION, None)
+
+
+@pytest.fixture
+def post(ada):
+    return contents.create_content(ada, title="Launch", body="The long article.")
+
+
+def _upload(client, content_id, data: bytes, alt_text="The stage", headers=None):
+    form = {"file": (io.BytesIO(data), "stage.png"), "alt_text": alt_text}
+    return client.post(
+        f"/contents/{content_id}/media", data=form, content_type="multipart/form-data", headers=headers or {}
+    )
+
+
+def test_the_edit_page_has_a_labelled_multipart_upload_form(client, post):
+    page = client.get(f"/contents/{post.id}/edit").text
+
+    assert 'id="media"' in page and 'enctype="multipart/form-data"' in page
+    assert '<label for="media-file">Image</label>' in page and '<label for="media-alt-text">Alt text</label>' in page
+    assert 'name="csrf_token"' in page and "No images yet" in page
+
+
+def test_an_upload_redirects_to_the_editor_which_shows_it_featured(client, post):
+    response = _upload(client, post.id, image_bytes("PNG", (30, 20)))
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/contents/{post.id}/edit#media")
+    item = db.session.query(Media).one()
+    page = client.get(f"/contents/{post.id}/edit").text
+    assert f'src="/contents/{post.id}/media/{item.id}/file" alt="The stage"' in page
+    assert "<strong>featured</strong>" in page and "30×20 image/png" in page
+
+
+def test_an_htmx_upload_answers_the_panel_alone(client, post):
+    response = _upload(client, post.id, image_bytes(), headers=HX)
+
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    assert '<section id="media"' in response.text
+    assert "<html" not in response.text and "alt text: The stage" in response.text
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_a_bad_upload_shows_each_error_beside_its_field(client, post, headers):
+    response = _upload(client, post.id, b"not an image at all", alt_text="", headers=headers)
+
+    assert response.status_code == 422
+    assert '<p class="error" id="media-file-error">Image is not an image Herald can read' in response.text
+    assert '<p class="error" id="media-alt-text-error">Alt text is required</p>' in response.text
+    assert db.session.query(Media).count() == 0
+
+
+def test_the_file_is_served_to_members_with_its_decoded_type(client, ada, post):
+    data = image_bytes("GIF")
+    item = media.add_media(ada, post.id, data, "claims.png", "alt")
+
+    response = client.get(f"/contents/{post.id}/media/{item.id}/file")
+
+    assert (response.status_code, response.mimetype, response.data) == (200, "image/gif", data)
+
+
+def test_delete_removes_the_image(client, ada, post):
+    item = media.add_media(ada, post.id, image_bytes(), "a.png", "alt")
+
+    response = client.post(f"/contents/{post.id}/media/{item.id}/delete", headers=HX)
+
+    assert response.status_code == 200 and "No images yet" in response.text
+    assert db.session.query(Media).count() == 0
+
+
+def test_a_signed_url_serves_the_image_signed_out_until_it_expires(app, client, ada, post):
+    data = image_bytes("WEBP")
+    item = media.add_media(ada, post.id, data, "a.webp", "alt")
+    url = media.storage().url(item.storage_key, 60)
+    path = urlsplit(url).path + "?" + urlsplit(url).query
+    client.post("/signout")
+
+    served = client.get(path)
+    assert (served.status_code, served.mimetype, served.data) == (200, "image/webp", data)
+    assert client.get(path.replace("signature=", "signature=0")).status_code == 404
+    expired = media.storage().url(item.storage_key, -1)
+    assert client.get(urlsplit(expired).path + "?" + urlsplit(expired).query).status_code == 404
+    assert client.get(f"/contents/{post.id}/media/{item.id}/file").status_code == 302  # members only
