@@ -9,6 +9,7 @@ from webapp.models import AuditEvent, Content, Membership, ReviewDecision, Role,
 from webapp.scheduling import dispatch
 from webapp.services import approvals, contents, preflight, publishing, schedules
 from webapp.services.actor import Actor
+from webapp.services.approvals import APPROVAL_HOLD_PREFIX
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.services.lifecycle import Work
 
@@ -192,7 +193,7 @@ def test_approval_releases_publications_held_for_lack_of_it(make, team):
     db.session.get(Workspace, author.workspace_id).require_approval = True
     db.session.commit()
     publication = _held_publication(author, content, make)
-    assert publication.status == "paused" and publication.hold_reason.startswith(approvals.HELD_PREFIX)
+    assert publication.status == "paused" and publication.hold_reason.startswith(APPROVAL_HOLD_PREFIX)
     assert approvals.held_publications(author, content) == [publication]
 
     work = Work()
@@ -203,6 +204,25 @@ def test_approval_releases_publications_held_for_lack_of_it(make, team):
     assert publication.status == "scheduled" and publication.hold_reason is None
     assert dispatch.scheduled_time(publication) is not None  # handed back to rq-scheduler
     assert approvals.held_publications(author, content) == []
+
+
+def test_approval_leaves_publications_held_for_other_reasons_alone(make, team):
+    # A rejected credential or a failed chain also holds with a "held: ..." reason; approving the
+    # content fixes neither, so those stay paused.
+    author, editor = team
+    content = make.content(author, status="review")
+    db.session.get(Workspace, author.workspace_id).require_approval = True
+    db.session.commit()
+    publication = _held_publication(author, content, make)
+    publication.hold_reason = "held: the channel's credentials were rejected (401); fix them and resume the channel"
+    db.session.commit()
+
+    work = Work()
+    approvals.approve(editor, content, work=work)
+    work.commit()
+
+    db.session.refresh(publication)
+    assert publication.status == "paused" and publication.hold_reason.startswith("held: the channel's credentials")
 
 
 def test_a_publication_paused_by_hand_stays_paused_on_approval(make, team):

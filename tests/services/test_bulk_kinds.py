@@ -10,6 +10,7 @@ from webapp.models import AuditEvent, Content, Membership, Publication, Role, Sc
 from webapp.scheduling import dispatch
 from webapp.services import bulk
 from webapp.services.actor import Actor
+from webapp.services.approvals import APPROVAL_HOLD_PREFIX
 from webapp.services.bulk_kinds import KINDS
 from webapp.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -236,7 +237,7 @@ def test_approving_releases_publications_held_for_want_of_approval(make, actor):
     content = db.session.get(Content, schedule.content_id)
     content.status = "review"
     held = set_status(held, "paused")
-    held.hold_reason = "held: the content is not approved"
+    held.hold_reason = APPROVAL_HOLD_PREFIX + "the content is not approved"
     db.session.commit()
 
     bulk.run_bulk(actor, "approve", ids=[content.id], kind="contents")

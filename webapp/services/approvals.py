@@ -54,8 +54,12 @@ if TYPE_CHECKING:
     from webapp.services.lifecycle import Work
 
 S = EditorialStatus
+# The hold reason of a publication paused at its due time for lack of approval (publishing.execute):
+# approving the content releases exactly these, not publications held for rejected credentials or
+# a failed chain.
+APPROVAL_HOLD_PREFIX = "held for approval: "
 MAX_COMMENT = 2000
-HELD_PREFIX = "held: "  # publishing.execute() pauses unapproved content with this reason prefix
+
 
 # decision -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[Decision, tuple[frozenset[str], str]] = {
@@ -127,7 +131,7 @@ def held_publications(actor: Actor, content: Content) -> list[Publication]:
                 Publication.workspace_id == actor.workspace_id,
                 Publication.content_id == content.id,
                 Publication.status == PublicationStatus.PAUSED.value,
-                Publication.hold_reason.startswith(HELD_PREFIX),
+                Publication.hold_reason.startswith(APPROVAL_HOLD_PREFIX),
             )
         )
     )

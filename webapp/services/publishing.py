@@ -35,6 +35,7 @@ from webapp.models import (
 )
 from webapp.scheduling import dispatch
 from webapp.services import alerts, chains, failures, missed, schedules, throttle, variants
+from webapp.services.approvals import APPROVAL_HOLD_PREFIX
 from webapp.services.channels import adapter_for
 from webapp.services.retry import backoff_seconds
 
@@ -212,7 +213,7 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
         events.publication_changed(publication)
         return "waiting"
     if reason := approval_problem(publication):
-        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, f"held: {reason}"
+        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, APPROVAL_HOLD_PREFIX + reason
         publication.attempts_count -= 1  # nothing was attempted
         db.session.commit()
         events.publication_changed(publication)
