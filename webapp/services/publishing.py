@@ -134,8 +134,8 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
     # Not committed yet: the claim commits with the attempt it opens (one commit, not two). Until
     # then the row is locked, so a duplicate job waits and then finds it `publishing`; a worker
     # that dies here rolls back to `queued`, which the reconciler requeues.
-    # One query for everything a publish reads (the content's variants too), instead of a lazy
-    # load per relation.
+    # One query for everything a publish reads (the content's variants and images too), instead of
+    # a lazy load per relation.
     content = joinedload(Publication.content)
     query = (
         select(Publication)
@@ -144,6 +144,7 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
             joinedload(Publication.channel),
             content,
             content.joinedload(Content.variants),
+            content.joinedload(Content.media),
             joinedload(Publication.schedule),
         )
     )
