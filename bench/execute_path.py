@@ -181,7 +181,7 @@ def main() -> None:
             if profiler:
                 stats = pstats.Stats(profiler, stream=sys.stdout)
                 stats.sort_stats("tottime").print_stats(25)
-                stats.sort_stats("cumulative").print_stats("webapp|blinker|flask_sqlalchemy|redis/commands", 40)
+                stats.sort_stats("cumulative").print_stats("webapp|blinker|rq/|logging|requests/sessions|sqlalchemy/orm/session", 60)
     finally:
         receiver.close()
         procs.stop_all()
