@@ -181,7 +181,8 @@ def main() -> None:
             if profiler:
                 stats = pstats.Stats(profiler, stream=sys.stdout)
                 stats.sort_stats("tottime").print_stats(25)
-                stats.sort_stats("cumulative").print_stats("webapp|blinker|rq/|logging|requests/sessions|sqlalchemy/orm/session", 60)
+                ours = "webapp|blinker|rq/|logging|requests/sessions|sqlalchemy/orm/session"
+                stats.sort_stats("cumulative").print_stats(ours, 60)
     finally:
         receiver.close()
         procs.stop_all()
