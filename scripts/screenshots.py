@@ -38,6 +38,7 @@ EMAIL = "editor@example.test"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is refused here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 THEMES = ("dark", "light")  # dark is the default; light is what the header's theme toggle switches to
+FULL_PAGE = {"editor"}  # its previews sit below the variants: photograph the whole page, not the first screen
 
 
 class Peer:
@@ -137,7 +138,49 @@ def seed(api: Api, peer: Peer) -> dict[str, int]:
     (failed,) = [p for p in launch if p["channel_id"] == partners["id"]]
     publish_now("Webinar recording", [newsletter])  # 401: the channel needs a person
     assert failed["status"] == "failed", failed
-    return {"failed_publication": failed["id"]}
+    return {"failed_publication": failed["id"], "edited_content": edited(api, peer)["id"]}
+
+
+def edited(api: Api, peer: Peer) -> dict:
+    """Add a Mastodon and a WordPress channel (never published to) and an item with a Mastodon variant.
+
+    The editor then shows the three kinds of preview: a toot with its character count, a blog article
+    and each webhook's JSON body.
+    """
+    api.create(
+        "/channels",
+        {
+            "name": "mastodon",
+            "platform": "mastodon",
+            "settings": {"url": peer.base + "/mastodon"},
+            "credentials": {"access_token": "token-token"},
+        },
+    )
+    api.create(
+        "/channels",
+        {
+            "name": "wordpress",
+            "platform": "wordpress",
+            "settings": {"url": peer.base + "/wordpress"},
+            "credentials": {"username": "editor", "app_password": "abcd efgh ijkl mnop"},
+        },
+    )
+    body = (
+        "Herald 4.2 brings chained publications, per-channel variants and a calendar you can drag.\n\n"
+        "Read the full notes on the blog."
+    )
+    toot = "Herald 4.2 is out: chained publications, variants, a drag-and-drop calendar. https://blog.example.test/4-2"
+    return api.create(
+        "/contents",
+        {
+            "title": "Herald 4.2: chains, variants and the calendar",
+            "body": body,
+            "excerpt": "What is new in 4.2.",
+            "tags": ["release", "product"],
+            "status": "approved",
+            "variants": [{"platform": "mastodon", "body": toot}],
+        },
+    )
 
 
 def settle(page: Page) -> None:
@@ -157,7 +200,7 @@ def photograph(page: Page, base_url: str, pages: dict[str, str], theme: str) -> 
         if actual != theme:
             raise RuntimeError(f"{name}: the page is in the {actual} theme, not {theme}")
         target = OUT / f"{name}-{theme}.png"
-        page.screenshot(path=str(target), animations="disabled")
+        page.screenshot(path=str(target), animations="disabled", full_page=name in FULL_PAGE)
         saved.append(target)
     return saved
 
@@ -197,13 +240,19 @@ def main() -> int:
         with Peer().running() as peer:
             stack.start(user=EMAIL)  # on failure it stops what it started
             try:
-                failed = seed(stack.api, peer)["failed_publication"]
+                ids = seed(stack.api, peer)
                 pages = {
                     "dashboard": "/",
                     "publications": "/publications/",
-                    "publication": f"/publications/{failed}",
+                    "publication": f"/publications/{ids['failed_publication']}",
+                    "calendar": "/calendar/",
+                    "analytics": "/analytics/",
                     "schedules": "/schedules/",
+                    "editor": f"/contents/{ids['edited_content']}/edit",
                     "channels": "/channels/",
+                    "integrations": "/integrations/",
+                    "members": "/members/",
+                    "health": "/health",
                     "alerts": "/alerts/",
                     "settings": "/settings/",
                 }

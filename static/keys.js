@@ -1,9 +1,12 @@
 // Keyboard shortcuts: `?` help, `g` then a letter to go somewhere, `/` search, j/k move, x select.
 (function () {
-  var GOTO = { d: "/", p: "/publications/", s: "/schedules/", c: "/contents/", h: "/channels/", a: "/alerts/" };
-  GOTO.l = "/calendar/";
-  GOTO.n = "/analytics/";
   var pendingG = false;
+
+  function goTo(key) {
+    // The help dialog (templates/base.html) lists each go-to key with its page: one list for both.
+    var row = document.querySelector('#shortcuts [data-goto-key="' + CSS.escape(key) + '"]');
+    return row && row.getAttribute("data-goto-href");
+  }
 
   function typing(target) {
     var tag = target && target.tagName;
@@ -57,7 +60,8 @@
     var help = document.getElementById("shortcuts");
     if (pendingG) {
       pendingG = false;
-      if (GOTO[event.key]) { window.location.assign(GOTO[event.key]); event.preventDefault(); }
+      var href = goTo(event.key);
+      if (href) { window.location.assign(href); event.preventDefault(); }
       return;
     }
     switch (event.key) {

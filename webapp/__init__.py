@@ -22,10 +22,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webapp.config import load_config
 
     app.config.update(load_config(app.instance_path))
-    register_converters(app)
+    register_id_bounds(app)
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_proxy_fix(app)
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -42,18 +43,32 @@ def register_error_pages(app: Flask) -> None:
     filters.register(app)
 
 
-def register_converters(app: Flask) -> None:
+def register_id_bounds(app: Flask) -> None:
     """Make `<int:...>` URL parts refuse numbers no record id can have (404, not a database error)."""
-    from werkzeug.routing import IntegerConverter
+    from flask import abort
 
     from webapp.services.validation import MAX_ID
 
-    class RecordId(IntegerConverter):
-        def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
-            kwargs.setdefault("max", MAX_ID)
-            super().__init__(map, *args, **kwargs)
+    # Not the converter's own `max`: Werkzeug answers a converter's refusal with 405 for every method that another
+    # rule at the same path accepts (`DELETE /api/v1/contents/<huge>/reviews`), where 404 is the truth. Refused here,
+    # after routing and before any view or sign-in check, it is 404 for every method.
+    @app.url_value_preprocessor
+    def refuse_impossible_ids(endpoint: str | None, values: dict | None) -> None:
+        if values and any(type(value) is int and value > MAX_ID for value in values.values()):
+            abort(404)
 
-    app.url_map.converters["int"] = RecordId
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind trusted reverse proxies, take the client's address and scheme from their X-Forwarded-* headers.
+
+    Only as many hops as PROXY_FIX_X_FOR / PROXY_FIX_X_PROTO say are believed: with 0 (the default) the
+    headers are ignored, since anyone reaching Herald directly could send them.
+    """
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0, x_prefix=0)
 
 
 def register_logging(app: Flask) -> None:
@@ -83,6 +98,9 @@ def register_extensions(app: Flask) -> None:
 
     chains.init_app(app)  # chained publications: a publish releases, a failure holds, what waits for it
     notifications.init_app(app)  # email and Slack notifications: signal receivers and the outbox's hook
+    from webapp.services import alerts
+
+    alerts.init_app(app)  # a raised or read alert announces itself live once it commits
     app.extensions["herald.broker"] = Broker(
         app.extensions[queues.EXTENSION], f"{app.config['REDIS_KEY_PREFIX']}:events:*"
     )

@@ -42,6 +42,8 @@ VIEWER_MAY_POST = {
     "contents.editor.preview": "renders a preview and saves nothing",
     "integrations.regenerate_feed": "the viewer's own private calendar feed address",
     "integrations.revoke_feed": "the viewer's own private calendar feed address",
+    "notifications.update": "the viewer's own notification settings",
+    "notifications.send_test": "a test message to the viewer's own email or webhook",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -72,8 +74,12 @@ def sign_in_user(user: User, remember: bool = False) -> None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    # `User.get_id` is "<id>.<password digest>": a session or remember-me cookie made before the password last
+    # changed (a reset, on any device) no longer loads, so it is signed out.
+    user_id, _, digest = session_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.session_id_matches(digest) else None
 
 
 def current_membership():

@@ -43,6 +43,14 @@ def env_int(name: str, default: int, environ: os._Environ | dict | None = None) 
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
 
 
+def env_proxy_count(name: str, environ: os._Environ | dict | None = None) -> int:
+    """Read a number of trusted proxies: a whole number from 0 (trust no forwarding header)."""
+    count = env_int(name, 0, environ)
+    if count < 0:
+        raise ConfigError(f"{name}={count} must be 0 or more (the number of proxies in front of Herald)")
+    return count
+
+
 def normalise_database_url(url: str) -> str:
     """Accept Heroku-style postgres:// URLs and route PostgreSQL through psycopg 3."""
     if url.startswith("postgres://"):
@@ -131,6 +139,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         # Sign-in attempts per email and address, and API calls per key, per window.
         "LOGIN_ATTEMPTS": env_int("LOGIN_ATTEMPTS", 10, environ),
         "LOGIN_WINDOW_S": env_int("LOGIN_WINDOW_S", 900, environ),
+        # ...and from one address whatever the email: one machine trying many accounts (password spraying).
+        "LOGIN_ATTEMPTS_PER_ADDRESS": env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 100, environ),
         "API_RATE_LIMIT": env_int("API_RATE_LIMIT", 600, environ),
         "API_RATE_WINDOW_S": env_int("API_RATE_WINDOW_S", 60, environ),
         # One-time links (stored hashed): password resets, requests for them per window, invitations.
@@ -203,6 +213,11 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "RETENTION_AUDIT_DAYS": env_int("RETENTION_AUDIT_DAYS", 365, environ),
         "RETENTION_ALERTS_DAYS": env_int("RETENTION_ALERTS_DAYS", 30, environ),
         "RETENTION_INTERVAL_S": env_int("RETENTION_INTERVAL_S", 3600, environ),
+        "RETENTION_WEBHOOK_DELIVERIES_DAYS": env_int("RETENTION_WEBHOOK_DELIVERIES_DAYS", 30, environ),
+        "RETENTION_NOTIFICATIONS_DAYS": env_int("RETENTION_NOTIFICATIONS_DAYS", 30, environ),
+        # Behind reverse proxies: how many of them to trust for X-Forwarded-For / X-Forwarded-Proto (0: none).
+        "PROXY_FIX_X_FOR": env_proxy_count("PROXY_FIX_X_FOR", environ),
+        "PROXY_FIX_X_PROTO": env_proxy_count("PROXY_FIX_X_PROTO", environ),
     }
 
 

@@ -10,7 +10,9 @@ def retention():
     pass
 
 
-@retention.command("run", help="Delete old attempts, read alerts and audit events now, in batches.")
+@retention.command(
+    "run", help="Delete old attempts, read alerts, audit events, webhook deliveries and notifications now, in batches."
+)
 def run_command():
     from webapp.services import retention as service
 

@@ -27,6 +27,8 @@ def backup_command(slug: str, file):
     file.write("\n")
     counts = ", ".join(f"{len(archive[name])} {name}" for name, _ in backups.SECTIONS)
     click.echo(f"backed up workspace {slug!r}: {counts}", err=True)
+    for warning in archive["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @workspace.command("restore", help="Restore a backup FILE into a new workspace, in one transaction.")

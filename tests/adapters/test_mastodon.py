@@ -52,6 +52,39 @@ def test_status_length_counts_as_mastodon_does(text, length):
     assert status_length(text) == length
 
 
+# Mastodon's StatusLengthValidator: twitter-text's URLs (scheme required) as 23, `@user@domain` as `@user`,
+# then Ruby's each_grapheme_cluster. Each case is what a Mastodon server counts.
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [
+        ("👍🏽", 1),  # an emoji with a skin tone
+        ("👨\u200d👩\u200d👧\u200d👦", 1),  # a ZWJ family: 7 code points
+        ("🇯🇵", 1),  # a flag: two regional indicators
+        ("1\ufe0f\u20e3", 1),  # a keycap
+        ("🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", 1),  # England's flag: tag sequence
+        ("e\u0301", 1),  # a combining accent
+        ("日本語のテキスト", 8),  # CJK: one each
+        ("見てhttps://example.com/a日本語", 2 + 23 + 3),  # a URL ends where CJK text starts
+        ("https://example.com/a/b?x=1&y=2#frag", 23),  # path, query and fragment are all the URL
+        ("see https://example.com/path?q=1&b=2.", 4 + 23 + 1),
+        ("https://a.co", 23),  # a URL shorter than 23 still counts 23
+        ("https://en.wikipedia.org/wiki/Foo_(bar)", 23),  # balanced parentheses belong to the URL
+        ("(https://example.com/x)", 1 + 23 + 1),  # the enclosing ones do not
+        ("example.com/page", 16),  # without a scheme it is text
+        ("https://example.test/x", 22),  # so is a host without a known top-level domain, as twitter-text has it
+        ("@alice@example.social @bob@mastodon.example and @carol hi", 6 + 1 + 4 + 5 + 6 + 3),  # several mentions
+        ("@first.last@example.com", 11),  # dots inside the local part
+        ("mail me@example.com", 19),  # an email address is no mention
+        ("=@alice@example.social", 22),  # nor is one right after "="
+        ("@alice@example.social@x", 23),  # nor one followed by another "@"
+        ("https://example.social/@alice@example.social", 23),  # a mention inside a URL is the URL's
+        ("@ünïcode@example.com", 20),  # a local part is ASCII
+    ],
+)
+def test_status_length_matches_mastodon_on_edge_cases(text, length):
+    assert status_length(text) == length
+
+
 def test_status_text_is_the_plain_body_followed_by_tags_as_hashtags():
     body = "<p>Launch day #news</p><p>Details &amp; more</p>"
 

@@ -179,3 +179,13 @@ def test_a_s_own_pages_do_show_a_s_records(app, workspace_a, page):
 
 def test_an_id_beyond_the_database_s_integer_range_is_404(api):
     assert api("GET", f"/channels/{2**63}").status_code == 404
+
+
+@pytest.mark.parametrize("too_big", [2**31, 2**63])
+def test_an_id_past_the_integer_range_is_404_for_every_route_and_method(app, client, outsider_b, too_big, unchanged):
+    records = dict.fromkeys(RECORD_FOR.values(), too_big)
+    with unchanged():
+        answers = {url: status for url, (_, status) in outsider_answers(app, client, records, outsider_b).items()}
+    assert any(url.startswith(("DELETE /api/", "PATCH /api/", "POST /api/")) for url in answers)
+    assert {url: status for url, status in answers.items() if status != 404} == {}
+    assert call(client, "DELETE", f"/api/v1/channels/{too_big}", outsider_b).json["error"]["code"] == "not_found"

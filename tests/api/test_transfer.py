@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from webapp.extensions import db
 from webapp.models import Content, Publication, Schedule
 from webapp.scheduling import dispatch
@@ -140,3 +142,28 @@ def test_viewers_may_export_but_not_import(client, make):
 
     assert client.get("/api/v1/export?kind=schedules&format=json", headers=headers).status_code == 200
     assert client.post("/api/v1/import?kind=contents", json=[{"title": "x"}], headers=headers).status_code == 403
+
+
+def test_the_export_answers_as_its_openapi_description_says(api, make, api_key, assert_schema):
+    from webapp.api.openapi import document
+    from webapp.services import transfer
+
+    _, actor = api_key
+    channel = make.channel(actor)
+    content = make.content(actor, title="Described", tags=["x"], excerpt=None)
+    api("POST", "/schedules", json={"content_id": content.id, "channel_ids": [channel.id], "run_at": utc_text(soon())})
+    schemas = document()["components"]["schemas"]
+    ok = document()["paths"]["/export"]["get"]["responses"]["200"]
+
+    assert list(schemas["ExportContentRow"]["properties"]) == list(transfer.CONTENT_COLUMNS)
+    assert list(schemas["ExportScheduleRow"]["properties"]) == list(transfer.SCHEDULE_COLUMNS)
+    assert set(ok["content"]) == {"application/json", "text/csv"}
+    for kind in ("contents", "schedules"):
+        exported = api("GET", f"/export?kind={kind}")
+        assert exported.status_code == 200 and len(exported.json["items"]) == 1
+        assert_schema(exported.json, "Export")
+        assert_schema(exported.json["items"][0], "ExportContentRow" if kind == "contents" else "ExportScheduleRow")
+    wrong = api("GET", "/export?kind=contents").json
+    wrong["kind"] = "schedules"  # content rows under the schedules kind do not match the description
+    with pytest.raises(AssertionError):
+        assert_schema(wrong, "Export")

@@ -74,7 +74,7 @@ def test_a_variant_over_mastodon_s_limit_is_422_and_nothing_is_written(api, unch
 
 
 def test_urls_count_as_23_characters_in_the_api_s_check_too(api):
-    body = "https://example.test/" + "a" * 600 + " " + "x" * 476  # 23 + 1 + 476 = 500
+    body = "https://example.com/" + "a" * 600 + " " + "x" * 476  # 23 + 1 + 476 = 500
     assert _content(api, variants=[{"platform": "mastodon", "body": body}]).status_code == 201
 
 

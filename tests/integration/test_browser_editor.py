@@ -41,15 +41,13 @@ def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(pa
 
     card = page.get_by_role("article", name=f"Preview on {toots['name']}")
     expect(card.get_by_text("17 / 500 characters")).to_be_visible()  # the base body, inherited
-    page.get_by_label("body for every Mastodon channel", exact=True).press_sequentially(
-        "Out now https://example.test/x"
-    )
+    page.get_by_label("body for every Mastodon channel", exact=True).press_sequentially("Out now https://example.com/x")
     expect(card.get_by_text("31 / 500 characters")).to_be_visible()  # "Out now " 8 + a URL counted as 23
     expect(card.get_by_text("body: platform variant")).to_be_visible()
 
     page.get_by_role("button", name="Save content and variants").click()
     expect(page.get_by_text("saved with 1 variant(s)")).to_be_visible()
     saved = api.call("GET", f"/contents/{content['id']}").json()
-    assert [(v["platform"], v["body"]) for v in saved["variants"]] == [("mastodon", "Out now https://example.test/x")]
+    assert [(v["platform"], v["body"]) for v in saved["variants"]] == [("mastodon", "Out now https://example.com/x")]
     assert errors == []  # no CSP violation, no script error
     assert [url for url in failed if not url.endswith("/favicon.ico")] == []

@@ -125,6 +125,7 @@ def test_the_request_body_carries_the_content_intact(delivered):
             "content_type": CONTENT["content_type"],
             "tags": CONTENT["tags"],
         },
+        "media": [],  # no images on this content item
     }
 
 

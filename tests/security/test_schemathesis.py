@@ -25,9 +25,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Operations whose description is known to be wrong, each with what is wrong (report them; remove when fixed).
-KNOWN_PROBLEMS = {
-    "GET /export": "documented as one JSON string, answers a JSON object (or CSV): needs a schema per media type",
-}
+KNOWN_PROBLEMS: dict[str, str] = {}
 BOUNDED = settings(
     max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
 )

@@ -8,7 +8,7 @@ import pytest
 from tests.adapters.receiver import Receiver
 from tests.mailbox import deliver_queued_mail, smtp_server_fixture  # noqa: F401
 from webapp.extensions import db
-from webapp.models import Notification, NotificationSettings, utcnow
+from webapp.models import Notification, NotificationSettings, User, utcnow
 from webapp.scheduling import dispatch, periodic
 from webapp.services import notification_delivery, notifications, publishing, schedules
 from webapp.services.errors import ValidationFailed
@@ -169,7 +169,7 @@ def test_the_daily_digest_goes_out_once_at_the_user_s_local_hour(make, platform,
 def test_a_webhook_that_errors_is_retried_later_and_a_refusal_is_final(make, slack, app):
     actor = make.actor()
     _settings(actor, slack_url=slack.url)
-    user = db.session.get(notifications.User, actor.user_id)
+    user = db.session.get(User, actor.user_id)
     settings = notifications.settings_of(actor.user_id)
     message = notifications.Message(None, "failure", "s", "t", "http://x.test/")
     [retried] = notifications.record(settings, user, message)
@@ -187,7 +187,7 @@ def test_a_webhook_that_errors_is_retried_later_and_a_refusal_is_final(make, sla
 def test_email_without_smtp_configured_fails_with_the_reason(make, app):
     actor = make.actor()
     _settings(actor, email_enabled=True)
-    user = db.session.get(notifications.User, actor.user_id)
+    user = db.session.get(User, actor.user_id)
     message = notifications.Message(None, "failure", "s", "t", "http://x.test/")
     [notification] = notifications.record(notifications.settings_of(actor.user_id), user, message)
     db.session.commit()

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from tests.media_files import image_bytes
 from webapp.adapters.webhook import encode, publication_payload
-from webapp.services import channels, previews, variants
+from webapp.services import channels, contents, media, previews, variants
 
 BASE = {
     "title": "Launch <b>day</b>",
@@ -44,10 +45,10 @@ def hook(owner):
 
 
 def test_the_mastodon_preview_is_the_status_text_with_mastodon_s_count(toot):
-    overrides = [{"platform": "mastodon", "body": "Read it: https://example.test/" + "a" * 100, "tags": ["launch"]}]
+    overrides = [{"platform": "mastodon", "body": "Read it: https://example.com/" + "a" * 100, "tags": ["launch"]}]
     (preview,) = previews.previews([toot], BASE, overrides)
     assert preview.kind == "status"
-    assert preview.status == "Read it: https://example.test/" + "a" * 100 + "\n\n#launch"
+    assert preview.status == "Read it: https://example.com/" + "a" * 100 + "\n\n#launch"
     assert (preview.length, preview.limit, preview.problem) == (9 + 23 + 2 + 7, 500, None)
     assert preview.resolved.sources == {"title": "base", "body": "platform", "excerpt": "base", "tags": "platform"}
 
@@ -102,3 +103,71 @@ def test_the_webhook_preview_is_the_exact_body_the_adapter_would_send(hook):
 
 def test_one_preview_per_channel_in_the_given_order(toot, blog, hook):
     assert [p.kind for p in previews.previews([hook, toot, blog], BASE, [])] == ["webhook", "status", "article"]
+
+
+# --- the content's stored images ---------------------------------------------------------------
+
+
+@pytest.fixture
+def _own_media_folder(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://herald.example")
+    app.extensions.pop(media.EXTENSION, None)
+    yield
+    app.extensions.pop(media.EXTENSION, None)
+
+
+def _with_images(owner, count: int):
+    content = contents.create_content(owner, title="Launch", body="The article.")
+    for n in range(count):
+        media.add_media(owner, content.id, image_bytes("PNG", (10 + n, 10)), f"photo-{n}.png", f"Photo <{n}>")
+    return content
+
+
+@pytest.mark.usefixtures("_own_media_folder")
+def test_a_blog_preview_shows_the_first_image_as_featured_and_the_others_as_figures(owner, blog):
+    content = _with_images(owner, 3)
+
+    (preview,) = previews.previews([blog], BASE, [], content_id=content.id, images=content.media)
+
+    assert preview.featured is content.media[0] and preview.featured.alt_text == "Photo <0>"
+    assert list(preview.figures) == list(content.media[1:])
+    assert preview.problem is None
+
+
+@pytest.mark.usefixtures("_own_media_folder")
+def test_a_shopify_preview_shows_its_one_article_image(owner):
+    shop = _channel(
+        owner, "shopify", {"shop_domain": "demo.myshopify.com", "blog_id": "1"}, {"access_token": "shpat_x"}
+    )
+    content = _with_images(owner, 2)
+
+    (preview,) = previews.previews([shop], BASE, [], content_id=content.id, images=content.media)
+
+    assert preview.images == (content.media[0],) and preview.figures == ()
+
+
+@pytest.mark.usefixtures("_own_media_folder")
+def test_a_mastodon_preview_attaches_up_to_four_images_and_says_when_there_are_more(owner, toot):
+    content = _with_images(owner, 5)
+
+    (preview,) = previews.previews([toot], BASE, [], content_id=content.id, images=content.media)
+
+    assert preview.images == tuple(content.media[:4])
+    assert preview.problem == "content has 5 images; a Mastodon status takes at most 4"
+
+
+@pytest.mark.usefixtures("_own_media_folder")
+def test_the_webhook_preview_lists_the_images_as_the_adapter_sends_them(owner, hook):
+    content = _with_images(owner, 2)
+
+    (preview,) = previews.previews([hook], BASE, [], content_id=content.id, images=content.media)
+
+    sent = json.loads(preview.json_body)["media"]
+    assert [(m["id"], m["alt_text"], m["width"]) for m in sent] == [(i.id, i.alt_text, i.width) for i in content.media]
+    assert all(m["url"].startswith("https://herald.example/media/") for m in sent)
+
+
+def test_without_images_a_blog_preview_has_no_featured_image(blog):
+    (preview,) = previews.previews([blog], BASE, [])
+    assert preview.featured is None and preview.images == ()

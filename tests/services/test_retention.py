@@ -1,4 +1,5 @@
-"""Retention: old attempts of finished publications (not their last), old read alerts and old audit events go."""
+"""Retention: old attempts of finished publications (not their last), old read alerts, old audit events, and
+settled webhook deliveries and notifications go."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 
 from webapp import jobs
 from webapp.extensions import db
-from webapp.models import Alert, Attempt, AuditEvent, Publication
-from webapp.services import retention, schedules
+from webapp.models import Alert, Attempt, AuditEvent, Notification, Publication, WebhookDelivery
+from webapp.services import retention, schedules, subscriptions
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 OLD = NOW - timedelta(days=100)
@@ -105,15 +106,87 @@ def test_audit_events_past_retention_go(actor):
     assert "old.thing" not in actions and "recent.thing" in actions
 
 
+def _delivery(actor, subscription, status: str, created_at: datetime, last_attempt_at: datetime | None = None):
+    delivery = WebhookDelivery(
+        workspace_id=actor.workspace_id,
+        subscription_id=subscription.id,
+        event="schedule.missed",
+        event_id=f"evt-{status}-{created_at:%j}-{last_attempt_at and last_attempt_at.day}",
+        payload="{}",
+        status=status,
+        created_at=created_at,
+        last_attempt_at=last_attempt_at,
+    )
+    db.session.add(delivery)
+    return delivery
+
+
+def test_settled_webhook_deliveries_past_retention_go_pending_ones_stay(actor):
+    subscription, _ = subscriptions.create_subscription(actor, "https://example.test/hook", ["schedule.missed"])
+    _delivery(actor, subscription, "delivered", OLD, OLD)
+    _delivery(actor, subscription, "failed", OLD, OLD)
+    _delivery(actor, subscription, "pending", OLD, OLD)  # still in the outbox: never pruned
+    _delivery(actor, subscription, "sending", OLD, OLD)
+    _delivery(actor, subscription, "delivered", RECENT, RECENT)
+    _delivery(actor, subscription, "delivered", OLD, RECENT)  # redelivered lately: dated by its last attempt
+    db.session.commit()
+
+    assert retention.prune_webhook_deliveries(30, NOW) == 2
+    left = sorted((d.status, d.created_at == OLD) for d in db.session.scalars(db.select(WebhookDelivery)))
+    assert left == [("delivered", False), ("delivered", True), ("pending", True), ("sending", True)]
+    assert retention.prune_webhook_deliveries(0, NOW) == 0
+
+
+def _notification(actor, status: str, created_at: datetime, last_attempt_at: datetime | None = None):
+    notification = Notification(
+        user_id=actor.user_id,
+        workspace_id=actor.workspace_id,
+        kind="failed",
+        medium="email",
+        subject=status,
+        text="t",
+        link="https://herald.test/",
+        status=status,
+        created_at=created_at,
+        last_attempt_at=last_attempt_at,
+    )
+    db.session.add(notification)
+    return notification
+
+
+def test_settled_notifications_past_retention_go_pending_ones_stay(actor):
+    _notification(actor, "sent", OLD, OLD)
+    _notification(actor, "failed", OLD)  # never tried (no last attempt): dated by its creation
+    _notification(actor, "pending", OLD)  # held by quiet hours, say: never pruned
+    _notification(actor, "sent", OLD, RECENT)
+    db.session.commit()
+
+    assert retention.prune_notifications(30, NOW) == 2
+    left = sorted((n.status, n.last_attempt_at is not None) for n in db.session.scalars(db.select(Notification)))
+    assert left == [("pending", False), ("sent", True)]
+    assert retention.prune_notifications(0, NOW) == 0
+
+
 def test_run_applies_the_configured_days(app, make, actor, monkeypatch):
     monkeypatch.setitem(app.config, "RETENTION_ATTEMPTS_DAYS", 0)
     monkeypatch.setitem(app.config, "RETENTION_AUDIT_DAYS", 30)
     monkeypatch.setitem(app.config, "RETENTION_ALERTS_DAYS", 30)
+    monkeypatch.setitem(app.config, "RETENTION_WEBHOOK_DELIVERIES_DAYS", 0)
+    monkeypatch.setitem(app.config, "RETENTION_NOTIFICATIONS_DAYS", 30)
     _publication(make, actor, "published", [OLD, OLD])
     db.session.add(AuditEvent(workspace_id=actor.workspace_id, action="x", source="ui", created_at=OLD, details={}))
+    subscription, _ = subscriptions.create_subscription(actor, "https://example.test/hook", ["schedule.missed"])
+    _delivery(actor, subscription, "delivered", OLD, OLD)
+    _notification(actor, "sent", OLD, OLD)
     db.session.commit()
 
-    assert retention.run(NOW) == {"attempts": 0, "alerts": 0, "audit_events": 1}
+    assert retention.run(NOW) == {
+        "attempts": 0,
+        "alerts": 0,
+        "audit_events": 1,
+        "webhook_deliveries": 0,
+        "notifications": 1,
+    }
 
 
 def test_the_periodic_job_prunes_with_the_configured_days(app, make, actor, monkeypatch):
@@ -131,4 +204,6 @@ def test_the_cli_command_reports_what_it_deleted(runner, app, make, actor, monke
     result = runner.invoke(args=["retention", "run"])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("2 attempts, 0 alerts, 0 audit events deleted")
+    assert result.output.strip().endswith(
+        "2 attempts, 0 alerts, 0 audit events, 0 webhook deliveries, 0 notifications deleted"
+    )

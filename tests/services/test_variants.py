@@ -79,7 +79,7 @@ def test_resolve_gives_the_adapter_payload_of_the_stored_variant(owner, make, ch
 
 def test_a_mastodon_variant_counts_each_url_as_23_and_remote_mentions_by_their_local_part(owner, make):
     # 23 + 1 + 10 ("@ada" 4, " " 1, "x" * 5) ... built so the count is exactly the limit.
-    url = "https://example.test/" + "a" * 200
+    url = "https://example.com/" + "a" * 200
     mention = "@ada@very-long-instance-name.example.test"
     body = f"{url} {mention} " + "x" * (500 - 23 - 1 - 4 - 1)
     content = make.content(owner, variants=[{"platform": "mastodon", "body": body}])
@@ -208,6 +208,21 @@ def test_the_offline_check_never_calls_the_instance_for_a_long_status():
     # A real MastodonAdapter would ask the (unreachable) instance for its limit; the editor must not.
     payload = ContentPayload(id=1, title="t", body="x" * 501, excerpt=None, content_type="social", tags=())
     assert variants.platform_problem("mastodon", payload).startswith("status is 501 characters")
+
+
+def test_a_mastodon_variant_is_judged_by_mastodon_s_own_count(make, owner):
+    # 468 CJK characters, a long URL (23), a remote mention (as "@ann", 4), an emoji family (1) and 4 spaces:
+    # exactly 500 as Mastodon counts them, far more in code points. One more is refused before anything is sent.
+    body = "字" * 468 + " https://example.com/" + "p" * 200 + "?q=1 @ann@example.social 👨\u200d👩\u200d👧 "
+    fits = [{"platform": "mastodon", "body": body}]
+    content = make.content(owner, title="T", variants=fits)
+    assert [v.body for v in content.variants] == [body]
+
+    with pytest.raises(ValidationFailed) as refused:
+        make.content(owner, title="T", variants=[{"platform": "mastodon", "body": body + "字"}])
+    assert refused.value.fields == {
+        "variants.platform:mastodon": "status is 501 characters (each URL counts as 23); this instance allows 500"
+    }
 
 
 def test_the_publish_request_carries_the_channel_s_resolved_variant(owner, make, channel_on):

@@ -93,3 +93,21 @@ def test_an_api_key_is_stored_only_as_its_sha256_digest(client, auth):
     record = db.session.query(ApiKey).one()
     assert record.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in (record.key_hash, record.prefix, record.name) and key.startswith(record.prefix)
+
+
+def test_one_address_trying_many_accounts_is_throttled_too(client, app, ada, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ATTEMPTS_PER_ADDRESS", 3)
+
+    statuses = [
+        client.post("/signin", data={"email": f"guess{n}@example.test", "password": "Wrong-Password-1"}).status_code
+        for n in range(4)
+    ]
+
+    assert statuses == [422, 422, 422, 429]
+    blocked = client.post("/signin", data={"email": "ada@example.test", "password": PASSWORD})
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    elsewhere = app.test_client()  # another address is not held back by this one
+    response = elsewhere.post(
+        "/signin", data={"email": "ada@example.test", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+    )
+    assert response.status_code == 303

@@ -44,7 +44,7 @@ def test_the_schedules_page_offers_row_checkboxes_and_the_bulk_bar(client, three
 def test_the_schedules_page_filters_by_status(client, three_schedules):
     html = client.get("/schedules/?status=paused").get_data(as_text=True)
 
-    assert "1 schedule<" in html
+    assert "1 schedule · page 1 of 1<" in html
     assert f'value="{three_schedules[2]}" form="bulk-form"' in html
     assert f'value="{three_schedules[0]}" form="bulk-form"' not in html
     assert '<input type="hidden" name="filter" value="status=paused">' in html

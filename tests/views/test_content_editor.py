@@ -114,13 +114,13 @@ def test_user_text_is_escaped_in_the_editor_and_its_previews(client, ada, hook):
 
 def test_the_preview_renders_each_channel_from_the_unsaved_form_and_changes_nothing(client, post, toots, hook):
     before = (db.session.query(ContentVariant).count(), db.session.get(Content, post.id).updated_at)
-    data = _form(post, content_id=str(post.id), **{"v-platform-mastodon-body": "Read https://example.test/" + "a" * 80})
+    data = _form(post, content_id=str(post.id), **{"v-platform-mastodon-body": "Read https://example.com/" + "a" * 80})
     response = client.post("/contents/preview", data=data, headers=HX)
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     fragment = _html(response)
     assert "<html" not in fragment
-    assert "Read https://example.test/" + "a" * 80 in fragment
+    assert "Read https://example.com/" + "a" * 80 in fragment
     assert "37 / 500 characters" in fragment  # "Read " 5 + URL 23 + "\n\n#launch" 9
     assert "&#34;publication_id&#34;:0" in fragment or "&quot;publication_id&quot;:0" in fragment
     assert f"&#34;id&#34;:{post.id}" in fragment or f"&quot;id&quot;:{post.id}" in fragment
@@ -146,7 +146,8 @@ def test_the_editor_form_posts_to_the_preview_as_the_author_types(client, post):
     page = _html(client.get(f"/contents/{post.id}/edit"))
     form = re.search(r'<form id="editor"[^>]*>', page)[0]
     assert 'hx-post="/contents/preview"' in form
-    assert 'hx-trigger="input changed delay:300ms"' in form
+    # Typing redraws the previews, and so does an image uploaded or deleted in the images panel.
+    assert 'hx-trigger="input changed delay:300ms, media-changed from:body"' in form
     assert 'hx-target="#previews"' in form
 
 

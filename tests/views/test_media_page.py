@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.media_files import image_bytes
 from webapp.extensions import db
 from webapp.models import Media
-from webapp.services import contents, media
+from webapp.services import channels, contents, media
 
 HX = {"HX-Request": "true"}
 
@@ -104,3 +105,80 @@ def test_a_signed_url_serves_the_image_signed_out_until_it_expires(app, client, 
     expired = media.storage().url(item.storage_key, -1)
     assert client.get(urlsplit(expired).path + "?" + urlsplit(expired).query).status_code == 404
     assert client.get(f"/contents/{post.id}/media/{item.id}/file").status_code == 302  # members only
+
+
+# --- the editor's previews show the real images ----------------------------------------------------
+
+
+@pytest.fixture
+def blog_and_toots(ada):
+    blog = channels.create_channel(
+        ada,
+        name="Blog",
+        platform="wordpress",
+        settings={"url": "https://wp.example.test"},
+        credentials={"username": "a", "app_password": "b c"},
+    )
+    toots = channels.create_channel(
+        ada,
+        name="Toots",
+        platform="mastodon",
+        settings={"url": "https://social.example.test"},
+        credentials={"access_token": "tok-123456"},
+    )
+    return blog, toots
+
+
+def _previews(page: str) -> dict[str, str]:
+    """Each preview article's HTML by channel name."""
+    section = page.split('<div id="previews"', 1)[1]
+    found = re.findall(
+        r'<article class="preview card[^"]*" aria-label="Preview on ([^"]+)">(.*?)</article>', section, re.S
+    )
+    return dict(found)
+
+
+@pytest.mark.usefixtures("blog_and_toots")
+def test_the_blog_and_mastodon_previews_show_the_content_s_real_first_image_with_its_alt_text(client, ada, post):
+    first = media.add_media(ada, post.id, image_bytes(), "stage.png", 'The "main" stage <at dusk>')
+    second = media.add_media(ada, post.id, image_bytes("GIF"), "crowd.gif", "The crowd")
+
+    found = _previews(client.get(f"/contents/{post.id}/edit").text)
+
+    first_img = f'src="/contents/{post.id}/media/{first.id}/file" alt="The &#34;main&#34; stage &lt;at dusk&gt;"'
+    second_img = f'src="/contents/{post.id}/media/{second.id}/file" alt="The crowd"'
+    assert (
+        first_img in found["Blog"] and "featured image · alt: The &#34;main&#34; stage &lt;at dusk&gt;" in found["Blog"]
+    )
+    assert "No featured image" not in found["Blog"]
+    assert second_img in found["Blog"].split('class="blog-body"')[1]  # the others follow the body as figures
+    assert first_img in found["Toots"] and second_img in found["Toots"]  # a status attaches both
+
+
+@pytest.mark.usefixtures("blog_and_toots")
+def test_without_images_the_blog_preview_says_there_is_no_featured_image(client, post):
+    found = _previews(client.get(f"/contents/{post.id}/edit").text)
+
+    assert 'aria-label="No featured image"' in found["Blog"] and "<img" not in found["Blog"]
+    assert "<img" not in found["Toots"]
+
+
+@pytest.mark.usefixtures("blog_and_toots")
+def test_the_live_preview_shows_the_stored_images_beside_the_unsaved_text(client, ada, post):
+    item = media.add_media(ada, post.id, image_bytes(), "stage.png", "The stage")
+    data = {"content_id": str(post.id), "title": "New title", "body": "Unsaved", "content_type": "article"}
+
+    fragment = client.post("/contents/preview", data=data, headers=HX).text
+
+    assert "<html" not in fragment and "New title" in fragment
+    assert fragment.count(f'src="/contents/{post.id}/media/{item.id}/file" alt="The stage"') == 2
+
+
+def test_an_htmx_upload_or_delete_tells_the_editor_to_redraw_its_previews(client, post):
+    uploaded = _upload(client, post.id, image_bytes(), headers=HX)
+    item = db.session.query(Media).one()
+    deleted = client.post(f"/contents/{post.id}/media/{item.id}/delete", headers=HX)
+    refused = _upload(client, post.id, b"not an image", headers=HX)
+
+    assert uploaded.headers["HX-Trigger"] == deleted.headers["HX-Trigger"] == "media-changed"
+    assert "HX-Trigger" not in refused.headers  # nothing changed

@@ -5,7 +5,7 @@ import pytest
 from tests.adapters.receiver import Receiver
 from tests.mailbox import deliver_queued_mail
 from webapp.extensions import db
-from webapp.models import Notification, NotificationSettings
+from webapp.models import Membership, Notification, NotificationSettings
 
 
 @pytest.fixture
@@ -71,3 +71,17 @@ def test_the_test_button_sends_a_message_to_the_webhook(signed_in, slack):
     [request] = slack.requests
     assert request.json()["text"].endswith("/settings/notifications/")
     assert db.session.query(Notification).one().status == "sent"
+
+
+def test_a_viewer_may_set_their_own_notifications(signed_in, slack):
+    db.session.query(Membership).update({"role": "viewer"})
+    db.session.commit()
+
+    saved = signed_in.post(
+        "/settings/notifications/", data={"slack_url": slack.url, "kinds": ["failure"], "digest_hour": "8"}
+    )
+    tested = signed_in.post("/settings/notifications/test")
+
+    assert (saved.status_code, tested.status_code) == (303, 303)
+    assert db.session.query(NotificationSettings).one().kinds == ["failure"]
+    assert db.session.query(Notification).filter_by(medium="slack").count() == 1

@@ -2,8 +2,10 @@
 
 import re
 import time
-import unicodedata
 from typing import Any
+
+import regex
+from twitter_text import extract_urls_with_indices
 
 from .base import (
     ContentPayload,
@@ -26,11 +28,19 @@ DEFAULT_URL_CHARACTERS = 23
 MAX_MEDIA = 4  # attachments per status on every Mastodon
 # What Mastodon answers (422) for a status whose media is still being processed.
 STILL_PROCESSING = "have not finished processing"
-_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
-_URL_TRAILING = ".,:;!?'\")]"
-_MENTION = re.compile(r"(?<![\w/])(@\w+)@[\w.-]+\w", re.UNICODE)
 _HASHTAG_CHARS = re.compile(r"[^\w]", re.UNICODE)
-_INVISIBLE = {"\u200d", "\ufe0e", "\ufe0f"}
+# Mastodon's Account::MENTION_RE: "@", a local part of ASCII letters, digits and "_" (with "." or "-"
+# inside), an optional "@domain"; never right after "=", "/" or a word character (Ruby's [[:word:]]).
+_WORD = r"\p{L}\p{M}\p{Nd}\p{Pc}"
+_MENTION = regex.compile(
+    rf"(?<![=/{_WORD}])@(([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@[{_WORD}]+(?:[.-]+[{_WORD}]+)*)?)", regex.IGNORECASE
+)
+# twitter-text's end_mention_match: a match followed by an at sign, a Latin accented letter or "://" is no mention.
+_MENTION_END = regex.compile(
+    "[@\uff20\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
+    "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff]|://"
+)
+_GRAPHEME = regex.compile(r"\X")
 
 
 class MastodonAdapter(PlatformAdapter):
@@ -181,18 +191,26 @@ def status_text(content: ContentPayload) -> str:
 
 
 def status_length(text: str, url_chars: int = DEFAULT_URL_CHARACTERS) -> int:
-    """Count a status as Mastodon does: each URL as url_chars, remote mentions as the local part."""
-    urls = 0
+    """Count a status exactly as Mastodon's StatusLengthValidator does.
 
-    def drop_url(match: re.Match[str]) -> str:
-        nonlocal urls
-        url = match[0]
-        trimmed = url.rstrip(_URL_TRAILING)
-        urls += 1
-        return url[len(trimmed) :]  # trailing punctuation is text, not URL
-
-    rest = _MENTION.sub(r"\1", _URL.sub(drop_url, text))
-    return urls * url_chars + _graphemes(rest)
+    Each URL twitter-text finds (with its scheme) is `url_chars` characters whatever its length, a
+    mention `@user@domain` counts as `@user`, and the result is counted in grapheme clusters (an emoji
+    with its modifiers or a flag is one character; a CJK character is one).
+    """
+    entities = [(u["indices"][0], u["indices"][1], "x" * url_chars) for u in extract_urls_with_indices(text, False)]
+    if "@" in text:
+        for match in _MENTION.finditer(text):
+            if not _MENTION_END.match(text, match.end()):
+                entities.append((match.start(), match.end(), "@" + match[2]))
+    # Like twitter-text's remove_overlapping_entities: by start, dropping any that overlaps the one kept before.
+    countable, last = [], 0
+    for start, end, replacement in sorted(entities, key=lambda entity: entity[0]):
+        if start < last:
+            continue
+        countable += [text[last:start], replacement]
+        last = end
+    countable.append(text[last:])
+    return len(_GRAPHEME.findall("".join(countable)))
 
 
 def mastodon_error(response: HttpResponse) -> str | None:
@@ -202,20 +220,3 @@ def mastodon_error(response: HttpResponse) -> str | None:
     if not isinstance(error, str):
         return None
     return f"{error}: {description}" if isinstance(description, str) and description else error
-
-
-def _graphemes(text: str) -> int:
-    # Mastodon counts grapheme clusters. Without a segmenter in the stdlib, join what matters in
-    # practice: combining marks, variation selectors, skin tones, ZWJ emoji sequences, flag pairs.
-    count, joined, flag_open = 0, False, False
-    for char in text:
-        if char in _INVISIBLE or unicodedata.combining(char) or "\U0001f3fb" <= char <= "\U0001f3ff":
-            joined = char == "\u200d"
-            continue
-        is_flag = "\U0001f1e6" <= char <= "\U0001f1ff"
-        if joined or (is_flag and flag_open):
-            joined, flag_open = False, False
-            continue
-        flag_open = is_flag
-        count += 1
-    return count

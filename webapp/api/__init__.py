@@ -20,8 +20,9 @@ csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
 STATUS_FOR = {ValidationFailed: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
 MAX_PER_PAGE = 200
 PUBLIC_ENDPOINTS = {"api.openapi"}
-# A viewer's key changes nothing: every non-GET call is refused to it except these, which save nothing.
-VIEWER_MAY_POST = {"api.preview_schedule"}
+# A viewer's key changes nothing: every non-GET call is refused to it except these, which save nothing
+# or only the key's own user's notification settings (nothing of the workspace's).
+VIEWER_MAY_POST = {"api.preview_schedule", "api.update_notification_settings"}
 
 
 class ApiError(Exception):
@@ -137,8 +138,11 @@ from webapp.api import (  # noqa: E402,F401
     contents,
     media,
     meta,
+    notifications,
     publications,
     schedules,
+    team,
     transfer,
     variants,
+    webhooks,
 )

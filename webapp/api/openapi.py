@@ -6,8 +6,12 @@ from dataclasses import dataclass
 
 from webapp.api import MAX_PER_PAGE, PUBLIC_ENDPOINTS
 from webapp.api.openapi_media import media_schemas, use_multipart
+from webapp.api.openapi_notifications import notification_schemas
 from webapp.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
+from webapp.api.openapi_team import team_schemas
+from webapp.api.openapi_transfer import transfer_schemas, use_export_media_types
 from webapp.api.openapi_variants import variant_schemas
+from webapp.api.openapi_webhooks import webhook_schemas
 from webapp.models import CONTENT_TYPES, EditorialStatus, PublicationStatus, ScheduleStatus
 
 ERRORS = {
@@ -21,6 +25,9 @@ ERRORS = {
 PAGING = ("page", "per_page")
 VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to", "transfer_kind", "transfer_format"}
 PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id", "template_id", "media_id")
+PATH_IDS += ("membership_id", "invitation_id")
+PATH_IDS += ("subscription_id", "delivery_id")
+WEBHOOK_ID = "/webhooks/{subscription_id}"
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,43 @@ OPERATIONS = (
     op("POST /publish-now", "publish_now", "Publish at the next whole second", 201, "PublicationItems",
        body="PublishNow"),
     op("GET /metrics", "metrics", "Overview figures of the caller's workspace", 200, "Metrics"),
-    op("GET /export", "export_records", "Download contents or schedules as JSON or CSV", 200, {"type": "string"},
+    op("GET /notifications/settings", "get_notification_settings",
+       "The key's own user's notification settings (the webhook URL is never shown)", 200, "NotificationSettings"),
+    op("PATCH /notifications/settings", "update_notification_settings",
+       "Change the key's own user's notification settings; absent fields stay", 200, "NotificationSettings",
+       body="NotificationSettingsUpdate"),
+    op("GET /workspace", "get_workspace", "The API key's workspace and the key owner's role there", 200, "Workspace"),
+    op("PATCH /workspace", "update_workspace", "Rename the workspace or change whether content needs approval (owner)",
+       200, "Workspace", body="WorkspaceUpdate"),
+    op("GET /members", "list_members", "The workspace's members, owners first", 200, "MemberList"),
+    op("PATCH /members/{membership_id}", "update_member", "Change a member's role (owner; a last owner stays one)",
+       200, "Member", body="MemberUpdate", conflict=True),
+    op("DELETE /members/{membership_id}", "remove_member",
+       "Remove a member and revoke their API keys here (owner; never the last owner)", 204, conflict=True),
+    op("POST /members/{membership_id}/transfer", "transfer_ownership",
+       "Make a member the owner; the acting owner becomes an editor (owner)", 200, "Member", conflict=True),
+    op("POST /invitations", "create_invitation",
+       "Invite an email with a role (owner); the one-time link is in this answer only", 201, "InvitationCreated",
+       body="InvitationCreate"),
+    op("GET /invitations", "list_invitations", "Pending invitations, newest first (owner)", 200, "InvitationList"),
+    op("DELETE /invitations/{invitation_id}", "revoke_invitation", "Revoke an invitation: its link stops working "
+       "(owner)", 204),
+    op("POST /webhooks", "create_webhook", "Subscribe a URL to events; the signing secret is in this answer only",
+       201, "WebhookCreated", body="WebhookCreate"),
+    op("GET /webhooks", "list_webhooks", "List the workspace's webhook subscriptions", 200, "WebhookList",
+       query=PAGING),
+    op(f"GET {WEBHOOK_ID}", "get_webhook", "Show a webhook subscription", 200, "Webhook"),
+    op(f"PATCH {WEBHOOK_ID}", "update_webhook", "Change a subscription's URL, events or whether it is active", 200,
+       "Webhook", body="WebhookUpdate"),
+    op(f"DELETE {WEBHOOK_ID}", "delete_webhook", "Delete a subscription and its delivery log", 204),
+    op(f"GET {WEBHOOK_ID}/deliveries", "list_webhook_deliveries", "The subscription's delivery log, newest first",
+       200, "WebhookDeliveryList", query=PAGING),
+    op(f"POST {WEBHOOK_ID}/test", "test_webhook", "Queue a signed test event to the subscription's URL", 201,
+       "WebhookDelivery"),
+    op(f"POST {WEBHOOK_ID}/deliveries/{{delivery_id}}/redeliver", "redeliver_webhook",
+       "Send a finished delivery again: same body and event id, fresh attempts", 200, "WebhookDelivery",
+       conflict=True),
+    op("GET /export", "export_records", "Download contents or schedules as JSON or CSV", 200, "Export",
        query=("transfer_kind", "transfer_format")),
     op("POST /import", "import_records", "Import rows (JSON or text/csv): all of them, or none if any is wrong",
        201, "ImportResult", body="ImportRows", query=("transfer_kind",)),
@@ -134,7 +177,7 @@ def parameters() -> dict:
     """Return the `components.parameters`: path ids and query filters."""
     instant = "Due at or after (`from`) / before (`to`) this instant."
     return {
-        # Ids are 32-bit: a larger number matches no route (answered 404, or 405 for a write method).
+        # Ids are 32-bit: a larger number is answered 404, whatever the method.
         **{f"path.{n}": {"name": n, "in": "path", "required": True, "schema": ID} for n in PATH_IDS},
         "page": _query("page", integer(minimum=1, default=1), "Page number, from 1."),
         "per_page": _query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE, default=50), "Items per page."),
@@ -210,6 +253,7 @@ def document() -> dict:
     for entry in OPERATIONS:
         paths.setdefault(entry.path, {})[entry.method] = operation(entry)
     use_multipart(paths)
+    use_export_media_types(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -222,7 +266,15 @@ def document() -> dict:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."}},
-            "schemas": {**schemas(), **variant_schemas(), **media_schemas()},
+            "schemas": {
+                **schemas(),
+                **variant_schemas(),
+                **media_schemas(),
+                **notification_schemas(),
+                **team_schemas(),
+                **transfer_schemas(),
+                **webhook_schemas(),
+            },
             "parameters": parameters(),
             "responses": error_responses(),
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from webapp.api import actor, bp
-from webapp.services import channels, contents, variants
+from webapp.services import channels, contents, media, variants
 
 
 @bp.get("/contents/<int:content_id>/channels/<int:channel_id>/variant")
@@ -21,6 +21,6 @@ def get_variant(content_id: int, channel_id: int):
             "platform": channel.platform,
             **resolved.fields,
             "sources": resolved.sources,
-            "problem": variants.platform_problem(channel.platform, payload),
+            "problem": variants.platform_problem(channel.platform, payload, media.attachments(content)),
         }
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from enum import StrEnum
 
@@ -42,6 +44,19 @@ class User(UserMixin, db.Model):
     last_workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id", ondelete="SET NULL"))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    def password_digest(self) -> str:
+        """Digest the password hash: it changes with every password change, and reveals nothing of it."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:24]
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session and the remember-me cookie: carrying the password digest, every
+        # session and cookie made before a password change stops matching (auth.load_user), so a reset signs out
+        # whoever else was signed in with the old password.
+        return f"{self.id}.{self.password_digest()}"
+
+    def session_id_matches(self, digest: str) -> bool:
+        return hmac.compare_digest(digest, self.password_digest())
 
 
 class Membership(db.Model):

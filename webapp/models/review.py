@@ -19,6 +19,8 @@ class Decision(StrEnum):
     REJECTED = "rejected"
     ARCHIVED = "archived"
     RESTORED = "restored"
+    # Not a reviewer's decision: an edit of approved content's published text sent it back to review.
+    REOPENED = "reopened"
 
 
 class ReviewDecision(db.Model):

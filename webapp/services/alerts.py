@@ -6,13 +6,27 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from webapp import signals
+from webapp import events, outbox, signals
 from webapp.extensions import db
 from webapp.models import Alert, Publication, utcnow
 from webapp.services import audit
 from webapp.services.actor import Actor
 
 KINDS = ("failure", "needs_intervention", "missed", "channel_unhealthy", "preflight", "conflict", "scheduler_silent")
+LIVE = "alerts.live"  # the outbox entry: workspaces whose alerts changed, announced once the change commits
+
+
+def init_app(app) -> None:
+    outbox.register(LIVE, _announce)
+
+
+def _announce(workspace_ids: list[int]) -> None:
+    """Tell each workspace's open pages that its alerts changed: the header's badge and the alert center re-fetch.
+
+    A pre-flight warning changes no publication, so without this it would show only at the next reload.
+    """
+    for workspace_id in dict.fromkeys(workspace_ids):
+        events.publish(workspace_id, "alert")
 
 
 def raise_alert(
@@ -42,6 +56,7 @@ def raise_alert(
     alert = Alert(workspace_id=workspace_id, kind=kind, message=message, **target)
     db.session.add(alert)
     signals.alert_raised.send(alert)
+    outbox.add(LIVE, workspace_id)
     return alert
 
 
@@ -76,5 +91,7 @@ def mark_read(actor: Actor, ids: list[int] | None = None) -> int:
         statement = statement.where(Alert.id.in_(ids))
     changed = db.session.execute(statement.values(read_at=utcnow())).rowcount
     audit.record(actor, "alerts.read", "alert", None, count=changed)
+    if changed:
+        outbox.add(LIVE, actor.workspace_id)  # the user's other tabs lower their count too
     db.session.commit()
     return changed

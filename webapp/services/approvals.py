@@ -5,6 +5,7 @@ State machine (``Content.status``)::
     draft ──submit──▶ review ──approve──▶ approved
     review ──reject (comment required)──▶ draft
     draft | review | approved ──archive──▶ archived ──restore──▶ draft
+    approved ──an edit of what it publishes (approval required)──▶ review   (``reopen_after_edit``)
 
 Contract, kept stable for callers such as bulk actions:
 
@@ -157,6 +158,49 @@ def release_held(actor: Actor, content: Content, work: Work) -> list[Publication
     if released:
         audit.record(actor, "content.released", "content", content.id, publications=[p.id for p in released])
     return released
+
+
+# What an approval vouches for: changing any of these sends approved content back to review (``reopen_after_edit``).
+PUBLISHED_PARTS = ("title", "body", "excerpt", "tags", "content_type", "body_format", "variants", "media")
+
+
+def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed: list[str]) -> ReviewDecision | None:
+    """Send content back to review after an edit of what it publishes, where approval is required. Does not commit.
+
+    Approved content goes ``approved → review`` with a ``reopened`` decision naming the changed parts, so its
+    publications are held at their due time until someone approves the new text. Content already in review stays
+    there, but the status is re-read in the same statement: a reviewer who approved the old text meanwhile makes
+    this edit a ``Conflict`` instead of an approval of text they never saw. ``read_status`` is the status the edit
+    started from; an edit that itself moved the status (to draft or archived) is left alone.
+    """
+    changed = [part for part in PUBLISHED_PARTS if part in changed]
+    if not changed or read_status not in (S.REVIEW, S.APPROVED) or content.status != read_status:
+        return None
+    workspace = db.session.get(Workspace, actor.workspace_id)
+    if workspace is None or not workspace.require_approval:
+        return None  # approval is not asked for here: an approved item stays approved
+    claimed = db.session.execute(
+        update(Content)
+        .where(Content.id == content.id, Content.status == read_status)
+        .values(status=S.REVIEW)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("content was reviewed meanwhile; reload it and make the change again")
+    content.status = S.REVIEW
+    if read_status == S.REVIEW:
+        return None
+    record = ReviewDecision(
+        workspace_id=actor.workspace_id,
+        content_id=content.id,
+        reviewer_id=actor.user_id,
+        decision=Decision.REOPENED.value,
+        from_status=read_status,
+        comment="edited after approval: " + ", ".join(changed),
+    )
+    db.session.add(record)
+    audit.record(actor, "content.reopened", "content", content.id, status_from=read_status, changed=changed)
+    return record
 
 
 def set_require_approval(actor: Actor, required: bool) -> Workspace:

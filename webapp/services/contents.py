@@ -110,10 +110,21 @@ def content_query(actor: Actor, status: str | None = None, q: str | None = None)
     return query.options(selectinload(Content.variants)).order_by(Content.updated_at.desc(), Content.id.desc())
 
 
+def _published_parts(content: Content) -> dict:
+    """What an approval of the content vouches for, to tell which parts an edit changed."""
+    parts = {f: getattr(content, f) for f in ("title", "body", "excerpt", "content_type", "body_format")}
+    overrides = variants.overrides_of(content)
+    return parts | {"tags": list(content.tags or []), "variants": sorted(overrides, key=variants.target_of)}
+
+
 def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
-    """Apply a partial update after validating the merged result."""
+    """Apply a partial update after validating the merged result.
+
+    Where approval is required, an edit of approved content's published text sends it back to review.
+    """
     actor.require_writer()
     content = get_content(actor, content_id)
+    before, read_status = _published_parts(content), content.status
     merged = {f: getattr(content, f) for f in FIELDS}
     merged.update({k: v for k, v in changes.items() if k in FIELDS})
     errors = _validate(merged)
@@ -128,6 +139,8 @@ def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
     content.body_format = merged["body_format"]
     if overrides is not None:
         variants.replace(actor, content, overrides)
+    after = _published_parts(content)
+    approvals.reopen_after_edit(actor, content, read_status, [part for part in after if after[part] != before[part]])
     audit.record(actor, "content.updated", "content", content.id, fields=sorted(changes))
     db.session.commit()
     return content

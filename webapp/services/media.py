@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from webapp.adapters.base import MediaAttachment, RemoteMedia
 from webapp.extensions import db
 from webapp.models import Content, Media, MediaUpload, Publication
-from webapp.services import audit, contents
+from webapp.services import approvals, audit, contents
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
 from webapp.services.validation import text_problem
@@ -140,6 +140,7 @@ def add_media(actor: Actor, content_id: int, data: bytes, filename: str | None, 
     try:
         db.session.flush()
         audit.record(actor, "media.uploaded", "media", media.id, content_id=content.id, filename=media.filename)
+        approvals.reopen_after_edit(actor, content, content.status, ["media"])  # a new image is unapproved
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -170,6 +171,7 @@ def delete_media(actor: Actor, content_id: int, media_id: int) -> None:
     actor.require_writer()
     media = get_media(actor, content_id, media_id)
     audit.record(actor, "media.deleted", "media", media.id, content_id=content_id, filename=media.filename)
+    approvals.reopen_after_edit(actor, media.content, media.content.status, ["media"])
     db.session.delete(media)
     db.session.commit()  # the file goes after the commit (see _collect_deleted_keys)
 
@@ -181,6 +183,11 @@ def read_bytes(media: Media) -> bytes:
 
 def attachments(content: Content) -> tuple[MediaAttachment, ...]:
     """Describe the content's images for an adapter: verified metadata, a fetchable URL, bytes read on demand."""
+    return attachments_of(content.media)
+
+
+def attachments_of(images: list[Media]) -> tuple[MediaAttachment, ...]:
+    """Describe these images (in order) as an adapter gets them; nothing is read until an adapter asks."""
     store, ttl = storage(), current_app.config["MEDIA_URL_TTL_S"]
     return tuple(
         MediaAttachment(
@@ -196,7 +203,7 @@ def attachments(content: Content) -> tuple[MediaAttachment, ...]:
             url=store.url(m.storage_key, ttl),
             read=partial(store.get, m.storage_key),
         )
-        for m in content.media
+        for m in images
     )
 
 

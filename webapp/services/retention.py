@@ -1,4 +1,7 @@
-"""Retention: prune old attempts, read alerts and audit events in batches, as configured (0 days keeps forever)."""
+"""Retention: prune old attempts, read alerts, audit events, webhook deliveries and notifications in batches.
+
+Each kind has its RETENTION_*_DAYS setting; 0 days keeps it forever.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,20 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
-from webapp.models import TERMINAL_STATUSES, Alert, Attempt, AuditEvent, Publication, utcnow
+from webapp.models import (
+    TERMINAL_STATUSES,
+    Alert,
+    Attempt,
+    AuditEvent,
+    Notification,
+    Publication,
+    WebhookDelivery,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +30,9 @@ log = logging.getLogger(__name__)
 # long while workers record attempts; the loop commits between batches.
 BATCH = 1000
 FINISHED = tuple(s.value for s in TERMINAL_STATUSES)
+# Outbox rows still to send (pending, sending) always stay: only settled ones are history.
+SETTLED_DELIVERIES = ("delivered", "failed")
+SETTLED_NOTIFICATIONS = ("sent", "failed")
 
 
 def _delete_in_batches(model, id_query) -> int:
@@ -72,6 +87,28 @@ def prune_audit_events(days: int, now: datetime | None = None) -> int:
     )
 
 
+def _settled_before(model, statuses: tuple[str, ...], cutoff: datetime):
+    # The last attempt, not the creation, dates a row: a delivery redelivered today is today's news.
+    last_activity = func.coalesce(model.last_attempt_at, model.created_at)
+    return select(model.id).where(model.status.in_(statuses), last_activity < cutoff).order_by(model.id)
+
+
+def prune_webhook_deliveries(days: int, now: datetime | None = None) -> int:
+    """Delete delivered or failed webhook deliveries last tried more than `days` ago; pending ones stay."""
+    if days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    return _delete_in_batches(WebhookDelivery, _settled_before(WebhookDelivery, SETTLED_DELIVERIES, cutoff))
+
+
+def prune_notifications(days: int, now: datetime | None = None) -> int:
+    """Delete sent or failed notifications last tried more than `days` ago; ones still to send stay."""
+    if days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    return _delete_in_batches(Notification, _settled_before(Notification, SETTLED_NOTIFICATIONS, cutoff))
+
+
 def run(now: datetime | None = None) -> dict[str, int]:
     """Apply every retention setting once; return how many rows of each kind were deleted."""
     config = current_app.config
@@ -80,6 +117,8 @@ def run(now: datetime | None = None) -> dict[str, int]:
         "attempts": prune_attempts(config["RETENTION_ATTEMPTS_DAYS"], now),
         "alerts": prune_alerts(config["RETENTION_ALERTS_DAYS"], now),
         "audit_events": prune_audit_events(config["RETENTION_AUDIT_DAYS"], now),
+        "webhook_deliveries": prune_webhook_deliveries(config["RETENTION_WEBHOOK_DELIVERIES_DAYS"], now),
+        "notifications": prune_notifications(config["RETENTION_NOTIFICATIONS_DAYS"], now),
     }
     if any(report.values()):
         log.info("retention pruned %s", report)

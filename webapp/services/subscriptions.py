@@ -48,7 +48,7 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def create_subscription(actor: Actor, url, events) -> tuple[WebhookSubscription, str]:
+def create_subscription(actor: Actor, url, events, active: bool = True) -> tuple[WebhookSubscription, str]:
     """Store a subscription with a fresh signing secret; commit and return it with the secret."""
     actor.require_writer()
     errors = _validate(url, events)
@@ -63,6 +63,7 @@ def create_subscription(actor: Actor, url, events) -> tuple[WebhookSubscription,
         url=url,
         events=[e for e in EVENTS if e in events],
         secret_encrypted=encrypt_credentials({"secret": secret}),
+        active=bool(active),
         created_by_id=actor.user_id,
     )
     db.session.add(subscription)
@@ -84,9 +85,14 @@ def get_subscription(actor: Actor, subscription_id: int) -> WebhookSubscription:
     return subscription
 
 
-def list_subscriptions(actor: Actor) -> list[WebhookSubscription]:
+def subscription_query(actor: Actor):
+    """Select the actor's workspace's subscriptions, oldest first."""
     query = select(WebhookSubscription).where(WebhookSubscription.workspace_id == actor.workspace_id)
-    return list(db.session.scalars(query.order_by(WebhookSubscription.id)))
+    return query.order_by(WebhookSubscription.id)
+
+
+def list_subscriptions(actor: Actor) -> list[WebhookSubscription]:
+    return list(db.session.scalars(subscription_query(actor)))
 
 
 def update_subscription(actor: Actor, subscription_id: int, *, url, events, active: bool) -> WebhookSubscription:
@@ -125,8 +131,13 @@ def secret_of(subscription: WebhookSubscription) -> str:
     return decrypt_credentials(subscription.secret_encrypted)["secret"]
 
 
-def deliveries_of(actor: Actor, subscription_id: int, limit: int = 100) -> list[WebhookDelivery]:
-    """Return the subscription's latest deliveries, newest first."""
+def delivery_query(actor: Actor, subscription_id: int):
+    """Select a subscription's deliveries, newest first (NotFound for another workspace's subscription)."""
     subscription = get_subscription(actor, subscription_id)
     query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
-    return list(db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
+    return query.order_by(WebhookDelivery.id.desc())
+
+
+def deliveries_of(actor: Actor, subscription_id: int, limit: int = 100) -> list[WebhookDelivery]:
+    """Return the subscription's latest deliveries, newest first."""
+    return list(db.session.scalars(delivery_query(actor, subscription_id).limit(limit)))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from webapp.adapters import ADAPTERS, PLATFORMS, ContentPayload, PermanentError, PublishRequest
+from webapp.adapters.base import MediaAttachment
 from webapp.adapters.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_CHARACTERS, MastodonAdapter
 from webapp.extensions import db
 from webapp.models import VARIANT_FIELDS, Channel, Content, ContentVariant
@@ -97,7 +98,9 @@ def payload(content_id: int, content_type: str, resolved: Resolved) -> ContentPa
     )
 
 
-def sample_request(content: ContentPayload, channel: Channel | None = None) -> PublishRequest:
+def sample_request(
+    content: ContentPayload, channel: Channel | None = None, media: tuple[MediaAttachment, ...] = ()
+) -> PublishRequest:
     """Describe a publication that does not exist yet (previews and checks): ids and key are placeholders."""
     return PublishRequest(
         publication_id=0,
@@ -106,6 +109,7 @@ def sample_request(content: ContentPayload, channel: Channel | None = None) -> P
         channel_id=channel.id if channel else 0,
         channel_name=channel.name if channel else "",
         content=content,
+        media=media,
     )
 
 
@@ -115,11 +119,11 @@ class _OfflineMastodon(MastodonAdapter):
         return DEFAULT_MAX_CHARACTERS, DEFAULT_URL_CHARACTERS
 
 
-def platform_problem(platform: str, content: ContentPayload) -> str | None:
-    """Run the platform adapter's own content check without any network call; return its complaint or None."""
+def platform_problem(platform: str, content: ContentPayload, media: tuple[MediaAttachment, ...] = ()) -> str | None:
+    """Run the platform adapter's own content check (text and images) without any network call; return its complaint."""
     adapter_type = _OfflineMastodon if platform == "mastodon" else ADAPTERS[platform]
     try:
-        adapter_type({}, {}).check_content(sample_request(content))
+        adapter_type({}, {}).check_content(sample_request(content, media=media))
     except PermanentError as exc:
         return exc.message
     return None

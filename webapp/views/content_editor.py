@@ -129,7 +129,12 @@ def _editor(content: Content, form: BaseTextForm, overrides: list[dict], error=N
         column_errors=_column_errors(error),
         fields=VARIANT_FIELDS,
         previews=previews.previews(
-            workspace_channels, base, overrides, content_id=content.id, content_type=form.content_type.data
+            workspace_channels,
+            base,
+            overrides,
+            content_id=content.id,
+            content_type=form.content_type.data,
+            images=content.media,
         ),
         channels=workspace_channels,
         template_form=EmptyForm(),
@@ -180,6 +185,7 @@ def preview():
         overrides,
         content_id=content.id if content else 0,
         content_type=form.content_type.data or "article",
+        images=content.media if content else (),
     )
     response = render_block("contents/edit.html", "previews", previews=found)
     return response, 200, {"Vary": "HX-Request"}

@@ -7,17 +7,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from webapp.auth import ui_actor
 from webapp.extensions import db
 from webapp.forms import ContentForm, EmptyForm, ReviewForm, attach_errors
-from webapp.models import Decision, EditorialStatus, Workspace
+from webapp.models import Content, Decision, EditorialStatus, Workspace
 from webapp.services import approvals, channels, contents, schedules
 from webapp.services.errors import Conflict, Forbidden, ValidationFailed
 from webapp.services.lifecycle import Work
-from webapp.services.publications import paginate
 from webapp.views.filters import local_time
+from webapp.views.listing import Sort, list_page
 
 bp = Blueprint("contents", __name__, url_prefix="/contents")
 
-LIST_LIMIT = 100  # the latest shown; bulk "all matching" reaches the rest
 STATUSES = tuple(s.value for s in EditorialStatus)
+# The list's sort keys (`?sort=`): the latest changed first by default.
+SORTS = {
+    "id": Sort(Content.id),
+    "title": Sort(Content.title),
+    "status": Sort(Content.status),
+    "updated": Sort(Content.updated_at),
+}
 
 
 def listed(args):
@@ -30,14 +36,15 @@ def listed(args):
 
 def _page(form: ContentForm, status: int = 200):
     actor = ui_actor()
-    items, total = paginate(listed(request.args), 1, LIST_LIMIT)
+    listing = list_page(listed(request.args), request.args, SORTS, "updated", Content.id)
     # Only channels with time slots or rules have a queue to add to.
     queues = [c for c in channels.list_channels(actor) if c.rules]
     return render_template(
         "contents/index.html",
         form=form,
-        contents=items,
-        total=total,
+        contents=listing.items,
+        listing=listing,
+        args=request.args,
         statuses=STATUSES,
         queues=queues,
         action_form=EmptyForm(),

@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webapp.extensions import db
-from webapp.services.errors import Forbidden, NotFound
+from webapp.services.errors import Conflict, Forbidden, NotFound
 
 
 def _wants_json() -> bool:
@@ -23,6 +23,12 @@ def register(app: Flask) -> None:
     def service_forbidden(exc: Forbidden):
         db.session.rollback()
         return render_template("errors/error.html", code=403, message=exc.message), 403
+
+    @app.errorhandler(Conflict)
+    def service_conflict(exc: Conflict):
+        # A page whose view does not answer a race itself (the API answers 409 in JSON): say what happened.
+        db.session.rollback()
+        return render_template("errors/error.html", code=409, message=exc.message), 409
 
     @app.errorhandler(RequestEntityTooLarge)
     def body_too_large(exc: RequestEntityTooLarge):

@@ -23,7 +23,9 @@ def _panel(content, errors: dict | None = None, alt_text: str | None = None, sta
 
 def _done(content_id: int, message: str):
     if wants_fragment():
-        return _panel(contents.get_content(ui_actor(), content_id))
+        response = make_response(_panel(contents.get_content(ui_actor(), content_id)))
+        response.headers["HX-Trigger"] = "media-changed"  # the editor's previews redraw with the new images
+        return response
     flash(message, "ok")
     return redirect(url_for("contents.editor.edit", content_id=content_id) + "#media", 303)
 

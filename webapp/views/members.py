@@ -7,10 +7,10 @@ from collections import defaultdict
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp import mail
 from webapp.auth import sign_in_user, ui_actor
 from webapp.extensions import db
 from webapp.forms import EmptyForm, InviteForm, JoinForm, RoleForm, WorkspaceForm, attach_errors
+from webapp.invitation_mail import send_invitation
 from webapp.models import Role, User, Workspace
 from webapp.services import accounts, invitations, workspaces
 from webapp.services.errors import Conflict, NotFound, ValidationFailed
@@ -58,9 +58,7 @@ def invite():
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            link = mail.external_url("members.accept", token=token)
-            body = render_template("members/invitation_email.txt", invitation=invitation, link=link, by=current_user)
-            emailed = mail.send_later(invitation.email, f"Join {invitation.workspace.name} on Herald", body)
+            link, emailed = send_invitation(invitation, token, current_user)
             # Shown in this response only, like a new API key: the inviter passes it on if no email goes out.
             return render_page(new_link=link, emailed=emailed, status=201)
     return render_page(invite_form=form, status=422)

@@ -5,24 +5,26 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth import ui_actor
 from webapp.extensions import db
 from webapp.forms import EmptyForm, ScheduleForm, attach_errors
 from webapp.htmx import render, wants_fragment
-from webapp.models import Content, ScheduleStatus
+from webapp.models import Content, Schedule, ScheduleStatus
 from webapp.scheduling.time import TimeInputError, parse_instant, validate_cron, validate_timezone
 from webapp.scheduling.time import preview as schedule_preview
 from webapp.services import channels, lifecycle, rescheduling, schedules
 from webapp.services.errors import Conflict, ValidationFailed
-from webapp.services.publications import paginate
 from webapp.views.filters import local_time
+from webapp.views.listing import Sort, list_page
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
-LIST_LIMIT = 100  # the newest shown; bulk "all matching" reaches the rest
 STATUSES = tuple(s.value for s in ScheduleStatus)
+# The list's sort keys (`?sort=`): newest first by default; "next" puts schedules with no next run last.
+SORTS = {"id": Sort(Schedule.id), "next": Sort(Schedule.next_run_at, nulls_last=True), "status": Sort(Schedule.status)}
 
 
 def _form(formdata=None) -> ScheduleForm:
@@ -46,12 +48,15 @@ def listed(args):
 
 
 def _page(form: ScheduleForm, status: int = 200, free_slots: list | None = None):
-    items, total = paginate(listed(request.args), 1, LIST_LIMIT)
+    # Each row names its content and channels: load them with the page, not one query per row.
+    query = listed(request.args).options(selectinload(Schedule.content), selectinload(Schedule.channels))
+    listing = list_page(query, request.args, SORTS, "id", Schedule.id)
     return render_template(
         "schedules/index.html",
         form=form,
-        schedules=items,
-        total=total,
+        schedules=listing.items,
+        listing=listing,
+        args=request.args,
         statuses=STATUSES,
         free_slots=free_slots or [],
         action_form=EmptyForm(),

@@ -49,7 +49,15 @@ def sign_in():
     if form.validate_on_submit():
         config = current_app.config
         bucket = f"signin:{accounts.normalise_email(form.email.data)}:{request.remote_addr}"
-        verdict = ratelimit.hit(bucket, config["LOGIN_ATTEMPTS"], config["LOGIN_WINDOW_S"])
+        # Per email and address (one account guessed at), and per address alone (many accounts tried from one
+        # machine): the looser second limit stops spraying without letting a stranger lock anyone else out.
+        verdicts = [
+            ratelimit.hit(bucket, config["LOGIN_ATTEMPTS"], config["LOGIN_WINDOW_S"]),
+            ratelimit.hit(
+                f"signin-address:{request.remote_addr}", config["LOGIN_ATTEMPTS_PER_ADDRESS"], config["LOGIN_WINDOW_S"]
+            ),
+        ]
+        verdict = max(verdicts, key=lambda v: (not v.allowed, v.retry_after))
         if not verdict.allowed:
             form.password.errors = [f"too many attempts; try again in {verdict.retry_after // 60 + 1} minutes"]
             return render_template("sessions/sign_in.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}

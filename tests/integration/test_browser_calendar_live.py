@@ -1,0 +1,56 @@
+"""The calendar updates live: a publication scheduled or paused elsewhere (here, through the API) shows at once."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .harness import Api, IsolatedStack, utc_text
+from .test_browser_monitor import assert_not_reloaded, loaded, mark_page, sign_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+def test_a_publication_scheduled_and_paused_elsewhere_appears_without_a_reload(page: Page, stack, receiver):
+    email = f"calendar-live-{secrets.token_hex(3)}@example.test"  # a user of their own: no other test's rows
+    api = Api(stack, IsolatedStack.create_user_and_key_at_once(stack, email), email)
+    channel = api.create(
+        "/channels",
+        {
+            "name": f"blog {secrets.token_hex(2)}",
+            "platform": "webhook",
+            "settings": {"url": receiver.hook()},
+            "credentials": {"secret": "s3cret-s3cret"},
+        },
+    )
+    title = f"Live post {secrets.token_hex(2)}"
+    content = api.create("/contents", {"title": title, "body": "b", "status": "approved"})
+    day = datetime.now(UTC).date() + timedelta(days=3)
+    sign_in(page, stack, email)
+    page.goto(f"/calendar/?view=month&date={day.isoformat()}")
+    loaded(page)
+    mark_page(page)
+    day_cell = page.locator(f'#calendar td.cal-day[data-date="{day.isoformat()}"]')
+    expect(day_cell.locator(".cal-item", has_text=title)).to_have_count(0)
+
+    schedule = api.create(
+        "/schedules",
+        {
+            "content_id": content["id"],
+            "channel_ids": [channel["id"]],
+            "run_at": utc_text(datetime.combine(day, time(11, 15), UTC)),
+        },
+    )
+
+    item = day_cell.locator(".cal-item", has_text=title)
+    expect(item).to_be_visible()
+    expect(item).to_have_class("cal-item status-scheduled")
+
+    paused = api.call("POST", f"/schedules/{schedule['id']}/pause")
+    assert paused.status_code == 200, paused.text
+
+    expect(day_cell.locator(".cal-item", has_text=title)).to_have_class("cal-item status-paused")
+    assert_not_reloaded(page)
