@@ -42,3 +42,18 @@ def test_each_attempt_shows_its_duration_status_error_and_excerpt(client, ada, m
     assert "{&#34;error&#34;: &#34;try later&#34;}" in html
     assert "attempt 1, HTTP 503: transient: upstream busy" in html  # the timeline says it too
     assert publication.idempotency_key in html
+
+
+def test_the_timeline_lists_what_people_did_and_who(client, ada, make):
+    channel, content = make.channel(ada), make.content(ada)
+    run_at = datetime.now(UTC) + timedelta(hours=1)
+    schedule = schedules.create_schedule(ada, {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at})
+    (publication,) = schedules.publications_of(schedule)
+
+    client.post(f"/publications/{publication.id}/pause")
+    client.post(f"/publications/{publication.id}/resume")
+    client.post(f"/publications/{publication.id}/cancel")
+
+    html = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+    steps = re.findall(r"(paused|resumed|cancelled) by ada@example\.test \(ui\)", html)
+    assert steps == ["paused", "resumed", "cancelled"]  # in the order they happened

@@ -75,7 +75,7 @@ def submit_content(content_id: int):
 @bp.post("/contents/<int:content_id>/approve")
 def approve_content(content_id: int):
     content = contents.get_content(actor(), content_id)
-    work = Work()
+    work = Work(actor=actor(), action="released: content approved")
     approvals.approve(actor(), content, _comment(), work=work)
     work.commit()  # commits, then hands the released publications back to rq-scheduler
     return jsonify(content_json(content))

@@ -8,6 +8,7 @@ from webapp.models.content_templates import ContentTemplate
 from webapp.models.integrations import CalendarFeed, WebhookDelivery, WebhookSubscription
 from webapp.models.media import Media, MediaUpload
 from webapp.models.notifications import Notification, NotificationSettings
+from webapp.models.publication_change import PublicationChange
 from webapp.models.review import Decision, ReviewDecision
 from webapp.models.schedule import (
     PENDING_STATUSES,
@@ -49,6 +50,7 @@ __all__ = [
     "PasswordReset",
     "Priority",
     "Publication",
+    "PublicationChange",
     "PublicationStatus",
     "ReviewDecision",
     "Role",

@@ -138,7 +138,8 @@ def _contents(actor: Actor, filter) -> Select:
 
 def _apply_publications(actor: Actor, action: str, chunk: list[int]) -> tuple[int, list[dict]]:
     """Run the publication transition on each id inside one Work: one commit for the chunk."""
-    transition, changed, skipped, work = lifecycle.TRANSITIONS[action], 0, [], lifecycle.Work()
+    work = lifecycle.Work(actor=actor, action=lifecycle.DONE[action])
+    transition, changed, skipped = lifecycle.TRANSITIONS[action], 0, []
     rows = db.session.scalars(
         select(Publication)
         .where(Publication.id.in_(chunk), Publication.workspace_id == actor.workspace_id)
@@ -195,7 +196,8 @@ CONTENT_CHANGES = {"approve": _approve, "archive": _archive}
 
 def _apply_contents(actor: Actor, action: str, chunk: list[int]) -> tuple[int, list[dict]]:
     """Take the editorial decision on each content item; one commit for the chunk."""
-    change, changed, skipped, work = CONTENT_CHANGES[action], 0, [], lifecycle.Work()
+    work = lifecycle.Work(actor=actor, action=f"released: content {action}d")  # approve releases held ones
+    change, changed, skipped = CONTENT_CHANGES[action], 0, []
     found = {
         c.id: c
         for c in db.session.scalars(

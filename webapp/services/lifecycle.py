@@ -20,6 +20,7 @@ from webapp.models import (
     Alert,
     Attempt,
     Publication,
+    PublicationChange,
     PublicationStatus,
     Schedule,
     ScheduleStatus,
@@ -48,8 +49,10 @@ class Work:
     are dropped just before the database commit, new jobs enqueued and events published just after.
     """
 
-    def __init__(self, now: datetime | None = None):
+    def __init__(self, now: datetime | None = None, *, actor: Actor | None = None, action: str | None = None):
         self.now = now or utcnow()
+        # Who did what, for each touched publication's timeline (none for the system's own steps).
+        self.actor, self.action = actor, action
         self.changed: dict[int, Publication] = {}
         self.to_enqueue: list[Publication] = []
         self.deleted: list[tuple[int, int]] = []  # (workspace id, publication id)
@@ -90,9 +93,15 @@ class Work:
         """Settle touched schedules, commit, then hand new jobs to rq-scheduler and publish events."""
         if ids := [pid for _, pid in self.deleted]:
             # Explicit, because SQLite does not enforce ON DELETE CASCADE.
-            for column in (Alert.publication_id, Attempt.publication_id, Publication.id):
+            for column in (
+                Alert.publication_id,
+                Attempt.publication_id,
+                PublicationChange.publication_id,
+                Publication.id,
+            ):
                 db.session.execute(delete(column.class_).where(column.in_(ids)))
         self._settle()
+        self._record_changes()
         self._drop_jobs()
         db.session.commit()
         if self.changed:  # reload the expired rows in one query rather than one each
@@ -102,6 +111,21 @@ class Work:
         events.publications_changed([p for p in self.changed.values() if p.id not in queued])
         gone = [SimpleNamespace(workspace_id=w, id=i, status="deleted") for w, i in self.deleted]
         events.publications_changed(gone)
+
+    def _record_changes(self) -> None:
+        if self.actor is None or self.action is None:
+            return
+        db.session.add_all(
+            PublicationChange(
+                publication_id=publication.id,
+                at=self.now,
+                status=publication.status,
+                detail=_change_detail(self.action, publication),
+                user_id=self.actor.user_id,
+                source=self.actor.source,
+            )
+            for publication in self.changed.values()
+        )
 
     def _settle(self) -> None:
         """Settle the touched schedules; one query first finds those still busy, for which settling is a no-op."""
@@ -212,6 +236,8 @@ TRANSITIONS = {
     "cancel": cancel_publication,
     "delete": delete_publication,
 }
+# How each transition reads in a publication's timeline.
+DONE = {"pause": "paused", "resume": "resumed", "retry": "retried", "cancel": "cancelled", "delete": "deleted"}
 
 
 # Schedule-level transitions.
@@ -234,6 +260,12 @@ def open_schedule(actor: Actor, schedule_id: int, verb: str) -> Schedule:
     return schedule
 
 
+def _change_detail(action: str, publication: Publication) -> str:
+    if action == "rescheduled":
+        return f"rescheduled: due {publication.due_at:%Y-%m-%d %H:%M:%S} UTC"
+    return action
+
+
 def finish(actor: Actor, schedule: Schedule, work: Work, action: str, **details) -> Schedule:
     """Audit a schedule-level change, commit its Work and announce the schedule's new status."""
     audit.record(actor, f"schedule.{action}", "schedule", schedule.id, **details)
@@ -247,7 +279,7 @@ def pause_schedule(actor: Actor, schedule_id: int) -> Schedule:
     schedule = open_schedule(actor, schedule_id, "paused")
     if schedule.status == ScheduleStatus.PAUSED.value:
         raise Conflict("This schedule is already paused.")
-    work = Work()
+    work = Work(actor=actor, action="paused with its schedule")
     for publication in publications_in(schedule, PAUSABLE):
         pause_publication(publication, work)
     schedule.status = ScheduleStatus.PAUSED.value
@@ -259,7 +291,7 @@ def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
     schedule = open_schedule(actor, schedule_id, "resumed")
     if schedule.status == ScheduleStatus.ACTIVE.value:
         raise Conflict("This schedule is not paused.")
-    work = Work()
+    work = Work(actor=actor, action="resumed with its schedule")
     schedule.status = ScheduleStatus.ACTIVE.value
     for publication in publications_in(schedule, {S.PAUSED}):
         wake(publication, work)
@@ -272,7 +304,7 @@ def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
 def cancel_schedule(actor: Actor, schedule_id: int) -> Schedule:
     """Cancel a schedule and every publication of it that has not finished or started publishing."""
     schedule = open_schedule(actor, schedule_id, "cancelled")
-    work = Work()
+    work = Work(actor=actor, action="cancelled with its schedule")
     for publication in publications_in(schedule, CANCELLABLE):
         cancel_publication(publication, work)
     schedule.status, schedule.next_run_at = ScheduleStatus.CANCELLED.value, None

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import Channel, Content, Publication
+from webapp.models import Channel, Content, Publication, PublicationChange, User
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound
 from webapp.services.search import contains
@@ -123,3 +123,15 @@ def paginate_publications(query, page: int, per_page: int, *options) -> tuple[li
         return [], total
     rows = {p.id: p for p in db.session.scalars(select(Publication).where(Publication.id.in_(ids)).options(*options))}
     return [rows[i] for i in ids if i in rows], total
+
+
+def changes_of(publication: Publication) -> list[tuple[PublicationChange, str | None]]:
+    """What people did to the publication, oldest first, each with the email of who did it."""
+    return list(
+        db.session.execute(
+            select(PublicationChange, User.email)
+            .outerjoin(User, User.id == PublicationChange.user_id)
+            .where(PublicationChange.publication_id == publication.id)
+            .order_by(PublicationChange.at, PublicationChange.id)
+        )
+    )

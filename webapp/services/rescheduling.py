@@ -94,7 +94,7 @@ def _occurrences_made(schedule: Schedule) -> int:
 def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = None) -> Schedule:
     """Change a schedule's time, rule, priority or missed policy; waiting publications move with their jobs."""
     schedule = open_schedule(actor, schedule_id, "rescheduled")
-    work = Work(now)
+    work = Work(now, actor=actor, action="rescheduled")
     values, due = _changes(schedule, data, work.now)
     latest = _occurrences_made(schedule)
     waiting = publications_in(schedule, MOVABLE | {S.RETRYING})

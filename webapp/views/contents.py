@@ -133,7 +133,7 @@ def decide(content_id: int, verb: str):
     if not form.validate_on_submit():
         abort(400)
     _, call, done = DECISIONS[verb]
-    work = Work()
+    work = Work(actor=actor, action="released: content approved")
     try:
         if verb == "approve":
             call(actor, content, form.comment.data, work=work)

@@ -17,6 +17,7 @@ from webapp.services import bulk, channels
 from webapp.services.publications import (
     SORTS,
     TABLE_RELATIONS,
+    changes_of,
     get_publication,
     paginate_publications,
     publication_query,
@@ -124,6 +125,8 @@ def timeline(publication) -> list[tuple]:
         entries.append((publication.next_attempt_at, "retrying", "next attempt (planned)"))
     if publication.hold_reason:
         entries.append((publication.updated_at, publication.status, publication.hold_reason))
+    for change, email in changes_of(publication):
+        entries.append((change.at, change.status, f"{change.detail} by {email or 'a removed user'} ({change.source})"))
     return sorted(entries, key=lambda e: e[0])
 
 
