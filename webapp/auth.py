@@ -35,6 +35,7 @@ MEMBERLESS_ENDPOINTS = {"workspaces.new", "workspaces.create", "sessions.sign_ou
 VIEWER_MAY_POST = {
     "sessions.sign_out": "ends the viewer's own session",
     "settings.set_timezone": "the viewer's own profile",
+    "settings.change_password": "the viewer's own password",
     "settings.create_api_key": "a key of the viewer's own, acting with the viewer's read-only role",
     "settings.revoke_api_key": "one of the viewer's own keys (any other reads as not found)",
     "workspaces.create": "a new workspace that the viewer owns, apart from this one",

@@ -137,6 +137,12 @@ class ApiKeyForm(FlaskForm):
     name = StringField("Key name", validators=[InputRequired()])
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[InputRequired()])
+    new_password = PasswordField("New password", validators=[InputRequired()])
+    confirmation = PasswordField("Confirm new password", validators=[InputRequired()])
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[InputRequired()])
 

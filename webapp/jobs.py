@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 from flask import has_app_context
 
@@ -23,97 +24,78 @@ def app_context():
     return _app.app_context()
 
 
-def publish_publication(publication_id: int, dispatch_seq: int | None = None) -> str:
-    """Run one attempt of a publication (of this dispatch, when given) and return its outcome."""
+@contextmanager
+def job_context() -> Iterator[None]:
+    """Run the body in the job's app context, then end its database session whatever happened."""
+    # The session is removed so a worker running many jobs never carries one job's objects into the next.
     from webapp.extensions import db
-    from webapp.services import publishing
 
     with app_context():
         try:
-            return publishing.execute(publication_id, dispatch_seq)
+            yield
         finally:
             db.session.remove()
+
+
+def publish_publication(publication_id: int, dispatch_seq: int | None = None) -> str:
+    """Run one attempt of a publication (of this dispatch, when given) and return its outcome."""
+    from webapp.services import publishing
+
+    with job_context():
+        return publishing.execute(publication_id, dispatch_seq)
 
 
 def reconcile_job() -> dict:
     """Make Redis agree with the database (the periodic reconciler)."""
-    from webapp.extensions import db
     from webapp.scheduling.reconcile import reconcile
 
-    with app_context():
-        try:
-            return reconcile()
-        finally:
-            db.session.remove()
+    with job_context():
+        return reconcile()
 
 
 def preflight_job() -> int:
     """Alert on publications due soon that would fail (the periodic pre-flight); return how many alerts."""
-    from webapp.extensions import db
     from webapp.services import preflight
 
-    with app_context():
-        try:
-            return preflight.run()
-        finally:
-            db.session.remove()
+    with job_context():
+        return preflight.run()
 
 
 def deliver_webhook_job(delivery_id: int) -> str | None:
     """Send one outbound webhook delivery (an outbox row) and return its new status."""
-    from webapp.extensions import db
     from webapp.services import outbound
 
-    with app_context():
-        try:
-            return outbound.deliver(delivery_id)
-        finally:
-            db.session.remove()
+    with job_context():
+        return outbound.deliver(delivery_id)
 
 
 def outbound_sweep_job() -> dict:
     """Re-enqueue outbound webhook deliveries that are due (the periodic sweep)."""
-    from webapp.extensions import db
     from webapp.services import outbound
 
-    with app_context():
-        try:
-            return outbound.sweep()
-        finally:
-            db.session.remove()
+    with job_context():
+        return outbound.sweep()
 
 
 def retention_job() -> dict:
     """Prune old attempts, read alerts and audit events as configured (the periodic retention)."""
-    from webapp.extensions import db
     from webapp.services import retention
 
-    with app_context():
-        try:
-            return retention.run()
-        finally:
-            db.session.remove()
+    with job_context():
+        return retention.run()
 
 
 def deliver_notification_job(notification_id: int) -> str | None:
     """Send one notification by email or Slack-compatible webhook; return its new status."""
-    from webapp.extensions import db
     from webapp.services import notification_delivery
 
-    with app_context():
-        try:
-            return notification_delivery.deliver(notification_id)
-        finally:
-            db.session.remove()
+    with job_context():
+        return notification_delivery.deliver(notification_id)
 
 
 def notifications_job() -> dict:
     """Add due daily digests and send due notifications (the periodic notifications tick)."""
-    from webapp.extensions import db
     from webapp.services import notification_delivery
 
-    with app_context():
-        try:
-            return notification_delivery.tick()
-        finally:
-            db.session.remove()
+    with job_context():
+        return notification_delivery.tick()

@@ -181,6 +181,12 @@ def test_operations_with_a_json_body_document_400_and_422():
             assert {"400", "422"} <= set(op["responses"]), (path, method)
 
 
+def test_an_owner_only_read_documents_the_403_other_roles_get():
+    # Writes document 403 (viewers); GET /invitations is also refused to editors (test_team_api.py).
+    assert "403" in DOC["paths"]["/invitations"]["get"]["responses"]
+    assert "403" not in DOC["paths"]["/members"]["get"]["responses"]
+
+
 def test_the_contract_s_schemas_are_components():
     assert set(DOC["components"]["schemas"]) >= CONTRACT_SCHEMAS
 

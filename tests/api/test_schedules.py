@@ -225,3 +225,9 @@ def test_a_boolean_content_id_is_422(api, body, content, unchanged):
     with unchanged():
         response = api("POST", "/schedules", json=body(content_id=True))
     assert response.status_code == 422
+
+
+def test_a_schedule_without_grace_minutes_gets_the_install_s_default_grace(api, body, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DEFAULT_GRACE_MINUTES", 15)
+    assert api("POST", "/schedules", json=body()).json["grace_minutes"] == 15
+    assert api("POST", "/schedules", json=body(grace_minutes=90)).json["grace_minutes"] == 90

@@ -395,3 +395,14 @@ def test_pausing_from_the_detail_page(signed_in):
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Publication, publication.id).status == "paused"
+
+
+def test_a_blank_grace_takes_the_install_s_default_which_the_new_form_shows(signed_in, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DEFAULT_GRACE_MINUTES", 15)
+    _add_channel(signed_in)
+    _add_content(signed_in)
+
+    assert 'name="grace_minutes" type="number" value="15"' in signed_in.get("/schedules/").get_data(as_text=True)
+    local = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    assert _schedule_form(signed_in, local, grace_minutes="").status_code == 303
+    assert db.session.query(Schedule).one().grace_minutes == 15

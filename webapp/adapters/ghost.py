@@ -10,7 +10,7 @@ from typing import Any
 
 from .base import HealthResult, MediaAttachment, PermanentError, PublishRequest, PublishResult, RemoteMedia
 from .html import to_html
-from .http import HttpResponse, raise_for_status, send
+from .http import HttpResponse, raise_for_status
 from .keys import slug_for
 from .media import body_figures, media_filename, upload_once
 from .support import LookupFirstAdapter, base_url, check_url, require_title, result
@@ -95,33 +95,18 @@ class GhostAdapter(LookupFirstAdapter):
             ok=True, message=f"Ghost {version} site {title!r} accepted the Admin API key", http_status=response.status
         )
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        data: dict[str, str] | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-        check: bool = True,
-    ) -> HttpResponse:
-        headers = {
+    def _api_url(self, path: str) -> str:
+        return f"{base_url(self.settings['url'])}/ghost/api/admin/{path}"
+
+    def _auth_headers(self) -> dict[str, str]:
+        # A fresh 5-minute JWT per request, so a long retry chain never sends an expired one.
+        return {
             "Authorization": f"Ghost {admin_token(self.credentials['admin_api_key'].strip())}",
             "Accept-Version": ACCEPT_VERSION,
-            "Accept": "application/json",
         }
-        return send(
-            method,
-            f"{base_url(self.settings['url'])}/ghost/api/admin/{path}",
-            json=json,
-            data=data,
-            files=files,
-            headers=headers,
-            timeout=self.timeout,
-            secrets=self.secrets,
-            error_detail=ghost_error,
-            check=check,
-        )
+
+    def _error_detail(self, response: HttpResponse) -> str | None:
+        return ghost_error(response)
 
 
 def admin_token(admin_api_key: str, now: float | None = None) -> str:

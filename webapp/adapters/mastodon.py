@@ -18,7 +18,7 @@ from .base import (
     TransientError,
 )
 from .html import to_text
-from .http import HttpResponse, raise_for_status, send
+from .http import HttpResponse, raise_for_status
 from .media import media_filename, upload_once
 from .support import PlatformAdapter, base_url, check_choice, check_text, check_url, result
 
@@ -151,30 +151,14 @@ class MastodonAdapter(PlatformAdapter):
         url_chars = statuses.get("characters_reserved_per_url") or DEFAULT_URL_CHARACTERS
         return int(limit), int(url_chars)
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        data: dict[str, str] | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-        headers: dict[str, str] | None = None,
-        check: bool = True,
-    ) -> HttpResponse:
-        return send(
-            method,
-            base_url(self.settings["url"]) + path,
-            json=json,
-            data=data,
-            files=files,
-            headers={"Authorization": f"Bearer {self.credentials['access_token']}", "Accept": "application/json"}
-            | (headers or {}),
-            timeout=self.timeout,
-            secrets=self.secrets,
-            error_detail=mastodon_error,
-            check=check,
-        )
+    def _api_url(self, path: str) -> str:
+        return base_url(self.settings["url"]) + path
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credentials['access_token']}"}
+
+    def _error_detail(self, response: HttpResponse) -> str | None:
+        return mastodon_error(response)
 
 
 def status_text(content: ContentPayload) -> str:

@@ -15,7 +15,7 @@ from .base import (
     UnknownOutcome,
 )
 from .html import to_html
-from .http import HttpResponse, parse_retry_after, raise_for_status, send
+from .http import HttpResponse, parse_retry_after, raise_for_status
 from .keys import slug_for
 from .support import LookupFirstAdapter, base_url, check_text, is_http_url, require_title, result
 
@@ -106,17 +106,8 @@ class ShopifyAdapter(LookupFirstAdapter):
         return HealthResult(ok=True, message=f"connected to shop {name!r}", http_status=response.status)
 
     def _graphql(self, query: str, variables: dict[str, Any]) -> tuple[HttpResponse, dict[str, Any]]:
-        version = self.settings.get("api_version", API_VERSION)
-        response = send(
-            "POST",
-            f"{self._origin()}/admin/api/{version}/graphql.json",
-            json={"query": query, "variables": variables},
-            headers={"X-Shopify-Access-Token": self.credentials["access_token"], "Accept": "application/json"},
-            timeout=self.timeout,
-            secrets=self.secrets,
-            error_detail=shopify_error,
-            check=False,
-        )
+        # check=False: a throttled or failed query can answer 200, so the body is read before the status.
+        response = self._call("POST", "graphql.json", json={"query": query, "variables": variables}, check=False)
         body = response.json_object() or {}
         raw_errors = body.get("errors")
         errors = [e for e in raw_errors if isinstance(e, dict)] if isinstance(raw_errors, list) else []
@@ -137,6 +128,15 @@ class ShopifyAdapter(LookupFirstAdapter):
         if not isinstance(data, dict):
             raise UnknownOutcome("Shopify answered without data; the request may have run", **details)
         return response, data
+
+    def _api_url(self, path: str) -> str:
+        return f"{self._origin()}/admin/api/{self.settings.get('api_version', API_VERSION)}/{path}"
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"X-Shopify-Access-Token": self.credentials["access_token"]}
+
+    def _error_detail(self, response: HttpResponse) -> str | None:
+        return shopify_error(response)
 
     def _origin(self) -> str:
         domain = self.settings["shop_domain"]

@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .base import Adapter, AdapterError, HealthResult, PermanentError, PublishRequest, PublishResult
-from .http import HttpResponse
+from .http import HttpResponse, send
 
 REQUIRED = "is required"
 
@@ -74,7 +74,7 @@ def health_from_error(exc: AdapterError) -> HealthResult:
 
 
 class PlatformAdapter(Adapter):
-    """An adapter whose check is one authenticated read (probe) that proves the credentials."""
+    """An adapter for a platform's JSON API: one authenticated read (probe) proves the credentials."""
 
     def check(self) -> HealthResult:
         """Run the platform's authenticated read, reporting any failure instead of raising."""
@@ -88,6 +88,43 @@ class PlatformAdapter(Adapter):
     @abstractmethod
     def probe(self) -> HealthResult:
         """Make an authenticated read that proves the credentials; raise AdapterError on failure."""
+
+    @abstractmethod
+    def _api_url(self, path: str) -> str:
+        """Return the absolute URL of path on the platform's API."""
+
+    @abstractmethod
+    def _auth_headers(self) -> dict[str, str]:
+        """Return the headers that carry the channel's credentials (and the API version, where it is a header)."""
+
+    @abstractmethod
+    def _error_detail(self, response: HttpResponse) -> str | None:
+        """Read the platform's error body into a message, or None when it has none."""
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        check: bool = True,
+    ) -> HttpResponse:
+        """Send one authenticated request to the platform's API; headers add to (or override) the defaults."""
+        return send(
+            method,
+            self._api_url(path),
+            json=json,
+            data=data,
+            files=files,
+            headers={**self._auth_headers(), "Accept": "application/json", **(headers or {})},
+            timeout=self.timeout,
+            secrets=self.secrets,
+            error_detail=self._error_detail,
+            check=check,
+        )
 
 
 class LookupFirstAdapter(PlatformAdapter):

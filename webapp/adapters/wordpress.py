@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from .base import AuthError, HealthResult, MediaAttachment, PublishRequest, PublishResult, RemoteMedia
 from .html import to_html
-from .http import HttpResponse, raise_for_status, send
+from .http import HttpResponse, raise_for_status
 from .keys import slug_for
 from .media import body_figures, media_filename, media_slug, upload_once
 from .support import LookupFirstAdapter, base_url, check_text, check_url, require_title, result
@@ -120,33 +120,15 @@ class WordPressAdapter(LookupFirstAdapter):
         raise_for_status(response, self.secrets, wordpress_error)
         return int(body["id"])
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        data: dict[str, str] | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-        check: bool = True,
-    ) -> HttpResponse:
+    def _api_url(self, path: str) -> str:
+        return base_url(self.settings["url"]) + "/wp-json" + path
+
+    def _auth_headers(self) -> dict[str, str]:
         login = f"{self.credentials['username']}:{self.credentials['app_password']}"
-        headers = {
-            "Authorization": "Basic " + base64.b64encode(login.encode("utf-8")).decode("ascii"),
-            "Accept": "application/json",
-        }
-        return send(
-            method,
-            base_url(self.settings["url"]) + "/wp-json" + path,
-            json=json,
-            data=data,
-            files=files,
-            headers=headers,
-            timeout=self.timeout,
-            secrets=self.secrets,
-            error_detail=wordpress_error,
-            check=check,
-        )
+        return {"Authorization": "Basic " + base64.b64encode(login.encode("utf-8")).decode("ascii")}
+
+    def _error_detail(self, response: HttpResponse) -> str | None:
+        return wordpress_error(response)
 
 
 def wordpress_error(response: HttpResponse) -> str | None:

@@ -41,6 +41,7 @@ class Op:
     optional_body: bool = False
     query: tuple[str, ...] = ()
     conflict: bool = False  # may answer 409
+    owner_only: bool = False  # a read that other roles are refused (403)
 
 
 def op(route: str, operation_id: str, summary: str, status: int = 200, schema=None, **extra) -> Op:
@@ -143,7 +144,8 @@ OPERATIONS = (
     op("POST /invitations", "create_invitation",
        "Invite an email with a role (owner); the one-time link is in this answer only", 201, "InvitationCreated",
        body="InvitationCreate"),
-    op("GET /invitations", "list_invitations", "Pending invitations, newest first (owner)", 200, "InvitationList"),
+    op("GET /invitations", "list_invitations", "Pending invitations, newest first (owner)", 200, "InvitationList",
+       owner_only=True),
     op("DELETE /invitations/{invitation_id}", "revoke_invitation", "Revoke an invitation: its link stops working "
        "(owner)", 204),
     op("POST /webhooks", "create_webhook", "Subscribe a URL to events; the signing secret is in this answer only",
@@ -211,7 +213,7 @@ def error_responses() -> dict:
 def _error_codes(op: Op, public: bool) -> list[int]:
     implied = {
         401: not public,
-        403: op.method != "get" and not public,
+        403: (op.method != "get" or op.owner_only) and not public,
         404: "{" in op.path,
         400: op.body is not None,
         409: op.conflict,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from webapp.models import Attempt, Channel, Content, ContentTemplate, Publication, Schedule
 from webapp.scheduling.time import format_utc
+from webapp.services.transfer import schedule_timing
 from webapp.services.variants import overrides_of
 
 
@@ -104,15 +105,7 @@ def schedule_json(schedule: Schedule, publications: list[Publication] | None = N
         "content_id": schedule.content_id,
         "channel_ids": [c.id for c in schedule.channels],
         "status": schedule.status,
-        "run_at": format_utc(schedule.run_at),
-        "cron": schedule.cron,
-        "timezone": schedule.timezone,
-        "starts_at": format_utc(schedule.starts_at),
-        "ends_at": format_utc(schedule.ends_at),
-        "max_runs": schedule.max_runs,
-        "priority": schedule.priority,
-        "missed_policy": schedule.missed_policy,
-        "grace_minutes": schedule.grace_minutes,
+        **schedule_timing(schedule),
         "next_run_at": format_utc(schedule.next_run_at),
         "created_at": format_utc(schedule.created_at),
         "chain": schedule.chain or [],

@@ -132,6 +132,28 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
 
 
+def change_password(actor: Actor, user: User, current: str, new: str, confirmation: str) -> None:
+    """Change a signed-in user's own password after checking the current one; audit and commit.
+
+    Every other session and remember-me cookie ends with it (`User.get_id` carries a digest of the password hash);
+    the caller signs the current browser in again under the new id. On any error nothing is changed.
+    """
+    errors: dict[str, str] = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = "is wrong"
+    if problem := password_problem(new or ""):
+        errors["new_password"] = problem
+    elif new == current:
+        errors["new_password"] = "must differ from the current password"
+    if new != confirmation:
+        errors["confirmation"] = "does not match the new password"
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = generate_password_hash(new)
+    audit.record(actor, "password.changed", "user", user.id)
+    db.session.commit()
+
+
 def create_api_key(user: User, workspace_slug: str | None = None, name: str = "default", source: str = "cli"):
     """Create an API key for the user in one of their workspaces; return (record, plaintext key)."""
     if not (name or "").strip() or len(name) > 120:

@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, Integer, Select, and_, case, cast, func, sele
 
 from webapp.extensions import db
 from webapp.models import Attempt, Channel, Content, Publication, PublicationStatus
-from webapp.services.calendar import local_midnight, parse_day
+from webapp.services.calendar import LocalDaySpan, parse_day
 from webapp.services.errors import ValidationFailed
 
 S = PublicationStatus
@@ -38,20 +38,12 @@ FINISHED = (S.PUBLISHED.value, S.FAILED.value, S.MISSED.value)
 
 
 @dataclass(frozen=True)
-class Range:
+class Range(LocalDaySpan):
     """Whole local days, first to last inclusive, in the user's zone."""
 
     first: date
     last: date
     tz: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        return local_midnight(self.first, self.tz)
-
-    @property
-    def end(self) -> datetime:
-        return local_midnight(self.last + timedelta(days=1), self.tz)
 
     @property
     def days(self) -> int:

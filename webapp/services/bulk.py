@@ -124,13 +124,10 @@ def _start_job(actor: Actor, spec: Kind, action: str, ids: list[int]) -> dict:
 
 def run_bulk_job(bulk_id: int) -> dict:
     """Run the bulk action stored under `bulk_id`, recording progress in Redis after every chunk."""
-    from webapp.jobs import app_context  # jobs imports services: import late
+    from webapp.jobs import job_context  # jobs imports services: import late
 
-    with app_context():
-        try:
-            return _run_stored(bulk_id)
-        finally:
-            db.session.remove()
+    with job_context():
+        return _run_stored(bulk_id)
 
 
 def _stored(bulk_id: int) -> dict[str, str]:

@@ -33,8 +33,28 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?", re.ASCII)
 
 
+class LocalDaySpan:
+    """Whole local days, first to last inclusive, in one zone: the UTC instants they begin and end.
+
+    A mixin for frozen dataclasses that declare first, last and tz, so the calendar's periods and the
+    analytics ranges cut days at the same (DST-aware) midnights.
+    """
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.first, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.last + timedelta(days=1), self.tz)
+
+
 @dataclass(frozen=True)
-class Period:
+class Period(LocalDaySpan):
     """The days one calendar view shows, in one timezone."""
 
     view: str
@@ -52,14 +72,6 @@ class Period:
     def weeks(self) -> list[list[date]]:
         days = self.days
         return [days[i : i + 7] for i in range(0, len(days), 7)]
-
-    @property
-    def start(self) -> datetime:
-        return local_midnight(self.first, self.tz)
-
-    @property
-    def end(self) -> datetime:
-        return local_midnight(self.last + timedelta(days=1), self.tz)
 
     @property
     def previous(self) -> date:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
 
 from webapp import mail
 from webapp.adapters.base import AdapterError, ErrorClass
@@ -20,8 +19,7 @@ from webapp.adapters.http import send
 from webapp.extensions import db
 from webapp.models import Notification, NotificationSettings, User, utcnow
 from webapp.queues import get_queue
-from webapp.services import notifications
-from webapp.services.retry import backoff_seconds
+from webapp.services import notifications, outgoing
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +50,7 @@ def enqueue(notification_ids: list[int]) -> None:
 def deliver(notification_id: int, now: datetime | None = None) -> str | None:
     """Send one due notification once and record the outcome; return its new status, or None if not ours."""
     now = now or utcnow()
-    claimed = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.status == "pending",
-            Notification.next_attempt_at <= now,
-        )
-        .values(status="sending", last_attempt_at=now)
-    ).rowcount
-    db.session.commit()
-    if not claimed:
+    if not outgoing.claim(Notification, notification_id, now):
         return None  # sent already, or held until the end of quiet hours
     notification = db.session.get(Notification, notification_id)
     notification.attempts += 1
@@ -70,17 +58,16 @@ def deliver(notification_id: int, now: datetime | None = None) -> str | None:
     try:
         _send(notification, config)
     except _Permanent as exc:
-        notification.status, notification.last_error, notification.next_attempt_at = "failed", str(exc), None
+        outgoing.fail(notification, str(exc))
     except (mail.MailError, AdapterError) as exc:
         message = exc.message if isinstance(exc, AdapterError) else str(exc)
-        retryable = not isinstance(exc, AdapterError) or exc.error_class in RETRYABLE
-        if retryable and notification.attempts < config["NOTIFY_MAX_ATTEMPTS"]:
-            retry_after = exc.retry_after if isinstance(exc, AdapterError) else None
-            wait = backoff_seconds(notification.attempts, config["RETRY_BASE_S"], config["RETRY_CAP_S"], retry_after)
-            notification.status, notification.last_error = "pending", message
-            notification.next_attempt_at = now + timedelta(seconds=wait)
+        if isinstance(exc, AdapterError) and exc.error_class not in RETRYABLE:
+            outgoing.fail(notification, message)
         else:
-            notification.status, notification.last_error, notification.next_attempt_at = "failed", message, None
+            retry_after = exc.retry_after if isinstance(exc, AdapterError) else None
+            outgoing.retry_or_fail(
+                notification, message, now, retry_after=retry_after, max_attempts=config["NOTIFY_MAX_ATTEMPTS"]
+            )
     else:
         notification.status, notification.last_error, notification.next_attempt_at = "sent", None, None
         notification.sent_at = utcnow()
@@ -112,19 +99,8 @@ def tick(now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Add due digests, restart sends whose worker died, and enqueue every due message (the periodic job)."""
     now = now or utcnow()
     digests = notifications.due_digests(now)
-    reset = db.session.execute(
-        update(Notification)
-        .where(Notification.status == "sending", Notification.last_attempt_at < now - STUCK_SENDING)
-        .values(status="pending", next_attempt_at=now)
-    ).rowcount
-    due = list(
-        db.session.scalars(
-            select(Notification.id)
-            .where(Notification.status == "pending", Notification.next_attempt_at <= now)
-            .order_by(Notification.next_attempt_at)
-            .limit(batch)
-        )
-    )
+    reset = outgoing.reset_stuck(Notification, now - STUCK_SENDING, retry_at=now)
+    due = outgoing.due_ids(Notification, now, batch)
     db.session.commit()
     if due:
         enqueue(due)

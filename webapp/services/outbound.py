@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from webapp import outbox, signals
 from webapp.adapters.base import AdapterError
@@ -28,10 +28,9 @@ from webapp.extensions import db
 from webapp.models import Alert, Publication, WebhookDelivery, WebhookSubscription, utcnow
 from webapp.queues import get_queue
 from webapp.scheduling.time import ceil_to_second, format_utc
-from webapp.services import audit
+from webapp.services import audit, outgoing
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict, NotFound
-from webapp.services.retry import backoff_seconds
 from webapp.services.subscriptions import get_subscription, secret_of, url_problem
 
 log = logging.getLogger(__name__)
@@ -164,17 +163,7 @@ def enqueue(delivery_ids: list[int], when: datetime | None = None) -> None:
 def deliver(delivery_id: int, now: datetime | None = None) -> str | None:
     """Send one due delivery once and record the outcome; return its new status, or None if not ours to send."""
     now = now or utcnow()
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .values(status="sending", last_attempt_at=now)
-    ).rowcount
-    db.session.commit()
-    if not claimed:
+    if not outgoing.claim(WebhookDelivery, delivery_id, now):
         return None
     delivery = db.session.get(WebhookDelivery, delivery_id)
     subscription = delivery.subscription
@@ -184,12 +173,12 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str | None:
     delivery.response_status = status
     if error is None:
         delivery.status, delivery.last_error, delivery.next_attempt_at = "delivered", None, None
-    elif retry_after is None or delivery.attempts >= config["OUTBOUND_MAX_ATTEMPTS"]:
-        delivery.status, delivery.last_error, delivery.next_attempt_at = "failed", error, None
+    elif retry_after is None:  # sending again would not help
+        outgoing.fail(delivery, error)
     else:
-        wait = backoff_seconds(delivery.attempts, config["RETRY_BASE_S"], config["RETRY_CAP_S"], retry_after)
-        delivery.status, delivery.last_error = "pending", error
-        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        outgoing.retry_or_fail(
+            delivery, error, now, retry_after=retry_after, max_attempts=config["OUTBOUND_MAX_ATTEMPTS"]
+        )
     db.session.commit()
     if delivery.status == "pending":
         enqueue([delivery.id], when=delivery.next_attempt_at)
@@ -232,19 +221,8 @@ def _send(delivery: WebhookDelivery, subscription: WebhookSubscription, timeout:
 def sweep(now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Re-enqueue due deliveries and restart ones whose worker died mid-send (the periodic job)."""
     now = now or utcnow()
-    reset = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.status == "sending", WebhookDelivery.last_attempt_at < now - STUCK_SENDING)
-        .values(status="pending", next_attempt_at=now - SWEEP_GRACE)
-    ).rowcount
-    due = list(
-        db.session.scalars(
-            select(WebhookDelivery.id)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now - SWEEP_GRACE)
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(batch)
-        )
-    )
+    reset = outgoing.reset_stuck(WebhookDelivery, now - STUCK_SENDING, retry_at=now - SWEEP_GRACE)
+    due = outgoing.due_ids(WebhookDelivery, now - SWEEP_GRACE, batch)
     db.session.commit()
     if due:
         enqueue(due)

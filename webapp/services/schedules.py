@@ -6,6 +6,7 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -129,7 +130,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     missed_policy = data.get("missed_policy") or "run_late"
     if problem := choice_problem(missed_policy, MISSED_POLICIES):
         errors["missed_policy"] = problem
-    grace = data.get("grace_minutes", 60)
+    grace = data.get("grace_minutes", current_app.config["DEFAULT_GRACE_MINUTES"])
     if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= MAX_GRACE_MINUTES:
         errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {MAX_GRACE_MINUTES}"
     chain, problem = chains.chain_problem(data.get("chain"), [c.id for c in channels])

@@ -25,37 +25,31 @@ from webapp.services.validation import is_id
 KINDS = ("contents", "schedules")
 FORMATS = ("json", "csv")
 CONTENT_COLUMNS = ("id", *contents.FIELDS)
+# When and how a schedule runs, named as the API names them: exported, and set again by an import row.
+TIMING_FIELDS = (
+    "run_at",
+    "cron",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "max_runs",
+    "priority",
+    "missed_policy",
+    "grace_minutes",
+)
+_TIMING_INSTANTS = {"run_at", "starts_at", "ends_at"}
 SCHEDULE_COLUMNS = (
     "id",
     "content_id",
     "content_title",
     "channel_ids",
     "channel_names",
-    "run_at",
-    "cron",
-    "timezone",
-    "starts_at",
-    "ends_at",
-    "max_runs",
-    "priority",
-    "missed_policy",
-    "grace_minutes",
+    *TIMING_FIELDS,
     "status",
     "next_run_at",
 )
 # What an import row may set on a schedule, beside the content and channels it names.
-SCHEDULE_FIELDS = (
-    "run_at",
-    "cron",
-    "timezone",
-    "starts_at",
-    "ends_at",
-    "max_runs",
-    "priority",
-    "missed_policy",
-    "grace_minutes",
-    "allow_conflicts",
-)
+SCHEDULE_FIELDS = (*TIMING_FIELDS, "allow_conflicts")
 # Columns holding lists: JSON arrays in JSON, comma-separated in a CSV cell (as the content form takes tags).
 LIST_COLUMNS = {"tags", "channel_ids", "channel_names", "channels"}
 INTEGER_COLUMNS = {"max_runs", "grace_minutes"}
@@ -81,17 +75,17 @@ def _schedule_row(schedule: Schedule) -> dict:
         "content_title": schedule.content.title,
         "channel_ids": [c.id for c in schedule.channels],
         "channel_names": [c.name for c in schedule.channels],
-        "run_at": format_utc(schedule.run_at),
-        "cron": schedule.cron,
-        "timezone": schedule.timezone,
-        "starts_at": format_utc(schedule.starts_at),
-        "ends_at": format_utc(schedule.ends_at),
-        "max_runs": schedule.max_runs,
-        "priority": schedule.priority,
-        "missed_policy": schedule.missed_policy,
-        "grace_minutes": schedule.grace_minutes,
+        **schedule_timing(schedule),
         "status": schedule.status,
         "next_run_at": format_utc(schedule.next_run_at),
+    }
+
+
+def schedule_timing(schedule: Schedule) -> dict:
+    """Return the schedule's TIMING_FIELDS, instants as UTC text: the export's and the API's shape alike."""
+    return {
+        field: format_utc(getattr(schedule, field)) if field in _TIMING_INSTANTS else getattr(schedule, field)
+        for field in TIMING_FIELDS
     }
 
 

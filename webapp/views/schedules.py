@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,7 +29,10 @@ SORTS = {"id": Sort(Schedule.id), "next": Sort(Schedule.next_run_at, nulls_last=
 
 def _form(formdata=None) -> ScheduleForm:
     actor = ui_actor()
-    form = ScheduleForm(formdata=formdata) if formdata is not None else ScheduleForm(timezone=current_user.timezone)
+    if formdata is not None:
+        form = ScheduleForm(formdata=formdata)
+    else:  # a new form starts from the profile's zone and the install's grace window
+        form = ScheduleForm(timezone=current_user.timezone, grace_minutes=current_app.config["DEFAULT_GRACE_MINUTES"])
     contents = db.session.scalars(
         select(Content).where(Content.workspace_id == actor.workspace_id).order_by(Content.updated_at.desc()).limit(200)
     )
@@ -91,9 +94,10 @@ def create():
             "priority": form.priority.data,
             "max_runs": form.max_runs.data if recurring else None,
             "missed_policy": form.missed_policy.data,
-            "grace_minutes": form.grace_minutes.data if form.grace_minutes.data is not None else 60,
             "allow_conflicts": form.allow_conflicts.data,
         }
+        if form.grace_minutes.data is not None:  # blank: the install's DEFAULT_GRACE_MINUTES
+            data["grace_minutes"] = form.grace_minutes.data
         if form.chain_channel_id.data or form.chain_after_channel_id.data:
             link = {"channel_id": form.chain_channel_id.data, "after_channel_id": form.chain_after_channel_id.data}
             data["chain"] = [link]

@@ -1,13 +1,14 @@
-"""Settings: the profile timezone and the user's API keys (created, named, revoked)."""
+"""Settings: the profile timezone, the user's password and API keys (created, named, revoked)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.auth import ui_actor
+from webapp import ratelimit
+from webapp.auth import sign_in_user, ui_actor
 from webapp.extensions import db
-from webapp.forms import ApiKeyForm, EmptyForm, ProfileForm, attach_errors
+from webapp.forms import ApiKeyForm, ChangePasswordForm, EmptyForm, ProfileForm, attach_errors
 from webapp.models import Workspace
 from webapp.services import accounts, approvals
 from webapp.services.errors import ValidationFailed
@@ -15,10 +16,11 @@ from webapp.services.errors import ValidationFailed
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-def _page(profile=None, key_form=None, new_key: str | None = None, status: int = 200):
+def _page(profile=None, key_form=None, password_form=None, new_key: str | None = None, status: int = 200):
     return render_template(
         "settings/index.html",
         profile=profile or ProfileForm(timezone=current_user.timezone),
+        password_form=password_form or ChangePasswordForm(),
         key_form=key_form or ApiKeyForm(),
         keys=accounts.api_keys_of(ui_actor()),
         action_form=EmptyForm(),
@@ -43,6 +45,36 @@ def set_timezone():
             flash(f"Times now show in {current_user.timezone}.", "ok")
             return redirect(url_for("settings.index"), 303)
     return _page(profile=form, status=422)
+
+
+@bp.post("/password")
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=422)
+    config = current_app.config
+    # Throttled like sign-in, per account: a borrowed or stolen session must not become a password-guessing oracle.
+    bucket, window = f"password-change:{current_user.id}", config["LOGIN_WINDOW_S"]
+    verdict = ratelimit.hit(bucket, config["LOGIN_ATTEMPTS"], window)
+    if not verdict.allowed:
+        form.current_password.errors = [
+            f"has been tried too often; try again in {verdict.retry_after // 60 + 1} minutes"
+        ]
+        return (*_page(password_form=form, status=429), {"Retry-After": str(verdict.retry_after)})
+    try:
+        accounts.change_password(
+            ui_actor(), current_user, form.current_password.data, form.new_password.data, form.confirmation.data
+        )
+    except ValidationFailed as exc:
+        attach_errors(form, exc)
+        return _page(password_form=form, status=422)
+    ratelimit.reset(bucket, window)
+    # Every session id made with the old password is void now, this one included: sign this browser in again
+    # under the new id, renewing its "keep me signed in" cookie if it had one.
+    remembered = request.cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token")) is not None
+    sign_in_user(current_user._get_current_object(), remember=remembered)
+    flash("Your password is changed; every other browser and device is signed out.", "ok")
+    return redirect(url_for("settings.index"), 303)
 
 
 @bp.post("/approval")
