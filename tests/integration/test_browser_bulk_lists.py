@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import Api, IsolatedStack, utc_text
-from .test_browser_monitor import loaded, sign_in
+from .browser import loaded, sign_in
+from .harness import Api, utc_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -25,19 +24,10 @@ class Lists:
 
 
 @pytest.fixture(scope="module")
-def lists(stack, receiver) -> Lists:
+def lists(own_user, webhook_channel) -> Lists:
     """A user of their own with two schedules (hours ahead), a draft and, newest, an item in review."""
-    email = f"lists-{secrets.token_hex(3)}@example.test"
-    api = Api(stack, IsolatedStack.create_user_and_key_at_once(stack, email), email)
-    channel = api.create(
-        "/channels",
-        {
-            "name": f"blog {secrets.token_hex(2)}",
-            "platform": "webhook",
-            "settings": {"url": receiver.hook()},
-            "credentials": {"secret": "s3cret-s3cret"},
-        },
-    )
+    api = own_user("lists")
+    channel = webhook_channel(api)
     made = []
     for hours in (1, 2):
         content = api.create("/contents", {"title": f"later {hours}h", "body": "b", "status": "approved"})

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import Api, IsolatedStack, parse_utc, utc_text
-from .test_browser_monitor import assert_not_reloaded, loaded, mark_page, sign_in
+from .browser import assert_not_reloaded, loaded, mark_page, sign_in
+from .harness import parse_utc, utc_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -26,19 +26,9 @@ def cell(page: Page, day: date):
     return page.locator(f'#calendar td.cal-day[data-date="{day.isoformat()}"]')
 
 
-def test_a_publication_moves_by_drag_and_drop_and_by_keyboard(page: Page, stack, receiver):
-    email = f"calendar-{secrets.token_hex(3)}@example.test"  # a user of their own: no other test's rows
-    api = Api(stack, IsolatedStack.create_user_and_key_at_once(stack, email), email)
-    channel = api.create(
-        "/channels",
-        {
-            "name": f"blog {secrets.token_hex(2)}",
-            "platform": "webhook",
-            "settings": {"url": receiver.hook()},
-            "credentials": {"secret": "s3cret-s3cret"},
-            "rules": {"daily_limit": 1},
-        },
-    )
+def test_a_publication_moves_by_drag_and_drop_and_by_keyboard(page: Page, stack, own_user, webhook_channel):
+    api = own_user("calendar")
+    channel = webhook_channel(api, rules={"daily_limit": 1})
     title = f"Calendar post {secrets.token_hex(2)}"
     content = api.create("/contents", {"title": title, "body": "b", "status": "approved"})
     day = a_weekday_ahead()
@@ -57,7 +47,7 @@ def test_a_publication_moves_by_drag_and_drop_and_by_keyboard(page: Page, stack,
         },
     )
 
-    sign_in(page, stack, email)
+    sign_in(page, stack, api.email)
     page.goto(f"/calendar/?view=month&date={day.isoformat()}")
     loaded(page)
     mark_page(page)

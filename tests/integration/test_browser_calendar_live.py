@@ -8,28 +8,21 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import Api, IsolatedStack, utc_text
-from .test_browser_monitor import assert_not_reloaded, loaded, mark_page, sign_in
+from .browser import assert_not_reloaded, loaded, mark_page, sign_in
+from .harness import utc_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
-def test_a_publication_scheduled_and_paused_elsewhere_appears_without_a_reload(page: Page, stack, receiver):
-    email = f"calendar-live-{secrets.token_hex(3)}@example.test"  # a user of their own: no other test's rows
-    api = Api(stack, IsolatedStack.create_user_and_key_at_once(stack, email), email)
-    channel = api.create(
-        "/channels",
-        {
-            "name": f"blog {secrets.token_hex(2)}",
-            "platform": "webhook",
-            "settings": {"url": receiver.hook()},
-            "credentials": {"secret": "s3cret-s3cret"},
-        },
-    )
+def test_a_publication_scheduled_and_paused_elsewhere_appears_without_a_reload(
+    page: Page, stack, own_user, webhook_channel
+):
+    api = own_user("calendar-live")
+    channel = webhook_channel(api)
     title = f"Live post {secrets.token_hex(2)}"
     content = api.create("/contents", {"title": title, "body": "b", "status": "approved"})
     day = datetime.now(UTC).date() + timedelta(days=3)
-    sign_in(page, stack, email)
+    sign_in(page, stack, api.email)
     page.goto(f"/calendar/?view=month&date={day.isoformat()}")
     loaded(page)
     mark_page(page)

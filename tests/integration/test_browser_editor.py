@@ -7,7 +7,8 @@ import secrets
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import PASSWORD, Api
+from .browser import collect_page_errors, sign_in
+from .harness import Api
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -25,18 +26,11 @@ def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(pa
         },
     )
     content = api.create("/contents", {"title": "Launch", "body": "The long article."})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None
-    )
+    errors = collect_page_errors(page)
     failed: list[str] = []
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
 
-    page.goto("/signin")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, stack, email)
     page.goto(f"/contents/{content['id']}/edit")
 
     card = page.get_by_role("article", name=f"Preview on {toots['name']}")

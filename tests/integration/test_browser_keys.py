@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import IsolatedStack
-from .test_browser_monitor import loaded, sign_in
+from .browser import loaded, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -16,10 +13,8 @@ GOTO = {"t": "/templates/", "i": "/integrations/", "e": "/health", "w": "/member
 
 
 @pytest.fixture(scope="module")
-def email(stack) -> str:
-    address = f"keys-{secrets.token_hex(3)}@example.test"
-    IsolatedStack.create_user_and_key_at_once(stack, address)
-    return address
+def email(own_user) -> str:
+    return own_user("keys").email
 
 
 def test_go_to_keys_reach_the_pages_the_help_lists(page: Page, stack, email):

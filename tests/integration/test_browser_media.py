@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.media_files import image_bytes
 
-from .harness import PASSWORD, Api
+from .browser import collect_page_errors, sign_in
+from .harness import Api
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -31,15 +32,8 @@ def _signed_in_editor(page: Page, stack) -> tuple[Api, dict, dict, list[str]]:
         },
     )
     content = api.create("/contents", {"title": "Launch", "body": "The long article."})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None
-    )
-    page.goto("/signin")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    errors = collect_page_errors(page)
+    sign_in(page, stack, email)
     page.goto(f"/contents/{content['id']}/edit")
     return api, blog, content, errors
 

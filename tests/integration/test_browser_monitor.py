@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .harness import PASSWORD, Api, IsolatedStack, utc_text
+from .browser import assert_not_reloaded, loaded, mark_page, sign_in
+from .harness import Api, utc_text
 from .test_browser import nav
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -31,20 +31,10 @@ class Monitor:
 
 
 @pytest.fixture(scope="module")
-def monitor(stack, receiver) -> Iterator[Monitor]:
+def monitor(own_user, webhook_channel) -> Iterator[Monitor]:
     """A user of their own (so other tests' rows never show up) with 3 scheduled and 1 published publication."""
-    email = f"monitor-{secrets.token_hex(3)}@example.test"
-    # One app boot instead of the CLI's two (it only needs the stack's env): ~3 s less on a busy box.
-    api = Api(stack, IsolatedStack.create_user_and_key_at_once(stack, email), email)
-    channel = api.create(
-        "/channels",
-        {
-            "name": f"blog {secrets.token_hex(2)}",
-            "platform": "webhook",
-            "settings": {"url": receiver.hook()},
-            "credentials": {"secret": "s3cret-s3cret"},
-        },
-    )
+    api = own_user("monitor")
+    channel = webhook_channel(api)
     scheduled = []
     for hours in range(1, SCHEDULED + 1):
         content = api.create("/contents", {"title": f"later {hours}h", "body": "b", "status": "approved"})
@@ -60,33 +50,10 @@ def monitor(stack, receiver) -> Iterator[Monitor]:
     yield Monitor(api, scheduled[::-1], published["id"])
 
 
-def sign_in(page: Page, stack, email: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(stack.url("/"))
-    loaded(page)
-
-
-def loaded(page: Page) -> None:
-    """Wait for the deferred scripts (keys.js, htmx): a key pressed or a filter changed before them does nothing."""
-    page.wait_for_load_state("load")
-
-
 def open_monitor(page: Page, stack) -> None:
     nav(page, "publications")
     expect(page).to_have_url(stack.url("/publications/"))
     loaded(page)
-
-
-def mark_page(page: Page) -> None:
-    """Set a flag a full reload or navigation would wipe; `assert_not_reloaded` checks it."""
-    page.evaluate("() => { window.__heraldNotReloaded = true; }")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("() => window.__heraldNotReloaded") is True
 
 
 def results_count(page: Page):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .harness import Api, IsolatedStack, utc_text
-from .test_browser_monitor import sign_in
+from .browser import sign_in
+from .harness import utc_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -55,20 +54,10 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture(scope="module")
-def account(stack, receiver) -> dict:
+def account(own_user, webhook_channel) -> dict:
     """A user of their own with a channel, a long-titled item scheduled hours ahead, and a published one."""
-    email = f"phone-{secrets.token_hex(3)}@example.test"
-    api = Api(stack, IsolatedStack.create_user_and_key_at_once(stack, email), email)
-
-    blog = api.create(
-        "/channels",
-        {
-            "name": f"company blog {secrets.token_hex(2)}",
-            "platform": "webhook",
-            "settings": {"url": receiver.hook()},
-            "credentials": {"secret": "s3cret-s3cret"},
-        },
-    )
+    api = own_user("phone")
+    blog = webhook_channel(api, "company blog")
     content = api.create(
         "/contents",
         {

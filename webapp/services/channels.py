@@ -11,7 +11,8 @@ from webapp.models import Channel, Publication, utcnow
 from webapp.scheduling.rules import validate as validate_rules
 from webapp.services import audit, cascade
 from webapp.services.actor import Actor
-from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.errors import ValidationFailed
+from webapp.services.scoped import get_in_workspace
 from webapp.services.validation import choice_problem, text_problem, timezone_problem
 
 
@@ -68,12 +69,7 @@ def _name_taken(workspace_id: int, name: str, except_id: int | None = None) -> b
 
 def get_channel(actor: Actor, channel_id: int) -> Channel:
     """Return a channel of the actor's workspace, or raise NotFound (for others' too)."""
-    channel = db.session.scalar(
-        select(Channel).where(Channel.id == channel_id, Channel.workspace_id == actor.workspace_id)
-    )
-    if channel is None:
-        raise NotFound("channel not found")
-    return channel
+    return get_in_workspace(actor, Channel, channel_id, "channel")
 
 
 def channel_query(actor: Actor):

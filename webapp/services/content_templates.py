@@ -20,6 +20,7 @@ from webapp.scheduling.time import (
 from webapp.services import audit, channel_rules, contents, schedules, variants
 from webapp.services.actor import Actor
 from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.scoped import get_in_workspace
 from webapp.services.validation import id_list, is_id, text_problem, timezone_problem
 
 MAX_NAME = 120
@@ -41,14 +42,7 @@ def list_templates(actor: Actor) -> list[ContentTemplate]:
 
 def get_template(actor: Actor, template_id: int) -> ContentTemplate:
     """Return a template of the actor's workspace, or raise NotFound."""
-    template = db.session.scalar(
-        select(ContentTemplate).where(
-            ContentTemplate.id == template_id, ContentTemplate.workspace_id == actor.workspace_id
-        )
-    )
-    if template is None:
-        raise NotFound("template not found")
-    return template
+    return get_in_workspace(actor, ContentTemplate, template_id, "template")
 
 
 def save_as_template(actor: Actor, content_id, values: dict) -> ContentTemplate:

@@ -9,7 +9,8 @@ from webapp.extensions import db
 from webapp.models import CONTENT_TYPES, Content, EditorialStatus, Publication
 from webapp.services import approvals, audit, cascade, variants
 from webapp.services.actor import Actor
-from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.errors import ValidationFailed
+from webapp.services.scoped import get_in_workspace
 from webapp.services.search import contains
 from webapp.services.validation import character_problem, choice_problem, clean_tags, tags_problem, text_problem
 
@@ -92,12 +93,7 @@ def add_content(actor: Actor, /, **values) -> Content:
 
 def get_content(actor: Actor, content_id: int) -> Content:
     """Return a content item of the actor's workspace, or raise NotFound."""
-    content = db.session.scalar(
-        select(Content).where(Content.id == content_id, Content.workspace_id == actor.workspace_id)
-    )
-    if content is None:
-        raise NotFound("content not found")
-    return content
+    return get_in_workspace(actor, Content, content_id, "content")
 
 
 def content_query(actor: Actor, status: str | None = None, q: str | None = None):

@@ -12,6 +12,7 @@ from webapp.models import Invitation, Membership, User, utcnow
 from webapp.services import accounts, audit
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict, NotFound, ValidationFailed
+from webapp.services.scoped import get_in_workspace
 from webapp.services.workspaces import require_owner, role_problem
 
 INVALID_LINK = "This invitation link is not valid: it was already used, revoked, or has expired."
@@ -80,11 +81,7 @@ def pending_invitations(actor: Actor) -> list[Invitation]:
 def revoke_invitation(actor: Actor, invitation_id: int) -> Invitation:
     """Void a pending invitation's link (owners only); another workspace's reads as not found; commit."""
     require_owner(actor)
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.workspace_id == actor.workspace_id)
-    )
-    if invitation is None:
-        raise NotFound("invitation not found")
+    invitation = get_in_workspace(actor, Invitation, invitation_id, "invitation")
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = utcnow()
         audit.record(actor, "invitation.revoked", "invitation", invitation.id, email=invitation.email)

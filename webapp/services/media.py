@@ -20,7 +20,8 @@ from webapp.extensions import db
 from webapp.models import Content, Media, MediaUpload, Publication
 from webapp.services import approvals, audit, contents
 from webapp.services.actor import Actor
-from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.errors import ValidationFailed
+from webapp.services.scoped import get_in_workspace
 from webapp.services.validation import text_problem
 from webapp.storage import Storage, StorageError, from_config
 
@@ -156,14 +157,7 @@ def list_media(actor: Actor, content_id: int) -> list[Media]:
 
 def get_media(actor: Actor, content_id: int, media_id: int) -> Media:
     """Return one image of a content item of the actor's workspace, or raise NotFound."""
-    media = db.session.scalar(
-        select(Media).where(
-            Media.id == media_id, Media.content_id == content_id, Media.workspace_id == actor.workspace_id
-        )
-    )
-    if media is None:
-        raise NotFound("media not found")
-    return media
+    return get_in_workspace(actor, Media, media_id, "media", Media.content_id == content_id)
 
 
 def delete_media(actor: Actor, content_id: int, media_id: int) -> None:

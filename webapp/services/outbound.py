@@ -30,7 +30,8 @@ from webapp.queues import get_queue
 from webapp.scheduling.time import ceil_to_second, format_utc
 from webapp.services import audit, outgoing
 from webapp.services.actor import Actor
-from webapp.services.errors import Conflict, NotFound
+from webapp.services.errors import Conflict
+from webapp.services.scoped import get_in_workspace
 from webapp.services.subscriptions import get_subscription, secret_of, url_problem
 
 log = logging.getLogger(__name__)
@@ -248,14 +249,7 @@ def send_test(actor: Actor, subscription_id: int) -> WebhookDelivery:
 
 def get_delivery(actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Return a delivery of the actor's workspace, or raise NotFound."""
-    delivery = db.session.scalar(
-        select(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.workspace_id == actor.workspace_id
-        )
-    )
-    if delivery is None:
-        raise NotFound("delivery not found")
-    return delivery
+    return get_in_workspace(actor, WebhookDelivery, delivery_id, "delivery")
 
 
 def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:

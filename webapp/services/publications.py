@@ -10,18 +10,13 @@ from sqlalchemy.orm import joinedload
 from webapp.extensions import db
 from webapp.models import Channel, Content, Publication, PublicationChange, User
 from webapp.services.actor import Actor
-from webapp.services.errors import NotFound
+from webapp.services.scoped import get_in_workspace
 from webapp.services.search import contains
 
 
 def get_publication(actor: Actor, publication_id: int) -> Publication:
     """Return a publication of the actor's workspace, or raise NotFound."""
-    publication = db.session.scalar(
-        select(Publication).where(Publication.id == publication_id, Publication.workspace_id == actor.workspace_id)
-    )
-    if publication is None:
-        raise NotFound("publication not found")
-    return publication
+    return get_in_workspace(actor, Publication, publication_id, "publication")
 
 
 # A table row shows its channel and content: joined into the rows' own query (one round trip, not three).

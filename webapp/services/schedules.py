@@ -29,6 +29,7 @@ from webapp.services import audit, chains, channel_rules
 from webapp.services.actor import Actor
 from webapp.services.contents import get_content
 from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.scoped import get_in_workspace
 from webapp.services.validation import choice_problem, id_list, is_id, timezone_problem
 
 log = logging.getLogger(__name__)
@@ -306,12 +307,7 @@ def settle(schedule: Schedule) -> None:
 
 def get_schedule(actor: Actor, schedule_id: int) -> Schedule:
     """Return a schedule of the actor's workspace, or raise NotFound."""
-    schedule = db.session.scalar(
-        select(Schedule).where(Schedule.id == schedule_id, Schedule.workspace_id == actor.workspace_id)
-    )
-    if schedule is None:
-        raise NotFound("schedule not found")
-    return schedule
+    return get_in_workspace(actor, Schedule, schedule_id, "schedule")
 
 
 def schedule_query(actor: Actor, status: str | None = None, channel_id: int | None = None):

@@ -12,7 +12,8 @@ from webapp.extensions import db
 from webapp.models import Role, WebhookDelivery, WebhookSubscription
 from webapp.services import audit
 from webapp.services.actor import Actor
-from webapp.services.errors import Forbidden, NotFound, ValidationFailed
+from webapp.services.errors import Forbidden, ValidationFailed
+from webapp.services.scoped import get_in_workspace
 
 EVENTS = (
     "publication.published",
@@ -75,14 +76,7 @@ def create_subscription(actor: Actor, url, events, active: bool = True) -> tuple
 
 def get_subscription(actor: Actor, subscription_id: int) -> WebhookSubscription:
     """Return a subscription of the actor's workspace, or raise NotFound."""
-    subscription = db.session.scalar(
-        select(WebhookSubscription).where(
-            WebhookSubscription.id == subscription_id, WebhookSubscription.workspace_id == actor.workspace_id
-        )
-    )
-    if subscription is None:
-        raise NotFound("subscription not found")
-    return subscription
+    return get_in_workspace(actor, WebhookSubscription, subscription_id, "subscription")
 
 
 def subscription_query(actor: Actor):

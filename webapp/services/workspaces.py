@@ -10,6 +10,7 @@ from webapp.services import audit
 from webapp.services.accounts import new_workspace
 from webapp.services.actor import Actor
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.services.scoped import get_in_workspace
 
 MAX_NAME_LENGTH = 120
 ROLES = tuple(role.value for role in Role)
@@ -91,12 +92,7 @@ def members(actor: Actor) -> list[Membership]:
 
 
 def get_membership(actor: Actor, membership_id: int) -> Membership:
-    membership = db.session.scalar(
-        select(Membership).where(Membership.id == membership_id, Membership.workspace_id == actor.workspace_id)
-    )
-    if membership is None:
-        raise NotFound("member not found")
-    return membership
+    return get_in_workspace(actor, Membership, membership_id, "member")
 
 
 def _owner_count(workspace_id: int) -> int:
