@@ -172,6 +172,18 @@ def make(app) -> Factory:
     return Factory()
 
 
+@pytest.fixture
+def media_folder(app, tmp_path, monkeypatch) -> Path:
+    """Store images in this test's own empty folder; the storage is rebuilt for it and forgotten after."""
+    from webapp.services import media
+
+    folder = tmp_path / "media"
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(folder))
+    app.extensions.pop(media.EXTENSION, None)
+    yield folder
+    app.extensions.pop(media.EXTENSION, None)
+
+
 class AuthActions:
     """Sign up, in and out through the real forms (flaskr's AuthActions)."""
 

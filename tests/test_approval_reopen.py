@@ -171,14 +171,6 @@ def test_an_edit_of_content_in_review_keeps_it_in_review_without_a_new_decision(
     assert stored_status(content) == "review" and [d[0] for d in decisions(author, content)] == ["submitted"]
 
 
-@pytest.fixture
-def media_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
-    app.extensions.pop(media.EXTENSION, None)
-    yield
-    app.extensions.pop(media.EXTENSION, None)
-
-
 def test_adding_or_removing_an_image_sends_approved_content_back_to_review(team, approved, media_folder):
     author, reviewer = team
 

@@ -10,15 +10,8 @@ import pytest
 from PIL import Image
 
 from tests.media_files import image_bytes
-from webapp.services import media
 
-
-@pytest.fixture(autouse=True)
-def _own_media_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
-    app.extensions.pop(media.EXTENSION, None)
-    yield
-    app.extensions.pop(media.EXTENSION, None)
+pytestmark = pytest.mark.usefixtures("media_folder")
 
 
 def _upload(api, content_id, data: bytes, alt_text="A red square", name="photo.png", **kwargs):

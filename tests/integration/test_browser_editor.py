@@ -8,14 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .browser import collect_page_errors, sign_in
-from .harness import Api
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
-def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(page: Page, stack):
-    email = f"editor-{secrets.token_hex(3)}@example.test"
-    api = Api(stack, stack.create_user_and_key(email), email)
+def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(page: Page, stack, own_user):
+    api = own_user("editor")
     toots = api.create(
         "/channels",
         {
@@ -30,7 +28,7 @@ def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(pa
     failed: list[str] = []
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
 
-    sign_in(page, stack, email)
+    sign_in(page, stack, api.email)
     page.goto(f"/contents/{content['id']}/edit")
 
     card = page.get_by_role("article", name=f"Preview on {toots['name']}")

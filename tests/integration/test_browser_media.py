@@ -18,10 +18,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 ALT = "A red stage under the lights"
 
 
-def _signed_in_editor(page: Page, stack) -> tuple[Api, dict, dict, list[str]]:
+def _signed_in_editor(page: Page, stack, own_user) -> tuple[Api, dict, dict, list[str]]:
     """Sign a new user in with a WordPress channel and a content item; return (api, channel, content, errors)."""
-    email = f"media-{secrets.token_hex(3)}@example.test"
-    api = Api(stack, stack.create_user_and_key(email), email)
+    api = own_user("media")
     blog = api.create(
         "/channels",
         {
@@ -33,13 +32,13 @@ def _signed_in_editor(page: Page, stack) -> tuple[Api, dict, dict, list[str]]:
     )
     content = api.create("/contents", {"title": "Launch", "body": "The long article."})
     errors = collect_page_errors(page)
-    sign_in(page, stack, email)
+    sign_in(page, stack, api.email)
     page.goto(f"/contents/{content['id']}/edit")
     return api, blog, content, errors
 
 
-def test_an_uploaded_image_appears_in_the_panel_and_the_blog_preview_with_its_alt_text(page: Page, stack):
-    api, blog, content, errors = _signed_in_editor(page, stack)
+def test_an_uploaded_image_appears_in_the_panel_and_the_blog_preview_with_its_alt_text(page: Page, stack, own_user):
+    api, blog, content, errors = _signed_in_editor(page, stack, own_user)
     panel = page.locator("#media")
     preview = page.get_by_role("article", name=f"Preview on {blog['name']}")
     expect(preview.get_by_role("img", name="No featured image")).to_be_visible()
@@ -65,8 +64,8 @@ def test_an_uploaded_image_appears_in_the_panel_and_the_blog_preview_with_its_al
     assert errors == []  # no CSP violation, no script error
 
 
-def test_a_refused_file_shows_its_reason_beside_the_file_field_and_stores_nothing(page: Page, stack):
-    api, _, content, errors = _signed_in_editor(page, stack)
+def test_a_refused_file_shows_its_reason_beside_the_file_field_and_stores_nothing(page: Page, stack, own_user):
+    api, _, content, errors = _signed_in_editor(page, stack, own_user)
     panel = page.locator("#media")
 
     panel.get_by_label("Image", exact=True).set_input_files(

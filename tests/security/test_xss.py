@@ -79,10 +79,8 @@ HOOK_URL = 'https://hooks.example.test/"><script>alert("hook")</script>'
 
 
 @pytest.fixture
-def hostile(app, client, make, tmp_path, monkeypatch):
+def hostile(app, client, make, media_folder):
     """A signed-in owner whose workspace holds a payload in every text field; record ids by RECORD_FOR name."""
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
-    app.extensions.pop(media.EXTENSION, None)
     user = make.user(email=OWNER_EMAIL)
     user.timezone = "UTC"
     db.session.commit()

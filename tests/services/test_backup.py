@@ -32,6 +32,8 @@ from webapp.services import alerts, approvals, backup, content_templates, media,
 
 ENCRYPTED_COLUMNS = (*backup.ENCRYPTED.values(), backup.SETTINGS_ENCRYPTED)
 
+pytestmark = pytest.mark.usefixtures("media_folder")
+
 
 def _id_like(key: str) -> bool:
     # Ids and references differ after a restore by design; storage keys are new ones of the new workspace.
@@ -66,14 +68,6 @@ def _normalised(archive: dict) -> dict:
         result[name] = [_plain(row, names) for row in archive[name]]
     result["schedule_channels"] = len(archive["schedule_channels"])
     return result
-
-
-@pytest.fixture(autouse=True)
-def _own_media_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
-    app.extensions.pop(media.EXTENSION, None)
-    yield
-    app.extensions.pop(media.EXTENSION, None)
 
 
 @pytest.fixture

@@ -20,13 +20,9 @@ def stored_files(app) -> list[Path]:
 
 
 @pytest.fixture(autouse=True)
-def _own_media_folder(app, tmp_path, monkeypatch):
-    """Each test stores into its own empty folder."""
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+def _own_media_folder(app, media_folder, tmp_path, monkeypatch):
+    """Each test stores into its own empty folder, with an instance folder of its own too."""
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    app.extensions.pop(media.EXTENSION, None)
-    yield
-    app.extensions.pop(media.EXTENSION, None)
 
 
 @pytest.mark.parametrize(

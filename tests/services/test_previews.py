@@ -109,12 +109,9 @@ def test_one_preview_per_channel_in_the_given_order(toot, blog, hook):
 
 
 @pytest.fixture
-def _own_media_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+def _own_media_folder(app, media_folder, monkeypatch):
+    # Image URLs handed to previews start with PUBLIC_URL.
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://herald.example")
-    app.extensions.pop(media.EXTENSION, None)
-    yield
-    app.extensions.pop(media.EXTENSION, None)
 
 
 def _with_images(owner, count: int):

@@ -17,12 +17,9 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture(autouse=True)
-def _own_media_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+def _own_media_folder(app, media_folder, monkeypatch):
+    # Image URLs handed to previews start with PUBLIC_URL.
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://herald.example")
-    app.extensions.pop(media.EXTENSION, None)
-    yield
-    app.extensions.pop(media.EXTENSION, None)
 
 
 @pytest.fixture
