@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -474,6 +475,48 @@ class HeraldStack:
         if self.redis is not None:
             self.procs.stop([self.redis], timeout=5)
             self.redis = None
+
+
+# -- one run -----------------------------------------------------------------------------------------------------
+class BenchRun:
+    """Owns the temp folder and every process of one run (a stack and a receiver, when it starts them)."""
+
+    def __init__(self, args, prefix: str):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix=prefix))
+        self.procs = Processes(self.tmp)
+        self.stack: HeraldStack | None = None
+        self.receiver: Receiver | None = None
+
+    def close(self) -> None:
+        """Stop the stack, then any other child, then the receiver; remove the temp folder unless --keep-tmp."""
+        if self.stack is not None:
+            self.stack.stop()
+        self.procs.stop_all()
+        if self.receiver is not None:
+            self.receiver.close()
+        if self.args.keep_tmp:
+            print(f"# kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def exit_status(failures: tuple[type[Exception], ...] = (RuntimeError,)) -> Iterator[None]:
+    """Turn Ctrl-C (or SIGTERM) into exit status 130 and a failure into 1, each said on the terminal.
+
+    Wrap a bench's main body in it, inside the try whose `finally` stops everything: the message comes
+    first, then the cleanup, then the exit.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("# interrupted; stopping everything")
+        raise SystemExit(130) from None
+    except failures as exc:
+        detail = getattr(exc, "stderr", "") or ""  # a failed command's own words
+        print(f"bench failed: {exc}" + (f" {detail}" if detail else ""), file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def command_counts(redis) -> dict[str, int]:

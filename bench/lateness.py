@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +24,10 @@ from harness import (
     REDIS_SERVER,
     REFERENCE,
     Api,
+    BenchRun,
     HeraldStack,
-    Processes,
     Receiver,
+    exit_status,
     install_signal_handlers,
     parse_utc,
     pct,
@@ -36,15 +35,11 @@ from harness import (
 )
 
 
-class Bench:
-    """Owns the temp folder and every process of one run."""
+class Bench(BenchRun):
+    """One lateness run: Herald's stack, then the reference's."""
 
     def __init__(self, args: argparse.Namespace):
-        self.args = args
-        self.tmp = Path(tempfile.mkdtemp(prefix="herald-bench-"))
-        self.procs = Processes(self.tmp)
-        self.receiver: Receiver | None = None
-        self.stack: HeraldStack | None = None
+        super().__init__(args, prefix="herald-bench-")
 
     # -- the measurement ---------------------------------------------------------------------
     def herald(self) -> dict:
@@ -123,17 +118,6 @@ class Bench:
         result = run_reference(self.procs, [*options, "--redis-server", a.redis_server], reference=a.reference)
         return result["live"][0] if result and result.get("live") else None
 
-    def close(self) -> None:
-        if self.stack is not None:
-            self.stack.stop()
-        self.procs.stop_all()
-        if self.receiver is not None:
-            self.receiver.close()
-        if self.args.keep_tmp:
-            print(f"# kept {self.tmp}")
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
 
 def report(herald: dict, ref: dict | None) -> None:
     def s(x: float | None) -> str:
@@ -194,18 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     install_signal_handlers()  # SIGTERM takes Ctrl-C's way out, so `finally` stops everything
     bench = Bench(args)
     try:
-        herald = bench.herald()
-        assert bench.stack is not None
-        bench.stack.stop()
-        ref = bench.reference()
-        report(herald, ref)
-        return 0 if herald["published"] == args.n == herald["received"] and not herald["duplicates"] else 1
-    except KeyboardInterrupt:
-        print("# interrupted; stopping everything")
-        return 130
-    except RuntimeError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
+        with exit_status():
+            herald = bench.herald()
+            assert bench.stack is not None
+            bench.stack.stop()
+            ref = bench.reference()
+            report(herald, ref)
+            return 0 if herald["published"] == args.n == herald["received"] and not herald["duplicates"] else 1
     finally:
         bench.close()
 

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -37,10 +35,11 @@ from pathlib import Path
 from harness import (
     REDIS_SERVER,
     REFERENCE,
+    BenchRun,
     HeraldStack,
-    Processes,
     Receiver,
     command_counts,
+    exit_status,
     fmt_ms,
     fmt_s,
     install_signal_handlers,
@@ -59,15 +58,11 @@ TARGET_BURST_RATE = 100.0
 CREATE_BUDGET_S = {"inprocess": 0.025, "api": 0.03}
 
 
-class Load:
-    """Owns the temp folder and every process of one run."""
+class Load(BenchRun):
+    """One load run: each scenario on a fresh Herald stack, then the reference's."""
 
     def __init__(self, args: argparse.Namespace):
-        self.args = args
-        self.tmp = Path(tempfile.mkdtemp(prefix="herald-load-"))
-        self.procs = Processes(self.tmp)
-        self.stack: HeraldStack | None = None
-        self.receiver: Receiver | None = None
+        super().__init__(args, prefix="herald-load-")
 
     # -- one Herald scenario ---------------------------------------------------------------------------------
     def herald(self, scenario: str) -> dict:
@@ -259,17 +254,6 @@ class Load:
         budget = 120 + (a.spread if "spread" in scenarios else 0) + 60 * len(scenarios)
         result = run_reference(self.procs, options, reference=a.reference, max_total=budget)
         return {r["scenario"]: r for r in (result or {}).get("live", [])}
-
-    def close(self) -> None:
-        if self.stack is not None:
-            self.stack.stop()
-        self.procs.stop_all()
-        if self.receiver is not None:
-            self.receiver.close()
-        if self.args.keep_tmp:
-            print(f"# kept {self.tmp}")
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def analyse(
@@ -552,22 +536,17 @@ def main(argv: list[str] | None = None) -> int:
     install_signal_handlers()  # SIGTERM takes Ctrl-C's way out, so `finally` stops everything
     load = Load(args)
     try:
-        results = {}
-        for scenario in scenarios:
-            results[scenario] = load.herald(scenario)
-        refs = load.reference(scenarios)
-        summary = report(results, refs, args)
-        good = all(ok(h) for h in results.values())
-        db = "postgresql" if args.database_url else "sqlite"
-        print(f"SUMMARY herald load n={args.n} workers={args.workers} db={db} | " + " | ".join(summary))
-        print("ok" if good else "PROBLEMS: missing, duplicated or early publications (see above)")
-        return 0 if good else 1
-    except KeyboardInterrupt:
-        print("# interrupted; stopping everything")
-        return 130
-    except RuntimeError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
+        with exit_status():
+            results = {}
+            for scenario in scenarios:
+                results[scenario] = load.herald(scenario)
+            refs = load.reference(scenarios)
+            summary = report(results, refs, args)
+            good = all(ok(h) for h in results.values())
+            db = "postgresql" if args.database_url else "sqlite"
+            print(f"SUMMARY herald load n={args.n} workers={args.workers} db={db} | " + " | ".join(summary))
+            print("ok" if good else "PROBLEMS: missing, duplicated or early publications (see above)")
+            return 0 if good else 1
     finally:
         load.close()
 

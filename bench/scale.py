@@ -62,6 +62,7 @@ from harness import (
     REDIS_SERVER,
     Processes,
     build_app,
+    exit_status,
     free_port,
     install_signal_handlers,
     pct,
@@ -773,35 +774,31 @@ def main(argv: list[str] | None = None) -> int:
     install_signal_handlers()
     scale = Scale(args)
     try:
-        scale.start()
-        if not (args.reuse_db and scale.reuse()):
-            scale.seed()
-        summary, problems = [], []
-        if "pages" in parts:
-            summary += report_pages(scale, bench_pages(scale))
-        if "bulk" in parts:
-            bulk = bench_bulk(scale)
-            summary += report_bulk(scale, bulk)
-            if bulk["state"] != "done" or not bulk["changed"] == bulk["queued"] == bulk["entries"] == args.failed:
-                problems.append("the bulk retry did not retry every failed publication (see above)")
-        if "sse" in parts:
-            sse = bench_sse(scale)
-            summary += report_sse(scale, sse)
-            if sse["delivered"] != sse["served"] * args.sse_events:
-                problems.append("a served SSE client missed events (see above)")
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"# load average at the end: {load} ({os.cpu_count()} CPUs): other work on the machine inflates times")
-        print(f"SUMMARY herald scale n={args.n} db=postgresql | " + " | ".join(summary))
-        # Missed targets are figures to read; only a wrong result (lost retries, lost events) fails the run.
-        print("PROBLEMS: " + "; ".join(problems) if problems else "ok")
-        return 1 if problems else 0
-    except KeyboardInterrupt:
-        print("# interrupted; stopping everything")
-        return 130
-    except (RuntimeError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or ""
-        print(f"bench failed: {exc} {detail}", file=sys.stderr)
-        return 1
+        with exit_status((RuntimeError, subprocess.CalledProcessError)):
+            scale.start()
+            if not (args.reuse_db and scale.reuse()):
+                scale.seed()
+            summary, problems = [], []
+            if "pages" in parts:
+                summary += report_pages(scale, bench_pages(scale))
+            if "bulk" in parts:
+                bulk = bench_bulk(scale)
+                summary += report_bulk(scale, bulk)
+                if bulk["state"] != "done" or not bulk["changed"] == bulk["queued"] == bulk["entries"] == args.failed:
+                    problems.append("the bulk retry did not retry every failed publication (see above)")
+            if "sse" in parts:
+                sse = bench_sse(scale)
+                summary += report_sse(scale, sse)
+                if sse["delivered"] != sse["served"] * args.sse_events:
+                    problems.append("a served SSE client missed events (see above)")
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(
+                f"# load average at the end: {load} ({os.cpu_count()} CPUs): other work on the machine inflates times"
+            )
+            print(f"SUMMARY herald scale n={args.n} db=postgresql | " + " | ".join(summary))
+            # Missed targets are figures to read; only a wrong result (lost retries, lost events) fails the run.
+            print("PROBLEMS: " + "; ".join(problems) if problems else "ok")
+            return 1 if problems else 0
     finally:
         scale.close()
 

@@ -26,9 +26,7 @@ import contextlib
 import importlib.util
 import math
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -39,9 +37,10 @@ from harness import (
     PASSWORD,
     REDIS_SERVER,
     REFERENCE,
-    Processes,
+    BenchRun,
     build_app,
     command_counts,
+    exit_status,
     install_signal_handlers,
     procfile_argv,
     ratio,
@@ -118,11 +117,11 @@ def load_batched_scheduler(path: Path):
     return getattr(module, "BatchedScheduler", None)
 
 
-class Move:
+class Move(BenchRun):
+    """One scheduler-move run: Redis and the app in this process, no Herald stack."""
+
     def __init__(self, args: argparse.Namespace):
-        self.args = args
-        self.tmp = Path(tempfile.mkdtemp(prefix="herald-move-"))
-        self.procs = Processes(self.tmp)
+        super().__init__(args, prefix="herald-move-")
         self.app = None
 
     def run(self) -> dict:
@@ -334,13 +333,6 @@ class Move:
             "redis_cmds": {k: v - cmds0.get(k, 0) for k, v in cmds1.items() if v - cmds0.get(k, 0)},
         }
 
-    def close(self) -> None:
-        self.procs.stop_all()
-        if self.args.keep_tmp:
-            print(f"# kept {self.tmp}")
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
 
 def report(r: dict) -> bool:
     n, h, s, b = r["n"], r["herald"], r["stock"], r.get("batched")
@@ -407,13 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     install_signal_handlers()
     move = Move(args)
     try:
-        return 0 if report(move.run()) else 1
-    except KeyboardInterrupt:
-        print("# interrupted; stopping everything")
-        return 130
-    except RuntimeError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
+        with exit_status():
+            return 0 if report(move.run()) else 1
     finally:
         with contextlib.suppress(Exception):
             move.close()

@@ -29,7 +29,16 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from harness import REFERENCE_CANDIDATES, HeraldStack, Receiver, fmt_ms, fmt_s, install_signal_handlers, pct
+from harness import (
+    REFERENCE_CANDIDATES,
+    HeraldStack,
+    Receiver,
+    exit_status,
+    fmt_ms,
+    fmt_s,
+    install_signal_handlers,
+    pct,
+)
 from load import Load
 
 PEER = next((p for d in REFERENCE_CANDIDATES if (p := d / "peers" / "wordpress.sh").exists()), None)
@@ -180,35 +189,30 @@ def main(argv: list[str] | None = None) -> int:
     wp = wordpress_env()
     load, proxy = Load(a), TimingProxy(wp["WP_URL"])
     try:
-        load.receiver = Receiver()  # HeraldStack's own webhook channel: unused here
-        load.stack = stack = HeraldStack(load.procs, load.tmp, load.receiver, workers=a.workers, tag="-wp")
-        stack.start()
-        assert stack.api is not None
-        credentials = {"username": wp["WP_USER"], "app_password": wp["WP_APP_PASSWORD"]}
-        body = {"name": "bench wordpress", "platform": "wordpress", "settings": {"url": proxy.url}}
-        body |= {"credentials": credentials, "rules": {"rate_per_minute": a.rate_per_minute}}
-        stack.channel_id = stack.api.call("POST", "/channels", body)["id"]
-        tags = [f"herald-bench-{secrets.token_hex(4)}"]
-        content = {"title": "Herald bench post", "body": BODY, "tags": tags, "status": "approved"}
-        stack.content_id = stack.api.call("POST", "/contents", content)["id"]
-        due = float(math.ceil(time.time() + 5 + a.n * 0.025))
-        load.create(stack, [due] * a.n)
-        load.check_created(stack, a.n)
-        if due - time.time() < 0.2:
-            raise RuntimeError("creating the schedules overran the due instant")
-        with proxy.lock:
-            proxy.calls.clear()
-        load.wait_settled(stack, deadline=due + a.timeout)
-        redis = load.redis_client(stack)
-        rows = load.collect(stack, redis)
-        redis.close()
-        return 0 if report(a, wp["WP_URL"], due, rows, list(proxy.calls)) else 1
-    except KeyboardInterrupt:
-        print("# interrupted; stopping everything")
-        return 130
-    except RuntimeError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
+        with exit_status():
+            load.receiver = Receiver()  # HeraldStack's own webhook channel: unused here
+            load.stack = stack = HeraldStack(load.procs, load.tmp, load.receiver, workers=a.workers, tag="-wp")
+            stack.start()
+            assert stack.api is not None
+            credentials = {"username": wp["WP_USER"], "app_password": wp["WP_APP_PASSWORD"]}
+            body = {"name": "bench wordpress", "platform": "wordpress", "settings": {"url": proxy.url}}
+            body |= {"credentials": credentials, "rules": {"rate_per_minute": a.rate_per_minute}}
+            stack.channel_id = stack.api.call("POST", "/channels", body)["id"]
+            tags = [f"herald-bench-{secrets.token_hex(4)}"]
+            content = {"title": "Herald bench post", "body": BODY, "tags": tags, "status": "approved"}
+            stack.content_id = stack.api.call("POST", "/contents", content)["id"]
+            due = float(math.ceil(time.time() + 5 + a.n * 0.025))
+            load.create(stack, [due] * a.n)
+            load.check_created(stack, a.n)
+            if due - time.time() < 0.2:
+                raise RuntimeError("creating the schedules overran the due instant")
+            with proxy.lock:
+                proxy.calls.clear()
+            load.wait_settled(stack, deadline=due + a.timeout)
+            redis = load.redis_client(stack)
+            rows = load.collect(stack, redis)
+            redis.close()
+            return 0 if report(a, wp["WP_URL"], due, rows, list(proxy.calls)) else 1
     finally:
         load.close()  # workers first: nothing creates posts after this
         proxy.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy import text
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Membership
-from webapp.services import accounts, channels, contents
+from webapp.models import Membership, utcnow
+from webapp.services import accounts, channels, contents, schedules
 from webapp.services.actor import Actor
 
 # Unit tests use their own Redis DB index (flushed around each test); end-to-end tests use another.
@@ -151,6 +152,13 @@ class Factory:
             db.session.commit()
         return Actor(user.id, membership.workspace_id, membership.role, source)
 
+    def member(self, actor: Actor, role: str, source: str = "ui") -> Actor:
+        """Add a new user to the actor's workspace with this role; return them acting there."""
+        user = self.user()
+        db.session.add(Membership(workspace_id=actor.workspace_id, user_id=user.id, role=role))
+        db.session.commit()
+        return Actor(user.id, actor.workspace_id, role, source)
+
     def channel(self, actor: Actor, url: str = "http://127.0.0.1:9/hook", secret: str = "s3cret", **extra):
         return channels.create_channel(
             actor,
@@ -165,6 +173,18 @@ class Factory:
         values.setdefault("title", f"Post {self._next()}")
         values.setdefault("body", "Hello")
         return contents.create_content(actor, **values)
+
+    def publication(self, actor: Actor, content, channel=None, run_at: datetime | None = None):
+        """Schedule content once on a channel (a new webhook one unless given); return its publication.
+
+        It is due at run_at, five minutes ahead unless told: scheduled, so nothing runs it by itself.
+        """
+        channel = channel or self.channel(actor)
+        run_at = run_at or utcnow() + timedelta(minutes=5)
+        schedule = schedules.create_schedule(
+            actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at}
+        )
+        return schedules.publications_of(schedule)[0]
 
 
 @pytest.fixture

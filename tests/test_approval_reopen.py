@@ -4,16 +4,13 @@ Approved → review (a `reopened` decision in its history naming what changed); 
 their due time by the ordinary approval check until someone approves the new text.
 """
 
-from datetime import timedelta
-
 import pytest
 
 from tests.media_files import image_bytes
 from webapp.extensions import db
-from webapp.models import AuditEvent, Content, Membership, Role, Workspace, utcnow
+from webapp.models import AuditEvent, Content, Role, Workspace
 from webapp.scheduling import dispatch
-from webapp.services import approvals, contents, media, preflight, publishing, schedules
-from webapp.services.actor import Actor
+from webapp.services import approvals, contents, media, preflight, publishing
 from webapp.services.approvals import APPROVAL_HOLD_PREFIX
 from webapp.services.errors import Conflict
 from webapp.services.lifecycle import Work
@@ -23,11 +20,10 @@ from webapp.services.lifecycle import Work
 def team(make):
     """An owner (the author) and an editor (the reviewer) in a workspace that requires approval."""
     author = make.actor()
-    reviewer_user = make.user()
-    db.session.add(Membership(workspace_id=author.workspace_id, user_id=reviewer_user.id, role=Role.EDITOR.value))
+    reviewer = make.member(author, Role.EDITOR.value)
     db.session.get(Workspace, author.workspace_id).require_approval = True
     db.session.commit()
-    return author, Actor(reviewer_user.id, author.workspace_id, Role.EDITOR.value, "ui")
+    return author, reviewer
 
 
 @pytest.fixture
@@ -114,11 +110,7 @@ def test_an_edit_that_itself_moves_the_status_to_draft_or_archived_is_left_there
 
 def test_the_edited_content_s_publication_is_held_at_its_due_time_until_approved_again(make, team, approved):
     author, reviewer = team
-    channel = make.channel(author)
-    schedule = schedules.create_schedule(
-        author, {"content_id": approved.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(minutes=5)}
-    )
-    publication = schedules.publications_of(schedule)[0]
+    publication = make.publication(author, approved)
     assert not any("requires approval" in p for p in preflight.problems(publication))
 
     contents.update_content(author, approved.id, {"body": "Unreviewed words."})

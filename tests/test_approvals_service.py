@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import AuditEvent, Content, Membership, ReviewDecision, Role, Workspace, utcnow
+from webapp.models import AuditEvent, Content, ReviewDecision, Role, Workspace, utcnow
 from webapp.scheduling import dispatch
-from webapp.services import approvals, contents, preflight, publishing, schedules
+from webapp.services import approvals, contents, preflight, publishing
 from webapp.services.actor import Actor
 from webapp.services.approvals import APPROVAL_HOLD_PREFIX
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -18,11 +18,7 @@ from webapp.services.lifecycle import Work
 def team(make):
     """An owner (the author) and an editor in one workspace."""
     author = make.actor()
-    editor_user = make.user()
-    db.session.add(Membership(workspace_id=author.workspace_id, user_id=editor_user.id, role=Role.EDITOR.value))
-    db.session.commit()
-    editor = Actor(editor_user.id, author.workspace_id, Role.EDITOR.value, "ui")
-    return author, editor
+    return author, make.member(author, Role.EDITOR.value)
 
 
 def _statuses(content: Content) -> tuple[str, str]:
@@ -116,9 +112,7 @@ def test_the_author_may_not_approve_or_reject_their_own_content_when_someone_els
 
 def test_the_only_writer_of_a_workspace_may_approve_their_own_content(make):
     solo = make.actor()
-    viewer = make.user()
-    db.session.add(Membership(workspace_id=solo.workspace_id, user_id=viewer.id, role=Role.VIEWER.value))
-    db.session.commit()  # a viewer cannot review, so the owner is still the only one who can
+    make.member(solo, Role.VIEWER.value)  # a viewer cannot review, so the owner is still the only one who can
     content = make.content(solo, status="review")
 
     approvals.approve(solo, content)
@@ -175,11 +169,7 @@ def test_two_reviewers_deciding_at_once_cannot_both_win(make, team):
 
 
 def _held_publication(actor, content, make):
-    channel = make.channel(actor)
-    schedule = schedules.create_schedule(
-        actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(minutes=5)}
-    )
-    publication = schedules.publications_of(schedule)[0]
+    publication = make.publication(actor, content)
     dispatch.unschedule_publication(publication)
     publishing.mark_queued([publication.id])
     assert publishing.execute(publication.id) == "held"
@@ -228,11 +218,7 @@ def test_approval_leaves_publications_held_for_other_reasons_alone(make, team):
 def test_a_publication_paused_by_hand_stays_paused_on_approval(make, team):
     author, editor = team
     content = make.content(author, status="review")
-    channel = make.channel(author)
-    schedule = schedules.create_schedule(
-        author, {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(hours=1)}
-    )
-    publication = schedules.publications_of(schedule)[0]
+    publication = make.publication(author, content, run_at=utcnow() + timedelta(hours=1))
     publication.status = "paused"  # paused by a person: no hold reason
     db.session.commit()
 
@@ -249,11 +235,7 @@ def test_preflight_alerts_before_the_due_time_and_not_once_approved(make, team):
     content = make.content(author, status="review")
     db.session.get(Workspace, author.workspace_id).require_approval = True
     db.session.commit()
-    channel = make.channel(author)
-    schedule = schedules.create_schedule(
-        author, {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(minutes=5)}
-    )
-    publication = schedules.publications_of(schedule)[0]
+    publication = make.publication(author, content)
     assert any("requires approval" in p for p in preflight.problems(publication))
 
     approvals.approve(editor, content)

@@ -65,13 +65,30 @@ def outsider(make):
 
 
 @pytest.fixture
-def viewer_key(make, owner):
+def member(make, owner):
+    """Add someone to the owner's workspace with a role; return (membership, their API key)."""
+
+    def add(role: str = "editor", email: str | None = None):
+        user = make.user(email)
+        membership = Membership(workspace_id=owner.workspace_id, user_id=user.id, role=role)
+        db.session.add(membership)
+        db.session.commit()
+        slug = db.session.get(Workspace, owner.workspace_id).slug
+        return membership, accounts.create_api_key(user, workspace_slug=slug)[1]
+
+    return add
+
+
+@pytest.fixture
+def viewer_key(member):
     """A key acting with the viewer role in the owner's workspace."""
-    user = make.user()
-    db.session.add(Membership(workspace_id=owner.workspace_id, user_id=user.id, role=Role.VIEWER.value))
-    db.session.commit()
-    slug = db.session.get(Workspace, owner.workspace_id).slug
-    return accounts.create_api_key(user, workspace_slug=slug)[1]
+    return member(Role.VIEWER.value)[1]
+
+
+@pytest.fixture
+def editor_key(member):
+    """A second writer (editor) in the owner's workspace, so the owner's own content can be reviewed."""
+    return member(Role.EDITOR.value)[1]
 
 
 @pytest.fixture

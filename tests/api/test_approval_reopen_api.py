@@ -5,10 +5,8 @@ from __future__ import annotations
 from webapp.extensions import db
 from webapp.models import Workspace
 
-from .test_approvals_api import editor_key  # noqa: F401 - the fixture
 
-
-def test_patching_approved_text_answers_review_and_the_history_says_why(api, owner, editor_key, assert_schema):  # noqa: F811
+def test_patching_approved_text_answers_review_and_the_history_says_why(api, owner, editor_key, assert_schema):
     db.session.get(Workspace, owner.workspace_id).require_approval = True
     db.session.commit()
     content_id = api("POST", "/contents", json={"title": "Launch", "body": "Monday"}).json["id"]

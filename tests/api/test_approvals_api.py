@@ -4,20 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.extensions import db
-from webapp.models import Membership, Role, Workspace
-from webapp.services import accounts
-
-
-@pytest.fixture
-def editor_key(make, owner):
-    """A second writer (editor) in the owner's workspace, so the owner's own content can be reviewed."""
-    user = make.user()
-    db.session.add(Membership(workspace_id=owner.workspace_id, user_id=user.id, role=Role.EDITOR.value))
-    db.session.commit()
-    slug = db.session.get(Workspace, owner.workspace_id).slug
-    return accounts.create_api_key(user, workspace_slug=slug)[1]
-
 
 def test_the_whole_review_flow(api, owner, editor_key, assert_schema):
     content_id = api("POST", "/contents", json={"title": "Launch"}).json["id"]

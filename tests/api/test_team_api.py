@@ -14,21 +14,6 @@ from webapp.models import ApiKey, AuditEvent, Invitation, Membership, Role, Work
 from webapp.services import accounts
 
 
-@pytest.fixture
-def member(make, owner):
-    """Add someone to the owner's workspace with a role; return (membership, their API key)."""
-
-    def add(role: str = "editor", email: str | None = None):
-        user = make.user(email)
-        membership = Membership(workspace_id=owner.workspace_id, user_id=user.id, role=role)
-        db.session.add(membership)
-        db.session.commit()
-        slug = db.session.get(Workspace, owner.workspace_id).slug
-        return membership, accounts.create_api_key(user, workspace_slug=slug)[1]
-
-    return add
-
-
 def audited(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).filter_by(action=action)))
 

@@ -189,16 +189,8 @@ def test_a_viewer_reads_subscriptions_and_their_log_but_changes_nothing(api, cre
     assert [a.status_code for a in answers] == [403, 403, 403, 403]
 
 
-def test_an_editor_manages_subscriptions(api, make, owner):
-    from webapp.models import Membership, Role, Workspace
-    from webapp.services import accounts
-
-    editor = make.user()
-    db.session.add(Membership(workspace_id=owner.workspace_id, user_id=editor.id, role=Role.EDITOR.value))
-    db.session.commit()
-    key = accounts.create_api_key(editor, workspace_slug=db.session.get(Workspace, owner.workspace_id).slug)[1]
-
-    created = api("POST", "/webhooks", key_override=key, json={"url": HOOK, "events": ["schedule.missed"]})
+def test_an_editor_manages_subscriptions(api, editor_key):
+    created = api("POST", "/webhooks", key_override=editor_key, json={"url": HOOK, "events": ["schedule.missed"]})
 
     assert created.status_code == 201
-    assert api("DELETE", f"/webhooks/{created.json['id']}", key_override=key).status_code == 204
+    assert api("DELETE", f"/webhooks/{created.json['id']}", key_override=editor_key).status_code == 204

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from tests.api_actions.support import entry, one_time, recurring, reload, scheduled_job_ids, set_status
 from webapp.api.openapi_schemas import CONTENT_BULK_ACTIONS, SCHEDULE_BULK_ACTIONS
 from webapp.extensions import db
-from webapp.models import AuditEvent, Content, Membership, Publication, Role, Schedule
+from webapp.models import AuditEvent, Content, Publication, Role, Schedule
 from webapp.scheduling import dispatch
 from webapp.services import bulk
 from webapp.services.actor import Actor
@@ -200,10 +200,7 @@ def test_a_viewer_may_not_act_on_schedules(make, actor):
 @pytest.fixture
 def editor(make, actor):
     """A second writer in the actor's workspace, who may approve what the actor wrote."""
-    user = make.user()
-    db.session.add(Membership(workspace_id=actor.workspace_id, user_id=user.id, role=Role.EDITOR.value))
-    db.session.commit()
-    return Actor(user.id, actor.workspace_id, Role.EDITOR.value, "api")
+    return make.member(actor, Role.EDITOR.value, source="api")
 
 
 def test_approving_approves_content_in_review_and_says_why_the_rest_were_skipped(make, actor):

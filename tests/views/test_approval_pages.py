@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
 from tests.conftest import PASSWORD
 from webapp.extensions import db
-from webapp.models import Content, Membership, ReviewDecision, Role, Workspace, utcnow
+from webapp.models import Content, Membership, ReviewDecision, Role, Workspace
 from webapp.scheduling import dispatch
-from webapp.services import publishing, schedules
+from webapp.services import publishing
 
 
 class Browser:
@@ -131,11 +130,7 @@ def test_approving_on_the_page_releases_held_publications(client, make, ada, bob
     content = make.content(ada, status="review")
     db.session.get(Workspace, ada.workspace_id).require_approval = True
     db.session.commit()
-    channel = make.channel(ada)
-    schedule = schedules.create_schedule(
-        ada, {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(minutes=5)}
-    )
-    publication = schedules.publications_of(schedule)[0]
+    publication = make.publication(ada, content)
     dispatch.unschedule_publication(publication)
     publishing.mark_queued([publication.id])
     assert publishing.execute(publication.id) == "held"
