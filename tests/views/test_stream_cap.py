@@ -41,6 +41,29 @@ def test_slots_are_handed_out_up_to_the_cap_and_a_released_one_is_free_again(red
     assert first.token != second.token
 
 
+def test_a_tab_s_new_stream_takes_over_its_old_slot_even_at_the_cap(redis):
+    stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-aaaaaaaa")  # the page the tab is leaving
+    other_tab = stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-bbbbbbbb")
+
+    next_page = stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-aaaaaaaa")
+
+    assert next_page is not None and other_tab is not None
+    assert redis.zcard(KEY) == 2  # one slot per tab, not per stream
+    assert stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-cccccccc") is None  # a third tab still waits
+
+
+def test_the_replaced_stream_ends_at_its_next_renew_and_its_release_frees_nothing(redis):
+    left_page = stream_slots.claim(redis, KEY, cap=1, ttl=30, tab="tab-aaaaaaaa")
+    next_page = stream_slots.claim(redis, KEY, cap=1, ttl=30, tab="tab-aaaaaaaa")
+
+    assert left_page.renew() is False  # told to end: the tab has moved on
+    left_page.release()
+    assert redis.zcard(KEY) == 1  # the new page's slot is still held
+    assert next_page.renew() is True
+    next_page.release()
+    assert redis.zcard(KEY) == 0
+
+
 def test_every_web_process_counts_against_the_same_cap(redis):
     other_process = Redis.from_url(TEST_REDIS_URL)  # its own connection pool, as another process has
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import time
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
@@ -19,10 +20,15 @@ from webapp.services.liveness import system_status
 bp = Blueprint("stream", __name__)
 
 
+_TAB_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
 def _claim_slot(user_id: int, keepalive: int) -> stream_slots.Slot | None:
-    """Take one of the user's stream slots; a slot lapses after three missed keep-alives."""
+    """Take one of the user's stream slots (the tab's own, if it named itself); it lapses after 3 missed keep-alives."""
     cap = current_app.config["SSE_MAX_STREAMS_PER_USER"]
-    return stream_slots.claim(get_redis(), key("sse", "slots", user_id), cap, ttl=3 * keepalive)
+    tab = request.args.get("tab", "")
+    tab = tab if _TAB_ID.fullmatch(tab) else None
+    return stream_slots.claim(get_redis(), key("sse", "slots", user_id), cap, ttl=3 * keepalive, tab=tab)
 
 
 def _too_many_streams(keepalive: int) -> Response:
@@ -72,7 +78,8 @@ def events():
                         break
                     yield format_sse(event_id, payload)
                 yield ": ping\n\n"
-                slot.renew()
+                if not slot.renew():
+                    return  # the same tab opened a newer stream (the page moved on): this one is done
         finally:
             broker.unsubscribe(workspace_id, inbox)
 
