@@ -1,3 +1,3 @@
-"""Reuse the API tests' fixtures (owner, outsider, viewer_key, unchanged) for the action endpoints."""
+"""Reuse the API tests' fixtures (owner, member, outsider, viewer_key, unchanged) for the action endpoints."""
 
-from tests.api.conftest import assert_schema, outsider, owner, snapshot, unchanged, viewer_key  # noqa: F401
+from tests.api.conftest import assert_schema, member, outsider, owner, snapshot, unchanged, viewer_key  # noqa: F401

@@ -34,6 +34,8 @@ import psycopg
 import pytest
 import requests
 from redis import Redis
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -135,6 +137,10 @@ class Stack:
         self.redis_url = REDIS_URL
         self.processes: list[Process] = []
         self.http = requests.Session()
+        # gunicorn closes an idle keep-alive connection after 2 s; a request that meets the close
+        # on a reused connection is reset. Retrying is safe only for reads, so only they retry.
+        reads_retry = Retry(total=2, connect=2, read=2, status=0, allowed_methods={"GET", "HEAD"}, backoff_factor=0.1)
+        self.http.mount("http://", HTTPAdapter(max_retries=reads_retry))
         self._lock_file: IO[str] | None = None
         self._database_created = False
         self.timings: dict[str, float] = {}  # seconds per start/stop phase, for slow-run reports
