@@ -764,6 +764,24 @@ def report_tails(config: Any, stack: Stack) -> Iterator[None]:
         config.pluginmanager.unregister(plugin)
 
 
+@contextlib.contextmanager
+def running_isolated_stack(folder: Path, config: Any, env: dict[str, str], user_prefix: str) -> Iterator[IsolatedStack]:
+    """An IsolatedStack started with a fresh user, its logs in failing reports, stopped at the end."""
+    stack = IsolatedStack(folder, env=env)
+    stack.start(user=f"{user_prefix}-{secrets.token_hex(3)}@example.test")
+    try:
+        with report_tails(config, stack):
+            yield stack
+    finally:
+        stack.stop()
+
+
+def assert_survived(stack: IsolatedStack) -> None:
+    """Put the stack back to one worker and one scheduler; fail if a process died without the test killing it."""
+    if crashed := stack.restore():
+        raise StackError(f"{', '.join(crashed)} stopped on its own during the test\n{stack.tails()}")
+
+
 # --- peers that behave like real platforms ----------------------------------------------------------
 
 

@@ -14,7 +14,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from .harness import Api, IdempotentReceiver, IsolatedStack, StackError, report_tails, utc_text, whole_seconds_ahead
+from .harness import (
+    Api,
+    IdempotentReceiver,
+    IsolatedStack,
+    assert_survived,
+    running_isolated_stack,
+    utc_text,
+    whole_seconds_ahead,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -29,13 +37,10 @@ BODY = "Read it: {{ published.url }} ({{ published.title }})"
 
 @pytest.fixture(scope="module")
 def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    stack = IsolatedStack(tmp_path_factory.mktemp("herald-chain-restart"), env=KNOBS)
-    stack.start(user=f"chain-restart-{secrets.token_hex(3)}@example.test")
-    try:
-        with report_tails(pytestconfig, stack):
-            yield stack
-    finally:
-        stack.stop()
+    with running_isolated_stack(
+        tmp_path_factory.mktemp("herald-chain-restart"), pytestconfig, KNOBS, "chain-restart"
+    ) as stack:
+        yield stack
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +48,7 @@ def _processes_survive_each_test(iso) -> Iterator[None]:
     """Replaces conftest's check of the session stack (not used here) with one of this module's stack."""
     iso.assert_running()
     yield
-    if crashed := iso.restore():
-        raise StackError(f"{', '.join(crashed)} stopped on its own during the test\n{iso.tails()}")
+    assert_survived(iso)
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from .harness import (
     IdempotentReceiver,
     IsolatedStack,
     SlowProxy,
-    StackError,
-    report_tails,
+    assert_survived,
+    running_isolated_stack,
     utc_text,
     whole_seconds_ahead,
 )
@@ -42,13 +42,8 @@ DUPLICATE_WINDOW_S = 2.0
 
 @pytest.fixture(scope="module")
 def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    stack = IsolatedStack(tmp_path_factory.mktemp("herald-exactly-once"), env=KNOBS)
-    stack.start(user=f"once-{secrets.token_hex(3)}@example.test")
-    try:
-        with report_tails(pytestconfig, stack):
-            yield stack
-    finally:
-        stack.stop()
+    with running_isolated_stack(tmp_path_factory.mktemp("herald-exactly-once"), pytestconfig, KNOBS, "once") as stack:
+        yield stack
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +51,7 @@ def _processes_survive_each_test(iso) -> Iterator[None]:
     """Replaces conftest's check of the session stack (not used here) with one of this module's stack."""
     iso.assert_running()
     yield
-    if crashed := iso.restore():
-        raise StackError(f"{', '.join(crashed)} stopped on its own during the test\n{iso.tails()}")
+    assert_survived(iso)
 
 
 @pytest.fixture(scope="module")

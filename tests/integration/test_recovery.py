@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .harness import Api, IsolatedStack, Receiver, StackError, parse_utc, report_tails, utc_text, whole_seconds_ahead
+from .harness import (
+    Api,
+    IsolatedStack,
+    Receiver,
+    assert_survived,
+    parse_utc,
+    running_isolated_stack,
+    utc_text,
+    whole_seconds_ahead,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -29,13 +38,8 @@ DUPLICATE_WINDOW_S = 2.0  # a duplicate delivery would arrive within this
 
 @pytest.fixture(scope="module")
 def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    stack = IsolatedStack(tmp_path_factory.mktemp("herald-recovery"), env=KNOBS)
-    stack.start(user=f"recovery-{secrets.token_hex(3)}@example.test")
-    try:
-        with report_tails(pytestconfig, stack):
-            yield stack
-    finally:
-        stack.stop()
+    with running_isolated_stack(tmp_path_factory.mktemp("herald-recovery"), pytestconfig, KNOBS, "recovery") as stack:
+        yield stack
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +51,7 @@ def _processes_survive_each_test(iso, recurring) -> Iterator[None]:
     """
     iso.assert_running()
     yield
-    if crashed := iso.restore():
-        raise StackError(f"{', '.join(crashed)} stopped on its own during the test\n{iso.tails()}")
+    assert_survived(iso)
 
 
 @pytest.fixture(scope="module")
