@@ -104,7 +104,10 @@ class ScheduleForm(FlaskForm):
     max_runs = IntegerField("Stop after (runs)", validators=[Optional()])
     missed_policy = SelectField(
         "If missed",
-        choices=[SelectChoice("run_late", "run late (within grace)"), SelectChoice("skip", "skip")],
+        choices=[
+            SelectChoice("run_late", "run late, however late"),
+            SelectChoice("skip", "skip if later than the grace"),
+        ],
         default="run_late",
     )
     grace_minutes = IntegerField("Grace (minutes)", default=60, validators=[Optional()])
