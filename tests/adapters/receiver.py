@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.served import ServedInThread
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -38,7 +40,7 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
-class Receiver:
+class Receiver(ServedInThread):
     """Serve on an ephemeral port in a thread; use as a context manager or through the fixture."""
 
     def __init__(self) -> None:
@@ -75,23 +77,8 @@ class Receiver:
         """Close every following connection after reading the request, without answering."""
         self.reply.drop = True
 
-    def start(self) -> "Receiver":
-        """Start serving in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Wake any delayed handler, stop serving and close the listening socket."""
-        self._released.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> "Receiver":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def _before_stop(self) -> None:
+        self._released.set()  # wake any delayed handler
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         receiver = self

@@ -37,6 +37,8 @@ from redis import Redis
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from tests.served import ServedInThread, wait_until
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 PASSWORD = "Correct-Horse-42!"
@@ -399,7 +401,7 @@ class Delivery:
         return json.loads(self.body)
 
 
-class Receiver:
+class Receiver(ServedInThread):
     """A webhook receiver on 127.0.0.1:0: records every request, answers 200 {"id": "ext-N", "url": …}.
 
     Each test takes its own path from `hook()`, so tests sharing the receiver never see each
@@ -429,25 +431,7 @@ class Receiver:
 
     def wait_for(self, url: str, count: int, timeout: float = 20.0) -> list[Delivery]:
         """Wait until `count` requests have reached `url`; return them."""
-        deadline = time.monotonic() + timeout
-        while len(found := self.deliveries_to(url)) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return found
-
-    def start(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Receiver:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        return wait_until(lambda: self.deliveries_to(url), count, timeout)
 
     def _record(self, path: str, headers: Message, body: bytes) -> int:
         with self._lock:
@@ -793,7 +777,7 @@ class Post:
     created_at: float
 
 
-class IdempotentReceiver:
+class IdempotentReceiver(ServedInThread):
     """A webhook endpoint that honours Idempotency-Key like a real platform.
 
     The first request with a key creates one post (at arrival, before answering) and its reply;
@@ -829,26 +813,10 @@ class IdempotentReceiver:
             return list(self.posts[urlsplit(url).path].values())
 
     def wait_for(self, url: str, count: int, timeout: float = 20.0) -> list[Delivery]:
-        deadline = time.monotonic() + timeout
-        while len(found := self.deliveries_to(url)) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return found
+        return wait_until(lambda: self.deliveries_to(url), count, timeout)
 
-    def start(self) -> IdempotentReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
+    def _before_stop(self) -> None:
         self._stopping.set()  # releases held connections
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> IdempotentReceiver:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _receive(self, path: str, headers: Message, body: bytes) -> tuple[Post | None, bool]:
         """Record the request; return the key's post (None without a key) and whether this request created it."""
@@ -907,7 +875,7 @@ class Forwarded:
     forwarded_at: float  # when the upstream's answer was in (the platform has acted)
 
 
-class SlowProxy:
+class SlowProxy(ServedInThread):
     """An HTTP proxy in front of one upstream that holds chosen responses back after forwarding.
 
     `slow(method, path)` says which requests are answered `delay` seconds after the upstream
@@ -929,20 +897,10 @@ class SlowProxy:
             return [f for f in self.forwarded if f.method == method and f.path.startswith(path_prefix)]
 
     def wait_for(self, method: str, path_prefix: str, count: int = 1, timeout: float = 20.0) -> list[Forwarded]:
-        deadline = time.monotonic() + timeout
-        while len(found := self.requests_matching(method, path_prefix)) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return found
+        return wait_until(lambda: self.requests_matching(method, path_prefix), count, timeout)
 
-    def __enter__(self) -> SlowProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
+    def _before_stop(self) -> None:
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         proxy = self

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.served import ServedInThread
+
 
 @dataclass(frozen=True)
 class Request:
@@ -83,7 +85,7 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that gave up makes our late write fail; that is not a test failure
 
 
-class FakePlatform:
+class FakePlatform(ServedInThread):
     """Subclasses implement route(); tests read .requests and inject faults with fail_next()."""
 
     def __init__(self) -> None:
@@ -125,21 +127,6 @@ class FakePlatform:
             response = Response(status, raw, dict(headers or {}))
         with self.lock:
             self._faults.append(_Fault(response, method, path, times, after_handling))
-
-    def start(self) -> "FakePlatform":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _dispatch(self, request: Request) -> Response:
         with self.lock:
