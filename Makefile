@@ -15,7 +15,7 @@ $(VENV)/.herald-installed: pyproject.toml
 	touch $@
 
 run: install
-	$(PY) -m webapp.launcher
+	$(PY) -m webapp.processes.launcher
 
 # pytest exits 5 when it collected no tests: that is a failure here, never a green run.
 test: install

@@ -1,43 +1,6 @@
-"""Run an RQ worker for Herald's queues, inside the app context (`python worker.py [--burst]`)."""
+"""Run an RQ worker for Herald's queues (`python worker.py [--burst]`): the entry the Procfile names."""
 
-from __future__ import annotations
-
-import argparse
-import logging
-
-from rq import SimpleWorker
-from sqlalchemy.orm import configure_mappers
-
-from webapp import create_app, logs
-from webapp.adapters.http import keep_connections_alive
-from webapp.queues import QUEUE_ORDER, all_queues, get_redis
-
-log = logging.getLogger("herald.worker")
-
-
-class HeraldWorker(SimpleWorker):
-    """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id."""
-
-    def execute_job(self, job, queue):
-        with logs.job_context(job):
-            return super().execute_job(job, queue)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    parser.add_argument("--name", default=None, help="worker name (default: rq's own)")
-    args = parser.parse_args(argv)
-    app = create_app()
-    keep_connections_alive(True)  # one keep-alive HTTP session for this worker's publications
-    with app.app_context():
-        configure_mappers()
-        # SimpleWorker runs jobs in this process: about 4x the throughput of forking per job on
-        # this hardware, and the job code is Herald's own (no untrusted code to isolate).
-        worker = HeraldWorker(all_queues(), connection=get_redis(), name=args.name)
-        log.info("worker listening on %s", " ".join(QUEUE_ORDER))
-        worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")
-
+from webapp.processes.worker import main
 
 if __name__ == "__main__":
     main()

@@ -26,11 +26,14 @@ from harness import BASE_ENV, Processes, Receiver, build_app, command_counts, in
 
 
 def _seed(n: int, receiver_port: int) -> list[int]:
+    from webapp.core.orm import utcnow
+    from webapp.domain.accounts import accounts
+    from webapp.domain.channels import channels
+    from webapp.domain.content import contents
+    from webapp.domain.publishing import publisher, schedules
+    from webapp.domain.shared.actor import Actor
     from webapp.extensions import db
     from webapp.models import Membership
-    from webapp.orm import utcnow
-    from webapp.services import accounts, channels, contents, publishing, schedules
-    from webapp.services.actor import Actor
 
     user = accounts.create_user("bench@example.test", "Bench-Password-42!", "UTC")
     membership = db.session.query(Membership).filter_by(user_id=user.id).one()
@@ -50,7 +53,7 @@ def _seed(n: int, receiver_port: int) -> list[int]:
             actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": soon.isoformat()}
         )
         ids.extend(p.id for p in schedules.publications_of(schedule))
-    publishing.mark_queued(ids, at=soon)
+    publisher.mark_queued(ids, at=soon)
     return ids
 
 
@@ -59,12 +62,12 @@ def _worker_with_jobs(ids: list[int]):
     from rq import Queue
 
     from webapp.extensions import db
+    from webapp.infra import dispatch
+    from webapp.infra.queues import all_queues, get_redis
     from webapp.models import Publication
-    from webapp.queues import all_queues, get_redis
-    from webapp.scheduling import dispatch
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from worker import HeraldWorker
+    from webapp.processes.worker import HeraldWorker
 
     redis = get_redis()
     scheduler = dispatch.get_scheduler()
@@ -125,9 +128,9 @@ def main() -> None:
             from sqlalchemy import event
 
             from webapp.adapters.http import keep_connections_alive
+            from webapp.domain.publishing import publisher
             from webapp.extensions import db
-            from webapp.queues import get_redis
-            from webapp.services import publishing
+            from webapp.infra.queues import get_redis
 
             upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
             ids = _seed(args.n, receiver.port)
@@ -155,7 +158,7 @@ def main() -> None:
             for pid in [] if args.through_rq else ids:
                 if args.echo and pid == ids[-1]:
                     event.listen(db.engine, "before_cursor_execute", _echo)
-                outcomes[publishing.execute(pid)] += 1
+                outcomes[publisher.execute(pid)] += 1
                 db.session.remove()  # as the job wrapper does after each job
             if profiler:
                 profiler.disable()

@@ -36,9 +36,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 try:
-    from webapp.procfile import procfile_argv, read_procfile, with_bind
-except ImportError:  # a tree from before the launcher's Procfile helpers moved into webapp/procfile.py
-    from webapp.launcher import procfile_argv, read_procfile, with_bind
+    from webapp.processes.procfile import procfile_argv, read_procfile, with_bind
+except ImportError:  # a tree from before the launcher's Procfile helpers moved into webapp/processes/procfile.py
+    from webapp.processes.launcher import procfile_argv, read_procfile, with_bind
 
 ROOT = Path(__file__).resolve().parent.parent
 # shared/ sits beside the clone (CI, developers); a clone elsewhere falls back to the workplace's copy.

@@ -8,7 +8,7 @@ Scenarios (--scenarios, comma list; default both):
 
 Each scenario gets a fresh Herald as the Procfile runs it (gunicorn web, N `python worker.py` SimpleWorkers,
 `flask scheduler`) on a private redis-server, a temp SQLite file (or --database-url) and a local receiver that
-answers at once. Schedules are real: by default `webapp.services.schedules.create_schedule` is called in this
+answers at once. Schedules are real: by default `webapp.domain.publishing.schedules.create_schedule` is called in this
 process, inside create_app() built from the processes' environment (DB rows, rq-scheduler entries, events,
 audit), because N API calls may not finish before the first due instant; `--create api` sends parallel
 POST /api/v1/schedules instead. All are created before the first due instant, or the run fails.
@@ -142,10 +142,10 @@ class Load(BenchRun):
             with ThreadPoolExecutor(max_workers=self.args.api_threads) as pool:
                 list(pool.map(lambda data: api.call("POST", "/schedules", data), requests))
             return
+        from webapp.domain.accounts import accounts
+        from webapp.domain.publishing.schedules import create_schedule
+        from webapp.domain.shared.actor import Actor
         from webapp.models import Role
-        from webapp.services import accounts
-        from webapp.services.actor import Actor
-        from webapp.services.schedules import create_schedule
 
         with stack.app_context():
             user = accounts.find_user(stack.email)
@@ -158,9 +158,9 @@ class Load(BenchRun):
         from sqlalchemy import func, select
 
         from webapp.extensions import db
+        from webapp.infra.dispatch import JOB_ID_PREFIX, get_scheduler
+        from webapp.infra.queues import get_redis
         from webapp.models import Publication
-        from webapp.queues import get_redis
-        from webapp.scheduling.dispatch import JOB_ID_PREFIX, get_scheduler
 
         with stack.app_context():
             scheduled = db.session.scalar(
@@ -337,15 +337,15 @@ PROFILE_POINTS = (
     ("    rq prepare_job_execution", "rq/worker/base.py", "prepare_job_execution"),
     ("    perform_job", "rq/worker/base.py", "perform_job"),
     ("      publish_publication (Herald job)", "webapp/jobs.py", "publish_publication"),
-    ("        _claim (UPDATE + joined SELECT)", "webapp/services/publishing.py", "_claim"),
-    ("        approval_problem", "webapp/services/publishing.py", "approval_problem"),
-    ("        throttle.admit (circuit + rate limit)", "webapp/services/throttle.py", "admit"),
-    ("        _call_platform (adapter + HTTP)", "webapp/services/publishing.py", "_call_platform"),
-    ("          adapter_for (decrypt credentials)", "webapp/services/channels.py", "adapter_for"),
+    ("        _claim (UPDATE + joined SELECT)", "webapp/domain/publishing/publisher.py", "_claim"),
+    ("        approval_problem", "webapp/domain/publishing/publisher.py", "approval_problem"),
+    ("        throttle.admit (circuit + rate limit)", "webapp/domain/publishing/throttle.py", "admit"),
+    ("        _call_platform (adapter + HTTP)", "webapp/domain/publishing/publisher.py", "_call_platform"),
+    ("          adapter_for (decrypt credentials)", "webapp/domain/channels/channels.py", "adapter_for"),
     ("          http.send (requests.Session per call)", "webapp/adapters/http.py", "send"),
-    ("        _record_success", "webapp/services/publishing.py", "_record_success"),
-    ("          schedules.settle", "webapp/services/schedules.py", "settle"),
-    ("        events.publication_changed", "webapp/events.py", "publication_changed"),
+    ("        _record_success", "webapp/domain/publishing/publisher.py", "_record_success"),
+    ("          schedules.settle", "webapp/domain/publishing/schedules.py", "settle"),
+    ("        events.publication_changed", "webapp/infra/live/events.py", "publication_changed"),
     ("        signals.publication_published receivers", "blinker/base.py", "send"),
     ("        Session.commit (all)", "sqlalchemy/orm/session.py", "commit"),
     ("    rq handle_job_success", "rq/worker/base.py", "handle_job_success"),

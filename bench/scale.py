@@ -177,11 +177,11 @@ class Scale:
         with self.context():
             from sqlalchemy import insert, text
 
-            from webapp.crypto import encrypt_credentials
+            from webapp.domain.accounts import accounts
             from webapp.extensions import db
+            from webapp.infra.crypto import encrypt_credentials
             from webapp.models import Channel, Content, Membership, Publication, Schedule, User, utcnow
             from webapp.models.schedule import schedule_channels
-            from webapp.services import accounts
 
             rng = random.Random(5)
             now = utcnow().replace(microsecond=0)
@@ -488,12 +488,13 @@ def bench_bulk(scale: Scale) -> dict:
     """Retry every failed publication through run_bulk's background job on a real worker; time it and check it."""
     from sqlalchemy import func, select
 
+    from webapp.domain.accounts import accounts
+    from webapp.domain.operations import bulk
+    from webapp.domain.shared.actor import Actor
     from webapp.extensions import db
+    from webapp.infra.dispatch import JOB_ID_PREFIX, get_scheduler
+    from webapp.infra.queues import get_redis, key
     from webapp.models import Publication
-    from webapp.queues import get_redis, key
-    from webapp.scheduling.dispatch import JOB_ID_PREFIX, get_scheduler
-    from webapp.services import accounts, bulk
-    from webapp.services.actor import Actor
 
     worker = scale.procs.spawn("worker", procfile_argv(read_procfile()["worker"], scale.env), scale.env)
     with scale.context():
@@ -636,7 +637,7 @@ async def sse_client(port: int, cookie: str, connected: list, latencies: list, s
 
 
 def publish_events(scale: Scale, count: int, interval: float) -> None:
-    from webapp import events
+    from webapp.infra.live import events
 
     with scale.context():
         for i in range(count):

@@ -141,7 +141,7 @@ class Move(BenchRun):
         results: dict = {"n": a.n, "db": "postgresql" if a.database_url else "sqlite"}
         with self.app.app_context():
             from webapp.extensions import db
-            from webapp.queues import get_redis
+            from webapp.infra.queues import get_redis
 
             try:
                 results["herald"] = self.herald(get_redis())
@@ -163,13 +163,16 @@ class Move(BenchRun):
         from sqlalchemy import event, func, select
         from sqlalchemy.orm import Session
 
-        from webapp import events
+        from webapp.domain.accounts import accounts
+        from webapp.domain.channels import channels
+        from webapp.domain.content import contents
+        from webapp.domain.publishing import publisher, schedules
+        from webapp.domain.shared.actor import Actor
         from webapp.extensions import db
+        from webapp.infra import dispatch
+        from webapp.infra.live import events
         from webapp.models import Publication, PublicationStatus, Role, Schedule, ScheduleStatus
-        from webapp.scheduling import dispatch
-        from webapp.scheduling.runner import HeraldScheduler
-        from webapp.services import accounts, channels, contents, publishing, schedules
-        from webapp.services.actor import Actor
+        from webapp.processes.scheduler import HeraldScheduler
 
         n = self.args.n
         t0 = time.perf_counter()
@@ -242,7 +245,7 @@ class Move(BenchRun):
             raise RuntimeError(f"expected {n} rq-scheduler entries, found {waiting}")
 
         timers = Timers()
-        timers.wrap(publishing, "mark_queued", "mark_queued")
+        timers.wrap(publisher, "mark_queued", "mark_queued")
         timers.wrap(events, "publication_changed", "events")
         timers.wrap(schedules, "advance_due", "advance_due")
         timers.wrap(Job, "fetch_many", "fetch_many")

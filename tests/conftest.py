@@ -12,10 +12,13 @@ from redis import Redis
 from sqlalchemy import text
 
 from webapp import create_app
+from webapp.domain.accounts import accounts
+from webapp.domain.channels import channels
+from webapp.domain.content import contents
+from webapp.domain.publishing import schedules
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import Membership, utcnow
-from webapp.services import accounts, channels, contents, schedules
-from webapp.services.actor import Actor
 
 # Unit tests use their own Redis DB index (flushed around each test); end-to-end tests use another.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -49,7 +52,7 @@ def _session_app(database_url, tmp_path_factory):
             "SERVER_NAME": "herald.test",
         }
     )
-    from webapp import queues
+    from webapp.infra import queues
 
     queues.init_app(app)  # rebuild the client for the test Redis URL
     app.extensions["herald.broker"]._redis = app.extensions[queues.EXTENSION]
@@ -125,7 +128,7 @@ def runner(app):
 
 @pytest.fixture
 def redis_conn(app):
-    from webapp.queues import get_redis
+    from webapp.infra.queues import get_redis
 
     return get_redis()
 
@@ -195,7 +198,7 @@ def make(app) -> Factory:
 @pytest.fixture
 def media_folder(app, tmp_path, monkeypatch) -> Path:
     """Store images in this test's own empty folder; the storage is rebuilt for it and forgotten after."""
-    from webapp.services import media
+    from webapp.domain.content import media
 
     folder = tmp_path / "media"
     monkeypatch.setitem(app.config, "MEDIA_ROOT", str(folder))

@@ -70,6 +70,6 @@ def deliver_queued_mail() -> None:
     """Run the queued jobs (mail among them) the way a worker does, then return."""
     from rq import SimpleWorker
 
-    from webapp.queues import all_queues, get_redis
+    from webapp.infra.queues import all_queues, get_redis
 
     SimpleWorker(all_queues(), connection=get_redis()).work(burst=True)

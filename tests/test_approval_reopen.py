@@ -7,13 +7,14 @@ their due time by the ordinary approval check until someone approves the new tex
 import pytest
 
 from tests.media_files import image_bytes
+from webapp.core.errors import Conflict
+from webapp.domain.content import approvals, contents, media
+from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
+from webapp.domain.publishing import preflight, publisher
+from webapp.domain.publishing.lifecycle import Work
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import AuditEvent, Content, Role, Workspace
-from webapp.scheduling import dispatch
-from webapp.services import approvals, contents, media, preflight, publishing
-from webapp.services.approvals import APPROVAL_HOLD_PREFIX
-from webapp.services.errors import Conflict
-from webapp.services.lifecycle import Work
 
 
 @pytest.fixture
@@ -117,8 +118,8 @@ def test_the_edited_content_s_publication_is_held_at_its_due_time_until_approved
 
     assert any("requires approval" in p for p in preflight.problems(publication))
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
-    assert publishing.execute(publication.id) == "held"
+    publisher.mark_queued([publication.id])
+    assert publisher.execute(publication.id) == "held"
     db.session.refresh(publication)
     assert publication.status == "paused" and publication.hold_reason.startswith(APPROVAL_HOLD_PREFIX)
     assert "content is 'review'" in publication.hold_reason

@@ -4,14 +4,15 @@ from datetime import timedelta
 
 import pytest
 
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.domain.content import approvals, contents
+from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
+from webapp.domain.publishing import preflight, publisher
+from webapp.domain.publishing.lifecycle import Work
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import AuditEvent, Content, ReviewDecision, Role, Workspace, utcnow
-from webapp.scheduling import dispatch
-from webapp.services import approvals, contents, preflight, publishing
-from webapp.services.actor import Actor
-from webapp.services.approvals import APPROVAL_HOLD_PREFIX
-from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from webapp.services.lifecycle import Work
 
 
 @pytest.fixture
@@ -171,8 +172,8 @@ def test_two_reviewers_deciding_at_once_cannot_both_win(make, team):
 def _held_publication(actor, content, make):
     publication = make.publication(actor, content)
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
-    assert publishing.execute(publication.id) == "held"
+    publisher.mark_queued([publication.id])
+    assert publisher.execute(publication.id) == "held"
     db.session.refresh(publication)
     return publication
 

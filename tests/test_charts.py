@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from webapp import charts
+from webapp.web import charts
 
 
 def test_columns_are_scaled_to_the_top_and_a_missing_value_is_a_gap():

@@ -2,10 +2,10 @@
 
 from cryptography.fernet import Fernet
 
-from webapp.crypto import decrypt_credentials
+from webapp.domain.accounts.accounts import hash_api_key
 from webapp.extensions import db
+from webapp.infra.crypto import decrypt_credentials
 from webapp.models import ApiKey, Channel, User
-from webapp.services.accounts import hash_api_key
 
 
 def test_users_create_makes_a_user_with_a_workspace(runner):

@@ -3,9 +3,9 @@
 import json
 import queue
 
-from webapp import events
-from webapp.queues import get_redis
-from webapp.sse import Broker
+from webapp.infra.live import events
+from webapp.infra.live.sse import Broker
+from webapp.infra.queues import get_redis
 
 
 def test_a_published_event_is_replayable_by_id(app):
@@ -62,7 +62,7 @@ def _wait_until_subscribed():
 
 
 def test_a_client_queue_that_is_full_drops_events_instead_of_blocking(app, monkeypatch):
-    monkeypatch.setattr("webapp.sse.CLIENT_BUFFER", 1)
+    monkeypatch.setattr("webapp.infra.live.sse.CLIENT_BUFFER", 1)
     broker = Broker(get_redis(), "herald-test:events:*")
     inbox = queue.Queue(maxsize=1)
     broker._clients[5].add(inbox)

@@ -9,7 +9,7 @@ import sys
 import pytest
 from redis import Redis
 
-from webapp import launcher
+from webapp.processes import launcher
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -144,7 +144,7 @@ def test_an_embedded_redis_starts_when_nothing_answers_and_stops_with_the_app():
 
 def test_the_flask_cli_uses_the_key_the_launcher_keeps_in_the_instance_folder(tmp_path):
     from webapp.config import load_config
-    from webapp.launcher import ensure_secret_key
+    from webapp.processes.launcher import ensure_secret_key
 
     key = ensure_secret_key(tmp_path)
 

@@ -9,9 +9,9 @@ import logging
 import pytest
 from rq import Queue
 
-from webapp import logs
 from webapp.config import ConfigError, load_config
-from webapp.queues import get_redis
+from webapp.infra import logs
+from webapp.infra.queues import get_redis
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_the_request_log_line_carries_the_request_id(client, captured):
 
 
 def test_a_worker_job_logs_with_its_job_and_publication_ids(app, captured):
-    from worker import HeraldWorker
+    from webapp.processes.worker import HeraldWorker
 
     queue = Queue("default", connection=get_redis())
     job = queue.enqueue(

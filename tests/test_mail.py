@@ -1,4 +1,4 @@
-"""webapp/mail.py against a real local SMTP server: login, STARTTLS, queueing, and the off switch."""
+"""webapp/infra/mail.py against a real local SMTP server: login, STARTTLS, queueing, and the off switch."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from tests.mailbox import (
     smtp_server_fixture,  # noqa: F401 - the `smtp_server` fixture
     start_server,
 )
-from webapp import mail
 from webapp.config import ConfigError, load_config
-from webapp.queues import get_queue
+from webapp.infra import mail
+from webapp.infra.queues import get_queue
 
 
 def test_send_hands_a_plain_text_message_to_the_server_after_logging_in(smtp_server):

@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_error_pages(app: Flask) -> None:
     """Register error handlers and template filters."""
-    from webapp.views import errors, filters
+    from webapp.web.views import errors, filters
 
     errors.register(app)
     filters.register(app)
@@ -47,7 +47,7 @@ def register_id_bounds(app: Flask) -> None:
     """Make `<int:...>` URL parts refuse numbers no record id can have (404, not a database error)."""
     from flask import abort
 
-    from webapp.services.validation import MAX_ID
+    from webapp.core.validation import MAX_ID
 
     # Not the converter's own `max`: Werkzeug answers a converter's refusal with 405 for every method that another
     # rule at the same path accepts (`DELETE /api/v1/contents/<huge>/reviews`), where 404 is the truth. Refused here,
@@ -73,16 +73,17 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_logging(app: Flask) -> None:
     """Log as LOG_FORMAT says, each line tagged with its request or job id; keep libraries' start-up chatter out."""
-    from webapp import logs
+    from webapp.infra import logs
 
     logs.init_app(app)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:
-    from webapp import auth, queues, security
     from webapp.extensions import csrf, db, login_manager, migrate
-    from webapp.sse import Broker
+    from webapp.infra import queues
+    from webapp.infra.live.sse import Broker
+    from webapp.web import auth, security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -91,14 +92,15 @@ def register_extensions(app: Flask) -> None:
     queues.init_app(app)
     auth.init_app(app)
     security.init_app(app)
-    from webapp.services import outbound
+    from webapp.domain.integrations import outbound_webhooks
 
-    outbound.init_app(app)  # outbound webhooks: signal receivers and the outbox's commit hook
-    from webapp.services import chains, notifications
+    outbound_webhooks.init_app(app)  # outbound webhooks: signal receivers and the outbox's commit hook
+    from webapp.domain.integrations import notifications
+    from webapp.domain.publishing import chains
 
     chains.init_app(app)  # chained publications: a publish releases, a failure holds, what waits for it
     notifications.init_app(app)  # email and Slack notifications: signal receivers and the outbox's hook
-    from webapp.services import alerts
+    from webapp.domain.shared import alerts
 
     alerts.init_app(app)  # a raised or read alert announces itself live once it commits
     app.extensions["herald.broker"] = Broker(
@@ -107,8 +109,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.api import bp as api_bp
-    from webapp.views import (
+    from webapp.web.api import bp as api_bp
+    from webapp.web.views import (
         alerts,
         analytics,
         audit,

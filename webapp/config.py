@@ -148,9 +148,9 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "PASSWORD_RESET_ATTEMPTS": env_int("PASSWORD_RESET_ATTEMPTS", 5, environ),
         "PASSWORD_RESET_WINDOW_S": env_int("PASSWORD_RESET_WINDOW_S", 3600, environ),
         "INVITATION_TTL_HOURS": env_int("INVITATION_TTL_HOURS", 168, environ),
-        # Outgoing email (webapp/mail.py), off while SMTP_HOST is empty; links in it start with PUBLIC_URL.
+        # Outgoing email (webapp/infra/mail.py), off while SMTP_HOST is empty; links in it start with PUBLIC_URL.
         "PUBLIC_URL": _public_url(environ),
-        # Uploaded images (webapp/storage.py, webapp/services/media.py).
+        # Uploaded images (webapp/infra/storage.py, webapp/domain/content/media.py).
         **_media_settings(environ),
         "SMTP_HOST": environ.get("SMTP_HOST", "").strip(),
         "SMTP_PORT": env_int("SMTP_PORT", 587, environ),

@@ -39,15 +39,15 @@ def job_context() -> Iterator[None]:
 
 def publish_publication(publication_id: int, dispatch_seq: int | None = None) -> str:
     """Run one attempt of a publication (of this dispatch, when given) and return its outcome."""
-    from webapp.services import publishing
+    from webapp.domain.publishing import publisher
 
     with job_context():
-        return publishing.execute(publication_id, dispatch_seq)
+        return publisher.execute(publication_id, dispatch_seq)
 
 
 def reconcile_job() -> dict:
     """Make Redis agree with the database (the periodic reconciler)."""
-    from webapp.scheduling.reconcile import reconcile
+    from webapp.domain.publishing.reconcile import reconcile
 
     with job_context():
         return reconcile()
@@ -55,7 +55,7 @@ def reconcile_job() -> dict:
 
 def preflight_job() -> int:
     """Alert on publications due soon that would fail (the periodic pre-flight); return how many alerts."""
-    from webapp.services import preflight
+    from webapp.domain.publishing import preflight
 
     with job_context():
         return preflight.run()
@@ -63,23 +63,23 @@ def preflight_job() -> int:
 
 def deliver_webhook_job(delivery_id: int) -> str | None:
     """Send one outbound webhook delivery (an outbox row) and return its new status."""
-    from webapp.services import outbound
+    from webapp.domain.integrations import outbound_webhooks
 
     with job_context():
-        return outbound.deliver(delivery_id)
+        return outbound_webhooks.deliver(delivery_id)
 
 
 def outbound_sweep_job() -> dict:
     """Re-enqueue outbound webhook deliveries that are due (the periodic sweep)."""
-    from webapp.services import outbound
+    from webapp.domain.integrations import outbound_webhooks
 
     with job_context():
-        return outbound.sweep()
+        return outbound_webhooks.sweep()
 
 
 def retention_job() -> dict:
     """Prune old attempts, read alerts and audit events as configured (the periodic retention)."""
-    from webapp.services import retention
+    from webapp.domain.operations import retention
 
     with job_context():
         return retention.run()
@@ -87,15 +87,15 @@ def retention_job() -> dict:
 
 def deliver_notification_job(notification_id: int) -> str | None:
     """Send one notification by email or Slack-compatible webhook; return its new status."""
-    from webapp.services import notification_delivery
+    from webapp.domain.integrations.notifications import sender
 
     with job_context():
-        return notification_delivery.deliver(notification_id)
+        return sender.deliver(notification_id)
 
 
 def notifications_job() -> dict:
     """Add due daily digests and send due notifications (the periodic notifications tick)."""
-    from webapp.services import notification_delivery
+    from webapp.domain.integrations.notifications import sender
 
     with job_context():
-        return notification_delivery.tick()
+        return sender.tick()

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from webapp.api.openapi import document
+from webapp.domain.accounts import accounts
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
+from webapp.infra.dispatch import get_scheduler
 from webapp.models import Membership, Role, Workspace
-from webapp.scheduling.dispatch import get_scheduler
-from webapp.services import accounts, schedules
+from webapp.web.api.openapi import document
 
 from .helpers import iso, schema_problems, soon
 

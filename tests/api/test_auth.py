@@ -7,10 +7,11 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
-from webapp.api.openapi import document
+from webapp.domain.accounts import accounts
+from webapp.domain.content import content_templates
 from webapp.extensions import db
 from webapp.models import ApiKey, utcnow
-from webapp.services import accounts, content_templates
+from webapp.web.api.openapi import document
 
 from .helpers import webhook_body
 

@@ -10,7 +10,10 @@ import re
 import pytest
 
 from tests.media_files import image_bytes
-from webapp.services import accounts, bulk, content_templates, invitations, media, outbound, subscriptions
+from webapp.domain.accounts import accounts, invitations
+from webapp.domain.content import content_templates, media
+from webapp.domain.integrations import outbound_webhooks, subscriptions
+from webapp.domain.operations import bulk
 
 from .helpers import soon
 
@@ -66,7 +69,10 @@ def workspace_a(client, make, schedule_for, monkeypatch):
     records["invitation"] = invitations.create_invitation(actor, "alpha-invitee@example.test", "viewer")[0].id
     records["workspace"] = actor.workspace_id
     subscription, _ = subscriptions.create_subscription(actor, "https://alpha.example.test/hook", ["schedule.missed"])
-    records["subscription"], records["delivery"] = subscription.id, outbound.send_test(actor, subscription.id).id
+    records["subscription"], records["delivery"] = (
+        subscription.id,
+        outbound_webhooks.send_test(actor, subscription.id).id,
+    )
     records["template"] = content_templates.save_as_template(actor, content.id, {"name": "Alpha template"}).id
     records["media"] = media.add_media(actor, content.id, image_bytes(), "alpha.png", "Alpha private image").id
     monkeypatch.setattr(bulk, "INLINE_LIMIT", 0)  # so that one publication makes a background bulk action

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.domain.integrations import notifications
 from webapp.extensions import db
 from webapp.models import AuditEvent, NotificationSettings
-from webapp.services import notifications
 
 URL = "https://hooks.slack.test/services/T000/B000/secret-part"
 

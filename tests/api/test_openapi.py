@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from webapp.api import PUBLIC_ENDPOINTS
-from webapp.api.openapi import document
-from webapp.services import bulk
+from webapp.domain.operations import bulk
+from webapp.web.api import PUBLIC_ENDPOINTS
+from webapp.web.api.openapi import document
 
 from .helpers import soon, webhook_body
 

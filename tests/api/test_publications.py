@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.services import publishing
+from webapp.domain.publishing import publisher
 
 from .helpers import soon, utc_text
 
@@ -27,8 +27,8 @@ def ids(response) -> list[int]:
 
 def fail_once(publication) -> None:
     """Run one real attempt against a closed port: a transient failure that leaves it retrying."""
-    publishing.mark_queued([publication.id])
-    publishing.execute(publication.id)
+    publisher.mark_queued([publication.id])
+    publisher.execute(publication.id)
 
 
 def test_the_list_is_the_envelope_latest_due_first(api, world):

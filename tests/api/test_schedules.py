@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webapp.extensions import db
+from webapp.infra.dispatch import scheduled_time
 from webapp.models import Publication
-from webapp.scheduling.dispatch import scheduled_time
 
 from .helpers import iso, soon, utc_text
 

@@ -9,9 +9,9 @@ from tests.mailbox import (
     deliver_queued_mail,
     smtp_server_fixture,  # noqa: F401 - the `smtp_server` fixture
 )
+from webapp.domain.accounts import accounts
 from webapp.extensions import db
 from webapp.models import ApiKey, AuditEvent, Invitation, Membership, Role, Workspace
-from webapp.services import accounts
 
 
 def audited(action: str) -> list[AuditEvent]:

@@ -8,8 +8,8 @@ import io
 import pytest
 
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Content, Publication, Schedule
-from webapp.scheduling import dispatch
 
 from .helpers import soon, utc_text
 
@@ -133,7 +133,7 @@ def test_bad_requests_are_explained(api):
 
 
 def test_viewers_may_export_but_not_import(client, make):
-    from webapp.services import accounts
+    from webapp.domain.accounts import accounts
 
     user = make.user()
     make.actor(user, role="viewer")
@@ -145,8 +145,8 @@ def test_viewers_may_export_but_not_import(client, make):
 
 
 def test_the_export_answers_as_its_openapi_description_says(api, make, api_key, assert_schema):
-    from webapp.api.openapi import document
-    from webapp.services import transfer
+    from webapp.domain.operations import transfer
+    from webapp.web.api.openapi import document
 
     _, actor = api_key
     channel = make.channel(actor)

@@ -2,7 +2,7 @@
 answers a viewer of the workspace 403 (or 404) and leaves every row as it was.
 
 A new route is walked without anyone remembering to add it. A route that only changes the viewer's own
-account (their profile, their session, a workspace of their own) goes in `webapp/auth.py`'s VIEWER_MAY_POST
+account (their profile, their session, a workspace of their own) goes in `webapp/web/auth.py`'s VIEWER_MAY_POST
 (or the API's), with the reason: the app refuses viewers every other write before the view runs.
 """
 
@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
-from webapp.api import VIEWER_MAY_POST as API_VIEWER_MAY_POST
-from webapp.auth import VIEWER_MAY_POST
+from webapp.domain.accounts import accounts, workspaces
 from webapp.extensions import db
 from webapp.models import Membership
-from webapp.services import accounts, workspaces
+from webapp.web.api import VIEWER_MAY_POST as API_VIEWER_MAY_POST
+from webapp.web.auth import VIEWER_MAY_POST
 
 from .test_isolation import (
     INT_VARIABLE,

@@ -7,10 +7,10 @@ from rq import Queue
 
 from tests.adapters.receiver import Receiver
 from webapp.adapters.signing import verify
+from webapp.domain.integrations import outbound_webhooks, subscriptions
 from webapp.extensions import db
+from webapp.infra.queues import get_redis
 from webapp.models import AuditEvent, WebhookDelivery, WebhookSubscription
-from webapp.queues import get_redis
-from webapp.services import outbound, subscriptions
 
 HOOK = "https://example.test/hook"
 
@@ -118,7 +118,7 @@ def test_a_test_event_is_queued_signed_and_listed_in_the_log(api, assert_schema)
         assert_schema(queued.json, "WebhookDelivery")
         assert (queued.json["event"], queued.json["status"], queued.json["attempts"]) == ("test", "pending", 0)
         assert _queued_delivery_ids() == [queued.json["id"]]
-        assert outbound.deliver(queued.json["id"]) == "delivered"
+        assert outbound_webhooks.deliver(queued.json["id"]) == "delivered"
         [request] = receiver.requests
     signature = (request.headers["X-Herald-Timestamp"], request.body, request.headers["X-Herald-Signature"])
     assert verify(created["secret"], *signature)

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from rq import SimpleWorker
 
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.queues import all_queues, get_redis
 from webapp.models import Publication, utcnow
-from webapp.queues import all_queues, get_redis
-from webapp.scheduling import dispatch
-from webapp.scheduling.runner import HeraldScheduler
-from webapp.services import schedules
+from webapp.processes.scheduler import HeraldScheduler
 
 
 def one_time(make, actor=None, channels=1, url="http://127.0.0.1:9/hook", **extra):

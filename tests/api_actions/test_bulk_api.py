@@ -3,7 +3,7 @@
 import pytest
 
 from tests.api_actions.support import entry, insert_publications, one_time, reload, set_status
-from webapp.services import bulk
+from webapp.domain.operations import bulk
 
 
 def test_bulk_by_ids_answers_200_with_the_counts(api, make, owner):

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.api_actions.support import one_time
+from webapp.domain.operations import bulk
 from webapp.extensions import db
 from webapp.models import Content, Schedule
-from webapp.services import bulk
 
 
 def _status(model, record_id: int) -> str:

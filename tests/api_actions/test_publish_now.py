@@ -4,8 +4,8 @@ import pytest
 
 from tests.api_actions.support import reload, scheduled_job_ids
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Publication, utcnow
-from webapp.scheduling import dispatch
 
 
 def test_publish_now_answers_201_with_the_publications_due_within_a_second(api, make, owner):

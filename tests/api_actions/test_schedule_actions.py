@@ -6,10 +6,10 @@ import pytest
 
 from tests.api.helpers import soon, utc_text
 from tests.api_actions.support import entry, one_time, reload, scheduled_job_ids
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Schedule, utcnow
-from webapp.scheduling import dispatch
-from webapp.services import schedules
 
 ACTIONS = [
     ("PATCH", "/schedules/{}", {"priority": "high"}),

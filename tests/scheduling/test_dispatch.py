@@ -7,13 +7,13 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from tests.adapters.receiver import Receiver
+from webapp.domain.publishing import schedules
+from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.queues import all_queues, get_redis
 from webapp.models import Publication, utcnow
-from webapp.queues import all_queues, get_redis
-from webapp.scheduling import dispatch
-from webapp.scheduling.reconcile import reconcile
-from webapp.scheduling.runner import HeraldScheduler, last_heartbeat_age
-from webapp.services import schedules
+from webapp.processes.scheduler import HeraldScheduler, last_heartbeat_age
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_a_queued_publication_whose_job_vanished_is_requeued(make):
 
 
 def test_the_scheduler_moves_due_jobs_in_batches_and_keeps_periodic_jobs_repeating(make, monkeypatch):
-    from webapp.scheduling import periodic
+    from webapp.processes import periodic
 
     monkeypatch.setattr(HeraldScheduler, "batch_size", 4)
     publications = [_schedule(make) for _ in range(10)]
@@ -214,7 +214,7 @@ def test_a_failing_tick_is_logged_and_the_loop_goes_on(make, monkeypatch, caplog
 
 
 def test_a_tick_puts_back_periodic_jobs_that_a_flush_wiped(app):
-    from webapp.scheduling import periodic
+    from webapp.processes import periodic
 
     wanted = [periodic.PeriodicJob("herald-periodic-reconcile", "webapp.jobs.reconcile_job", 30)]
     scheduler = HeraldScheduler(connection=get_redis(), interval=1, periodic_jobs=wanted)

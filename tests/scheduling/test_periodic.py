@@ -2,8 +2,9 @@
 
 from rq.job import Job
 
-from webapp.queues import get_redis
-from webapp.scheduling import dispatch, periodic
+from webapp.infra import dispatch
+from webapp.infra.queues import get_redis
+from webapp.processes import periodic
 
 RECONCILE = periodic.PeriodicJob("herald-periodic-reconcile", "webapp.jobs.reconcile_job", 30)
 

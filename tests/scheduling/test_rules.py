@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from webapp.scheduling import rules
+from webapp.domain.channels import rules
 
 PARIS = "Europe/Paris"
 

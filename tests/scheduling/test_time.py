@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp.scheduling.time import (
+from webapp.core.time import (
     TimeInputError,
     ceil_to_second,
     describe_cron,

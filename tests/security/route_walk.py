@@ -14,10 +14,12 @@ from werkzeug.routing.converters import AnyConverter
 
 from tests.api.test_isolation import INT_VARIABLE, PASSWORD, RECORD_FOR
 from tests.api.test_viewer_cannot_change import every_row
+from webapp.domain.accounts import accounts, invitations, password_reset
+from webapp.domain.content import media
+from webapp.domain.integrations import feeds
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import Media
-from webapp.services import accounts, feeds, invitations, media, password_reset
-from webapp.services.actor import Actor
 
 # Each non-id variable of the URL map, by (endpoint, variable) -> the key of a real value built by `real_values`.
 REAL_VALUES = {

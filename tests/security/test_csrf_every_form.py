@@ -16,8 +16,8 @@ import pytest
 
 from tests.api.conftest import schedule_for  # noqa: F401 - the workspace_a fixture builds a schedule with it
 from tests.api.test_isolation import workspace_a  # noqa: F401 - the fixture with workspace A's records
+from webapp.domain.accounts import accounts
 from webapp.extensions import csrf, db
-from webapp.services import accounts
 
 from .route_walk import real_values, sign_in, table_checksums, urls_for
 

@@ -12,9 +12,9 @@ import pytest
 
 from tests.api.conftest import schedule_for  # noqa: F401 - the workspace_a fixture builds a schedule with it
 from tests.api.test_isolation import workspace_a  # noqa: F401 - the fixture with workspace A's records
-from webapp.auth import ui_actor
+from webapp.domain.shared import audit
 from webapp.extensions import db
-from webapp.services import audit
+from webapp.web.auth import ui_actor
 
 from .route_walk import real_values, sign_in, table_checksums, urls_for
 

@@ -13,7 +13,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from webapp.services import accounts
+from webapp.domain.accounts import accounts
 
 # What the issue asks: no 5xx, and every response as described. (Schema-valid bodies that break a business
 # rule, such as an unknown timezone, are rightly refused with 422: the positive-data check is left out.)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import soon
-from webapp.services import schedules
+from webapp.domain.publishing import schedules
 
 INJECTIONS = (
     "' OR '1'='1",

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from webapp.adapters import PLATFORMS
+from webapp.core import recurrence
+from webapp.core.errors import ValidationFailed
+from webapp.domain.channels import channels
+from webapp.domain.content import contents
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import CONTENT_TYPES, Channel, Content, EditorialStatus, Priority, Schedule
-from webapp.scheduling import recurrence
-from webapp.services import channels, contents, schedules
-from webapp.services.errors import ValidationFailed
 
 from .strategies import either, json_values, texts
 

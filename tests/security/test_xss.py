@@ -13,22 +13,14 @@ from markupsafe import escape
 from tests.api.test_isolation import INT_VARIABLE, RECORD_FOR
 from tests.conftest import PASSWORD
 from tests.media_files import image_bytes
+from webapp.domain.accounts import accounts, invitations, workspaces
+from webapp.domain.content import approvals, content_templates, contents, media
+from webapp.domain.integrations import outbound_webhooks, subscriptions
+from webapp.domain.publishing import schedules
+from webapp.domain.publishing.lifecycle import Work
+from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.models import Membership, User, utcnow
-from webapp.services import (
-    accounts,
-    alerts,
-    approvals,
-    content_templates,
-    contents,
-    invitations,
-    media,
-    outbound,
-    schedules,
-    subscriptions,
-    workspaces,
-)
-from webapp.services.lifecycle import Work
 
 PAYLOAD = '<script>alert("xss")</script>'
 ATTRIBUTE_PAYLOAD = '"><img src=x onerror=alert(1)>'
@@ -128,7 +120,7 @@ def hostile(app, client, make, media_folder):
     db.session.commit()
     invitation, _ = invitations.create_invitation(owner, _email("invitee"), "editor")
     subscription, _ = subscriptions.create_subscription(owner, HOOK_URL, ["schedule.missed"])
-    delivery = outbound.send_test(owner, subscription.id)
+    delivery = outbound_webhooks.send_test(owner, subscription.id)
     delivery.last_error, delivery.response_excerpt = _p("delivery"), _p("response")
     db.session.commit()
     assert client.post("/signin", data={"email": user.email, "password": PASSWORD}).status_code == 303
@@ -224,7 +216,7 @@ def test_an_invitation_link_shows_the_workspace_and_inviter_escaped(app, hostile
 
 
 def _owner_actor():
-    from webapp.services.actor import Actor
+    from webapp.domain.shared.actor import Actor
 
     user = db.session.scalar(db.select(User).filter_by(email=OWNER_EMAIL))
     membership = accounts.membership_for(user.id)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from webapp.core.errors import ValidationFailed
+from webapp.domain.operations import analytics
 from webapp.extensions import db
 from webapp.models import Attempt, Publication, Schedule
-from webapp.services import analytics
-from webapp.services.errors import ValidationFailed
 
 KOLKATA = ZoneInfo("Asia/Kolkata")  # UTC+05:30: a UTC hour straddles two local hours
 NOVEMBER = analytics.Range(date(2026, 11, 1), date(2026, 11, 14), KOLKATA)  # Sun 1 .. Sat 14 November

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.media_files import image_bytes
-from webapp.crypto import decrypt_credentials, encrypt_credentials
+from webapp.domain.content import approvals, content_templates, media
+from webapp.domain.integrations import notifications, subscriptions
+from webapp.domain.operations import backup
+from webapp.domain.publishing import schedules
+from webapp.domain.shared import alerts
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.crypto import decrypt_credentials, encrypt_credentials
 from webapp.models import (
     Alert,
     Attempt,
@@ -27,8 +33,6 @@ from webapp.models import (
     Workspace,
     utcnow,
 )
-from webapp.scheduling import dispatch
-from webapp.services import alerts, approvals, backup, content_templates, media, notifications, schedules, subscriptions
 
 ENCRYPTED_COLUMNS = (*backup.ENCRYPTED.values(), backup.SETTINGS_ENCRYPTED)
 

@@ -7,13 +7,13 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from tests.api_actions.support import entry, insert_publications, one_time, reload, scheduled_job_ids, set_status
-from webapp import events
+from webapp.core.errors import NotFound, ValidationFailed
+from webapp.domain.operations import bulk
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.live import events
+from webapp.infra.queues import get_redis, key
 from webapp.models import AuditEvent, Publication
-from webapp.queues import get_redis, key
-from webapp.scheduling import dispatch
-from webapp.services import bulk
-from webapp.services.errors import NotFound, ValidationFailed
 
 
 @pytest.fixture

@@ -4,15 +4,15 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api_actions.support import entry, one_time, recurring, reload, scheduled_job_ids, set_status
-from webapp.api.openapi_schemas import CONTENT_BULK_ACTIONS, SCHEDULE_BULK_ACTIONS
+from webapp.core.errors import Forbidden, NotFound, ValidationFailed
+from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
+from webapp.domain.operations import bulk
+from webapp.domain.operations.bulk_kinds import KINDS
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import AuditEvent, Content, Publication, Role, Schedule
-from webapp.scheduling import dispatch
-from webapp.services import bulk
-from webapp.services.actor import Actor
-from webapp.services.approvals import APPROVAL_HOLD_PREFIX
-from webapp.services.bulk_kinds import KINDS
-from webapp.services.errors import Forbidden, NotFound, ValidationFailed
+from webapp.web.api.openapi_schemas import CONTENT_BULK_ACTIONS, SCHEDULE_BULK_ACTIONS
 
 
 @pytest.fixture

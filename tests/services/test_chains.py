@@ -7,13 +7,13 @@ from sqlalchemy import event
 
 from tests.adapters.receiver import Receiver
 from webapp.adapters.base import ContentPayload, PublishRequest
+from webapp.core.errors import ValidationFailed
+from webapp.domain.publishing import chains, lifecycle, publisher, schedules
+from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.queues import get_redis
 from webapp.models import Publication, Schedule, utcnow
-from webapp.queues import get_redis
-from webapp.scheduling import dispatch
-from webapp.scheduling.reconcile import reconcile
-from webapp.services import chains, lifecycle, publishing, schedules
-from webapp.services.errors import ValidationFailed
 
 
 @pytest.fixture
@@ -51,8 +51,8 @@ def _chain(make, blog_url, social_url, *, body="New post: {{ published.title }} 
 def _run(publication: Publication) -> str:
     # What the scheduler and a worker do when its job falls due.
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
-    outcome = publishing.execute(publication.id)
+    publisher.mark_queued([publication.id])
+    outcome = publisher.execute(publication.id)
     db.session.expire_all()
     return outcome
 

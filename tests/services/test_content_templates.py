@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from webapp.core.errors import Forbidden, NotFound, ValidationFailed
+from webapp.domain.channels import channels
+from webapp.domain.content import content_templates
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Content, ContentTemplate, Schedule
-from webapp.services import channels, content_templates, schedules
-from webapp.services.errors import Forbidden, NotFound, ValidationFailed
 
 NOW = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)  # a Monday; 11:00 in Paris
 

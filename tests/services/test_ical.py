@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from webapp.domain.integrations import feeds, ical
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import CalendarFeed, Membership
-from webapp.services import feeds, ical, schedules
 
 
 def test_text_values_escape_backslash_semicolon_comma_and_newlines():

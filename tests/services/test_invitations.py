@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.domain.accounts import accounts, invitations
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import AuditEvent, Invitation, Membership, User, utcnow
-from webapp.services import accounts, invitations
-from webapp.services.actor import Actor
-from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from tests.adapters.receiver import Receiver
 from tests.api_actions.support import entry, make_due, one_time, recurring, reload, scheduled_job_ids, tick, work
+from webapp.core.errors import Conflict, Forbidden, ValidationFailed
+from webapp.domain.publishing import lifecycle, rescheduling
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.queues import get_redis
 from webapp.models import Alert, AuditEvent, Publication, Schedule, utcnow
-from webapp.queues import get_redis
-from webapp.scheduling import dispatch
-from webapp.services import lifecycle, rescheduling
-from webapp.services.errors import Conflict, Forbidden, ValidationFailed
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ import pytest
 
 from tests.adapters.fakes.ghost import FakeGhost
 from tests.media_files import image_bytes
+from webapp.core.errors import Forbidden, NotFound, ValidationFailed
+from webapp.domain.channels import channels
+from webapp.domain.content import contents, media
+from webapp.domain.publishing import publisher, schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import AuditEvent, Media, MediaUpload, utcnow
-from webapp.scheduling import dispatch
-from webapp.services import channels, contents, media, publishing, schedules
-from webapp.services.errors import Forbidden, NotFound, ValidationFailed
 
 
 def stored_files(app) -> list[Path]:
@@ -180,8 +182,8 @@ def test_a_retried_publication_uploads_its_image_once_through_the_database_ledge
 
         for expected in ("retrying", "published"):
             dispatch.unschedule_publication(publication)
-            publishing.mark_queued([publication.id])
-            assert publishing.execute(publication.id) == expected
+            publisher.mark_queued([publication.id])
+            assert publisher.execute(publication.id) == expected
 
         uploads = [r for r in ghost.requests if r.path == "/ghost/api/admin/images/upload/"]
         assert len(uploads) == 1 and len(ghost.posts) == 1

@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
+from webapp.domain.operations.metrics import workspace_metrics
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Publication
-from webapp.services import schedules
-from webapp.services.metrics import workspace_metrics
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 

@@ -7,11 +7,14 @@ import pytest
 
 from tests.adapters.receiver import Receiver
 from tests.mailbox import deliver_queued_mail, smtp_server_fixture  # noqa: F401
+from webapp.core.errors import ValidationFailed
+from webapp.domain.integrations import notifications
+from webapp.domain.integrations.notifications import sender
+from webapp.domain.publishing import publisher, schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Notification, NotificationSettings, User, utcnow
-from webapp.scheduling import dispatch, periodic
-from webapp.services import notification_delivery, notifications, publishing, schedules
-from webapp.services.errors import ValidationFailed
+from webapp.processes import periodic
 
 
 @pytest.fixture
@@ -37,8 +40,8 @@ def _failing_publication(make, actor, url):
 
 def _fail(publication):
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
-    assert publishing.execute(publication.id) == "failed"
+    publisher.mark_queued([publication.id])
+    assert publisher.execute(publication.id) == "failed"
 
 
 def _settings(actor, **values):
@@ -115,10 +118,10 @@ def test_a_failure_inside_quiet_hours_is_held_until_they_end_then_sent(make, pla
     assert notification.status == "pending" and slack.requests == []
     ends = notification.next_attempt_at.astimezone(ZoneInfo("Europe/Paris"))
     assert ends.strftime("%H:%M") == end and ends > local_now
-    assert notification_delivery.tick(utcnow())["enqueued"] == 0
+    assert sender.tick(utcnow())["enqueued"] == 0
 
-    assert notification_delivery.tick(notification.next_attempt_at + timedelta(seconds=1))["enqueued"] == 1
-    notification_delivery.deliver(notification.id, now=notification.next_attempt_at + timedelta(seconds=1))
+    assert sender.tick(notification.next_attempt_at + timedelta(seconds=1))["enqueued"] == 1
+    sender.deliver(notification.id, now=notification.next_attempt_at + timedelta(seconds=1))
     assert len(slack.requests) == 1
 
 
@@ -177,10 +180,10 @@ def test_a_webhook_that_errors_is_retried_later_and_a_refusal_is_final(make, sla
     db.session.commit()
 
     slack.respond(503)
-    assert notification_delivery.deliver(retried.id) == "pending"
+    assert sender.deliver(retried.id) == "pending"
     assert retried.next_attempt_at > utcnow() and retried.attempts == 1
     slack.respond(400, body="invalid_payload")
-    assert notification_delivery.deliver(refused.id) == "failed"
+    assert sender.deliver(refused.id) == "failed"
     assert "400" in refused.last_error and slack.url not in refused.last_error
 
 
@@ -192,7 +195,7 @@ def test_email_without_smtp_configured_fails_with_the_reason(make, app):
     [notification] = notifications.record(notifications.settings_of(actor.user_id), user, message)
     db.session.commit()
 
-    assert notification_delivery.deliver(notification.id) == "failed"
+    assert sender.deliver(notification.id) == "failed"
     assert "SMTP is not configured" in notification.last_error
 
 

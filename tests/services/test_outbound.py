@@ -10,12 +10,14 @@ from rq import Queue
 
 from tests.adapters.receiver import Receiver
 from webapp.adapters.signing import verify
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.domain.integrations import outbound_webhooks, subscriptions
+from webapp.domain.publishing import publisher, schedules
+from webapp.domain.shared import alerts
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.queues import get_redis
 from webapp.models import Publication, WebhookDelivery, utcnow
-from webapp.queues import get_redis
-from webapp.scheduling import dispatch
-from webapp.services import alerts, outbound, publishing, schedules, subscriptions
-from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def _published(make, actor, receiver_url):
     data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(hours=1)}
     publication = schedules.publications_of(schedules.create_schedule(actor, data))[0]
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
+    publisher.mark_queued([publication.id])
     return publication
 
 
@@ -50,7 +52,7 @@ def test_a_published_publication_commits_one_delivery_per_subscriber_and_enqueue
     subscriptions.create_subscription(actor, receiver.url, ["publication.failed"])  # not interested
     publication = _published(make, actor, receiver.url)
 
-    assert publishing.execute(publication.id) == "published"
+    assert publisher.execute(publication.id) == "published"
 
     [delivery] = _deliveries()
     assert (delivery.subscription_id, delivery.event, delivery.status) == (
@@ -72,7 +74,7 @@ def test_the_delivery_is_signed_with_the_subscription_secret_and_carries_a_stabl
     db.session.commit()
     [delivery] = _deliveries()
 
-    assert outbound.deliver(delivery.id) == "delivered"
+    assert outbound_webhooks.deliver(delivery.id) == "delivered"
 
     [request] = receiver.requests
     assert verify(secret, request.headers["X-Herald-Timestamp"], request.body, request.headers["X-Herald-Signature"])
@@ -133,16 +135,16 @@ def test_a_500_is_retried_with_backoff_then_succeeds(make, receiver, app):
     receiver.respond(500, body="boom")
     start = utcnow()
 
-    assert outbound.deliver(delivery.id, now=start) == "pending"
+    assert outbound_webhooks.deliver(delivery.id, now=start) == "pending"
     [delivery] = _deliveries()
     assert (delivery.attempts, delivery.response_status, delivery.last_error) == (1, 500, "HTTP 500")
     assert delivery.response_excerpt == "boom"
     assert start <= delivery.next_attempt_at <= start + timedelta(seconds=app.config["RETRY_BASE_S"])
-    assert outbound.deliver(delivery.id, now=start) is None  # not due yet: nothing is sent
+    assert outbound_webhooks.deliver(delivery.id, now=start) is None  # not due yet: nothing is sent
     assert len(receiver.requests) == 1
 
     receiver.respond(204)
-    assert outbound.deliver(delivery.id, now=delivery.next_attempt_at) == "delivered"
+    assert outbound_webhooks.deliver(delivery.id, now=delivery.next_attempt_at) == "delivered"
     [delivery] = _deliveries()
     assert (delivery.attempts, delivery.response_status, delivery.next_attempt_at) == (2, 204, None)
     first, second = receiver.requests
@@ -160,7 +162,7 @@ def test_delivery_gives_up_after_the_attempt_limit(make, receiver, app):
         [delivery] = _deliveries()
         statuses = []
         for _ in range(3):
-            statuses.append(outbound.deliver(delivery.id, now=_deliveries()[0].next_attempt_at))
+            statuses.append(outbound_webhooks.deliver(delivery.id, now=_deliveries()[0].next_attempt_at))
     finally:
         app.config["OUTBOUND_MAX_ATTEMPTS"] = 8
     assert statuses == ["pending", "pending", "failed"]
@@ -175,7 +177,7 @@ def test_an_unreachable_receiver_is_retried(make):
     alerts.raise_alert(actor.workspace_id, "missed", "late")
     db.session.commit()
 
-    assert outbound.deliver(_deliveries()[0].id) == "pending"
+    assert outbound_webhooks.deliver(_deliveries()[0].id) == "pending"
     assert "could not connect" in _deliveries()[0].last_error
 
 
@@ -197,7 +199,7 @@ def test_the_sweep_enqueues_due_deliveries_that_lost_their_job(make, redis_conn)
     db.session.commit()
     redis_conn.flushdb()  # a Redis blip: the job enqueued at commit is gone
 
-    report = outbound.sweep(now=utcnow() + timedelta(minutes=1))
+    report = outbound_webhooks.sweep(now=utcnow() + timedelta(minutes=1))
 
     assert report == {"reset": 0, "enqueued": 1}
     assert _queued_delivery_ids() == [_deliveries()[0].id]
@@ -212,7 +214,7 @@ def test_the_sweep_restarts_a_delivery_whose_worker_died_mid_send(make):
     delivery.status, delivery.last_attempt_at = "sending", utcnow() - timedelta(minutes=10)
     db.session.commit()
 
-    assert outbound.sweep()["reset"] == 1
+    assert outbound_webhooks.sweep()["reset"] == 1
     assert _deliveries()[0].status == "pending"
 
 
@@ -223,22 +225,22 @@ def test_a_claimed_delivery_is_not_sent_twice(make, receiver):
     db.session.commit()
     delivery_id = _deliveries()[0].id
 
-    assert outbound.deliver(delivery_id) == "delivered"
-    assert outbound.deliver(delivery_id) is None
+    assert outbound_webhooks.deliver(delivery_id) == "delivered"
+    assert outbound_webhooks.deliver(delivery_id) is None
     assert len(receiver.requests) == 1
 
 
 def test_a_test_event_and_a_redelivery_keep_their_event_id(make, receiver):
     actor = make.actor()
     subscription, _ = subscriptions.create_subscription(actor, receiver.url, ["schedule.missed"])
-    delivery = outbound.send_test(actor, subscription.id)
-    assert outbound.deliver(delivery.id) == "delivered"
+    delivery = outbound_webhooks.send_test(actor, subscription.id)
+    assert outbound_webhooks.deliver(delivery.id) == "delivered"
     with pytest.raises(Conflict):
-        outbound.redeliver(actor, outbound.send_test(actor, subscription.id).id)  # still pending
+        outbound_webhooks.redeliver(actor, outbound_webhooks.send_test(actor, subscription.id).id)  # still pending
 
-    outbound.redeliver(actor, delivery.id)
+    outbound_webhooks.redeliver(actor, delivery.id)
     assert delivery.id in _queued_delivery_ids()
-    assert outbound.deliver(delivery.id) == "delivered"
+    assert outbound_webhooks.deliver(delivery.id) == "delivered"
 
     first, second = receiver.requests[0], receiver.requests[1]
     assert first.json()["event"] == "test" and first.json()["id"] == second.json()["id"]
@@ -256,7 +258,7 @@ def test_a_disabled_subscription_gets_no_events_and_its_pending_ones_fail(make, 
     db.session.commit()
 
     [delivery] = _deliveries()
-    assert outbound.deliver(delivery.id) == "failed"
+    assert outbound_webhooks.deliver(delivery.id) == "failed"
     assert receiver.requests == []
 
 
@@ -266,13 +268,13 @@ def test_subscriptions_and_deliveries_are_isolated_by_workspace(make):
     alerts.raise_alert(bravo.workspace_id, "missed", "bravo's event")
     db.session.commit()
     assert _deliveries() == []  # bravo's events never reach alpha's subscription
-    delivery = outbound.send_test(alpha, subscription.id)
+    delivery = outbound_webhooks.send_test(alpha, subscription.id)
 
     for call in (
         lambda: subscriptions.get_subscription(bravo, subscription.id),
         lambda: subscriptions.delete_subscription(bravo, subscription.id),
-        lambda: outbound.send_test(bravo, subscription.id),
-        lambda: outbound.redeliver(bravo, delivery.id),
+        lambda: outbound_webhooks.send_test(bravo, subscription.id),
+        lambda: outbound_webhooks.redeliver(bravo, delivery.id),
         lambda: subscriptions.deliveries_of(bravo, subscription.id),
     ):
         with pytest.raises(NotFound):
@@ -293,7 +295,7 @@ def test_only_owners_reveal_the_secret_and_viewers_change_nothing(make):
     with pytest.raises(Forbidden):
         subscriptions.delete_subscription(viewer, subscription.id)
     with pytest.raises(Forbidden):
-        outbound.send_test(viewer, subscription.id)
+        outbound_webhooks.send_test(viewer, subscription.id)
 
 
 def test_publication_rows_are_untouched_by_a_failing_receiver(make, receiver):
@@ -301,8 +303,8 @@ def test_publication_rows_are_untouched_by_a_failing_receiver(make, receiver):
     actor = make.actor()
     subscriptions.create_subscription(actor, "http://127.0.0.1:9/hook", ["publication.published"])
     publication = _published(make, actor, receiver.url)
-    assert publishing.execute(publication.id) == "published"
-    outbound.deliver(_deliveries()[0].id)
+    assert publisher.execute(publication.id) == "published"
+    outbound_webhooks.deliver(_deliveries()[0].id)
 
     assert db.session.get(Publication, publication.id).status == "published"
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from webapp.core.errors import NotFound, ValidationFailed
+from webapp.domain.accounts import accounts, password_reset
 from webapp.extensions import db
 from webapp.models import AuditEvent, PasswordReset, utcnow
-from webapp.services import accounts, password_reset
-from webapp.services.errors import NotFound, ValidationFailed
 
 NEW_PASSWORD = "Brand-New-Pass-7"
 

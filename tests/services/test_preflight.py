@@ -9,10 +9,11 @@ from tests.adapters.fakes.mastodon import FakeMastodon
 from tests.adapters.receiver import Receiver
 from webapp import jobs
 from webapp.adapters.wordpress import WordPressAdapter
+from webapp.domain.channels import channels
+from webapp.domain.publishing import preflight, schedules
 from webapp.extensions import db
 from webapp.models import Alert, Publication, Workspace, utcnow
-from webapp.scheduling import periodic
-from webapp.services import channels, preflight, schedules
+from webapp.processes import periodic
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from tests.media_files import image_bytes
 from webapp.adapters.webhook import encode, publication_payload
-from webapp.services import channels, contents, media, previews, variants
+from webapp.domain.channels import channels
+from webapp.domain.content import contents, media, previews, variants
 
 BASE = {
     "title": "Launch <b>day</b>",

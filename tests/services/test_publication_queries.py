@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import selectinload
 
+from webapp.domain.publishing import schedules
+from webapp.domain.publishing.publications import paginate_publications, publication_query
 from webapp.extensions import db
 from webapp.models import Publication
-from webapp.services import schedules
-from webapp.services.publications import paginate_publications, publication_query
 
 
 @pytest.fixture

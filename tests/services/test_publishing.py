@@ -6,10 +6,10 @@ import pytest
 
 from tests.adapters.receiver import Receiver
 from webapp.adapters.signing import verify
+from webapp.domain.publishing import publisher, schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Alert, Publication, Workspace, utcnow
-from webapp.scheduling import dispatch
-from webapp.services import publishing, schedules
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def _publication(make, receiver_url, *, status="approved", actor=None, **schedul
 def _queue(publication: Publication) -> None:
     # What the scheduler does when the job falls due: take it out of the sorted set, mark it queued.
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
+    publisher.mark_queued([publication.id])
     db.session.refresh(publication)
 
 
@@ -40,7 +40,7 @@ def test_a_queued_publication_is_published_once_with_a_signed_request(make, rece
     publication = _publication(make, receiver.url)
     _queue(publication)
 
-    assert publishing.execute(publication.id) == "published"
+    assert publisher.execute(publication.id) == "published"
 
     db.session.refresh(publication)
     assert publication.status == "published"
@@ -62,7 +62,7 @@ def test_a_queued_publication_is_published_once_with_a_signed_request(make, rece
 def test_a_publication_not_queued_is_never_sent(make, receiver):
     publication = _publication(make, receiver.url)  # still `scheduled`
 
-    assert publishing.execute(publication.id) == "skipped"
+    assert publisher.execute(publication.id) == "skipped"
 
     assert receiver.requests == []
     db.session.refresh(publication)
@@ -73,7 +73,7 @@ def test_a_second_job_for_the_same_publication_does_nothing(make, receiver):
     publication = _publication(make, receiver.url)
     _queue(publication)
 
-    outcomes = [publishing.execute(publication.id), publishing.execute(publication.id)]
+    outcomes = [publisher.execute(publication.id), publisher.execute(publication.id)]
 
     assert outcomes == ["published", "skipped"]
     assert len(receiver.requests) == 1
@@ -85,7 +85,7 @@ def test_a_server_error_schedules_a_retry_with_backoff(make, receiver, app):
     _queue(publication)
     seq_before = publication.dispatch_seq
 
-    assert publishing.execute(publication.id) == "retrying"
+    assert publisher.execute(publication.id) == "retrying"
 
     db.session.refresh(publication)
     assert publication.next_attempt_at > utcnow() - timedelta(seconds=1)
@@ -101,7 +101,7 @@ def test_retry_after_is_honoured(make, receiver):
     publication = _publication(make, receiver.url)
     _queue(publication)
 
-    publishing.execute(publication.id)
+    publisher.execute(publication.id)
 
     db.session.refresh(publication)
     assert publication.status == "retrying"
@@ -114,7 +114,7 @@ def test_retries_stop_after_the_configured_attempts(make, receiver, app, monkeyp
     publication = _publication(make, receiver.url)
     for expected in ("retrying", "failed"):
         _queue(publication)
-        assert publishing.execute(publication.id) == expected
+        assert publisher.execute(publication.id) == expected
     assert [a.number for a in publication.attempts] == [1, 2]
     assert db.session.query(Alert).filter_by(publication_id=publication.id, kind="failure").count() == 1
 
@@ -124,7 +124,7 @@ def test_a_validation_error_fails_at_once_with_an_alert(make, receiver):
     publication = _publication(make, receiver.url)
     _queue(publication)
 
-    assert publishing.execute(publication.id) == "failed"
+    assert publisher.execute(publication.id) == "failed"
 
     db.session.refresh(publication)
     assert publication.last_error.startswith("permanent:")
@@ -146,7 +146,7 @@ def test_an_auth_error_marks_the_channel_unhealthy_and_holds_its_publications(ma
     [later_publication] = schedules.publications_of(later)
     _queue(publication)
 
-    assert publishing.execute(publication.id) == "paused"
+    assert publisher.execute(publication.id) == "paused"
 
     db.session.expire_all()
     assert publication.channel.health == "unhealthy"
@@ -157,13 +157,13 @@ def test_an_auth_error_marks_the_channel_unhealthy_and_holds_its_publications(ma
 
 
 def test_resuming_the_channel_after_fixing_credentials_carries_on(make, receiver):
-    from webapp.services import failures
+    from webapp.domain.publishing import failures
 
     receiver.respond(401)
     actor = make.actor()
     publication = _publication(make, receiver.url, actor=actor)
     _queue(publication)
-    publishing.execute(publication.id)
+    publisher.execute(publication.id)
     receiver.respond(200, body={"id": "ok"})
 
     assert failures.resume_channel(actor, publication.channel) == 1
@@ -173,7 +173,7 @@ def test_resuming_the_channel_after_fixing_credentials_carries_on(make, receiver
     assert publication.channel.health == "unknown"
     assert dispatch.scheduled_time(publication) is not None
     _queue(publication)
-    assert publishing.execute(publication.id) == "published"
+    assert publisher.execute(publication.id) == "published"
 
 
 def test_three_consecutive_failures_put_the_channel_in_needs_intervention_with_one_alert(make, receiver):
@@ -188,7 +188,7 @@ def test_three_consecutive_failures_put_the_channel_in_needs_intervention_with_o
         )
         publication = schedules.publications_of(schedule)[0]
         _queue(publication)
-        publishing.execute(publication.id)
+        publisher.execute(publication.id)
 
     channel = db.session.get(Publication, publication.id).channel
     assert channel.health == "needs_intervention"
@@ -201,7 +201,7 @@ def test_a_timeout_after_sending_leaves_the_publication_unconfirmed(make, receiv
     publication = _publication(make, receiver.url)
     _queue(publication)
 
-    assert publishing.execute(publication.id) == "unconfirmed"
+    assert publisher.execute(publication.id) == "unconfirmed"
 
     db.session.refresh(publication)
     assert publication.attempts[0].error_class == "unknown_outcome"
@@ -215,7 +215,7 @@ def test_unapproved_content_is_held_when_the_workspace_requires_approval(make, r
     publication = _publication(make, receiver.url, status="draft", actor=actor)
     _queue(publication)
 
-    assert publishing.execute(publication.id) == "held"
+    assert publisher.execute(publication.id) == "held"
 
     db.session.refresh(publication)
     assert publication.status == "paused" and publication.attempts_count == 0
@@ -224,8 +224,8 @@ def test_unapproved_content_is_held_when_the_workspace_requires_approval(make, r
 
 
 def test_stored_errors_have_secrets_redacted():
-    assert publishing.redact("401: Bearer abcdef123456 rejected") == "401: Bearer [redacted] rejected"
-    assert "hunter2hunter2" not in publishing.redact("password=hunter2hunter2")
+    assert publisher.redact("401: Bearer abcdef123456 rejected") == "401: Bearer [redacted] rejected"
+    assert "hunter2hunter2" not in publisher.redact("password=hunter2hunter2")
 
 
 # Rate limits and the circuit breaker: a publication held back waits in `retrying` without using an attempt.
@@ -254,11 +254,11 @@ def test_a_publication_over_the_rate_limit_waits_for_a_token_without_using_an_at
     first = _publication(make, receiver.url, actor=actor)
     second = _another(actor, first)
     _queue(first)
-    assert publishing.execute(first.id) == "published"
+    assert publisher.execute(first.id) == "published"
     _queue(second)
     seq_before = second.dispatch_seq
 
-    assert publishing.execute(second.id) == "waiting"
+    assert publisher.execute(second.id) == "waiting"
 
     db.session.refresh(second)
     assert second.status == "retrying"
@@ -272,7 +272,7 @@ def test_a_publication_over_the_rate_limit_waits_for_a_token_without_using_an_at
 
 
 def test_after_the_wait_the_publication_goes_out_as_attempt_one(make, receiver, one_a_minute, monkeypatch):
-    from webapp.services import throttle
+    from webapp.domain.publishing import throttle
 
     receiver.respond(200, body={"id": "1"})
     actor = make.actor()
@@ -280,13 +280,13 @@ def test_after_the_wait_the_publication_goes_out_as_attempt_one(make, receiver, 
     second = _another(actor, first)
     for publication in (first, second):
         _queue(publication)
-        publishing.execute(publication.id)
+        publisher.execute(publication.id)
     start = throttle.clock()
     monkeypatch.setattr(throttle, "clock", lambda: start + 61)
 
     _queue(second)
     assert second.hold_reason is None  # queued again: no longer waiting
-    assert publishing.execute(second.id) == "published"
+    assert publisher.execute(second.id) == "published"
 
     db.session.refresh(second)
     assert [a.number for a in second.attempts] == [1] and second.attempts_count == 1
@@ -300,10 +300,10 @@ def test_an_open_circuit_holds_the_channels_publications_without_calling_it(make
     others = [_another(actor, first) for _ in range(2)]
     for publication in (first, others[0]):
         _queue(publication)
-        assert publishing.execute(publication.id) == "retrying"
+        assert publisher.execute(publication.id) == "retrying"
 
     _queue(others[1])
-    assert publishing.execute(others[1].id) == "waiting"
+    assert publisher.execute(others[1].id) == "waiting"
 
     db.session.refresh(others[1])
     assert others[1].status == "retrying" and others[1].attempts == []
@@ -313,7 +313,7 @@ def test_an_open_circuit_holds_the_channels_publications_without_calling_it(make
 
 
 def test_after_the_cool_off_one_probe_goes_and_its_success_closes_the_circuit(make, receiver, app, monkeypatch):
-    from webapp.services import throttle
+    from webapp.domain.publishing import throttle
 
     monkeypatch.setitem(app.config, "BREAKER_FAILURES", 1)
     receiver.respond(503)
@@ -321,20 +321,20 @@ def test_after_the_cool_off_one_probe_goes_and_its_success_closes_the_circuit(ma
     first = _publication(make, receiver.url, actor=actor)
     second, third = _another(actor, first), _another(actor, first)
     _queue(first)
-    publishing.execute(first.id)
+    publisher.execute(first.id)
     start = throttle.clock()
     monkeypatch.setattr(throttle, "clock", lambda: start + app.config["BREAKER_COOLOFF_S"] + 1)
     receiver.respond(200, body={"id": "2"})
 
     _queue(second)
-    assert publishing.execute(second.id) == "published"
+    assert publisher.execute(second.id) == "published"
     _queue(third)
-    assert publishing.execute(third.id) == "published"
+    assert publisher.execute(third.id) == "published"
 
 
 def test_the_monitor_and_the_detail_page_say_why_a_publication_waits(client, auth, make, receiver, one_a_minute):
+    from webapp.domain.shared.actor import Actor
     from webapp.models import Membership, User
-    from webapp.services.actor import Actor
 
     auth.sign_up("waiting@example.test")
     user = db.session.query(User).filter_by(email="waiting@example.test").one()
@@ -345,7 +345,7 @@ def test_the_monitor_and_the_detail_page_say_why_a_publication_waits(client, aut
     second = _another(actor, first)
     for publication in (first, second):
         _queue(publication)
-        publishing.execute(publication.id)
+        publisher.execute(publication.id)
     db.session.refresh(second)
     reason = second.hold_reason
 

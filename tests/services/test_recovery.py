@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from webapp.adapters.base import PublishResult, TransientError
+from webapp.domain.publishing import publisher, recovery, schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Publication, utcnow
-from webapp.scheduling import dispatch
-from webapp.services import publishing, recovery, schedules
 
 
 def _stuck_publishing(make, minutes_ago: int = 10) -> int:
@@ -18,9 +18,9 @@ def _stuck_publishing(make, minutes_ago: int = 10) -> int:
     )
     [publication] = schedules.publications_of(schedule)
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
-    claimed = publishing._claim(publication.id, utcnow())
-    db.session.add(publishing.Attempt(publication_id=claimed.id, number=1, started_at=utcnow()))
+    publisher.mark_queued([publication.id])
+    claimed = publisher._claim(publication.id, utcnow())
+    db.session.add(publisher.Attempt(publication_id=claimed.id, number=1, started_at=utcnow()))
     claimed.updated_at = utcnow() - timedelta(minutes=minutes_ago)
     db.session.commit()
     return claimed.id

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from webapp.domain.publishing import publisher, schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Publication, Schedule
-from webapp.scheduling import dispatch
-from webapp.services import publishing, schedules
 
 
 def _recurring(make, cron="30 9 * * *", tz="Europe/Paris", **extra):
@@ -77,10 +77,10 @@ def test_a_one_time_schedule_completes_when_its_publication_is_published(make, m
         {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime.now(UTC) + timedelta(hours=1)},
     )
     [publication] = schedules.publications_of(schedule)
-    monkeypatch.setattr("webapp.services.publishing._call_platform", lambda publication: _ok())
-    publishing.mark_queued([publication.id])
+    monkeypatch.setattr("webapp.domain.publishing.publisher._call_platform", lambda publication: _ok())
+    publisher.mark_queued([publication.id])
 
-    publishing.execute(publication.id)
+    publisher.execute(publication.id)
 
     assert db.session.get(Schedule, schedule.id).status == "completed"
 
@@ -94,7 +94,7 @@ def _ok():
 def test_a_recurring_rule_with_no_occurrence_in_its_window_is_refused(make):
     import pytest
 
-    from webapp.services.errors import ValidationFailed
+    from webapp.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as caught:
         _recurring(make, cron="0 0 31 2 *")
@@ -105,7 +105,7 @@ def test_a_recurring_rule_with_no_occurrence_in_its_window_is_refused(make):
 def test_scheduling_against_a_channel_rule_is_refused_with_the_clash_and_free_slots(make):
     import pytest
 
-    from webapp.services.errors import ValidationFailed
+    from webapp.core.errors import ValidationFailed
 
     actor = make.actor()
     channel = make.channel(actor, rules={"time_slots": ["09:00"], "daily_limit": 1}, timezone="Europe/Paris")
@@ -159,7 +159,7 @@ def test_add_to_queue_takes_the_channels_next_free_slot(make):
 def test_add_to_queue_refuses_unapproved_content_and_channels_without_slots(make):
     import pytest
 
-    from webapp.services.errors import ValidationFailed
+    from webapp.core.errors import ValidationFailed
 
     actor = make.actor()
     plain = make.channel(actor)
@@ -185,7 +185,7 @@ def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled
         {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime.now(UTC) + timedelta(hours=1)},
     )
     [publication] = schedules.publications_of(schedule)
-    publishing.mark_queued([publication.id])
+    publisher.mark_queued([publication.id])
     db.session.expunge_all()
 
     def cancel_meanwhile(publication):
@@ -193,8 +193,8 @@ def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled
             other.execute(update(Schedule).where(Schedule.id == publication.schedule_id).values(status="cancelled"))
         return _ok()
 
-    monkeypatch.setattr("webapp.services.publishing._call_platform", cancel_meanwhile)
-    assert publishing.execute(publication.id) == "published"
+    monkeypatch.setattr("webapp.domain.publishing.publisher._call_platform", cancel_meanwhile)
+    assert publisher.execute(publication.id) == "published"
 
     db.session.expire_all()
     assert db.session.get(Schedule, schedule.id).status == "cancelled"

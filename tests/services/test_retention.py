@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webapp import jobs
+from webapp.domain.integrations import subscriptions
+from webapp.domain.operations import retention
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Alert, Attempt, AuditEvent, Notification, Publication, WebhookDelivery
-from webapp.services import retention, schedules, subscriptions
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 OLD = NOW - timedelta(days=100)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from webapp import signals
+from webapp.core import signals
+from webapp.domain.shared import alerts
 from webapp.extensions import db
-from webapp.services import alerts
 
 
 def test_alert_raised_is_sent_with_the_alert(app, make):

@@ -8,8 +8,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.conftest import TEST_REDIS_URL
 from webapp.adapters.base import ErrorClass
+from webapp.domain.publishing import throttle
 from webapp.extensions import db
-from webapp.services import throttle
 
 T0 = 1_900_000_000.0  # 2030-03-17 17:46:40 UTC
 

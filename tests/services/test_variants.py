@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from webapp.adapters import ContentPayload
+from webapp.core.errors import Forbidden, ValidationFailed
+from webapp.domain.channels import channels
+from webapp.domain.content import contents, variants
 from webapp.extensions import db
 from webapp.models import ContentVariant
-from webapp.services import channels, contents, variants
-from webapp.services.errors import Forbidden, ValidationFailed
 
 BASE = {"title": "Base title", "body": "Base body", "excerpt": "Base excerpt", "tags": ["base"]}
 CREDENTIALS = {
@@ -228,8 +229,8 @@ def test_a_mastodon_variant_is_judged_by_mastodon_s_own_count(make, owner):
 def test_the_publish_request_carries_the_channel_s_resolved_variant(owner, make, channel_on):
     from datetime import timedelta
 
+    from webapp.domain.publishing import publisher, schedules
     from webapp.models import utcnow
-    from webapp.services import publishing, schedules
 
     hook = channel_on("webhook")
     content = make.content(
@@ -240,32 +241,32 @@ def test_the_publish_request_carries_the_channel_s_resolved_variant(owner, make,
     )
     data = {"content_id": content.id, "channel_ids": [hook.id], "run_at": utcnow() + timedelta(hours=1)}
     (publication,) = schedules.publications_of(schedules.create_schedule(owner, data))
-    request = publishing.build_request(publication)
+    request = publisher.build_request(publication)
     assert (request.content.title, request.content.body, request.content.tags) == ("Hook title", "Short", ())
 
 
 def test_a_worker_publishes_the_resolved_variant(owner, make, channel_on, monkeypatch):
     from datetime import timedelta
 
+    from webapp.domain.publishing import publisher, schedules
     from webapp.extensions import db
     from webapp.models import utcnow
-    from webapp.services import publishing, schedules
 
     hook = channel_on("webhook")
     variant = {"platform": "webhook", "body": "Short"}
     content = make.content(owner, title="Base", body="Long article", variants=[variant])
     data = {"content_id": content.id, "channel_ids": [hook.id], "run_at": utcnow() + timedelta(hours=1)}
     (publication,) = schedules.publications_of(schedules.create_schedule(owner, data))
-    publishing.mark_queued([publication.id])
+    publisher.mark_queued([publication.id])
     db.session.expunge_all()  # the worker loads everything itself, in its claim
     sent = []
 
     def fake_platform(publication):
         from webapp.adapters.base import PublishResult
 
-        sent.append(publishing.build_request(publication).content.body)
+        sent.append(publisher.build_request(publication).content.body)
         return PublishResult(external_id="1", external_url=None, http_status=200, response_excerpt=None)
 
-    monkeypatch.setattr(publishing, "_call_platform", fake_platform)
-    assert publishing.execute(publication.id) == "published"
+    monkeypatch.setattr(publisher, "_call_platform", fake_platform)
+    assert publisher.execute(publication.id) == "published"
     assert sent == ["Short"]

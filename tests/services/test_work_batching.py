@@ -8,12 +8,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.job import Job
 
 from tests.api_actions.support import entry, insert_publications, one_time, reload, scheduled_job_ids
-from webapp import events
+from webapp.domain.operations import bulk
+from webapp.domain.publishing import lifecycle
 from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.live import events
+from webapp.infra.queues import get_redis
 from webapp.models import Publication, Schedule
-from webapp.queues import get_redis
-from webapp.scheduling import dispatch
-from webapp.services import bulk, lifecycle
 
 
 @pytest.fixture

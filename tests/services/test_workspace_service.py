@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.domain.accounts import accounts, workspaces
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import ApiKey, AuditEvent, Membership, User, Workspace
-from webapp.services import accounts, workspaces
-from webapp.services.actor import Actor
-from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 def join(user: User, workspace_id: int, role: str) -> Membership:

@@ -1,7 +1,7 @@
 """A local S3-compatible server that stores objects only for requests whose SigV4 signature it can verify.
 
 The signature is recomputed here from the request as received (its path, query and headers), with
-AWS's documented algorithm written out independently of webapp/sigv4.py.
+AWS's documented algorithm written out independently of webapp/infra/sigv4.py.
 """
 
 import hashlib

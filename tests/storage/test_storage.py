@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from webapp import sigv4
 from webapp.config import ConfigError, load_config
-from webapp.storage import FilesystemStorage, MissingObject, S3Storage, StorageError, from_config
+from webapp.infra import sigv4
+from webapp.infra.storage import FilesystemStorage, MissingObject, S3Storage, StorageError, from_config
 
 from .fake_s3 import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, FakeS3, s3_fixture  # noqa: F401
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import Membership, User
-from webapp.services.actor import Actor
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from tests.api.conftest import schedule_for  # noqa: F401  (a fixture workspace_
 from tests.api.test_isolation import workspace_a  # noqa: F401  (one record of each kind, ids by name)
 from tests.conftest import PASSWORD
 from tests.security.test_xss import _pages
-from webapp.services import alerts
+from webapp.domain.shared import alerts
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 UNNAMED_INPUT_TYPES = {"hidden"}  # not shown, not announced

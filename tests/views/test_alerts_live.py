@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from webapp import events
+from webapp.domain.shared import alerts
 from webapp.extensions import db
-from webapp.services import alerts
+from webapp.infra.live import events
 
 
 def alert_events(workspace_id: int) -> list[dict]:

@@ -6,9 +6,9 @@ import csv
 import io
 from datetime import UTC, datetime
 
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Attempt, Membership
-from webapp.services import schedules
 
 RANGE = {"from": "2027-03-01", "to": "2027-03-07"}
 

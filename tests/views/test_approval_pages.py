@@ -7,10 +7,10 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
+from webapp.domain.publishing import publisher
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Content, Membership, ReviewDecision, Role, Workspace
-from webapp.scheduling import dispatch
-from webapp.services import publishing
 
 
 class Browser:
@@ -132,8 +132,8 @@ def test_approving_on_the_page_releases_held_publications(client, make, ada, bob
     db.session.commit()
     publication = make.publication(ada, content)
     dispatch.unschedule_publication(publication)
-    publishing.mark_queued([publication.id])
-    assert publishing.execute(publication.id) == "held"
+    publisher.mark_queued([publication.id])
+    assert publisher.execute(publication.id) == "held"
     page = client.get(f"/contents/{content.id}/review").get_data(as_text=True)
     assert "1 publication held until this is approved" in page
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from webapp.domain.content import approvals, contents
 from webapp.extensions import db
 from webapp.models import Content, Workspace
-from webapp.services import approvals, contents
 
 
 def test_saving_approved_content_with_new_text_shows_it_reopened_on_the_review_page(client, ada):

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from webapp.domain.shared import audit
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership
-from webapp.services import audit
 
 HX = {"HX-Request": "true"}
 

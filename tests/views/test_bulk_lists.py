@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from webapp.domain.operations import bulk
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Content, Membership, Schedule, User
-from webapp.services import bulk, schedules
 
 HX = {"HX-Request": "true"}
 

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.models import Publication
-from webapp.scheduling import dispatch
-from webapp.services import schedules
 
 HX = {"HX-Request": "true"}
 

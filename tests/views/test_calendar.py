@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from webapp.domain.publishing import schedules
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, Publication, User
-from webapp.services import schedules
-from webapp.services.actor import Actor
 
 HX = {"HX-Request": "true"}
 ZONE = "Europe/Berlin"  # CET/CEST: 2027 springs forward on 28 March, falls back on 31 October

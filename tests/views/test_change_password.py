@@ -8,9 +8,9 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from tests.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from webapp.domain.accounts import password_reset
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, User
-from webapp.services import password_reset
 
 PASSWORD, NEW_PASSWORD = "Correct-Horse-42!", "Brand-New-Pass-7"
 

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from webapp.domain.channels import channels
+from webapp.domain.content import contents
 from webapp.extensions import db
 from webapp.models import Content, ContentTemplate, ContentVariant
-from webapp.services import channels, contents
 
 HX = {"HX-Request": "true"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.domain.content import content_templates, contents
 from webapp.extensions import db
 from webapp.models import Content, ContentTemplate, Schedule
-from webapp.services import content_templates, contents
 
 
 @pytest.fixture

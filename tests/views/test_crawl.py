@@ -11,9 +11,12 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 
 from tests.media_files import image_bytes
+from webapp.domain.accounts import invitations
+from webapp.domain.content import content_templates, media
+from webapp.domain.integrations import subscriptions
+from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.models import User, utcnow
-from webapp.services import alerts, content_templates, invitations, media, subscriptions
 
 ORIGIN = "http://herald.test"
 MAX_PAGES = 300

@@ -8,9 +8,9 @@ import time
 from rq import Queue
 
 from webapp.extensions import db
+from webapp.infra.queues import get_redis
 from webapp.models import utcnow
-from webapp.queues import get_redis
-from webapp.scheduling.runner import heartbeat_key
+from webapp.processes.scheduler import heartbeat_key
 
 HX = {"HX-Request": "true"}
 

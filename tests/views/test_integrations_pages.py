@@ -6,9 +6,9 @@ import io
 import json
 import re
 
+from webapp.domain.integrations import outbound_webhooks, subscriptions
 from webapp.extensions import db
 from webapp.models import Content, Membership, WebhookDelivery, WebhookSubscription
-from webapp.services import outbound, subscriptions
 
 
 def _create(client, url="https://hooks.example.test/in", events=("schedule.missed", "channel.unhealthy")):
@@ -51,7 +51,7 @@ def test_send_test_event_and_redeliver_from_the_log(client, ada):
     assert (response.status_code, response.headers["Location"]) == (303, f"/integrations/webhooks/{subscription.id}")
     delivery = db.session.query(WebhookDelivery).one()
     assert delivery.event == "test"
-    outbound.deliver(delivery.id)  # nothing listens on the example host: the attempt fails and waits
+    outbound_webhooks.deliver(delivery.id)  # nothing listens on the example host: the attempt fails and waits
 
     page = client.get(f"/integrations/webhooks/{subscription.id}").get_data(as_text=True)
     assert "Delivery log" in page and "could not connect" in page

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from webapp.services import bulk, schedules
-from webapp.views import listing
+from webapp.domain.operations import bulk
+from webapp.domain.publishing import schedules
+from webapp.web.views import listing
 
 HX = {"HX-Request": "true"}
 

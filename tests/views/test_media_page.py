@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.media_files import image_bytes
+from webapp.domain.channels import channels
+from webapp.domain.content import contents, media
 from webapp.extensions import db
 from webapp.models import Media
-from webapp.services import channels, contents, media
 
 HX = {"HX-Request": "true"}
 

@@ -12,10 +12,10 @@ from tests.mailbox import (
     deliver_queued_mail,
     smtp_server_fixture,  # noqa: F401 - the `smtp_server` fixture
 )
+from webapp.domain.accounts import accounts, invitations, workspaces
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import ApiKey, Invitation, Membership, User, Workspace
-from webapp.services import accounts, invitations, workspaces
-from webapp.services.actor import Actor
 
 PASSWORD = "Correct-Horse-42!"
 LINK = re.compile(r'<code id="invitation-link">([^<]+)</code>')

@@ -11,11 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from rq import Queue
 
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
+from webapp.infra.queues import EXTENSION, get_redis
 from webapp.models import Alert, Publication
-from webapp.queues import EXTENSION, get_redis
-from webapp.scheduling.runner import heartbeat_key
-from webapp.services import schedules
+from webapp.processes.scheduler import heartbeat_key
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.9"}
 

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Publication
-from webapp.services import schedules
 
 HX = {"HX-Request": "true"}
 

@@ -12,9 +12,9 @@ from tests.mailbox import (
     deliver_queued_mail,
     smtp_server_fixture,  # noqa: F401 - the `smtp_server` fixture
 )
+from webapp.domain.accounts import accounts
 from webapp.extensions import db
 from webapp.models import AuditEvent, PasswordReset
-from webapp.services import accounts
 
 PASSWORD, NEW_PASSWORD = "Correct-Horse-42!", "Brand-New-Pass-7"
 LOGGED_LINK = re.compile(r"password reset link for (\S+) \(not emailed\): (\S+)")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Attempt
-from webapp.services import schedules
 
 
 def test_each_attempt_shows_its_duration_status_error_and_excerpt(client, ada, make):

@@ -43,7 +43,7 @@ def test_a_new_api_key_is_shown_once_and_works_until_revoked(client, auth, app):
 
 
 def test_another_users_key_cannot_be_revoked(client, auth, make):
-    from webapp.services import accounts
+    from webapp.domain.accounts import accounts
 
     other = make.user()
     record, _ = accounts.create_api_key(other)

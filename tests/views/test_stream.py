@@ -2,11 +2,11 @@
 
 import time
 
-from webapp import events
 from webapp.extensions import db
+from webapp.infra.live import events
+from webapp.infra.queues import get_redis
 from webapp.models import Membership, User
-from webapp.queues import get_redis
-from webapp.scheduling.runner import heartbeat_key
+from webapp.processes.scheduler import heartbeat_key
 
 
 def _workspace_id() -> int:
@@ -73,7 +73,7 @@ def test_the_banner_says_the_scheduler_is_silent(client, auth):
 def test_the_banner_is_empty_when_scheduler_and_worker_are_alive(client, auth, monkeypatch):
     auth.sign_up("ada@example.test")
     get_redis().set(heartbeat_key(), f"{time.time():.3f}")
-    monkeypatch.setattr("webapp.services.liveness.Worker.all", lambda connection: [_Alive()])
+    monkeypatch.setattr("webapp.infra.liveness.Worker.all", lambda connection: [_Alive()])
 
     html = client.get("/status", headers={"HX-Request": "true"}).get_data(as_text=True)
 
@@ -96,7 +96,7 @@ def test_healthz_names_the_failing_checks(client):
 
 def test_healthz_is_ok_when_everything_answers(client, monkeypatch):
     get_redis().set(heartbeat_key(), f"{time.time():.3f}")
-    monkeypatch.setattr("webapp.services.liveness.Worker.all", lambda connection: [_Alive()])
+    monkeypatch.setattr("webapp.infra.liveness.Worker.all", lambda connection: [_Alive()])
 
     response = client.get("/healthz")
 

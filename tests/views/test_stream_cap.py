@@ -9,11 +9,11 @@ from redis import Redis
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, TEST_REDIS_URL
-from webapp import stream_slots
 from webapp.config import load_config
 from webapp.extensions import db
+from webapp.infra.live import stream_slots
+from webapp.infra.queues import key
 from webapp.models import User
-from webapp.queues import key
 
 KEY = "herald-test:sse:slots:1"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from webapp.domain.accounts import accounts, workspaces
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, User, Workspace
-from webapp.services import accounts, workspaces
 
 
 def current_workspace(email: str = "ada@example.test") -> Workspace:

@@ -1,5 +1,6 @@
 """Herald's records; the database is the source of truth."""
 
+from webapp.core.orm import utcnow
 from webapp.models.account import ApiKey, Membership, Role, User, Workspace
 from webapp.models.audit import Alert, AuditEvent
 from webapp.models.channel import Channel
@@ -23,7 +24,6 @@ from webapp.models.schedule import (
 )
 from webapp.models.team import Invitation, PasswordReset
 from webapp.models.variants import VARIANT_FIELDS, ContentVariant
-from webapp.orm import utcnow
 
 __all__ = [
     "CONTENT_TYPES",

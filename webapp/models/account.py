@@ -11,8 +11,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
-from webapp.orm import UTCDateTime, utcnow
 
 
 class Role(StrEnum):

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
-from webapp.orm import UTCDateTime, utcnow
 
 
 class Channel(db.Model):

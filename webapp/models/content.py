@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
-from webapp.orm import UTCDateTime, utcnow
 
 
 class EditorialStatus(StrEnum):

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
-from webapp.orm import UTCDateTime, utcnow
 
 
 class WebhookSubscription(db.Model):
@@ -18,7 +18,7 @@ class WebhookSubscription(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list] = mapped_column(JSON, default=list)
-    # Fernet token (webapp.crypto) of {"secret": ...}: the receiver needs the plain secret to verify.
+    # Fernet token (webapp.infra.crypto) of {"secret": ...}: the receiver needs the plain secret to verify.
     secret_encrypted: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.models.content import Content
-from webapp.orm import UTCDateTime, utcnow
 
 
 class Media(db.Model):

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.models.account import User
-from webapp.orm import UTCDateTime, utcnow
 
 
 class NotificationSettings(db.Model):
@@ -20,7 +20,7 @@ class NotificationSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     email_enabled: Mapped[bool] = mapped_column(default=False)
-    # Fernet token (webapp.crypto) of {"url": ...}: an incoming-webhook URL is itself the credential.
+    # Fernet token (webapp.infra.crypto) of {"url": ...}: an incoming-webhook URL is itself the credential.
     slack_url_encrypted: Mapped[str | None] = mapped_column(Text)
     # Event kinds the user wants (services.notifications.KINDS).
     kinds: Mapped[list] = mapped_column(JSON, default=list)

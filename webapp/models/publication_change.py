@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
-from webapp.orm import UTCDateTime, utcnow
 
 
 class PublicationChange(db.Model):

@@ -8,9 +8,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.models.account import User
-from webapp.orm import UTCDateTime, utcnow
 
 
 class Decision(StrEnum):

@@ -8,10 +8,10 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.models.channel import Channel
 from webapp.models.content import Content
-from webapp.orm import UTCDateTime, utcnow
 
 
 class Priority(StrEnum):

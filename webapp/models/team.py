@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.models.account import User, Workspace
-from webapp.orm import UTCDateTime, utcnow
 
 
 class Invitation(db.Model):

@@ -1,0 +1,141 @@
+"""Herald's cron dialect: check and normalise rules, describe them, walk their wall-clock times.
+
+The dialect is classic five-field cron (minute hour day-of-month month day-of-week) with numbers,
+`*`, lists, ranges, `*/n` and `a-b/n` steps, English month and day names, 7 as another Sunday,
+and the aliases @yearly, @annually, @monthly, @weekly, @daily, @midnight and @hourly (expanded to
+their five fields). When neither day field is `*`, a day matching either one runs (Vixie cron).
+Seconds, years, @reboot, `a/n`, wrap-around ranges and the Quartz/Jenkins extensions (L W # ? H R)
+are rejected: they are either non-standard, non-deterministic or read differently by each tool.
+
+This module knows nothing about timezones; `webapp.core.time` turns wall times into instants.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cron_descriptor import ExpressionDescriptor, Options
+from croniter import CroniterBadDateError, CroniterError, croniter
+
+# A leap-day rule waits 8 years across a skipped century leap year (2096 -> 2104); a rule that
+# finds nothing for longer than that never fires, so the search stops instead of looping.
+MAX_YEARS_BETWEEN_RUNS = 8
+
+ALIASES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+
+# Fixed locale and clock: the server's locale must not change what users read.
+_DESCRIBE_OPTIONS = Options(locale_code="en_US", use_24hour_time_format=True)
+
+
+class RuleError(ValueError):
+    """A cron rule outside Herald's dialect, with a message naming the part that is wrong."""
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    low: int
+    high: int
+    names: dict[str, int] = field(default_factory=dict)
+    noun: str = ""
+
+
+_FIELDS = (
+    _Field("minute", 0, 59),
+    _Field("hour", 0, 23),
+    _Field("day-of-month", 1, 31),
+    _Field("month", 1, 12, {name: number for number, name in enumerate(_MONTHS, start=1)}, "month"),
+    _Field("day-of-week", 0, 7, {name: number for number, name in enumerate(_DAYS)}, "day"),
+)
+
+
+def normalise(expr: str) -> str:
+    """Return the rule lower-cased, single-spaced and with aliases expanded, or raise RuleError."""
+    if not isinstance(expr, str) or not expr.strip():
+        raise RuleError("is required")
+    # Messages quote the user's own spelling; the normalised rule is lower case.
+    text = " ".join(expr.split())
+    if text.startswith("@"):
+        if text.lower() not in ALIASES:
+            raise RuleError(f"'{text}' is not supported; use 5 fields or one of {', '.join(ALIASES)}")
+        return ALIASES[text.lower()]
+    parts = text.split(" ")
+    if len(parts) != len(_FIELDS):
+        extra = "; seconds and years are not supported" if len(parts) > len(_FIELDS) else ""
+        raise RuleError(f"must have 5 fields (minute hour day-of-month month day-of-week), not {len(parts)}{extra}")
+    rule = " ".join(_normalise_field(spec, part) for spec, part in zip(_FIELDS, parts, strict=True))
+    try:
+        croniter.expand(rule)
+    except CroniterError as exc:  # a safety net: the checks above should have said why already
+        raise RuleError(f"'{text}' is not a valid cron rule") from exc
+    return rule
+
+
+def _normalise_field(spec: _Field, part: str) -> str:
+    items = []
+    for item in part.split(","):
+        if not item:
+            raise RuleError(f"{spec.name} '{part}' has an empty list item")
+        base, slash, step = item.partition("/")
+        if slash:
+            if not _NUMBER.fullmatch(step) or int(step) < 1:
+                raise RuleError(f"{spec.name} step '{step}' must be a whole number of at least 1")
+            if base != "*" and "-" not in base:
+                raise RuleError(f"{spec.name} step '{item}' needs '*' or a range before the '/'")
+        if base != "*":
+            low, dash, high = base.partition("-")
+            if not low or (dash and not high):
+                raise RuleError(f"{spec.name} '{base}' is not a number or a range")
+            first = _value(spec, low)
+            last = _value(spec, high) if dash else first
+            if first > last:
+                raise RuleError(f"{spec.name} range '{base}' runs backwards")
+            if dash and first == last:
+                # croniter reads an equal range ("5-5", "mon-mon") as the whole cycle; cron means one value.
+                item = low
+        items.append(item.lower())
+    return ",".join(items)
+
+
+def _value(spec: _Field, token: str) -> int:
+    if token.lower() in spec.names:
+        return spec.names[token.lower()]
+    if not _NUMBER.fullmatch(token):
+        kind = f"a number or a {spec.noun} name" if spec.names else "a number"
+        raise RuleError(f"{spec.name} '{token}' is not {kind}")
+    number = int(token)
+    if not spec.low <= number <= spec.high:
+        raise RuleError(f"{spec.name} '{token}' is out of range {spec.low}-{spec.high}")
+    return number
+
+
+def describe(rule: str) -> str:
+    """Describe a normalised rule in plain English with a 24-hour clock."""
+    return ExpressionDescriptor(rule, _DESCRIBE_OPTIONS).get_description()
+
+
+def wall_times(rule: str, start: datetime) -> Iterator[datetime]:
+    """Yield the naive wall-clock times matching a normalised rule strictly after `start`, ascending."""
+    # Naive in, naive out: croniter then does plain calendar arithmetic with no DST handling.
+    walker = croniter(
+        rule, start.replace(tzinfo=None), ret_type=datetime, max_years_between_matches=MAX_YEARS_BETWEEN_RUNS
+    )
+    while True:
+        try:
+            wall = walker.get_next(datetime)
+        except (CroniterBadDateError, OverflowError):  # nothing within the bound, or past year 9999
+            return
+        yield wall

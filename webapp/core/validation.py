@@ -1,0 +1,76 @@
+"""Small field checks shared by the services."""
+
+from __future__ import annotations
+
+import re
+
+from webapp.core.time import TimeInputError, validate_timezone
+
+# PostgreSQL text cannot hold NUL, and no database can encode a lone surrogate (JSON's "\ud800" decodes to one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def character_problem(value: str) -> str | None:
+    """Say why a text cannot be stored as it is, or None."""
+    if _UNSTORABLE.search(value):
+        return "must not contain NUL or unpaired surrogate characters"
+    return None
+
+
+def text_problem(value, *, required: bool, max_length: int) -> str | None:
+    """Say what is wrong with a text field, or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "is required" if required else None
+    if not isinstance(value, str):
+        return "must be text"
+    if len(value) > max_length:
+        return f"must be at most {max_length} characters"
+    return character_problem(value)
+
+
+def timezone_problem(name) -> str | None:
+    """Say what is wrong with an IANA timezone name, or None."""
+    try:
+        validate_timezone(name)
+    except TimeInputError as exc:
+        return exc.message
+    return None
+
+
+def choice_problem(value, choices) -> str | None:
+    if value not in choices:
+        return "must be one of " + ", ".join(choices)
+    return None
+
+
+# Ids are 32-bit integer columns on PostgreSQL: anything larger cannot name a record.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value) -> bool:
+    """True for a positive integer that can be a record id (booleans are not ids)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def id_list(value) -> list[int] | None:
+    """Return a list of distinct record ids, or None if the value is not one."""
+    if not isinstance(value, list) or not value or not all(is_id(v) for v in value):
+        return None
+    return list(dict.fromkeys(value))
+
+
+MAX_TAG_LENGTH = 60
+
+
+def tags_problem(value) -> str | None:
+    """Say what is wrong with a list of tags, or None."""
+    if not isinstance(value, list) or not all(
+        isinstance(t, str) and 0 < len(t.strip()) <= MAX_TAG_LENGTH and not character_problem(t) for t in value
+    ):
+        return "must be a list of short texts"
+    return None
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Trim the tags and drop blanks and repeats, keeping their order."""
+    return list(dict.fromkeys(t.strip() for t in tags if t.strip()))

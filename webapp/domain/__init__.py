@@ -1,0 +1,3 @@
+"""Herald's business rules, one package per bounded context. Each imports only the contexts below it: shared <
+accounts < channels < content < publishing < integrations, operations.
+"""

@@ -1,0 +1,1 @@
+"""Accounts: users and API keys, workspaces and members, invitations, password resets."""

@@ -1,0 +1,257 @@
+"""Users, their workspaces and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.core.errors import Forbidden, NotFound, ValidationFailed
+from webapp.core.validation import timezone_problem
+from webapp.domain.shared import audit
+from webapp.domain.shared.actor import Actor
+from webapp.extensions import db
+from webapp.models import ApiKey, Membership, Role, User, Workspace, utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+API_KEY_PREFIX = "hrd_"
+
+
+def password_problem(password: str) -> str | None:
+    """Say why a password is too weak, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if password.isalpha() or password.isdigit():
+        return "must mix letters with digits or symbols"
+    return None
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _unique_slug(base: str) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:40] or "workspace"
+    slug, n = stem, 1
+    while db.session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
+        n += 1
+        slug = f"{stem}-{n}"
+    return slug
+
+
+def new_user(email: str, password: str, timezone: str = "UTC") -> User:
+    """Validate and add a user without a workspace (the caller adds a membership and commits)."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    if not EMAIL_RE.match(email):
+        errors["email"] = "must be an email address"
+    elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        errors["email"] = "is already registered"
+    if problem := password_problem(password or ""):
+        errors["password"] = problem
+    if problem := timezone_problem(timezone):
+        errors["timezone"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(email=email, password_hash=generate_password_hash(password), timezone=timezone)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def new_workspace(name: str, slug_base: str | None = None) -> Workspace:
+    """Add a workspace with a unique slug (from its name unless told); the caller adds its owner and commits."""
+    workspace = Workspace(name=name, slug=_unique_slug(slug_base or name))
+    db.session.add(workspace)
+    db.session.flush()
+    return workspace
+
+
+def create_user(email: str, password: str, timezone: str = "UTC", source: str = "ui") -> User:
+    """Create a user with their own workspace, owned by them; commit."""
+    user = new_user(email, password, timezone)
+    local = user.email.split("@", 1)[0]
+    workspace = new_workspace(f"{local}'s workspace", local)
+    db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=Role.OWNER.value))
+    user.last_workspace_id = workspace.id
+    audit.record(Actor(user.id, workspace.id, Role.OWNER.value, source), "user.created", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user whose password matches, else None (same answer for unknown emails)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not check_password_hash(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def find_user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound(f"no user with email {email}")
+    return user
+
+
+def membership_for(user_id: int, workspace_id: int | None = None) -> Membership | None:
+    """Return the user's membership in a workspace (their last or first one when none is named)."""
+    query = select(Membership).where(Membership.user_id == user_id)
+    if workspace_id is not None:
+        return db.session.scalar(query.where(Membership.workspace_id == workspace_id))
+    user = db.session.get(User, user_id)
+    if user is not None and user.last_workspace_id is not None:
+        found = db.session.scalar(query.where(Membership.workspace_id == user.last_workspace_id))
+        if found is not None:
+            return found
+    return db.session.scalar(query.order_by(Membership.id))
+
+
+def hash_token(token: str) -> str:
+    # API keys and one-time links are 256-bit random strings, so a fast digest is as safe as a slow KDF here.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+hash_api_key = hash_token
+
+
+def new_token() -> tuple[str, str]:
+    """Return a fresh 256-bit token for a one-time link and the digest to store in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the user's password after checking its strength (the caller audits and commits)."""
+    if problem := password_problem(password or ""):
+        raise ValidationFailed({"password": problem})
+    user.password_hash = generate_password_hash(password)
+
+
+def change_password(actor: Actor, user: User, current: str, new: str, confirmation: str) -> None:
+    """Change a signed-in user's own password after checking the current one; audit and commit.
+
+    Every other session and remember-me cookie ends with it (`User.get_id` carries a digest of the password hash);
+    the caller signs the current browser in again under the new id. On any error nothing is changed.
+    """
+    errors: dict[str, str] = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = "is wrong"
+    if problem := password_problem(new or ""):
+        errors["new_password"] = problem
+    elif new == current:
+        errors["new_password"] = "must differ from the current password"
+    if new != confirmation:
+        errors["confirmation"] = "does not match the new password"
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = generate_password_hash(new)
+    audit.record(actor, "password.changed", "user", user.id)
+    db.session.commit()
+
+
+def create_api_key(user: User, workspace_slug: str | None = None, name: str = "default", source: str = "cli"):
+    """Create an API key for the user in one of their workspaces; return (record, plaintext key)."""
+    if not (name or "").strip() or len(name) > 120:
+        raise ValidationFailed({"name": "is required (at most 120 characters)"})
+    if workspace_slug:
+        workspace = db.session.scalar(select(Workspace).where(Workspace.slug == workspace_slug))
+        membership = membership_for(user.id, workspace.id) if workspace else None
+    else:
+        membership = membership_for(user.id)
+    if membership is None:
+        raise NotFound(f"{user.email} is not a member of workspace {workspace_slug or '(any)'}")
+    plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(
+        user_id=user.id,
+        workspace_id=membership.workspace_id,
+        name=name,
+        prefix=plaintext[:10],
+        key_hash=hash_api_key(plaintext),
+    )
+    db.session.add(record)
+    db.session.flush()
+    actor = Actor(user.id, membership.workspace_id, membership.role, source)
+    audit.record(actor, "api_key.created", "api_key", record.id, name=name)
+    db.session.commit()
+    return record, plaintext
+
+
+def resolve_api_key(plaintext: str) -> tuple[ApiKey, Membership] | None:
+    """Find the live key and its owner's current membership, or None."""
+    record = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(plaintext)))
+    if record is None or record.revoked_at is not None:
+        return None
+    membership = membership_for(record.user_id, record.workspace_id)
+    if membership is None:
+        return None
+    record.last_used_at = utcnow()
+    return record, membership
+
+
+def record_sign_in(user: User | None, ip: str | None, *, ok: bool, email: str | None = None) -> None:
+    """Audit a sign-in or a failed one (failed ones name the email tried, never the password)."""
+    if user is not None:
+        membership = membership_for(user.id)
+        actor = Actor(user.id, membership.workspace_id if membership else None, "", "ui", ip)
+        audit.record(actor, "user.signed_in" if ok else "user.sign_in_failed", "user", user.id)
+    else:
+        known = db.session.scalar(select(User).where(User.email == normalise_email(email or "")))
+        if known is None:
+            return  # nothing to attach it to; the rate limiter still counts it
+        membership = membership_for(known.id)
+        actor = Actor(None, membership.workspace_id if membership else None, "", "ui", ip)
+        audit.record(actor, "user.sign_in_failed", "user", known.id)
+    db.session.commit()
+
+
+def set_timezone(actor: Actor, user: User, timezone: str) -> None:
+    """Change the user's profile timezone (the default for forms and how times are shown)."""
+    if problem := timezone_problem(timezone):
+        raise ValidationFailed({"timezone": problem})
+    user.timezone = timezone
+    audit.record(actor, "user.timezone_changed", "user", user.id, timezone=timezone)
+    db.session.commit()
+
+
+def api_keys_of(actor: Actor) -> list[ApiKey]:
+    """Return the acting user's API keys in the current workspace, newest first."""
+    return list(
+        db.session.scalars(
+            select(ApiKey)
+            .where(ApiKey.user_id == actor.user_id, ApiKey.workspace_id == actor.workspace_id)
+            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+        )
+    )
+
+
+def workspace_api_keys(actor: Actor) -> list[ApiKey]:
+    """Return every member's live API keys in the workspace (owners only), by user then age."""
+    if actor.role != Role.OWNER.value:
+        raise Forbidden("Only an owner can see other members' API keys.")
+    return list(
+        db.session.scalars(
+            select(ApiKey)
+            .where(ApiKey.workspace_id == actor.workspace_id, ApiKey.revoked_at.is_(None))
+            .order_by(ApiKey.user_id, ApiKey.id)
+        )
+    )
+
+
+def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
+    """Revoke a key of the acting user (an owner: of any member); anyone else's key reads as not found."""
+    query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.workspace_id == actor.workspace_id)
+    if actor.role != Role.OWNER.value:
+        query = query.where(ApiKey.user_id == actor.user_id)
+    record = db.session.scalar(query)
+    if record is None:
+        raise NotFound("API key not found")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        audit.record(actor, "api_key.revoked", "api_key", record.id, name=record.name)
+        db.session.commit()
+    return record

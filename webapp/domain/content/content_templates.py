@@ -1,0 +1,235 @@
+"""Content templates: save a content item's structure, channels and default schedule; start new items from it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from webapp.core.errors import NotFound, ValidationFailed
+from webapp.core.time import TimeInputError, describe_cron, localize, occurrences, validate_cron, validate_timezone
+from webapp.core.validation import id_list, is_id, text_problem, timezone_problem
+from webapp.domain.content import contents, variants
+from webapp.domain.publishing import channel_rules, schedules
+from webapp.domain.shared import audit
+from webapp.domain.shared.actor import Actor
+from webapp.domain.shared.scoped import get_in_workspace
+from webapp.extensions import db
+from webapp.models import Channel, Content, ContentTemplate, Schedule, utcnow
+
+MAX_NAME = 120
+MAX_AFTER_DAYS = 365
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+STRUCTURE = ("title", "body", "body_format", "excerpt", "content_type", "tags")
+
+
+def template_query(actor: Actor):
+    """Select the workspace's templates by name."""
+    query = select(ContentTemplate).where(ContentTemplate.workspace_id == actor.workspace_id)
+    return query.order_by(ContentTemplate.name, ContentTemplate.id)
+
+
+def list_templates(actor: Actor) -> list[ContentTemplate]:
+    """Return the workspace's templates by name."""
+    return list(db.session.scalars(template_query(actor)))
+
+
+def get_template(actor: Actor, template_id: int) -> ContentTemplate:
+    """Return a template of the actor's workspace, or raise NotFound."""
+    return get_in_workspace(actor, ContentTemplate, template_id, "template")
+
+
+def save_as_template(actor: Actor, content_id, values: dict) -> ContentTemplate:
+    """Store a content item's structure and variants as a named template, with optional channels and schedule."""
+    actor.require_writer()
+    errors: dict[str, str] = {}
+    try:
+        content = contents.get_content(actor, content_id) if is_id(content_id) else None
+    except NotFound:
+        content = None  # another workspace's content reads as unknown
+    if content is None:
+        errors["content_id"] = "unknown content id"
+    name = _name(actor, values.get("name"), errors)
+    channel_ids = _channel_ids(actor, values.get("channel_ids"), errors)
+    schedule = schedule_rule(values.get("schedule"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    template = ContentTemplate(
+        workspace_id=actor.workspace_id,
+        name=name,
+        **{field: getattr(content, field) for field in STRUCTURE},
+        variants=variants.overrides_of(content),
+        channel_ids=channel_ids,
+        schedule=schedule,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor, "template.created", "template", template.id, content_id=content.id, name=name)
+    db.session.commit()
+    return template
+
+
+def update_template(actor: Actor, template_id: int, changes: dict) -> ContentTemplate:
+    """Rename a template or change its channels or default schedule."""
+    actor.require_writer()
+    template = get_template(actor, template_id)
+    errors: dict[str, str] = {}
+    if "name" in changes:
+        template_name = _name(actor, changes["name"], errors, except_id=template.id)
+    if "channel_ids" in changes:
+        channel_ids = _channel_ids(actor, changes["channel_ids"], errors)
+    if "schedule" in changes:
+        schedule = schedule_rule(changes["schedule"], errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if "name" in changes:
+        template.name = template_name
+    if "channel_ids" in changes:
+        template.channel_ids = channel_ids
+    if "schedule" in changes:
+        template.schedule = schedule
+    audit.record(actor, "template.updated", "template", template.id, fields=sorted(changes))
+    db.session.commit()
+    return template
+
+
+def delete_template(actor: Actor, template_id: int) -> None:
+    """Delete a template; items started from it are unaffected."""
+    actor.require_writer()
+    template = get_template(actor, template_id)
+    audit.record(actor, "template.deleted", "template", template.id, name=template.name)
+    db.session.delete(template)
+    db.session.commit()
+
+
+def start_from_template(
+    actor: Actor, template_id: int, *, title: str | None = None, schedule: bool = False, now: datetime | None = None
+) -> tuple[Content, Schedule | None]:
+    """Create a draft from the template; with `schedule`, also schedule it on its channels at its default time."""
+    actor.require_writer()
+    template = get_template(actor, template_id)
+    channels = template_channels(actor, template)
+    timing = None
+    if schedule:
+        timing = _first_run(template, channels, now or utcnow())  # checked before anything is written
+    known = {c.id for c in db.session.scalars(select(Channel).where(Channel.workspace_id == actor.workspace_id))}
+    structure = {field: getattr(template, field) for field in STRUCTURE}
+    if title and title.strip():
+        structure["title"] = title
+    content = contents.create_content(
+        actor,
+        **structure,
+        # A variant of a channel deleted since the template was saved has nothing left to vary.
+        variants=[v for v in template.variants if v.get("channel_id") is None or v["channel_id"] in known],
+    )
+    audit.record(actor, "template.started", "template", template.id, content_id=content.id)
+    db.session.commit()
+    if timing is None:
+        return content, None
+    data = {"content_id": content.id, "channel_ids": [c.id for c in channels], **timing}
+    return content, schedules.create_schedule(actor, data, now=now)
+
+
+def template_channels(actor: Actor, template: ContentTemplate) -> list[Channel]:
+    """Return the template's channels that still exist, in the template's order."""
+    ids = template.channel_ids or []
+    found = db.session.scalars(
+        select(Channel).where(Channel.id.in_(ids), Channel.workspace_id == actor.workspace_id)
+    ).all()
+    return sorted(found, key=lambda c: ids.index(c.id))
+
+
+def describe_schedule(rule: dict | None) -> str:
+    """Say a template's default schedule in words: 'At 09:30, Monday through Friday (Europe/Paris)'."""
+    if not rule:
+        return "no default schedule"
+    if rule.get("cron"):
+        return f"{describe_cron(rule['cron'])} ({rule['timezone']})"
+    days = rule["after_days"]
+    when = {0: "the same day", 1: "the next day"}.get(days, f"{days} days later")
+    return f"{when} at {rule['at']} ({rule['timezone']})"
+
+
+def schedule_rule(raw, errors: dict[str, str]) -> dict | None:
+    """Validate a default schedule: null, {cron, timezone} or {after_days, at, timezone}; return it cleaned."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        errors["schedule"] = "must be an object with cron or after_days and at, and a timezone"
+        return None
+    if problem := timezone_problem(raw.get("timezone")):
+        errors["schedule.timezone"] = problem
+    if unknown := sorted(set(raw) - {"cron", "after_days", "at", "timezone"}):
+        errors["schedule"] = "unknown field(s): " + ", ".join(unknown)
+    if raw.get("cron") is not None:
+        if "after_days" in raw or "at" in raw:
+            errors["schedule"] = "give either cron or after_days and at, not both"
+        try:
+            return {"cron": validate_cron(raw["cron"]), "timezone": raw.get("timezone")}
+        except TimeInputError as exc:
+            errors["schedule.cron"] = exc.message
+            return None
+    after_days, at = raw.get("after_days"), raw.get("at")
+    if not isinstance(after_days, int) or isinstance(after_days, bool) or not 0 <= after_days <= MAX_AFTER_DAYS:
+        errors["schedule.after_days"] = f"must be a whole number of days from 0 to {MAX_AFTER_DAYS}"
+    if not isinstance(at, str) or not _HH_MM.match(at):
+        errors["schedule.at"] = "must be a time of day as HH:MM"
+    return {"after_days": after_days, "at": at, "timezone": raw.get("timezone")}
+
+
+def _first_run(template: ContentTemplate, channels: list[Channel], now: datetime) -> dict:
+    """Return create_schedule's timing fields for the template's default, refusing what create_schedule would."""
+    rule = template.schedule
+    if not rule:
+        raise ValidationFailed({"schedule": "this template has no default schedule"})
+    if not channels:
+        raise ValidationFailed({"schedule": "this template has no channels to schedule on"})
+    if rule.get("cron"):
+        first = occurrences(rule["cron"], rule["timezone"], now, 1)
+        if not first:
+            raise ValidationFailed({"schedule": "the template's cron rule has no next run"})
+        timing = {"cron": rule["cron"], "timezone": rule["timezone"]}
+    else:
+        tz = validate_timezone(rule["timezone"])
+        hour, minute = map(int, rule["at"].split(":"))
+        day = now.astimezone(tz).date() + timedelta(days=rule["after_days"])
+        run_at = localize(datetime.combine(day, time(hour, minute)), tz)
+        if run_at <= now:  # "today at 09:00" when it is already past nine means tomorrow
+            run_at = localize(datetime.combine(day + timedelta(days=1), time(hour, minute)), tz)
+        first = [run_at]
+        timing = {"run_at": run_at, "timezone": rule["timezone"]}
+    # The channels' rules are checked now, so a clash refuses the start before the draft is written.
+    channel_rules.check(channels, first[0], field="schedule")
+    return timing
+
+
+def _name(actor: Actor, value, errors: dict[str, str], except_id: int | None = None) -> str | None:
+    if problem := text_problem(value, required=True, max_length=MAX_NAME):
+        errors["name"] = problem
+        return None
+    name = value.strip()
+    clash = select(ContentTemplate.id).where(
+        ContentTemplate.workspace_id == actor.workspace_id, ContentTemplate.name == name
+    )
+    if except_id is not None:
+        clash = clash.where(ContentTemplate.id != except_id)
+    if db.session.scalar(clash) is not None:
+        errors["name"] = "is already used by another template"
+    return name
+
+
+def _channel_ids(actor: Actor, value, errors: dict[str, str]) -> list[int]:
+    if value in (None, []):
+        return []
+    ids = id_list(value)
+    if ids is None:
+        errors["channel_ids"] = "must be a list of channel ids"
+        return []
+    found = set(
+        db.session.scalars(select(Channel.id).where(Channel.id.in_(ids), Channel.workspace_id == actor.workspace_id))
+    )
+    if missing := [i for i in ids if i not in found]:
+        errors["channel_ids"] = "unknown channel id(s): " + ", ".join(map(str, missing))
+    return ids

@@ -1,0 +1,1 @@
+"""Integrations: outbound webhooks, notifications by email and chat, private calendar feeds."""

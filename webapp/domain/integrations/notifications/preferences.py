@@ -1,0 +1,97 @@
+"""Each user's notification preferences: media, event kinds, quiet hours and digest hour, validated and stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from webapp.core.errors import ValidationFailed
+from webapp.domain.integrations.notifications.quiet_hours import HHMM
+from webapp.domain.integrations.subscriptions import url_problem
+from webapp.domain.shared import audit
+from webapp.domain.shared.actor import Actor
+from webapp.extensions import db
+from webapp.infra.crypto import CredentialsError, decrypt_credentials, encrypt_credentials
+from webapp.models import NotificationSettings
+
+# Alert kinds a person may be told about, and the daily digest.
+KINDS = {
+    "failure": "a publication failed",
+    "needs_intervention": "a channel or schedule needs intervention",
+    "missed": "a run was missed",
+    "digest": "a daily digest",
+}
+ALERT_KINDS = frozenset(KINDS) - {"digest"}
+
+
+def settings_of(user_id: int) -> NotificationSettings:
+    """Return the user's settings, unsaved defaults when none are stored (everything off: opt in)."""
+    found = db.session.scalar(select(NotificationSettings).where(NotificationSettings.user_id == user_id))
+    return found or NotificationSettings(user_id=user_id, email_enabled=False, kinds=[], digest_hour=8)
+
+
+def slack_url(settings: NotificationSettings) -> str | None:
+    """Decrypt the stored Slack-compatible webhook URL, or None when there is none."""
+    if not settings.slack_url_encrypted:
+        return None
+    return decrypt_credentials(settings.slack_url_encrypted)["url"]
+
+
+def slack_url_or_problem(settings: NotificationSettings) -> tuple[str | None, str | None]:
+    """Return (URL, None), or (None, why it cannot be read) for a stored URL the keys no longer open."""
+    try:
+        return slack_url(settings), None
+    except CredentialsError as exc:
+        return None, str(exc)
+
+
+def _clock(value, field: str, errors: dict[str, str]) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.strptime(str(value), HHMM).strftime(HHMM)
+    except ValueError:
+        errors[field] = "must be a time as HH:MM"
+        return None
+
+
+def update_settings(actor: Actor, data: dict) -> NotificationSettings:
+    """Validate and store the acting user's notification settings; commit.
+
+    `slack_url`: a new URL replaces the stored one, "" removes it, absent keeps it. Any member may set
+    their own notifications, viewers too: it changes nothing in the workspace.
+    """
+    errors: dict[str, str] = {}
+    if not isinstance(data.get("email_enabled", False), bool):
+        errors["email_enabled"] = "must be true or false"
+    kinds = data.get("kinds", [])
+    if not isinstance(kinds, list) or any(k not in KINDS for k in kinds):
+        errors["kinds"] = "must be a list of: " + ", ".join(KINDS)
+    start = _clock(data.get("quiet_start"), "quiet_start", errors)
+    end = _clock(data.get("quiet_end"), "quiet_end", errors)
+    if (start is None) != (end is None) and not errors.keys() & {"quiet_start", "quiet_end"}:
+        errors["quiet_end" if start else "quiet_start"] = "give both ends of the quiet hours, or neither"
+    elif start is not None and start == end:
+        errors["quiet_end"] = "must differ from the start"
+    hour = data.get("digest_hour", 8)
+    if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
+        errors["digest_hour"] = "must be an hour from 0 to 23"
+    url = data.get("slack_url")
+    if url not in (None, "") and (problem := url_problem(url)):
+        errors["slack_url"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    settings = settings_of(actor.user_id)
+    settings.email_enabled = bool(data.get("email_enabled"))
+    settings.kinds = [k for k in KINDS if k in kinds]
+    settings.quiet_start, settings.quiet_end, settings.digest_hour = start, end, hour
+    if url == "":
+        settings.slack_url_encrypted = None
+    elif url is not None:
+        settings.slack_url_encrypted = encrypt_credentials({"url": url})
+    db.session.add(settings)
+    # Never the URL itself: it is a credential.
+    audit.record(actor, "notifications.updated", "user", actor.user_id, kinds=settings.kinds)
+    db.session.commit()
+    return settings

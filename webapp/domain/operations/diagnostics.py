@@ -1,0 +1,90 @@
+"""What the health page shows beyond /healthz: Redis and database round trips, migrations, channel checks."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+
+from alembic.script import ScriptDirectory
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from webapp.domain.shared.actor import Actor
+from webapp.extensions import db
+from webapp.infra.liveness import system_status
+from webapp.infra.queues import get_redis
+from webapp.models import Channel
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def redis_report() -> dict:
+    """Ping Redis and read its version, memory and client count; say why when it does not answer."""
+    redis = get_redis()
+    try:
+        started = time.perf_counter()
+        redis.ping()
+        latency = _elapsed_ms(started)
+        info = redis.info()
+    except RedisError as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {
+        "ok": True,
+        "latency_ms": latency,
+        "version": info.get("redis_version"),
+        "used_memory": info.get("used_memory_human"),
+        "max_memory": info.get("maxmemory_human") if info.get("maxmemory") else "no limit",
+        "clients": info.get("connected_clients"),
+    }
+
+
+@cache
+def _migration_heads(directory: str) -> tuple[str, ...]:
+    # The code's migrations do not change while a process runs: read the scripts once.
+    return tuple(ScriptDirectory(directory).get_heads())
+
+
+def database_report() -> dict:
+    """Ping the database and compare its migration revision with the code's head."""
+    try:
+        started = time.perf_counter()
+        db.session.execute(text("SELECT 1"))
+        latency = _elapsed_ms(started)
+        revision = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return {"ok": False, "error": type(exc).__name__}
+    heads = _migration_heads(current_app.extensions["migrate"].directory)
+    return {
+        "ok": revision in heads,
+        "latency_ms": latency,
+        "dialect": db.engine.dialect.name,
+        "revision": revision,
+        "head": ", ".join(heads),
+    }
+
+
+def channel_reports(actor: Actor) -> list[dict]:
+    """Return each of the workspace's channels with its stored health and what pre-flight finds wrong now."""
+    from webapp.domain.publishing.preflight import check_channel
+
+    rows = db.session.scalars(
+        select(Channel).where(Channel.workspace_id == actor.workspace_id).order_by(Channel.name, Channel.id)
+    )
+    # check_channel is local (decrypts the credentials, validates settings): nothing is sent to a platform.
+    return [{"channel": channel, "problems": check_channel(channel)[1]} for channel in rows]
+
+
+def health_report(actor: Actor) -> dict:
+    """Gather the machinery's state (shared by every workspace) and the actor's channels for the health page."""
+    return {
+        "system": system_status(),
+        "redis": redis_report(),
+        "database": database_report(),
+        "channels": channel_reports(actor),
+        "stale_after_s": current_app.config["HEARTBEAT_STALE_S"],
+    }

@@ -1,0 +1,236 @@
+"""The calendar: publications laid out by local day and hour, and moving one to another time.
+
+Days are the user's days: a period runs from local midnight to local midnight, so a DST day is 23
+or 25 hours long and a publication lands on the day its wall clock says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.time import TimeInputError, ceil_to_second, localize, parse_instant
+from webapp.domain.publishing import lifecycle, rescheduling
+from webapp.domain.publishing.publications import get_publication
+from webapp.domain.shared.actor import Actor
+from webapp.extensions import db
+from webapp.models import Publication, utcnow
+
+VIEWS = ("month", "week", "day", "timeline", "list")
+SPANS = ("day", "week")
+# A period this full is shown truncated, with a note: a calendar page is not an export.
+MAX_ITEMS = 2000
+MOVABLE = rescheduling.MOVABLE
+YEARS = (1900, 9000)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?", re.ASCII)
+
+
+class LocalDaySpan:
+    """Whole local days, first to last inclusive, in one zone: the UTC instants they begin and end.
+
+    A mixin for frozen dataclasses that declare first, last and tz, so the calendar's periods and the
+    analytics ranges cut days at the same (DST-aware) midnights.
+    """
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.first, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.last + timedelta(days=1), self.tz)
+
+
+@dataclass(frozen=True)
+class Period(LocalDaySpan):
+    """The days one calendar view shows, in one timezone."""
+
+    view: str
+    span: str
+    anchor: date
+    first: date  # inclusive
+    last: date  # inclusive
+    tz: ZoneInfo
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    @property
+    def weeks(self) -> list[list[date]]:
+        days = self.days
+        return [days[i : i + 7] for i in range(0, len(days), 7)]
+
+    @property
+    def previous(self) -> date:
+        return _shift(self, -1)
+
+    @property
+    def next(self) -> date:
+        return _shift(self, 1)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """Return the UTC instant a local day begins (a midnight inside a DST gap begins at the gap's end)."""
+    return localize(datetime.combine(day, time()), tz)
+
+
+def _month_bounds(anchor: date) -> tuple[date, date]:
+    first = anchor.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def _shift(period: Period, step: int) -> date:
+    if period.view in ("month", "list"):
+        month_index = period.anchor.year * 12 + period.anchor.month - 1 + step
+        return date(month_index // 12, month_index % 12 + 1, 1)
+    if period.view == "day" or (period.view == "timeline" and period.span == "day"):
+        return period.anchor + timedelta(days=step)
+    return period.anchor + timedelta(days=7 * step)
+
+
+def period_for(view: str, anchor: date, tz_name: str, span: str = "week") -> Period:
+    """Return the days a view shows around `anchor`: whole weeks (Monday first) for month and week."""
+    tz = ZoneInfo(tz_name)
+    view = view if view in VIEWS else "month"
+    span = span if span in SPANS else "week"
+    monday = anchor - timedelta(days=anchor.weekday())
+    if view == "month":
+        first, last = _month_bounds(anchor)
+        first, last = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+    elif view == "list":
+        first, last = _month_bounds(anchor)
+    elif view == "day" or (view == "timeline" and span == "day"):
+        first = last = anchor
+    else:
+        first, last = monday, monday + timedelta(days=6)
+    return Period(view, span, anchor, first, last, tz)
+
+
+def publications_in(actor: Actor, period: Period, channel_id: int | None = None) -> tuple[list[Publication], bool]:
+    """Return the workspace's publications due in the period (soonest first) and whether the list was cut."""
+    query = (
+        select(Publication)
+        .where(
+            Publication.workspace_id == actor.workspace_id,
+            Publication.due_at >= period.start,
+            Publication.due_at < period.end,
+        )
+        .options(
+            selectinload(Publication.channel),
+            selectinload(Publication.content),
+            selectinload(Publication.schedule),
+        )
+        .order_by(Publication.due_at, Publication.id)
+        .limit(MAX_ITEMS + 1)
+    )
+    if channel_id is not None:
+        query = query.where(Publication.channel_id == channel_id)
+    rows = list(db.session.scalars(query))
+    return rows[:MAX_ITEMS], len(rows) > MAX_ITEMS
+
+
+def by_day(publications: list[Publication], tz: ZoneInfo) -> dict[date, list[Publication]]:
+    """Group publications by the local date of their due time."""
+    days: dict[date, list[Publication]] = defaultdict(list)
+    for publication in publications:
+        days[publication.due_at.astimezone(tz).date()].append(publication)
+    return days
+
+
+def by_hour(publications: list[Publication], tz: ZoneInfo) -> dict[tuple[date, int], list[Publication]]:
+    """Group publications by local (date, hour); a fall-back day's repeated hour holds both passes."""
+    hours: dict[tuple[date, int], list[Publication]] = defaultdict(list)
+    for publication in publications:
+        local = publication.due_at.astimezone(tz)
+        hours[(local.date(), local.hour)].append(publication)
+    return hours
+
+
+def parse_day(text: str | None) -> date | None:
+    """Read a YYYY-MM-DD date exactly (no other ISO forms) in years a period can span, or return None."""
+    try:
+        day = date.fromisoformat(text) if text and _DATE.fullmatch(text) else None
+    except ValueError:
+        return None
+    # A month view or a range reaches a few weeks either side: keep clear of datetime's limits.
+    return day if day and YEARS[0] <= day.year <= YEARS[1] else None
+
+
+def parse_clock(text: str | None) -> time | None:
+    """Read an HH:MM (or HH:MM:SS) time of day, or return None."""
+    try:
+        return time.fromisoformat(text) if text and _TIME.fullmatch(text) else None
+    except ValueError:
+        return None
+
+
+def target_instant(
+    publication: Publication, tz_name: str, day: str | None, at_time: str | None = None, at: str | None = None
+) -> datetime:
+    """Read a move target: an exact instant `at`, or a local `day` (YYYY-MM-DD) and optional `at_time` (HH:MM).
+
+    Without a time the publication keeps its local time of day, so a drag to another day moves
+    the date only.
+    """
+    if at:
+        try:
+            return parse_instant(at, None, field="at")
+        except TimeInputError as exc:
+            raise ValidationFailed({exc.field: exc.message}) from None
+    errors: dict[str, str] = {}
+    tz = ZoneInfo(tz_name)
+    new_day = parse_day(day)
+    if new_day is None:
+        errors["date"] = "is not a date (YYYY-MM-DD)"
+    new_time = parse_clock(at_time) if at_time else publication.due_at.astimezone(tz).time()
+    if new_time is None:
+        errors["time"] = "is not a time of day (HH:MM)"
+    if errors:
+        raise ValidationFailed(errors)
+    return localize(datetime.combine(new_day, new_time), tz)
+
+
+def move_publication(
+    actor: Actor, publication_id: int, when: datetime, *, allow_conflicts: bool = False, now: datetime | None = None
+) -> list[Publication]:
+    """Move a waiting publication of a one-time schedule, with its schedule's other channels, to `when`.
+
+    The channel rules are checked as a new schedule's are (the moved publications do not clash
+    with themselves); the move itself is the schedule reschedule the API's PATCH performs.
+    """
+    actor.require_writer()
+    publication = get_publication(actor, publication_id)
+    if publication.status not in MOVABLE:
+        names = ", ".join(sorted(MOVABLE))
+        raise Conflict(f"Publication #{publication.id} is {publication.status}; only {names} publications can move.")
+    schedule = publication.schedule
+    if schedule.is_recurring:
+        raise Conflict(
+            f"Publication #{publication.id} is an occurrence of recurring schedule #{schedule.id}; "
+            "change the schedule's rule instead."
+        )
+    due = ceil_to_second(when)
+    if due <= (now or utcnow()):
+        raise ValidationFailed({"run_at": "must be in the future"})
+    movers = [
+        p
+        for p in lifecycle.publications_in(schedule, MOVABLE)
+        if p.occurrence == publication.occurrence and p.workspace_id == actor.workspace_id
+    ]
+    # reschedule checks the channel rules as the API's PATCH does (422 with clashes and free slots).
+    rescheduling.reschedule(actor, schedule.id, {"run_at": due, "allow_conflicts": allow_conflicts}, now=now)
+    return movers

@@ -1,0 +1,131 @@
+"""Failure detection: repeated failures need a person; an auth error stops a channel at once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from webapp.domain.shared import alerts, audit
+from webapp.domain.shared.actor import Actor
+from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.live import events
+from webapp.models import Channel, Publication, PublicationStatus, ScheduleStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+NEEDS_INTERVENTION = "needs_intervention"
+_HOLDABLE = (PublicationStatus.SCHEDULED.value, PublicationStatus.QUEUED.value, PublicationStatus.RETRYING.value)
+AUTH_HOLD_PREFIX = "held: the channel's credentials were rejected"
+
+
+def _tripped(column, target_id: int) -> bool:
+    """True when the target's last N outcomes all failed, or it failed M times in the window."""
+    config = current_app.config
+    recent = list(
+        db.session.scalars(
+            select(Publication.status)
+            .where(
+                column == target_id,
+                Publication.status.in_([PublicationStatus.PUBLISHED.value, PublicationStatus.FAILED.value]),
+            )
+            .order_by(Publication.finished_at.desc())
+            .limit(config["FAILURE_CONSECUTIVE"])
+        )
+    )
+    if len(recent) == config["FAILURE_CONSECUTIVE"] and set(recent) == {PublicationStatus.FAILED.value}:
+        return True
+    since = utcnow() - timedelta(days=config["FAILURE_WINDOW_DAYS"])
+    in_window = db.session.scalar(
+        select(func.count(Publication.id)).where(
+            column == target_id, Publication.status == PublicationStatus.FAILED.value, Publication.finished_at >= since
+        )
+    )
+    return in_window >= config["FAILURE_WINDOW_COUNT"]
+
+
+def after_failure(publication: Publication) -> None:
+    """Put the channel and schedule in needs_intervention when failures repeat (the caller commits)."""
+    db.session.flush()
+    channel, schedule = publication.channel, publication.schedule
+    if _tripped(Publication.channel_id, channel.id):
+        channel.health = NEEDS_INTERVENTION
+        channel.health_message = f"repeated failures; last: {publication.last_error}"
+        alerts.raise_alert(
+            publication.workspace_id,
+            NEEDS_INTERVENTION,
+            f"Channel {channel.name} keeps failing and needs attention: {publication.last_error}",
+            channel_id=channel.id,
+            once_per_s=current_app.config["FAILURE_COOLOFF_S"],
+        )
+    if schedule.cron and _tripped(Publication.schedule_id, schedule.id):
+        # A recurring schedule stops producing occurrences until someone resumes it.
+        schedule.status = ScheduleStatus.NEEDS_INTERVENTION.value
+        alerts.raise_alert(
+            publication.workspace_id,
+            NEEDS_INTERVENTION,
+            f"Schedule #{schedule.id} keeps failing and was stopped: {publication.last_error}",
+            publication_id=publication.id,
+            once_per_s=current_app.config["FAILURE_COOLOFF_S"],
+        )
+
+
+def on_auth_error(publication: Publication, message: str) -> list[Publication]:
+    """Mark the channel unhealthy and hold its pending publications instead of failing them (caller commits)."""
+    channel = publication.channel
+    channel.health, channel.health_message = "unhealthy", message
+    held = list(
+        db.session.scalars(
+            select(Publication).where(Publication.channel_id == channel.id, Publication.status.in_(_HOLDABLE))
+        )
+    )
+    for other in [publication, *held]:
+        other.status = PublicationStatus.PAUSED.value
+        other.hold_reason = f"{AUTH_HOLD_PREFIX} ({message}); fix them and resume the channel"
+    alerts.raise_alert(
+        publication.workspace_id,
+        "channel_unhealthy",
+        f"Channel {channel.name} rejected its credentials: {message}. Its publications are held.",
+        channel_id=channel.id,
+        once_per_s=current_app.config["FAILURE_COOLOFF_S"],
+    )
+    return held
+
+
+def unschedule_held(publications: list[Publication]) -> None:
+    """Remove held publications' rq-scheduler entries (after the commit that held them)."""
+    for publication in publications:
+        try:
+            dispatch.unschedule_publication(publication)
+        except RedisError:
+            log.warning("publication %s: entry not removed; the worker's claim will refuse it", publication.id)
+        events.publication_changed(publication)
+
+
+def resume_channel(actor: Actor, channel: Channel) -> int:
+    """Clear a channel's failure state and put its held publications back on schedule; return how many."""
+    actor.require_writer()
+    channel.health, channel.health_message = "unknown", None
+    held = list(
+        db.session.scalars(
+            select(Publication).where(
+                Publication.channel_id == channel.id,
+                Publication.status == PublicationStatus.PAUSED.value,
+                Publication.hold_reason.like(f"{AUTH_HOLD_PREFIX}%"),
+            )
+        )
+    )
+    for publication in held:
+        publication.status, publication.hold_reason = PublicationStatus.SCHEDULED.value, None
+        dispatch.redispatch(publication)
+    audit.record(actor, "channel.resumed", "channel", channel.id, publications=len(held))
+    db.session.commit()
+    now = utcnow()
+    for publication in held:
+        dispatch.enqueue_publication(publication, when=max(now, publication.next_attempt_at or publication.due_at))
+        events.publication_changed(publication)
+    return len(held)

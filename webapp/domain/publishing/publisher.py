@@ -1,0 +1,328 @@
+"""Run one attempt of a publication: claim it, call the platform, record what happened."""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import joinedload
+
+from webapp.adapters.base import (
+    AdapterError,
+    AuthError,
+    ErrorClass,
+    PublishRequest,
+    PublishResult,
+    TransientError,
+)
+from webapp.core import signals
+from webapp.core.backoff import backoff_seconds
+from webapp.domain.channels.channels import adapter_for
+from webapp.domain.content import variants
+from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
+from webapp.domain.publishing import chains, failures, missed_runs, schedules, throttle
+from webapp.domain.shared import alerts
+from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.crypto import CredentialsError
+from webapp.infra.live import events
+from webapp.models import (
+    Attempt,
+    Content,
+    EditorialStatus,
+    Publication,
+    PublicationStatus,
+    Schedule,
+    Workspace,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = {ErrorClass.TRANSIENT, ErrorClass.RATE_LIMITED}
+MAX_ERROR_LENGTH = 1000
+_BEARER = re.compile(r"(?i)(bearer|token|password|secret|key)([\s:=\"']+)([^\s\"',]{6,})")
+
+
+def redact(text: str | None) -> str | None:
+    """Strip anything that looks like a credential from a message before it is stored."""
+    if text is None:
+        return None
+    return _BEARER.sub(r"\1\2[redacted]", text)[:MAX_ERROR_LENGTH]
+
+
+def mark_queued(
+    publication_ids: list[int], at: datetime | None = None, *, dispatches: list[tuple[int, int]] | None = None
+) -> list[Publication]:
+    """Move due publications from scheduled/retrying to queued, before their jobs reach a queue.
+
+    `dispatches` are (publication id, dispatch_seq) pairs from the jobs that fell due: a job left over
+    from before a reschedule or resume carries an old number and moves nothing.
+    """
+    if not publication_ids and not dispatches:
+        return []
+    at = at or utcnow()
+    _skip_missed([pid for pid, _ in dispatches] if dispatches else publication_ids, at)
+    statement = update(Publication).where(
+        Publication.status.in_([PublicationStatus.SCHEDULED.value, PublicationStatus.RETRYING.value])
+    )
+    if dispatches:
+        publication_ids = [pid for pid, _ in dispatches]
+        statement = statement.where(tuple_(Publication.id, Publication.dispatch_seq).in_(dispatches))
+    else:
+        statement = statement.where(Publication.id.in_(publication_ids))
+    # A reason to wait (rate limit, open circuit) is over once the publication is queued again.
+    values = {"status": PublicationStatus.QUEUED.value, "enqueued_at": at, "updated_at": at, "hold_reason": None}
+    db.session.execute(statement.values(**values))
+    db.session.commit()
+    changed = list(
+        db.session.scalars(
+            select(Publication).where(
+                Publication.id.in_(publication_ids), Publication.status == PublicationStatus.QUEUED.value
+            )
+        )
+    )
+    events.publications_changed(changed)
+    # A recurring schedule's next occurrence is materialised as soon as the current one moves.
+    schedules.advance_due({p.schedule_id for p in changed}, at)
+    return changed
+
+
+def _skip_missed(publication_ids: list[int], now: datetime) -> None:
+    # The scheduler (or every worker) was down past a `skip` schedule's grace: the run is missed,
+    # with an alert, rather than published late.
+    rows = db.session.execute(
+        select(Publication, Schedule)
+        .join(Schedule, Schedule.id == Publication.schedule_id)
+        .where(
+            Publication.id.in_(publication_ids),
+            Publication.status == PublicationStatus.SCHEDULED.value,
+            Schedule.missed_policy == "skip",
+        )
+    ).all()
+    skipped = []
+    for publication, schedule in rows:
+        if missed_runs.mark_missed(publication, schedule, now):
+            schedules.settle(schedule)
+            skipped.append(publication)
+    if skipped:
+        db.session.commit()
+        events.publications_changed(skipped)
+
+
+def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) -> Publication | None:
+    # The only door to a publish: a duplicate job (two schedulers, a requeue, a reconcile) finds
+    # the row no longer `queued`, or under a newer dispatch number, and changes nothing. A hold or
+    # a wait gives the counted attempt back, so attempt numbers stay 1, 2, 3 without gaps.
+    conditions = [Publication.id == publication_id, Publication.status == PublicationStatus.QUEUED.value]
+    if dispatch_seq is not None:
+        conditions.append(Publication.dispatch_seq == dispatch_seq)
+    claimed = db.session.execute(
+        update(Publication)
+        .where(*conditions)
+        .values(
+            status=PublicationStatus.PUBLISHING.value,
+            attempts_count=Publication.attempts_count + 1,
+            updated_at=now,
+        )
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    # Not committed yet: the claim commits with the attempt it opens (one commit, not two). Until
+    # then the row is locked, so a duplicate job waits and then finds it `publishing`; a worker
+    # that dies here rolls back to `queued`, which the reconciler requeues.
+    # One query for everything a publish reads (the content's variants and images too), instead of
+    # a lazy load per relation.
+    content = joinedload(Publication.content)
+    query = (
+        select(Publication)
+        .where(Publication.id == publication_id)
+        .options(
+            joinedload(Publication.channel),
+            content,
+            content.joinedload(Content.variants),
+            content.joinedload(Content.media),
+            joinedload(Publication.schedule),
+        )
+    )
+    return db.session.execute(query).unique().scalar_one_or_none()
+
+
+def approval_problem(publication: Publication) -> str | None:
+    """Say why the publication may not go out yet for lack of approval, or None."""
+    if publication.content.status == EditorialStatus.APPROVED.value:
+        return None  # approved content may go out whatever the workspace requires
+    workspace = db.session.get(Workspace, publication.workspace_id)
+    if workspace.require_approval:
+        return f"content is '{publication.content.status}' and this workspace requires approval"
+    return None
+
+
+def build_request(publication: Publication) -> PublishRequest:
+    """Describe the publication to an adapter in platform-neutral terms, with the channel's resolved variant."""
+    from webapp.domain.content import media
+
+    return PublishRequest(
+        publication_id=publication.id,
+        idempotency_key=publication.idempotency_key,
+        scheduled_for=publication.due_at,
+        channel_id=publication.channel_id,
+        channel_name=publication.channel.name,
+        content=variants.resolve(publication.content, publication.channel),
+        media=media.attachments(publication.content),
+        uploads=media.UploadLedger(publication.id),
+    )
+
+
+def execute(publication_id: int, dispatch_seq: int | None = None) -> str:
+    """Run one attempt of a queued publication and return its outcome ('skipped' if not ours)."""
+    with _loaded_across_commits():
+        return _execute(publication_id, dispatch_seq)
+
+
+@contextmanager
+def _loaded_across_commits():
+    # From its claim to its outcome the publication is this worker's alone, so what the claim
+    # loaded stays true across the worker's own commits: reloading it after each commit cost a
+    # SELECT per commit on the hottest path. What others may change meanwhile (the schedule's
+    # status) is re-checked in SQL where it matters (schedules.settle).
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _execute(publication_id: int, dispatch_seq: int | None) -> str:
+    now = utcnow()
+    publication = _claim(publication_id, now, dispatch_seq)
+    if publication is None:
+        return "skipped"
+    if publication.started_at is None and missed_runs.mark_missed(publication, publication.schedule, now):
+        publication.attempts_count -= 1  # nothing was attempted: it queued too late to count
+        schedules.settle(publication.schedule)
+        db.session.commit()
+        events.publication_changed(publication)
+        return "missed"
+    if publication.after_publication_id is not None and chains.hold_back(publication):
+        publication.attempts_count -= 1  # not its turn: the publication it follows has not published
+        db.session.commit()
+        events.publication_changed(publication)
+        return "waiting"
+    if reason := approval_problem(publication):
+        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, APPROVAL_HOLD_PREFIX + reason
+        publication.attempts_count -= 1  # nothing was attempted
+        db.session.commit()
+        events.publication_changed(publication)
+        return "held"
+    admission = throttle.admit(publication.channel, publication.id)
+    if not admission.allowed:
+        return _wait(publication, admission)
+    if publication.started_at is None:
+        publication.started_at = now
+        publication.lateness_ms = int((now - publication.due_at) / timedelta(milliseconds=1))
+    publication.hold_reason = None
+    attempt = Attempt(publication_id=publication.id, number=publication.attempts_count, started_at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    events.publication_changed(publication)
+
+    channel_id = publication.channel_id
+    try:
+        result = _call_platform(publication)
+    except AdapterError as exc:
+        throttle.observe(channel_id, exc.error_class, admission.probe)
+        return _record_failure(publication, attempt, exc)
+    except CredentialsError as exc:
+        throttle.release(channel_id, admission.probe)
+        return _record_failure(publication, attempt, AuthError(str(exc)))
+    except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
+        log.exception("publication %s: unexpected error", publication.id)
+        # Herald's own bug says nothing about the platform: the circuit neither counts nor closes.
+        throttle.release(channel_id, admission.probe)
+        return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
+    throttle.observe(channel_id, None, admission.probe)
+    return _record_success(publication, attempt, result)
+
+
+def _wait(publication: Publication, admission: throttle.Admission) -> str:
+    """Put a claimed publication back to `retrying` until the channel admits it; no attempt is used."""
+    publication.status, publication.attempts_count = PublicationStatus.RETRYING.value, publication.attempts_count - 1
+    publication.next_attempt_at, publication.hold_reason = admission.until, admission.reason
+    dispatch.redispatch(publication)
+    db.session.commit()
+    _enqueue_retry(publication)
+    events.publication_changed(publication)
+    return "waiting"
+
+
+def _enqueue_retry(publication: Publication) -> None:
+    try:
+        dispatch.enqueue_publication(publication)
+    except RedisError:
+        log.warning("publication %s: retry not enqueued, the reconciler will restore it", publication.id)
+
+
+def _call_platform(publication: Publication) -> PublishResult:
+    adapter = adapter_for(publication.channel, timeout=current_app.config["PUBLISH_TIMEOUT_S"])
+    return adapter.publish(chains.fill_placeholders(publication, build_request(publication)))
+
+
+def _record_success(publication: Publication, attempt: Attempt, result: PublishResult) -> str:
+    now = utcnow()
+    attempt.finished_at, attempt.outcome = now, PublicationStatus.PUBLISHED.value
+    attempt.http_status, attempt.response_excerpt = result.http_status, redact(result.response_excerpt)
+    publication.status = PublicationStatus.PUBLISHED.value
+    publication.external_id, publication.external_url = result.external_id, result.external_url
+    publication.finished_at, publication.last_error, publication.next_attempt_at = now, None, None
+    if publication.channel.health == "unknown":
+        publication.channel.health = "healthy"  # a publish that went through is the best health check
+    signals.publication_published.send(publication)
+    schedules.settle(publication.schedule)
+    db.session.commit()
+    events.publication_changed(publication)
+    return publication.status
+
+
+def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterError) -> str:
+    now = utcnow()
+    config = current_app.config
+    message = redact(exc.message)
+    attempt.finished_at, attempt.outcome = now, exc.error_class.value
+    attempt.error_class, attempt.error_message = exc.error_class.value, message
+    attempt.http_status, attempt.response_excerpt = exc.http_status, redact(exc.response_excerpt)
+    publication.last_error = f"{exc.error_class.value}: {message}"
+    retry = exc.error_class in RETRYABLE and publication.attempts_count < config["PUBLISH_MAX_ATTEMPTS"]
+    held: list[Publication] = []
+    if retry:
+        delay = backoff_seconds(
+            publication.attempts_count, config["RETRY_BASE_S"], config["RETRY_CAP_S"], exc.retry_after
+        )
+        publication.status = PublicationStatus.RETRYING.value
+        publication.next_attempt_at = now + timedelta(seconds=delay)
+        dispatch.redispatch(publication)
+    elif exc.error_class is ErrorClass.UNKNOWN_OUTCOME:
+        # Never resend blindly: reconciliation asks the platform by idempotency key first.
+        publication.status = PublicationStatus.UNCONFIRMED.value
+    elif exc.error_class is ErrorClass.AUTH:
+        # Credentials problems are fixable: hold everything on the channel rather than fail it.
+        held = failures.on_auth_error(publication, message)
+    else:
+        publication.status, publication.finished_at = PublicationStatus.FAILED.value, now
+        message = f"Publication #{publication.id} on {publication.channel.name} failed: {publication.last_error}"
+        alerts.publication_alert(publication, "failure", message)
+        failures.after_failure(publication)
+    schedules.settle(publication.schedule)
+    db.session.commit()
+    if retry:
+        _enqueue_retry(publication)
+    failures.unschedule_held(held)
+    events.publication_changed(publication)
+    return publication.status

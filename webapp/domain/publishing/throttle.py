@@ -1,0 +1,201 @@
+"""Per-channel token buckets and circuit breakers in Redis, shared by every worker."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+
+from webapp.adapters.base import ErrorClass
+from webapp.infra.queues import get_redis, key
+
+log = logging.getLogger(__name__)
+
+# Every decision here reads this clock (unix seconds), so tests can replace it with a fake one. The
+# time travels into the Lua scripts as an argument for the same reason.
+clock = time.time
+# While the half-open circuit's one probe is out, others look again this soon rather than after a cool-off.
+PROBE_RETRY_S = 15
+
+# Refill by the time elapsed since the last take (never backwards: workers' clocks differ slightly),
+# then take one token; when there is none, take it on credit (the balance goes below zero) and answer
+# when that token will have been refilled. Each waiter so gets its own future slot, in order, instead
+# of all of them waking at the same instant to fight over one token.
+_TAKE = """
+local rate, capacity, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens, at = tonumber(state[1]) or capacity, tonumber(state[2]) or now
+if now > at then
+  tokens, at = math.min(capacity, tokens + (now - at) * rate), now
+end
+local wait = 0
+tokens = tokens - 1
+if tokens < 0 then wait = -tokens / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
+return tostring(wait)
+"""
+# Closed: no open_until. Open: before it. Half-open: after it, and the first to SET NX the probe lock
+# is the one call let through. A call that may go also takes back the publication's reserved slot
+# (KEYS[3], if any), in the same round trip: this runs once per publish.
+_ADMIT = """
+local function going(state)
+  local reserved = false
+  if KEYS[3] then reserved = redis.call('GETDEL', KEYS[3]) end
+  return {state, reserved or ''}
+end
+local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until'))
+if not open_until then return going('closed') end
+if tonumber(ARGV[1]) < open_until then return {'open', tostring(open_until)} end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return going('probe') end
+return {'busy', '0'}
+"""
+# A failure while open or half-open (the probe) re-opens for a full cool-off; otherwise it counts
+# towards the threshold.
+_FAIL = """
+local now, cooloff = tonumber(ARGV[2]), tonumber(ARGV[3])
+local opened = 0
+if redis.call('HEXISTS', KEYS[1], 'open_until') == 1 then
+  opened = 1
+elseif redis.call('HINCRBY', KEYS[1], 'failures', 1) >= tonumber(ARGV[1]) then
+  opened = 1
+end
+if opened == 1 then
+  redis.call('HSET', KEYS[1], 'open_until', tostring(now + cooloff))
+  redis.call('HDEL', KEYS[1], 'failures')
+  redis.call('DEL', KEYS[2])
+end
+redis.call('EXPIRE', KEYS[1], cooloff + 86400)
+return opened
+"""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a call to a channel may go now; if not, until when and why."""
+
+    until: datetime | None = None
+    reason: str | None = None
+    probe: bool = False  # this call is the half-open circuit's one probe
+
+    @property
+    def allowed(self) -> bool:
+        return self.until is None
+
+
+def _keys(channel_id: int) -> list[str]:
+    # One hash tag per channel keeps a script's keys in one slot, should Redis ever be a cluster.
+    return [key("breaker", f"{{{channel_id}}}"), key("breaker", f"{{{channel_id}}}", "probe")]
+
+
+def rate_per_minute(channel) -> int:
+    """Return the channel's posts per minute: its own `rate_per_minute` rule, else its platform's default."""
+    own = (channel.rules or {}).get("rate_per_minute")
+    if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
+        return own
+    return current_app.config["RATE_PER_MINUTE"].get(channel.platform, 0)
+
+
+def take_token(bucket: str, per_minute: int, now: float | None = None, connection: Redis | None = None) -> float:
+    """Take one token (on credit when the bucket is empty); return the seconds until it is really there."""
+    if per_minute <= 0:
+        return 0.0
+    redis = connection or get_redis()
+    now = clock() if now is None else now
+    script = redis.register_script(_TAKE)
+    return float(script(keys=[key("bucket", bucket)], args=[per_minute / 60, per_minute, now]))
+
+
+def _reservation_key(channel_id: int, publication_id: int) -> str:
+    # The channel's hash tag: the admit script reads it beside the channel's breaker keys.
+    return key("bucket", f"{{{channel_id}}}", "reserved", publication_id)
+
+
+def admit(channel, publication_id: int | None = None) -> Admission:
+    """Let a call to the channel go if its circuit and its rate limit allow it; fail open if Redis does not answer.
+
+    A publication sent away to wait already holds its token: when it comes back at its slot it goes.
+    """
+    config, now = current_app.config, clock()
+    try:
+        redis = get_redis()
+        keys = _keys(channel.id)
+        if publication_id is not None:
+            keys.append(_reservation_key(channel.id, publication_id))
+        answer = redis.register_script(_ADMIT)(keys=keys, args=[now, config["BREAKER_PROBE_TTL_S"]])
+        state, value = (part.decode() if isinstance(part, bytes) else part for part in answer)
+        if state == "open":
+            return _wait(float(value), "channel circuit open until")
+        if state == "busy":
+            return _wait(now + PROBE_RETRY_S, "channel circuit open (a probe is checking it) until")
+        probe = state == "probe"
+        if value and now >= float(value) - 1:  # back at the slot it reserved while waiting
+            return Admission(probe=probe)
+        wait = take_token(f"channel:{channel.id}", rate_per_minute(channel), now)
+        if wait > 0:
+            release(channel.id, probe)  # the probe did not go: let the next caller be it
+            if publication_id is not None:
+                slot = now + wait
+                redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
+            return _wait(now + wait, "waiting for rate limit until")
+    except RedisError:
+        # Redis is where the job came from, so this is a blip; refusing would stall every channel.
+        log.warning("channel %s: rate limit and circuit not checked, Redis did not answer", channel.id)
+        return Admission()
+    return Admission(probe=probe)
+
+
+def _wait(until: float, reason: str) -> Admission:
+    # Whole seconds: rq-scheduler keeps no fractions, and the time shown is the time it runs.
+    at = datetime.fromtimestamp(math.ceil(until), UTC)
+    return Admission(until=at, reason=f"{reason} {at:%H:%M:%S} UTC")
+
+
+def observe(channel_id: int, error_class: ErrorClass | None, probe: bool) -> None:
+    """Feed a finished call's outcome (None: success) to the channel's circuit."""
+    # A transient failure counts towards opening; a success or a permanent error (the platform
+    # answered) closes; auth, 429 and unknown outcomes say nothing about the link.
+    if error_class is None or error_class is ErrorClass.PERMANENT:
+        succeeded(channel_id)
+    elif error_class is ErrorClass.TRANSIENT:
+        failed(channel_id)
+    else:
+        release(channel_id, probe)
+
+
+def succeeded(channel_id: int) -> None:
+    """Close the channel's circuit: the platform answered."""
+    try:
+        get_redis().delete(*_keys(channel_id))
+    except RedisError:
+        log.warning("channel %s: circuit not closed, Redis did not answer", channel_id)
+
+
+def failed(channel_id: int) -> bool:
+    """Count a transient failure on the channel; return True when its circuit (re-)opened."""
+    config = current_app.config
+    args = [config["BREAKER_FAILURES"], clock(), config["BREAKER_COOLOFF_S"]]
+    try:
+        opened = get_redis().register_script(_FAIL)(keys=_keys(channel_id), args=args)
+    except RedisError:
+        log.warning("channel %s: failure not counted, Redis did not answer", channel_id)
+        return False
+    if opened:
+        log.warning("channel %s: circuit open for %ss", channel_id, config["BREAKER_COOLOFF_S"])
+    return bool(opened)
+
+
+def release(channel_id: int, probe: bool) -> None:
+    """Give the probe lock back when a probe ended without a verdict on the channel."""
+    if not probe:
+        return
+    try:
+        get_redis().delete(_keys(channel_id)[1])
+    except RedisError:
+        log.warning("channel %s: probe lock left to expire, Redis did not answer", channel_id)

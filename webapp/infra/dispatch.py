@@ -1,0 +1,91 @@
+"""Keep rq-scheduler's sorted set in step with the publications the database says are due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rq import Queue
+from rq_scheduler import Scheduler
+
+from webapp.core.time import ceil_to_second
+from webapp.infra.queues import QUEUE_FOR_PRIORITY, get_redis
+from webapp.models import Publication
+
+JOB_ID_PREFIX = "herald-publication-"
+# Long enough for a slow platform call plus retries inside the adapter, short enough that a hung
+# call frees the worker.
+JOB_TIMEOUT_S = 120
+
+
+def job_id(publication: Publication) -> str:
+    """Return the deterministic RQ job id of a publication's current dispatch."""
+    return f"{JOB_ID_PREFIX}{publication.id}-{publication.dispatch_seq}"
+
+
+def redispatch(publication: Publication) -> None:
+    """Give the publication a fresh job id before it is enqueued again (the caller commits)."""
+    publication.dispatch_seq += 1
+
+
+def get_scheduler() -> Scheduler:
+    return Scheduler(connection=get_redis())
+
+
+def enqueue_publication(publication: Publication, when: datetime | None = None) -> None:
+    """Put the publication's current job in rq-scheduler at its due instant, rounded up to a second."""
+    _enqueue(get_scheduler(), publication, when)
+
+
+def enqueue_publications(publications: Iterable[Publication]) -> None:
+    """Put many publications' current jobs in rq-scheduler at their due instants, in one round trip."""
+    with get_redis().pipeline(transaction=False) as pipe:
+        # A scheduler on the pipeline queues each job's HSET and ZADD instead of sending them.
+        scheduler = Scheduler(connection=pipe)
+        for publication in publications:
+            _enqueue(scheduler, publication)
+        pipe.execute()
+
+
+def _enqueue(scheduler: Scheduler, publication: Publication, when: datetime | None = None) -> None:
+    # Imported here: jobs imports services, which import this module.
+    from webapp.jobs import publish_publication
+
+    at = ceil_to_second(when or publication.next_attempt_at or publication.due_at)
+    scheduler.enqueue_at(
+        at,
+        publish_publication,
+        publication.id,
+        publication.dispatch_seq,
+        job_id=job_id(publication),
+        queue_name=QUEUE_FOR_PRIORITY[publication.priority],
+        timeout=JOB_TIMEOUT_S,
+        job_result_ttl=3600,
+        meta={
+            "publication_id": publication.id,
+            "dispatch_seq": publication.dispatch_seq,
+            "workspace_id": publication.workspace_id,
+        },
+    )
+
+
+def unschedule_publication(publication: Publication) -> None:
+    """Remove the publication's pending rq-scheduler entry, if any."""
+    get_scheduler().cancel(job_id(publication))
+
+
+def unschedule_jobs(jobs: Iterable[tuple[str, str | None]]) -> None:
+    """Remove (job id, queue name or None) jobs from rq-scheduler, and from the named queue, in one round trip."""
+    redis = get_redis()
+    with redis.pipeline(transaction=False) as pipe:
+        scheduler = Scheduler(connection=pipe)
+        for ident, queue_name in jobs:
+            scheduler.cancel(ident)
+            if queue_name is not None:
+                Queue(queue_name, connection=redis).remove(ident, pipeline=pipe)
+        pipe.execute()
+
+
+def scheduled_time(publication: Publication) -> float | None:
+    """Return the unix time rq-scheduler holds for the publication's current job, or None."""
+    return get_redis().zscore(get_scheduler().scheduled_jobs_key, job_id(publication))

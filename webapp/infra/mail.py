@@ -1,0 +1,102 @@
+"""Outgoing email over SMTP for any feature that needs it; off while SMTP_HOST is empty.
+
+`send` hands a plain-text message to the server now; `send_later` queues it for a worker, so a web
+request never waits on (or reveals anything through the timing of) a slow mail server.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, url_for
+from redis.exceptions import RedisError
+from rq import Retry
+
+from webapp.models import Priority
+
+log = logging.getLogger("herald.mail")
+# A mail server that is briefly down gets three more tries, about a quarter of an hour in all.
+RETRY_INTERVALS_S = [30, 120, 600]
+
+
+class MailError(RuntimeError):
+    """The SMTP server could not be reached or refused the message."""
+
+
+def is_configured() -> bool:
+    """True when an SMTP server is configured (SMTP_HOST is set)."""
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Build an absolute link for a message: PUBLIC_URL when set, else this request's own address."""
+    base = current_app.config.get("PUBLIC_URL", "")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)
+    message.set_content(body)
+    return message
+
+
+def send(to: str, subject: str, body: str) -> None:
+    """Hand one plain-text message to the SMTP server now; raise MailError when that fails."""
+    config = current_app.config
+    if not is_configured():
+        raise MailError("SMTP is not configured (set SMTP_HOST)")
+    message = build_message(to, subject, body)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT_S"]) as smtp:
+            if config["SMTP_STARTTLS"]:
+                # Verified TLS before any credential or message goes over the wire; a server that does
+                # not offer STARTTLS is refused rather than talked to in the clear.
+                smtp.starttls(context=ssl.create_default_context())
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"could not send mail via {config['SMTP_HOST']}:{config['SMTP_PORT']}: {exc}") from exc
+    log.info("mail sent to %s: %s", to, subject)
+
+
+def send_later(to: str, subject: str, body: str) -> bool:
+    """Queue a message for a worker to send; False when SMTP is off or the queue is unreachable."""
+    if not is_configured():
+        return False
+    from webapp.infra.queues import get_queue
+
+    try:
+        get_queue(Priority.HIGH.value).enqueue(
+            deliver_job,
+            to,
+            subject,
+            body,
+            retry=Retry(max=len(RETRY_INTERVALS_S), interval=RETRY_INTERVALS_S),
+            # The body may hold a one-time link: keep it in Redis no longer than needed.
+            result_ttl=0,
+            failure_ttl=24 * 3600,
+        )
+    except RedisError:
+        log.exception("could not queue mail to %s: %s", to, subject)
+        return False
+    return True
+
+
+def deliver_job(to: str, subject: str, body: str) -> None:
+    """Send a queued message (the RQ job behind send_later); a MailError makes RQ retry it."""
+    from webapp.jobs import app_context
+
+    with app_context():
+        send(to, subject, body)

@@ -1,1 +1,0 @@
-"""Domain operations used by views, the API and jobs alike."""

@@ -1,0 +1,42 @@
+"""Publication endpoints."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from webapp.core.time import TimeInputError, parse_instant
+from webapp.domain.publishing import publications
+from webapp.web.api import ApiError, actor, bp, int_arg, listing, page_args
+from webapp.web.api.serializers import publication_json
+
+
+def _instant_arg(name: str):
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_instant(raw, request.args.get("timezone"), field=name)
+    except TimeInputError as exc:
+        raise ApiError(422, "validation_failed", f"{name} {exc.message}", {name: exc.message}) from None
+
+
+@bp.get("/publications")
+def list_publications():
+    page, per_page = page_args()
+    query = publications.publication_query(
+        actor(),
+        status=request.args.get("status") or None,
+        channel_id=int_arg("channel_id"),
+        schedule_id=int_arg("schedule_id"),
+        content_type=request.args.get("content_type") or None,
+        due_from=_instant_arg("from"),
+        due_to=_instant_arg("to"),
+        q=request.args.get("q") or None,
+    )
+    items, total = publications.paginate(query, page, per_page)
+    return listing(items, total, page, per_page, lambda p: publication_json(p, with_attempts=False))
+
+
+@bp.get("/publications/<int:publication_id>")
+def get_publication(publication_id: int):
+    return jsonify(publication_json(publications.get_publication(actor(), publication_id)))

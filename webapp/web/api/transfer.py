@@ -1,0 +1,34 @@
+"""Export and import endpoints: content and schedules as JSON or CSV."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from webapp.domain.operations import transfer
+from webapp.models import utcnow
+from webapp.web.api import ApiError, actor, bp
+
+
+@bp.get("/export")
+def export_records():
+    kind, fmt = request.args.get("kind", "contents"), request.args.get("format", "json")
+    document = transfer.render_export(actor(), kind, fmt)
+    return Response(
+        document,
+        mimetype=transfer.MEDIA_TYPES[fmt].split(";")[0],
+        headers={"Content-Disposition": f'attachment; filename="{transfer.filename(kind, fmt, utcnow())}"'},
+    )
+
+
+@bp.post("/import")
+def import_records():
+    kind = request.args.get("kind", "")
+    if request.mimetype == "text/csv":
+        rows = transfer.parse("csv", request.get_data())
+    else:
+        document = request.get_json(silent=True)
+        if document is None:
+            raise ApiError(400, "bad_request", 'Send JSON (an array of rows, or {"items": [...]}) or text/csv.')
+        rows = transfer.rows_of(document)
+    ids = transfer.import_rows(actor(), kind, rows)
+    return jsonify({"kind": kind, "imported": len(ids), "ids": ids}), 201

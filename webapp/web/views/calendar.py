@@ -1,0 +1,149 @@
+"""The calendar: month, week, day, timeline and list views of publications, and moving them."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.validation import is_id
+from webapp.domain.channels import channels
+from webapp.domain.publishing import calendar
+from webapp.domain.publishing.publications import get_publication
+from webapp.extensions import db
+from webapp.models import utcnow
+from webapp.web.auth import ui_actor
+from webapp.web.forms import EmptyForm
+from webapp.web.htmx import render, wants_fragment
+from webapp.web.views.filters import local_time
+from webapp.web.views.schedules import _slot_choices as free_slot_choices
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+TEMPLATE = "calendar/index.html"
+
+
+def _today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_user.timezone)).date()
+
+
+def _state(args) -> dict:
+    """Read the view, its anchor day and the channel filter from URL arguments (bad values fall back)."""
+    problem, anchor = None, calendar.parse_day(args.get("date")) or _today()
+    if args.get("date") and calendar.parse_day(args["date"]) is None:
+        problem = f"'{args['date']}' is not a date (YYYY-MM-DD); showing today."
+    channel_id = args.get("channel_id", "")
+    channel_id = int(channel_id) if channel_id.isdigit() and is_id(int(channel_id)) else None
+    return {
+        "view": args.get("view") if args.get("view") in calendar.VIEWS else "month",
+        "span": args.get("span") if args.get("span") in calendar.SPANS else "week",
+        "anchor": anchor,
+        "channel_id": channel_id,
+        "problem": problem,
+    }
+
+
+def _context(args, feedback: dict | None = None) -> dict:
+    state = _state(args)
+    actor = ui_actor()
+    period = calendar.period_for(state["view"], state["anchor"], current_user.timezone, state["span"])
+    rows, truncated = calendar.publications_in(actor, period, state["channel_id"])
+    return {
+        **state,
+        "period": period,
+        "rows": rows,
+        "truncated": truncated,
+        "days": calendar.by_day(rows, period.tz),
+        "hours": calendar.by_hour(rows, period.tz),
+        "today": _today(),
+        "channels": channels.list_channels(actor),
+        "can_move": actor.role != "viewer",
+        "movable": calendar.MOVABLE,
+        "move_form": EmptyForm(),
+        "feedback": feedback,
+        "return_to": _calendar_url(state),
+        "cal_url": lambda **changes: _calendar_url(state, **changes),
+    }
+
+
+def _calendar_url(state: dict, **changes) -> str:
+    values = {"view": state["view"], "date": state["anchor"].isoformat(), "span": state["span"]}
+    values.update(channel_id=state["channel_id"], **changes)
+    if values["view"] != "timeline":
+        values["span"] = None
+    return url_for("calendar.index", **{k: v for k, v in values.items() if v is not None})
+
+
+@bp.get("/")
+def index():
+    return render(TEMPLATE, block="calendar", **_context(request.args))
+
+
+def _return_args(form) -> MultiDict:
+    """The calendar view the move came from (only a calendar URL: never an open redirect)."""
+    target = urlsplit(form.get("return_to") or "")
+    if target.scheme or target.netloc or not target.path.startswith(url_for("calendar.index")):
+        return MultiDict()
+    return MultiDict(parse_qsl(target.query))
+
+
+def _refusal(exc: ValidationFailed | Conflict, publication_id: int, form) -> dict:
+    """Describe a refused move for the feedback panel: the message, field problems, clashes and free slots."""
+    names = {c.id: c.name for c in channels.list_channels(ui_actor())}
+    extra = getattr(exc, "extra", {})
+    clashes = [
+        {**c, "channel": names.get(c["channel_id"], f"channel {c['channel_id']}")} for c in extra.get("clashes", [])
+    ]
+    return {
+        "ok": False,
+        "message": f"Publication #{publication_id} was not moved: {exc.message}",
+        "fields": exc.fields,
+        "clashes": clashes,
+        "slots": free_slot_choices(exc) if isinstance(exc, ValidationFailed) else [],
+        "publication_id": publication_id,
+        "retry": {name: form.get(name) or "" for name in ("date", "time", "at")},
+    }
+
+
+@bp.post("/publications/<int:publication_id>/move")
+def move(publication_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    actor = ui_actor()
+    publication = get_publication(actor, publication_id)  # another workspace's publication is a 404
+    actor.require_writer()
+    form = request.form
+    try:
+        when = calendar.target_instant(
+            publication, current_user.timezone, form.get("date"), form.get("time"), form.get("at")
+        )
+        moved = calendar.move_publication(
+            actor, publication_id, when, allow_conflicts=bool(form.get("allow_conflicts"))
+        )
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        feedback = _refusal(exc, publication_id, form)
+        status = 409 if isinstance(exc, Conflict) else 422
+        if wants_fragment():
+            return _fragment(feedback, form, status)
+        return render(TEMPLATE, status=status, **_context(_return_args(form), feedback=feedback))
+    others = len(moved) - 1
+    message = f"Moved publication #{publication_id} to {local_time(moved[0].due_at, '%a %d %b %Y %H:%M')}" + (
+        f", with {others} more on the schedule's other channels." if others else "."
+    )
+    if wants_fragment():
+        response = _fragment({"ok": True, "message": message}, form, 200)
+        response.headers["HX-Trigger"] = "calendar-changed"  # redraw now, without waiting for the SSE signal
+        return response
+    flash(message, "ok")
+    args = _return_args(form)
+    return redirect(_calendar_url(_state(args)) if args else url_for("calendar.index"), 303)
+
+
+def _fragment(feedback: dict, form, status: int):
+    return render(TEMPLATE, block="feedback", status=status, feedback=feedback, return_to=form.get("return_to") or "")

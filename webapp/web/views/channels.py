@@ -1,0 +1,92 @@
+"""Channel pages: list, add one for any platform, test the connection, resume after a failure."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.core.errors import ValidationFailed
+from webapp.domain.channels import channels
+from webapp.domain.publishing import failures
+from webapp.web.auth import ui_actor
+from webapp.web.forms import ChannelForm, EmptyForm, attach_errors
+from webapp.web.htmx import render, wants_fragment
+from webapp.web.views.channel_fields import PLATFORM_FIELDS, read
+
+bp = Blueprint("channels", __name__, url_prefix="/channels")
+
+
+def _page(form: ChannelForm, status: int = 200, field_errors: dict | None = None, values: dict | None = None):
+    platform = form.platform.data if form.platform.data in PLATFORM_FIELDS else "webhook"
+    return render_template(
+        "channels/index.html",
+        form=form,
+        channels=channels.list_channels(ui_actor()),
+        action_form=EmptyForm(),
+        fields=PLATFORM_FIELDS[platform],
+        field_errors=field_errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/")
+def index():
+    return _page(ChannelForm(timezone=current_user.timezone))
+
+
+@bp.get("/fields")
+def fields():
+    """Render the settings and credentials inputs of the chosen platform."""
+    if not wants_fragment():
+        return redirect(url_for("channels.index"))
+    platform = request.args.get("platform", "webhook")
+    return render(
+        "channels/index.html",
+        block="platform_fields",
+        fields=PLATFORM_FIELDS.get(platform, PLATFORM_FIELDS["webhook"]),
+        field_errors={},
+        values={},
+    )
+
+
+@bp.post("/")
+def create():
+    form = ChannelForm()
+    # Only settings come back into the form after an error: secrets are never echoed.
+    values = {k: v for k, v in request.form.items() if k.startswith("settings.")}
+    if form.validate_on_submit():
+        settings, credentials = read(form.platform.data, request.form)
+        try:
+            channel = channels.create_channel(
+                ui_actor(),
+                name=form.name.data,
+                platform=form.platform.data,
+                settings=settings,
+                credentials=credentials,
+                timezone=(form.timezone.data or "UTC").strip(),
+                rules=form.rules(),
+            )
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+            return _page(form, 422, exc.fields, values)
+        flash(f"Channel '{channel.name}' added.", "ok")
+        return redirect(url_for("channels.index"), 303)
+    return _page(form, 422, {}, values)
+
+
+@bp.post("/<int:channel_id>/check")
+def check(channel_id: int):
+    if EmptyForm().validate_on_submit():
+        result = channels.check_channel(ui_actor(), channel_id)
+        outcome = "ok" if result.ok else "failed"
+        flash(f"Connection check: {outcome} — {result.message}", "ok" if result.ok else "error")
+    return redirect(url_for("channels.index"), 303)
+
+
+@bp.post("/<int:channel_id>/resume")
+def resume(channel_id: int):
+    if EmptyForm().validate_on_submit():
+        actor = ui_actor()
+        resumed = failures.resume_channel(actor, channels.get_channel(actor, channel_id))
+        flash(f"Channel resumed; {resumed} held publication(s) back on schedule.", "ok")
+    return redirect(url_for("channels.index"), 303)

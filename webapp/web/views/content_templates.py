@@ -1,0 +1,71 @@
+"""Content templates: list, rename, delete, and start a new content item from one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from webapp.core.errors import ValidationFailed
+from webapp.domain.content import content_templates
+from webapp.web.auth import ui_actor
+from webapp.web.forms import EmptyForm
+
+bp = Blueprint("content_templates", __name__, url_prefix="/templates")
+
+
+def _problems(exc: ValidationFailed) -> str:
+    return "; ".join(f"{k} {v}" for k, v in exc.fields.items())
+
+
+def _checked(template_id: int):
+    """Return the template (404 for another workspace's id) once the form's CSRF token is good."""
+    template = content_templates.get_template(ui_actor(), template_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return template
+
+
+@bp.get("/")
+def index():
+    actor = ui_actor()
+    rows = [
+        (t, content_templates.template_channels(actor, t), content_templates.describe_schedule(t.schedule))
+        for t in content_templates.list_templates(actor)
+    ]
+    return render_template("content_templates/index.html", rows=rows, action_form=EmptyForm())
+
+
+@bp.post("/<int:template_id>/rename")
+def rename(template_id: int):
+    template = _checked(template_id)
+    old = template.name
+    try:
+        content_templates.update_template(ui_actor(), template_id, {"name": request.form.get("name", "")})
+    except ValidationFailed as exc:
+        flash(f"Not renamed: {_problems(exc)}", "error")
+    else:
+        flash(f"Template '{old}' renamed to '{template.name}'.", "ok")
+    return redirect(url_for("content_templates.index"), 303)
+
+
+@bp.post("/<int:template_id>/delete")
+def delete(template_id: int):
+    template = _checked(template_id)
+    name = template.name
+    content_templates.delete_template(ui_actor(), template_id)
+    flash(f"Template '{name}' deleted.", "ok")
+    return redirect(url_for("content_templates.index"), 303)
+
+
+@bp.post("/<int:template_id>/start")
+def start(template_id: int):
+    _checked(template_id)
+    try:
+        content, schedule = content_templates.start_from_template(
+            ui_actor(), template_id, title=request.form.get("title"), schedule=request.form.get("schedule") == "y"
+        )
+    except ValidationFailed as exc:
+        flash(f"Not started: {_problems(exc)}", "error")
+        return redirect(url_for("content_templates.index"), 303)
+    scheduled = " and scheduled" if schedule else ""
+    flash(f"Draft '{content.title}' started from the template{scheduled}.", "ok")
+    return redirect(url_for("contents.editor.edit", content_id=content.id), 303)

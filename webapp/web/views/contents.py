@@ -1,0 +1,170 @@
+"""Content pages: list and write."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from webapp.core.errors import Conflict, Forbidden, ValidationFailed
+from webapp.domain.channels import channels
+from webapp.domain.content import approvals, contents
+from webapp.domain.publishing import schedules
+from webapp.domain.publishing.lifecycle import Work
+from webapp.extensions import db
+from webapp.models import Content, Decision, EditorialStatus, Workspace
+from webapp.web.auth import ui_actor
+from webapp.web.forms import ContentForm, EmptyForm, ReviewForm, attach_errors
+from webapp.web.views.filters import local_time
+from webapp.web.views.listing import Sort, list_page
+
+bp = Blueprint("contents", __name__, url_prefix="/contents")
+
+STATUSES = tuple(s.value for s in EditorialStatus)
+# The list's sort keys (`?sort=`): the latest changed first by default.
+SORTS = {
+    "id": Sort(Content.id),
+    "title": Sort(Content.title),
+    "status": Sort(Content.status),
+    "updated": Sort(Content.updated_at),
+}
+
+
+def listed(args):
+    """Return the query of the content the list shows for its URL arguments (`status`, `q`), latest first."""
+    status = args.get("status")
+    return contents.content_query(
+        ui_actor(), status=status if status in STATUSES else None, q=(args.get("q") or "").strip() or None
+    )
+
+
+def _page(form: ContentForm, status: int = 200):
+    actor = ui_actor()
+    listing = list_page(listed(request.args), request.args, SORTS, "updated", Content.id)
+    # Only channels with time slots or rules have a queue to add to.
+    queues = [c for c in channels.list_channels(actor) if c.rules]
+    return render_template(
+        "contents/index.html",
+        form=form,
+        contents=listing.items,
+        listing=listing,
+        args=request.args,
+        statuses=STATUSES,
+        queues=queues,
+        action_form=EmptyForm(),
+    ), status
+
+
+@bp.get("/")
+def index():
+    return _page(ContentForm())
+
+
+@bp.post("/")
+def create():
+    form = ContentForm()
+    if form.validate_on_submit():
+        try:
+            content = contents.create_content(
+                ui_actor(),
+                title=form.title.data,
+                body=form.body.data or "",
+                excerpt=form.excerpt.data,
+                content_type=form.content_type.data,
+                tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
+                status=form.status.data,
+            )
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            flash(f"Content '{content.title}' saved.", "ok")
+            return redirect(url_for("contents.index"), 303)
+    return _page(form, 422)
+
+
+@bp.post("/<int:content_id>/queue")
+def add_to_queue(content_id: int):
+    """Put approved content into the chosen channel's next free slot."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    contents.get_content(ui_actor(), content_id)  # another workspace's content is a 404, as everywhere
+    channel_id = request.form.get("channel_id", "")
+    try:
+        schedule = schedules.add_to_queue(ui_actor(), int(channel_id) if channel_id.isdigit() else None, content_id)
+    except ValidationFailed as exc:
+        flash("Not queued: " + "; ".join(f"{k.replace('_id', '')} {v}" for k, v in exc.fields.items()), "error")
+    else:
+        flash(f"Queued for {local_time(schedule.next_run_at)}.", "ok")
+    return redirect(url_for("contents.index"), 303)
+
+
+# The editorial workflow (webapp/domain/content/approvals.py): the review page, and one POST per decision.
+
+DECISIONS = {  # URL verb: (decision, service call, what the flash says was done)
+    "submit": (Decision.SUBMITTED, approvals.submit, "submitted for review"),
+    "approve": (Decision.APPROVED, approvals.approve, "approved"),
+    "reject": (Decision.REJECTED, approvals.reject, "sent back to draft"),
+    "archive": (Decision.ARCHIVED, approvals.archive, "archived"),
+    "restore": (Decision.RESTORED, approvals.restore, "restored to draft"),
+}
+
+
+def _review_page(content, form: ReviewForm | None = None, status: int = 200):
+    actor = ui_actor()
+    possible = approvals.allowed_decisions(content)
+    return render_template(
+        "contents/review.html",
+        content=content,
+        form=form or ReviewForm(),
+        history=approvals.history(actor, content),
+        held=approvals.held_publications(actor, content),
+        verbs=[verb for verb, (decision, _, _) in DECISIONS.items() if decision in possible],
+        may_review=approvals.may_review(actor, content),
+        require_approval=db.session.get(Workspace, actor.workspace_id).require_approval,
+    ), status
+
+
+@bp.get("/<int:content_id>/review")
+def review(content_id: int):
+    return _review_page(contents.get_content(ui_actor(), content_id))
+
+
+def decide(content_id: int, verb: str):
+    """Take one review decision from the review page's form; answer the page again on a refusal."""
+    actor = ui_actor()
+    content = contents.get_content(actor, content_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _, call, done = DECISIONS[verb]
+    work = Work(actor=actor, action="released: content approved")
+    try:
+        if verb == "approve":
+            call(actor, content, form.comment.data, work=work)
+        else:
+            call(actor, content, form.comment.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        attach_errors(form, exc)
+        return _review_page(content, form, 422)
+    except (Conflict, Forbidden) as exc:
+        db.session.rollback()
+        flash(f"Not {done}: {exc.message}", "error")
+        return _review_page(contents.get_content(actor, content_id), form, 409 if isinstance(exc, Conflict) else 403)
+    work.commit()  # commits; publications released by an approval go back to rq-scheduler
+    released = len(work.to_enqueue)
+    flash(f"'{content.title}' {done}." + (f" {released} held publication(s) released." if released else ""), "ok")
+    return redirect(url_for("contents.review", content_id=content_id), 303)
+
+
+for _verb in DECISIONS:  # POST /contents/<id>/submit etc., endpoints contents.submit_content etc.
+    bp.add_url_rule(
+        f"/<int:content_id>/{_verb}",
+        endpoint=f"{_verb}_content",
+        view_func=lambda content_id, _verb=_verb: decide(content_id, _verb),
+        methods=["POST"],
+    )
+
+
+# The editor (variants side by side, live previews, save as template) lives in its own module.
+from webapp.web.views import content_editor  # noqa: E402
+
+bp.register_blueprint(content_editor.bp)

@@ -1,0 +1,46 @@
+"""Error pages for the browser; JSON bodies for anything under /api."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from webapp.core.errors import Conflict, Forbidden, NotFound
+from webapp.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def service_not_found(exc: NotFound):
+        db.session.rollback()
+        return render_template("errors/error.html", code=404, message="Not found."), 404
+
+    @app.errorhandler(Forbidden)
+    def service_forbidden(exc: Forbidden):
+        db.session.rollback()
+        return render_template("errors/error.html", code=403, message=exc.message), 403
+
+    @app.errorhandler(Conflict)
+    def service_conflict(exc: Conflict):
+        # A page whose view does not answer a race itself (the API answers 409 in JSON): say what happened.
+        db.session.rollback()
+        return render_template("errors/error.html", code=409, message=exc.message), 409
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def body_too_large(exc: RequestEntityTooLarge):
+        # Werkzeug's own text names no limit; say which one, for the API and the browser alike.
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        shown = f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        return http_error(RequestEntityTooLarge(f"The request body is larger than the {shown} limit."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            from webapp.web.api import error_response
+
+            return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description)
+        return render_template("errors/error.html", code=exc.code, message=exc.description), exc.code

@@ -1,0 +1,49 @@
+"""Health: `/healthz` for load balancers (no login) and the `/health` page for signed-in members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from webapp.domain.operations.diagnostics import health_report
+from webapp.extensions import db
+from webapp.infra.liveness import system_status
+from webapp.web.auth import ui_actor
+from webapp.web.htmx import render
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    checks: dict = {}
+    failing: list[str] = []
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+        failing.append("database")
+    status = system_status()
+    checks["redis"] = "ok" if status["redis"] else "error: unreachable"
+    checks["scheduler"] = {"last_heartbeat_s": status.get("scheduler_heartbeat_age_s")}
+    checks["workers"] = {"alive": status.get("workers_alive", 0)}
+    checks["queues"] = status.get("queue_depths", {})
+    if not status["redis"]:
+        failing.append("redis")
+    else:
+        if any("scheduler" in p for p in status["problems"]):
+            failing.append("scheduler")
+        if status["workers_alive"] == 0:
+            failing.append("workers")
+    body = {"status": "ok" if not failing else "failing", "checks": checks}
+    if failing:
+        body["failing"] = failing
+        body["problems"] = status["problems"]
+    return jsonify(body), 200 if not failing else 503
+
+
+@bp.get("/health")
+def page():
+    return render("health/index.html", block="report", **health_report(ui_actor()))

@@ -1,0 +1,198 @@
+"""Integrations page: outbound webhook subscriptions and their delivery log, import/export, the calendar feed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from webapp.core.errors import Conflict, ValidationFailed
+from webapp.domain.integrations import feeds, outbound_webhooks, subscriptions
+from webapp.domain.operations import transfer
+from webapp.models import utcnow
+from webapp.web.auth import ui_actor
+from webapp.web.forms import EmptyForm, MultiCheckboxField, attach_errors
+from webapp.web.htmx import render
+
+bp = Blueprint("integrations", __name__, url_prefix="/integrations")
+
+
+class SubscriptionForm(FlaskForm):
+    url = StringField("Receiver URL")
+    events = MultiCheckboxField("Events", choices=[SelectChoice(e) for e in subscriptions.EVENTS])
+    active = BooleanField("Active (send events)", default=True)
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField("What the file holds", choices=[SelectChoice(k) for k in transfer.KINDS])
+    file = FileField("File (.json or .csv)")
+
+
+def _index(form=None, import_form=None, status=200, **extra):
+    actor = ui_actor()
+    return render_template(
+        "integrations/index.html",
+        form=form or SubscriptionForm(formdata=None, events=list(subscriptions.EVENTS)),
+        import_form=import_form or ImportForm(formdata=None),
+        subscriptions=subscriptions.list_subscriptions(actor),
+        feed=feeds.feed_of(actor),
+        action_form=EmptyForm(),
+        kinds=transfer.KINDS,
+        formats=transfer.FORMATS,
+        **extra,
+    ), status
+
+
+@bp.get("/")
+def index():
+    return _index()
+
+
+@bp.post("/webhooks")
+def create_subscription():
+    form = SubscriptionForm()
+    if form.validate_on_submit():
+        try:
+            subscription, secret = subscriptions.create_subscription(ui_actor(), form.url.data, form.events.data)
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            # The secret is shown in this response only, never stored in the (readable) session cookie.
+            return _index(status=201, new_secret=secret, new_subscription=subscription)
+    return _index(form=form, status=422)
+
+
+def _subscription_page(subscription_id: int, form=None, status=200, secret=None):
+    actor = ui_actor()
+    subscription = subscriptions.get_subscription(actor, subscription_id)
+    form = form or SubscriptionForm(
+        formdata=None, url=subscription.url, events=subscription.events, active=subscription.active
+    )
+    return render(
+        "integrations/subscription.html",
+        block="deliveries",
+        status=status,
+        subscription=subscription,
+        form=form,
+        deliveries=subscriptions.deliveries_of(actor, subscription_id),
+        action_form=EmptyForm(),
+        secret=secret,
+    )
+
+
+@bp.get("/webhooks/<int:subscription_id>")
+def show_subscription(subscription_id: int):
+    return _subscription_page(subscription_id)
+
+
+@bp.post("/webhooks/<int:subscription_id>")
+def update_subscription(subscription_id: int):
+    form = SubscriptionForm()
+    if form.validate_on_submit():
+        try:
+            subscriptions.update_subscription(
+                ui_actor(), subscription_id, url=form.url.data, events=form.events.data, active=form.active.data
+            )
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            flash("Subscription saved.", "ok")
+            return redirect(url_for("integrations.show_subscription", subscription_id=subscription_id), 303)
+    return _subscription_page(subscription_id, form=form, status=422)
+
+
+@bp.post("/webhooks/<int:subscription_id>/delete")
+def delete_subscription(subscription_id: int):
+    if EmptyForm().validate_on_submit():
+        subscriptions.delete_subscription(ui_actor(), subscription_id)
+        flash("Subscription deleted.", "ok")
+    return redirect(url_for("integrations.index"), 303)
+
+
+@bp.post("/webhooks/<int:subscription_id>/test")
+def test_subscription(subscription_id: int):
+    if EmptyForm().validate_on_submit():
+        outbound_webhooks.send_test(ui_actor(), subscription_id)
+        flash("Test event queued: watch the delivery log.", "ok")
+    return redirect(url_for("integrations.show_subscription", subscription_id=subscription_id), 303)
+
+
+@bp.post("/webhooks/<int:subscription_id>/reveal")
+def reveal_secret(subscription_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    secret = subscriptions.reveal_secret(ui_actor(), subscription_id)
+    return _subscription_page(subscription_id, secret=secret)
+
+
+@bp.post("/deliveries/<int:delivery_id>/redeliver")
+def redeliver(delivery_id: int):
+    actor = ui_actor()
+    delivery = outbound_webhooks.get_delivery(actor, delivery_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            outbound_webhooks.redeliver(actor, delivery_id)
+        except Conflict as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"Delivery #{delivery_id} queued again.", "ok")
+    return redirect(url_for("integrations.show_subscription", subscription_id=delivery.subscription_id), 303)
+
+
+@bp.get("/export")
+def export_records():
+    kind, fmt = request.args.get("kind", ""), request.args.get("format", "")
+    try:
+        document = transfer.render_export(ui_actor(), kind, fmt)
+    except ValidationFailed:
+        abort(400)
+    disposition = f'attachment; filename="{transfer.filename(kind, fmt, utcnow())}"'
+    return Response(document, content_type=transfer.MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+
+
+@bp.post("/import")
+def import_records():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _index(import_form=form, status=422)
+    upload = form.file.data
+    name = (getattr(upload, "filename", "") or "").lower()
+    fmt = "csv" if name.endswith(".csv") else "json"
+    try:
+        if not upload or not name:
+            raise ValidationFailed({"file": "choose a .json or .csv file"})
+        ids = transfer.import_rows(ui_actor(), form.kind.data, transfer.parse(fmt, upload.read()))
+    except ValidationFailed as exc:
+        return _index(import_form=form, status=422, import_error=exc)
+    flash(f"Imported {len(ids)} {form.kind.data}.", "ok")
+    return redirect(url_for("integrations.index"), 303)
+
+
+@bp.post("/calendar")
+def regenerate_feed():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = feeds.regenerate(ui_actor())
+    return _index(status=201, feed_url=url_for("integrations.calendar_feed", token=token, _external=True))
+
+
+@bp.post("/calendar/revoke")
+def revoke_feed():
+    if EmptyForm().validate_on_submit():
+        feeds.revoke(ui_actor())
+        flash("Calendar feed turned off: its URL no longer works.", "ok")
+    return redirect(url_for("integrations.index"), 303)
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    # Public (calendar apps cannot sign in): the token is the credential, and a wrong one is plain 404.
+    feed = feeds.resolve(token)
+    if feed is None:
+        abort(404)
+    document = feeds.render(feed, link=lambda p: url_for("publications.show", publication_id=p.id, _external=True))
+    response = Response(document, content_type="text/calendar; charset=utf-8")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

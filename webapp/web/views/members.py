@@ -1,0 +1,160 @@
+"""Members of the current workspace: invite by one-time link, change roles, remove, transfer; accept a link."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.core.errors import Conflict, NotFound, ValidationFailed
+from webapp.domain.accounts import accounts, invitations, workspaces
+from webapp.domain.accounts.invitation_mail import send_invitation
+from webapp.extensions import db
+from webapp.models import Role, User, Workspace
+from webapp.web.auth import sign_in_user, ui_actor
+from webapp.web.forms import EmptyForm, InviteForm, JoinForm, RoleForm, WorkspaceForm, attach_errors
+
+bp = Blueprint("members", __name__)
+
+
+def render_page(rename_form=None, invite_form=None, new_link=None, emailed=False, status=200):
+    """Render the members page (owners also see pending invitations and everyone's API keys)."""
+    actor = ui_actor()
+    workspace = db.session.get(Workspace, actor.workspace_id)
+    is_owner = actor.role == Role.OWNER.value
+    keys_by_user = defaultdict(list)
+    for key in accounts.workspace_api_keys(actor) if is_owner else []:
+        keys_by_user[key.user_id].append(key)
+    return render_template(
+        "members/index.html",
+        workspace=workspace,
+        members=workspaces.members(actor),
+        invitations=invitations.pending_invitations(actor) if is_owner else [],
+        keys_by_user=keys_by_user,
+        is_owner=is_owner,
+        rename_form=rename_form or WorkspaceForm(name=workspace.name),
+        invite_form=invite_form or InviteForm(),
+        role_form=RoleForm(),
+        action_form=EmptyForm(),
+        new_link=new_link,
+        emailed=emailed,
+    ), status
+
+
+@bp.get("/members/")
+def index():
+    return render_page()
+
+
+@bp.post("/members/invitations")
+def invite():
+    actor = ui_actor()
+    workspaces.require_owner(actor)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation, token = invitations.create_invitation(actor, form.email.data, form.role.data)
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            link, emailed = send_invitation(invitation, token, current_user)
+            # Shown in this response only, like a new API key: the inviter passes it on if no email goes out.
+            return render_page(new_link=link, emailed=emailed, status=201)
+    return render_page(invite_form=form, status=422)
+
+
+@bp.post("/members/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    actor = ui_actor()
+    workspaces.require_owner(actor)
+    invitation = invitations.revoke_invitation(actor, invitation_id)
+    flash(f"Invitation for {invitation.email} revoked; its link no longer works.", "ok")
+    return redirect(url_for("members.index"), 303)
+
+
+def _owner_acts_on(membership_id: int):
+    """Return (actor, membership) for an owner's action on a member of this workspace (403, then 404)."""
+    actor = ui_actor()
+    workspaces.require_owner(actor)
+    return actor, workspaces.get_membership(actor, membership_id)
+
+
+def _refused(exc: Conflict):
+    flash(exc.message, "error")
+    return render_page(status=409)
+
+
+@bp.post("/members/<int:membership_id>/role")
+def change_role(membership_id: int):
+    actor, membership = _owner_acts_on(membership_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose a role: viewer, editor or owner.", "error")
+        return render_page(status=422)
+    try:
+        workspaces.change_role(actor, membership.id, form.role.data)
+    except Conflict as exc:
+        return _refused(exc)
+    flash(f"{membership.user.email} is now {membership.role}.", "ok")
+    return redirect(url_for("members.index"), 303)
+
+
+@bp.post("/members/<int:membership_id>/remove")
+def remove(membership_id: int):
+    actor, membership = _owner_acts_on(membership_id)
+    if EmptyForm().validate_on_submit():
+        email, left = membership.user.email, membership.user_id == actor.user_id
+        try:
+            workspaces.remove_member(actor, membership.id)
+        except Conflict as exc:
+            return _refused(exc)
+        flash(f"{email} removed from the workspace; their API keys here are revoked.", "ok")
+        if left:
+            return redirect(url_for("dashboard.index"), 303)
+    return redirect(url_for("members.index"), 303)
+
+
+@bp.post("/members/<int:membership_id>/transfer")
+def transfer(membership_id: int):
+    actor, membership = _owner_acts_on(membership_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            workspaces.transfer_ownership(actor, membership.id)
+        except Conflict as exc:
+            return _refused(exc)
+        flash(f"{membership.user.email} now owns the workspace; you are an editor.", "ok")
+    return redirect(url_for("members.index"), 303)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept(token: str):
+    try:
+        invitation = invitations.find_invitation(token)
+    except NotFound as exc:
+        return render_template("members/accept.html", invalid=exc.message), 404
+    page = {"invitation": invitation, "token": token, "form": JoinForm(), "action_form": EmptyForm()}
+    if current_user.is_authenticated:
+        if request.method == "POST" and EmptyForm().validate_on_submit():
+            try:
+                invitations.accept(token, current_user, request.remote_addr)
+            except Conflict as exc:
+                flash(exc.message, "error")
+                return render_template("members/accept.html", **page), 409
+            flash(f"You joined '{invitation.workspace.name}' as {invitation.role}.", "ok")
+            return redirect(url_for("dashboard.index"), 303)
+        return render_template("members/accept.html", **page)
+    page["has_account"] = db.session.scalar(db.select(User.id).where(User.email == invitation.email)) is not None
+    if request.method == "POST" and not page["has_account"] and page["form"].validate_on_submit():
+        form = page["form"]
+        try:
+            user = invitations.accept_with_new_account(
+                token, form.password.data, (form.timezone.data or "").strip(), request.remote_addr
+            )
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            sign_in_user(user)
+            flash(f"Welcome to '{invitation.workspace.name}': you joined as {invitation.role}.", "ok")
+            return redirect(url_for("dashboard.index"), 303)
+    return render_template("members/accept.html", **page), 422 if request.method == "POST" else 200

@@ -1,0 +1,180 @@
+"""The job monitor (filterable, live list of publications) and publication detail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from webapp.core.search import parse_query
+from webapp.core.time import localize, validate_timezone
+from webapp.domain.channels import channels
+from webapp.domain.operations import bulk
+from webapp.domain.publishing.publications import (
+    SORTS,
+    TABLE_RELATIONS,
+    changes_of,
+    get_publication,
+    paginate_publications,
+    publication_query,
+)
+from webapp.extensions import db
+from webapp.models import CONTENT_TYPES, Channel, Priority, PublicationStatus
+from webapp.web.auth import ui_actor
+from webapp.web.forms import EmptyForm
+from webapp.web.htmx import render, wants_fragment
+from webapp.web.views.filters import local_time
+
+bp = Blueprint("publications", __name__, url_prefix="/publications")
+
+PER_PAGE = 50
+STATUSES = tuple(s.value for s in PublicationStatus)
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    """Read a YYYY-MM-DD filter as the start (or end) of that day in the user's zone."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    start = localize(datetime.combine(day, time()), validate_timezone(current_user.timezone))
+    return start + timedelta(days=1) if end else start
+
+
+def monitor_filters(args) -> dict:
+    """Turn the monitor's URL arguments (and search-box qualifiers) into publication_query filters."""
+    qualifiers, text = parse_query(args.get("q"))
+    channel_id = args.get("channel_id", "")
+    return {
+        "status": qualifiers.get("status") or args.get("status") or None,
+        "channel_id": int(channel_id) if channel_id.isdigit() else None,
+        "channel_name": qualifiers.get("channel"),
+        "platform": qualifiers.get("platform") or args.get("platform") or None,
+        "content_type": qualifiers.get("content_type") or args.get("content_type") or None,
+        "priority": qualifiers.get("priority") or args.get("priority") or None,
+        "schedule_id": int(qualifiers["schedule_id"]) if qualifiers.get("schedule_id", "").isdigit() else None,
+        "due_from": _day(args.get("from")),
+        "due_to": _day(args.get("to"), end=True),
+        "q": text or None,
+    }
+
+
+def _channel_choices() -> list:
+    """Return (id, name) of the workspace's channels for the filter's menu: a menu needs no settings or keys."""
+    query = channels.channel_query(ui_actor()).with_only_columns(Channel.id, Channel.name)
+    return list(db.session.execute(query))
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    sort = args.get("sort") if args.get("sort") in SORTS else "due"
+    descending = args.get("dir", "desc") != "asc"
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    query = publication_query(ui_actor(), **monitor_filters(args), sort=sort, descending=descending)
+    rows, total = paginate_publications(query, page, PER_PAGE, *TABLE_RELATIONS)
+    return render(
+        "publications/index.html",
+        block="results",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        sort=sort,
+        descending=descending,
+        args=args,
+        statuses=STATUSES,
+        priorities=[p.value for p in Priority],
+        content_types=CONTENT_TYPES,
+        channels=() if wants_fragment() else _channel_choices(),
+        bulk_form=EmptyForm(),
+    )
+
+
+ACTIONS_FOR = {
+    "scheduled": ("pause", "cancel"),
+    "queued": ("pause", "cancel"),
+    "retrying": ("pause", "cancel"),
+    "paused": ("resume", "cancel"),
+    "failed": ("retry", "delete"),
+    "unconfirmed": ("retry", "cancel"),
+    "published": ("delete",),
+    "cancelled": ("delete",),
+    "missed": ("delete",),
+}
+
+
+def timeline(publication) -> list[tuple]:
+    """List (instant, what happened) for a publication, oldest first: its states and every attempt."""
+    entries = [(publication.created_at, "scheduled", f"due {local_time(publication.due_at)}")]
+    if publication.enqueued_at:
+        entries.append((publication.enqueued_at, "queued", f"priority {publication.priority}"))
+    for attempt in publication.attempts:
+        entries.append((attempt.started_at, "publishing", f"attempt {attempt.number}"))
+        if attempt.finished_at:
+            detail = f"attempt {attempt.number}" + (f", HTTP {attempt.http_status}" if attempt.http_status else "")
+            if attempt.error_class:
+                detail += f": {attempt.error_class}: {attempt.error_message}"
+            entries.append((attempt.finished_at, attempt.outcome, detail))
+    if publication.status == "retrying" and publication.next_attempt_at:
+        entries.append((publication.next_attempt_at, "retrying", "next attempt (planned)"))
+    if publication.hold_reason:
+        entries.append((publication.updated_at, publication.status, publication.hold_reason))
+    for change, email in changes_of(publication):
+        entries.append((change.at, change.status, f"{change.detail} by {email or 'a removed user'} ({change.source})"))
+    return sorted(entries, key=lambda e: e[0])
+
+
+@bp.get("/<int:publication_id>")
+def show(publication_id: int):
+    publication = get_publication(ui_actor(), publication_id)
+    return render(
+        "publications/show.html",
+        block="detail",
+        publication=publication,
+        timeline=timeline(publication),
+        actions=ACTIONS_FOR.get(publication.status, ()),
+        action_form=EmptyForm(),
+    )
+
+
+def _act(publication_id: int, action: str):
+    """Apply one action to one publication through the bulk path (same state machine, same audit)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    actor = ui_actor()
+    get_publication(actor, publication_id)  # another workspace's publication is a 404
+    result = bulk.run_bulk(actor, action, ids=[publication_id])
+    if result["skipped"]:
+        flash(f"Not {action}d: {result['skipped'][0]['reason']}", "error")
+    else:
+        flash(f"Publication #{publication_id}: {action} done.", "ok")
+    target = "publications.index" if action == "delete" and not result["skipped"] else "publications.show"
+    return redirect(
+        url_for(target, **({} if target == "publications.index" else {"publication_id": publication_id})), 303
+    )
+
+
+for _action in ("pause", "resume", "retry", "cancel", "delete"):
+    bp.add_url_rule(
+        f"/<int:publication_id>/{_action}",
+        endpoint=_action,
+        view_func=lambda publication_id, _action=_action: _act(publication_id, _action),
+        methods=["POST"],
+    )
+
+
+def url_args(args, **changes) -> dict:
+    """Return the current filters with some changed, for links that keep the view (sort, page)."""
+    merged = {k: v for k, v in args.items() if v}
+    merged.update({k: v for k, v in changes.items() if v is not None})
+    return merged
+
+
+bp.add_app_template_global(url_args, "url_args")

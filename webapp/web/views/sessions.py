@@ -1,0 +1,123 @@
+"""Sign up, sign in, sign out, and reset a forgotten password."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+
+from webapp.core.errors import NotFound, ValidationFailed
+from webapp.domain.accounts import accounts, password_reset
+from webapp.infra import mail, ratelimit
+from webapp.web.auth import sign_in_user
+from webapp.web.forms import EmptyForm, ForgotPasswordForm, ResetPasswordForm, SignInForm, SignUpForm, attach_errors
+
+bp = Blueprint("sessions", __name__)
+log = logging.getLogger("herald.sessions")
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    # Only same-site paths: an absolute or scheme-relative URL would be an open redirect.
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.password.data, form.timezone.data.strip())
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            sign_in_user(user)
+            return redirect(url_for("dashboard.index"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("sessions/sign_up.html", form=form), status
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = SignInForm()
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        config = current_app.config
+        bucket = f"signin:{accounts.normalise_email(form.email.data)}:{request.remote_addr}"
+        # Per email and address (one account guessed at), and per address alone (many accounts tried from one
+        # machine): the looser second limit stops spraying without letting a stranger lock anyone else out.
+        verdicts = [
+            ratelimit.hit(bucket, config["LOGIN_ATTEMPTS"], config["LOGIN_WINDOW_S"]),
+            ratelimit.hit(
+                f"signin-address:{request.remote_addr}", config["LOGIN_ATTEMPTS_PER_ADDRESS"], config["LOGIN_WINDOW_S"]
+            ),
+        ]
+        verdict = max(verdicts, key=lambda v: (not v.allowed, v.retry_after))
+        if not verdict.allowed:
+            form.password.errors = [f"too many attempts; try again in {verdict.retry_after // 60 + 1} minutes"]
+            return render_template("sessions/sign_in.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            ratelimit.reset(bucket, config["LOGIN_WINDOW_S"])
+            sign_in_user(user, remember=form.remember.data)
+            accounts.record_sign_in(user, request.remote_addr, ok=True)
+            return redirect(_safe_next(url_for("dashboard.index")), 303)
+        accounts.record_sign_in(None, request.remote_addr, ok=False, email=form.email.data)
+        form.password.errors = ["email or password is wrong"]
+    return render_template("sessions/sign_in.html", form=form), status
+
+
+@bp.post("/signout")
+def sign_out():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("sessions.sign_in"), 303)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("sessions/forgot.html", form=form), 422 if request.method == "POST" else 200
+    config = current_app.config
+    email = accounts.normalise_email(form.email.data)
+    limit, window = config["PASSWORD_RESET_ATTEMPTS"], config["PASSWORD_RESET_WINDOW_S"]
+    verdicts = [ratelimit.hit(f"reset:{bucket}", limit, window) for bucket in (email, request.remote_addr)]
+    if not all(v.allowed for v in verdicts):
+        retry_after = max(v.retry_after for v in verdicts)
+        form.email.errors = [f"has had too many reset requests; try again in {retry_after // 60 + 1} minutes"]
+        return render_template("sessions/forgot.html", form=form), 429, {"Retry-After": str(retry_after)}
+    issued = password_reset.request_reset(email, request.remote_addr)
+    if issued is not None:
+        user, token = issued
+        link = mail.external_url("sessions.reset_password", token=token)
+        body = render_template("sessions/reset_email.txt", link=link, minutes=config["PASSWORD_RESET_TTL_MINUTES"])
+        if not mail.send_later(user.email, "Reset your Herald password", body):
+            # No mail server: the operator hands the link on (docs/operations.md, "Email").
+            log.warning("password reset link for %s (not emailed): %s", user.email, link)
+    # The same answer whether or not the email has an account, so the form reveals nothing.
+    return render_template("sessions/forgot.html", form=form, sent=True)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        password_reset.find_reset(token)
+    except NotFound as exc:
+        return render_template("sessions/reset.html", invalid=exc.message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(token, form.password.data, request.remote_addr)
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            logout_user()  # whoever was signed in here, the next sign-in uses the new password
+            flash("Your password is changed; sign in with it.", "ok")
+            return redirect(url_for("sessions.sign_in"), 303)
+    return render_template("sessions/reset.html", form=form), 422 if request.method == "POST" else 200

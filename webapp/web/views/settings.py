@@ -1,0 +1,115 @@
+"""Settings: the profile timezone, the user's password and API keys (created, named, revoked)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.core.errors import ValidationFailed
+from webapp.domain.accounts import accounts
+from webapp.domain.content import approvals
+from webapp.extensions import db
+from webapp.infra import ratelimit
+from webapp.models import Workspace
+from webapp.web.auth import sign_in_user, ui_actor
+from webapp.web.forms import ApiKeyForm, ChangePasswordForm, EmptyForm, ProfileForm, attach_errors
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _page(profile=None, key_form=None, password_form=None, new_key: str | None = None, status: int = 200):
+    return render_template(
+        "settings/index.html",
+        profile=profile or ProfileForm(timezone=current_user.timezone),
+        password_form=password_form or ChangePasswordForm(),
+        key_form=key_form or ApiKeyForm(),
+        keys=accounts.api_keys_of(ui_actor()),
+        action_form=EmptyForm(),
+        new_key=new_key,
+    ), status
+
+
+@bp.get("/")
+def index():
+    return _page()
+
+
+@bp.post("/timezone")
+def set_timezone():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_timezone(ui_actor(), current_user, (form.timezone.data or "").strip())
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            flash(f"Times now show in {current_user.timezone}.", "ok")
+            return redirect(url_for("settings.index"), 303)
+    return _page(profile=form, status=422)
+
+
+@bp.post("/password")
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=422)
+    config = current_app.config
+    # Throttled like sign-in, per account: a borrowed or stolen session must not become a password-guessing oracle.
+    bucket, window = f"password-change:{current_user.id}", config["LOGIN_WINDOW_S"]
+    verdict = ratelimit.hit(bucket, config["LOGIN_ATTEMPTS"], window)
+    if not verdict.allowed:
+        form.current_password.errors = [
+            f"has been tried too often; try again in {verdict.retry_after // 60 + 1} minutes"
+        ]
+        return (*_page(password_form=form, status=429), {"Retry-After": str(verdict.retry_after)})
+    try:
+        accounts.change_password(
+            ui_actor(), current_user, form.current_password.data, form.new_password.data, form.confirmation.data
+        )
+    except ValidationFailed as exc:
+        attach_errors(form, exc)
+        return _page(password_form=form, status=422)
+    ratelimit.reset(bucket, window)
+    # Every session id made with the old password is void now, this one included: sign this browser in again
+    # under the new id, renewing its "keep me signed in" cookie if it had one.
+    remembered = request.cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token")) is not None
+    sign_in_user(current_user._get_current_object(), remember=remembered)
+    flash("Your password is changed; every other browser and device is signed out.", "ok")
+    return redirect(url_for("settings.index"), 303)
+
+
+@bp.post("/approval")
+def set_require_approval():
+    """Owners only (the service refuses anyone else): must content be approved before it publishes?"""
+    if EmptyForm().validate_on_submit():
+        workspace = approvals.set_require_approval(ui_actor(), request.form.get("require_approval") == "on")
+        if workspace.require_approval:
+            flash("Content now needs an approval before it publishes.", "ok")
+        else:
+            flash("Content no longer needs an approval to publish.", "ok")
+    return redirect(url_for("settings.index"), 303)
+
+
+@bp.post("/api-keys")
+def create_api_key():
+    form = ApiKeyForm()
+    if form.validate_on_submit():
+        workspace = db.session.get(Workspace, ui_actor().workspace_id)
+        try:
+            _, plaintext = accounts.create_api_key(current_user, workspace.slug, (form.name.data or "").strip(), "ui")
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            # Shown once, in this response only: never put a key in the (signed, readable) session cookie.
+            return _page(new_key=plaintext, status=201)
+    return _page(key_form=form, status=422)
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+def revoke_api_key(key_id: int):
+    if EmptyForm().validate_on_submit():
+        record = accounts.revoke_api_key(ui_actor(), key_id)
+        flash(f"API key '{record.name}' revoked.", "ok")
+    # An owner revokes other members' keys from the members page, and goes back there.
+    back = "members.index" if request.form.get("back") == "members" else "settings.index"
+    return redirect(url_for(back), 303)

@@ -1,0 +1,99 @@
+"""GET /events: the member's workspace events as server-sent events."""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import time
+
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+from webapp.extensions import db
+from webapp.infra.live import stream_slots
+from webapp.infra.live.events import format_sse, replay
+from webapp.infra.liveness import system_status
+from webapp.infra.queues import get_redis, key
+from webapp.web.auth import ui_actor
+from webapp.web.htmx import render
+
+bp = Blueprint("stream", __name__)
+
+
+_TAB_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _claim_slot(user_id: int, keepalive: int) -> stream_slots.Slot | None:
+    """Take one of the user's stream slots (the tab's own, if it named itself); it lapses after 3 missed keep-alives."""
+    cap = current_app.config["SSE_MAX_STREAMS_PER_USER"]
+    tab = request.args.get("tab", "")
+    tab = tab if _TAB_ID.fullmatch(tab) else None
+    return stream_slots.claim(get_redis(), key("sse", "slots", user_id), cap, ttl=3 * keepalive, tab=tab)
+
+
+def _too_many_streams(keepalive: int) -> Response:
+    cap, retry_after = current_app.config["SSE_MAX_STREAMS_PER_USER"], 3 * keepalive
+    message = (
+        f"Too many live streams: you already have {cap} open (one per Herald tab or window). "
+        f"Close one, or try again in {retry_after} seconds.\n"
+    )
+    # EventSource gives up on a 429 and the htmx SSE extension reconnects with growing back-off
+    # (up to a minute); Retry-After tells any other client when a lapsed slot will have freed.
+    return Response(message, 429, mimetype="text/plain", headers={"Retry-After": str(retry_after)})
+
+
+@bp.get("/events")
+def events():
+    actor = ui_actor()
+    workspace_id = actor.workspace_id
+    last_event_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    broker = current_app.extensions["herald.broker"]
+    keepalive = current_app.config["SSE_KEEPALIVE_S"]
+    slot = _claim_slot(actor.user_id, keepalive)
+    if slot is None:
+        return _too_many_streams(keepalive)
+    inbox = broker.subscribe(workspace_id)
+    # The stream may stay open for hours: give the pooled DB connection back now.
+    db.session.remove()
+
+    def generate():
+        system_ok = None
+        try:
+            yield "retry: 3000\n: connected\n\n"
+            if last_event_id:
+                for event_id, payload in replay(workspace_id, last_event_id):
+                    yield format_sse(event_id, payload)
+            while True:
+                # At connect and on each keep-alive tick, check liveness too, so an open dashboard
+                # learns within seconds that the scheduler went silent (or came back).
+                now_ok = system_status()["ok"]
+                if now_ok != system_ok:
+                    system_ok = now_ok
+                    yield f"event: system\ndata: {json.dumps({'ok': now_ok})}\n\n"
+                deadline = time.monotonic() + keepalive
+                while (left := deadline - time.monotonic()) > 0:
+                    try:
+                        event_id, payload = inbox.get(timeout=left)
+                    except queue.Empty:
+                        break
+                    yield format_sse(event_id, payload)
+                yield ": ping\n\n"
+                if not slot.renew():
+                    return  # the same tab opened a newer stream (the page moved on): this one is done
+        finally:
+            broker.unsubscribe(workspace_id, inbox)
+
+    response = Response(
+        stream_with_context(generate()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+    # On close, even if the stream never started (the generator's own `finally` would not run then).
+    response.call_on_close(slot.release)
+    return response
+
+
+@bp.get("/status")
+def status():
+    """Render the liveness banner (empty when all is well)."""
+    return render("_status.html", block="status", system=system_status())
