@@ -10,7 +10,7 @@ from tests.media_files import image_bytes
 from webapp.core.errors import Conflict
 from webapp.domain.content import approvals, contents, media
 from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
-from webapp.domain.publishing import preflight, publisher
+from webapp.domain.publishing import approval_holds, preflight, publisher
 from webapp.domain.publishing.lifecycle import Work
 from webapp.extensions import db
 from webapp.infra import dispatch
@@ -125,7 +125,7 @@ def test_the_edited_content_s_publication_is_held_at_its_due_time_until_approved
     assert "content is 'review'" in publication.hold_reason
 
     work = Work()
-    approvals.approve(reviewer, db.session.get(Content, approved.id), work=work)
+    approval_holds.approve(reviewer, db.session.get(Content, approved.id), work=work)
     work.commit()
     db.session.refresh(publication)
     assert publication.status == "scheduled"

@@ -7,7 +7,7 @@ import pytest
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.domain.content import approvals, contents
 from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
-from webapp.domain.publishing import preflight, publisher
+from webapp.domain.publishing import approval_holds, preflight, publisher
 from webapp.domain.publishing.lifecycle import Work
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -188,7 +188,7 @@ def test_approval_releases_publications_held_for_lack_of_it(make, team):
     assert approvals.held_publications(author, content) == [publication]
 
     work = Work()
-    approvals.approve(editor, content, work=work)
+    approval_holds.approve(editor, content, work=work)
     work.commit()
 
     db.session.refresh(publication)
@@ -209,7 +209,7 @@ def test_approval_leaves_publications_held_for_other_reasons_alone(make, team):
     db.session.commit()
 
     work = Work()
-    approvals.approve(editor, content, work=work)
+    approval_holds.approve(editor, content, work=work)
     work.commit()
 
     db.session.refresh(publication)
@@ -224,7 +224,7 @@ def test_a_publication_paused_by_hand_stays_paused_on_approval(make, team):
     db.session.commit()
 
     work = Work()
-    approvals.approve(editor, content, work=work)
+    approval_holds.approve(editor, content, work=work)
     work.commit()
 
     db.session.refresh(publication)
@@ -249,7 +249,7 @@ def test_release_refuses_content_that_is_not_approved(make, team):
     author, _ = team
     content = make.content(author, status="review")
     with pytest.raises(Conflict):
-        approvals.release_held(author, content, Work())
+        approval_holds.release_held(author, content, Work())
 
 
 def test_in_a_workspace_requiring_approval_a_plain_write_cannot_skip_the_review(make, team):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -9,6 +10,23 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+RESOURCES = ("templates", "static", "migrations")
+# Where a built wheel carries the checkout's top-level templates/, static/ and migrations/ (pyproject.toml).
+BUNDLE = Path(__file__).resolve().parent / "_bundle"
+
+
+@functools.cache
+def resources() -> Path:
+    """Return the folder holding templates/, static/ and migrations/.
+
+    In a checkout (`make run`, an editable install, the tests) that is the checkout itself, so its live files are
+    served; in an installed wheel it is the copy bundled inside the package.
+    """
+    if (ROOT / "pyproject.toml").is_file() and all((ROOT / name).is_dir() for name in RESOURCES):
+        return ROOT
+    if all((BUNDLE / name).is_dir() for name in RESOURCES):
+        return BUNDLE
+    raise RuntimeError(f"Herald's {', '.join(RESOURCES)} are neither in a checkout at {ROOT} nor bundled in {BUNDLE}")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,8 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=os.environ.get("HERALD_INSTANCE_PATH") or str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resources() / "templates"),
+        static_folder=str(resources() / "static"),
     )
     from webapp.config import load_config
 
@@ -86,7 +104,7 @@ def register_extensions(app: Flask) -> None:
     from webapp.web import auth, security
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resources() / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     queues.init_app(app)

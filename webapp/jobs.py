@@ -1,4 +1,8 @@
-"""RQ job functions: importable, take ids, call services."""
+"""Every RQ entry point, and nothing else: each takes ids, opens the job's app context and calls one domain function.
+
+Nothing in Herald imports this module: jobs are enqueued by name through `webapp.infra.tasks`, whose
+constants name the functions here (a test resolves each one).
+"""
 
 from __future__ import annotations
 
@@ -99,3 +103,19 @@ def notifications_job() -> dict:
 
     with job_context():
         return sender.tick()
+
+
+def run_bulk_job(bulk_id: int) -> dict:
+    """Run a background bulk action (more rows than one request should touch), recording progress in Redis."""
+    from webapp.domain.operations import bulk
+
+    with job_context():
+        return bulk.run_stored(bulk_id)
+
+
+def deliver_mail_job(to: str, subject: str, body: str) -> None:
+    """Send a queued message (the job behind `mail.send_later`); a MailError makes RQ retry it."""
+    from webapp.infra import mail
+
+    with app_context():
+        mail.send(to, subject, body)

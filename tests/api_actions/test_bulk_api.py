@@ -3,6 +3,7 @@
 import pytest
 
 from tests.api_actions.support import entry, insert_publications, one_time, reload, set_status
+from webapp import jobs
 from webapp.domain.operations import bulk
 
 
@@ -64,7 +65,7 @@ def test_more_than_a_thousand_answers_202_and_the_status_url_reports_progress(ap
     response = api("POST", "/publications/bulk", json={"action": "cancel", "filter": {"schedule_id": schedule.id}})
     bulk_id = response.json["bulk_id"]
     running = api("GET", f"/publications/bulk/{bulk_id}").json
-    bulk.run_bulk_job(bulk_id)
+    jobs.run_bulk_job(bulk_id)
     done = api("GET", f"/publications/bulk/{bulk_id}")
 
     assert response.status_code == 202

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.api_actions.support import one_time
+from webapp import jobs
 from webapp.domain.operations import bulk
 from webapp.extensions import db
 from webapp.models import Content, Schedule
@@ -115,7 +116,7 @@ def test_more_than_a_thousand_content_items_answer_202_with_a_status_url(api, ow
     response = api("POST", "/contents/bulk", json={"action": "archive", "filter": {"status": "draft"}})
     bulk_id = response.json["bulk_id"]
     running = api("GET", f"/contents/bulk/{bulk_id}").json
-    bulk.run_bulk_job(bulk_id)
+    jobs.run_bulk_job(bulk_id)
     done = api("GET", f"/contents/bulk/{bulk_id}")
 
     assert response.status_code == 202
@@ -136,7 +137,7 @@ def test_a_background_schedule_action_reports_at_its_status_url(api, make, owner
     made = [one_time(make, owner)[0].id for _ in range(2)]
 
     response = api("POST", "/schedules/bulk", json={"action": "pause", "ids": made})
-    bulk.run_bulk_job(response.json["bulk_id"])
+    jobs.run_bulk_job(response.json["bulk_id"])
     done = api("GET", response.json["status_url"].removeprefix("/api/v1"))
 
     assert response.status_code == 202 and response.json["status_url"].startswith("/api/v1/schedules/bulk/")

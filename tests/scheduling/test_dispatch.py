@@ -11,9 +11,10 @@ from webapp.domain.publishing import schedules
 from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
 from webapp.infra import dispatch
+from webapp.infra.liveness import last_heartbeat_age
 from webapp.infra.queues import all_queues, get_redis
 from webapp.models import Publication, utcnow
-from webapp.processes.scheduler import HeraldScheduler, last_heartbeat_age
+from webapp.processes.scheduler import HeraldScheduler
 
 
 @pytest.fixture

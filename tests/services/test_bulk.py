@@ -7,6 +7,7 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from tests.api_actions.support import entry, insert_publications, one_time, reload, scheduled_job_ids, set_status
+from webapp import jobs
 from webapp.core.errors import NotFound, ValidationFailed
 from webapp.domain.operations import bulk
 from webapp.extensions import db
@@ -135,7 +136,7 @@ def test_more_than_a_thousand_matches_run_as_a_job_with_progress_in_redis(make, 
 
     started = bulk.run_bulk(actor, "cancel", filter={"schedule_id": schedule.id})
     running = bulk.get_bulk(actor, started["bulk_id"])
-    bulk.run_bulk_job(started["bulk_id"])
+    jobs.run_bulk_job(started["bulk_id"])
     done = bulk.get_bulk(actor, started["bulk_id"])
 
     assert started == {"bulk_id": started["bulk_id"], "state": "running", "matched": 1002, "changed": 0, "skipped": []}
@@ -156,8 +157,8 @@ def test_the_bulk_job_is_on_the_default_queue_and_a_second_run_changes_nothing(m
     bulk_id = bulk.run_bulk(actor, "pause", filter={"schedule_id": schedule.id})["bulk_id"]
 
     assert Queue("default", connection=get_redis()).job_ids == [f"herald-bulk-{bulk_id}"]
-    bulk.run_bulk_job(bulk_id)
-    bulk.run_bulk_job(bulk_id)
+    jobs.run_bulk_job(bulk_id)
+    jobs.run_bulk_job(bulk_id)
 
     assert bulk.get_bulk(actor, bulk_id)["changed"] == 1002
 

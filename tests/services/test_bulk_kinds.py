@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api_actions.support import entry, one_time, recurring, reload, scheduled_job_ids, set_status
+from webapp import jobs
 from webapp.core.errors import Forbidden, NotFound, ValidationFailed
 from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
 from webapp.domain.operations import bulk
@@ -153,7 +154,7 @@ def test_a_large_schedule_action_runs_in_the_background(make, actor, monkeypatch
     bulk.run_bulk(actor, "pause", ids=[made[0]], kind="schedules")  # inline: one match
 
     started = bulk.run_bulk(actor, "pause", filter={"status": "active,paused"}, kind="schedules")
-    bulk.run_bulk_job(started["bulk_id"])
+    jobs.run_bulk_job(started["bulk_id"])
     done = bulk.get_bulk(actor, started["bulk_id"])
 
     assert started["state"] == "running" and started["matched"] == 3
@@ -270,7 +271,7 @@ def test_more_than_a_thousand_content_items_are_archived_by_a_background_job(mak
     ids += _content_rows(actor, 1, "archived")
 
     started = bulk.run_bulk(actor, "archive", filter={"status": "draft,archived"}, kind="contents")
-    bulk.run_bulk_job(started["bulk_id"])
+    jobs.run_bulk_job(started["bulk_id"])
     done = bulk.get_bulk(actor, started["bulk_id"])
 
     assert started["state"] == "running" and started["matched"] == 1002

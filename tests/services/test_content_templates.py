@@ -9,7 +9,7 @@ import pytest
 from webapp.core.errors import Forbidden, NotFound, ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import content_templates
-from webapp.domain.publishing import schedules
+from webapp.domain.publishing import from_template, schedules
 from webapp.extensions import db
 from webapp.models import Content, ContentTemplate, Schedule
 
@@ -115,7 +115,7 @@ def test_another_workspace_cannot_read_change_delete_or_start_a_template(make, o
         lambda: content_templates.get_template(outsider, template.id),
         lambda: content_templates.update_template(outsider, template.id, {"name": "Mine"}),
         lambda: content_templates.delete_template(outsider, template.id),
-        lambda: content_templates.start_from_template(outsider, template.id),
+        lambda: from_template.start_from_template(outsider, template.id),
     ):
         with pytest.raises(NotFound):
             call()
@@ -129,7 +129,7 @@ def test_a_viewer_cannot_save_or_start_templates(make, owner, article):
     template = _save(owner, article)
     viewer = make.actor(role="viewer")
     with pytest.raises(Forbidden):
-        content_templates.start_from_template(viewer, template.id)
+        from_template.start_from_template(viewer, template.id)
 
 
 def test_renaming_and_deleting_a_template(owner, article):
@@ -143,7 +143,7 @@ def test_renaming_and_deleting_a_template(owner, article):
 
 def test_starting_from_a_template_makes_a_draft_with_its_structure_and_variants(owner, article, hook):
     template = _save(owner, article)
-    content, schedule = content_templates.start_from_template(owner, template.id, title="Issue 12")
+    content, schedule = from_template.start_from_template(owner, template.id, title="Issue 12")
     assert schedule is None
     assert (content.title, content.body, content.excerpt, content.content_type, content.tags, content.status) == (
         "Issue 12",
@@ -162,7 +162,7 @@ def test_starting_from_a_template_makes_a_draft_with_its_structure_and_variants(
 def test_a_variant_for_a_channel_deleted_since_is_left_out(owner, article, hook):
     template = _save(owner, article)
     channels.delete_channel(owner, hook.id)
-    content, _ = content_templates.start_from_template(owner, template.id)
+    content, _ = from_template.start_from_template(owner, template.id)
     assert content.title == "Weekly news"
     assert [v.platform for v in content.variants] == ["mastodon"]
 
@@ -170,7 +170,7 @@ def test_a_variant_for_a_channel_deleted_since_is_left_out(owner, article, hook)
 def test_starting_with_a_relative_default_schedules_it_that_many_days_later_at_the_local_time(owner, article, hook):
     rule = {"after_days": 1, "at": "09:30", "timezone": "Europe/Paris"}
     template = _save(owner, article, channel_ids=[hook.id], schedule=rule)
-    content, schedule = content_templates.start_from_template(owner, template.id, schedule=True, now=NOW)
+    content, schedule = from_template.start_from_template(owner, template.id, schedule=True, now=NOW)
     assert schedule.content_id == content.id
     assert schedule.run_at == datetime(2030, 3, 5, 8, 30, tzinfo=UTC)  # 09:30 CET the next day
     assert [c.id for c in schedule.channels] == [hook.id]
@@ -179,7 +179,7 @@ def test_starting_with_a_relative_default_schedules_it_that_many_days_later_at_t
 def test_a_same_day_time_already_past_moves_to_the_next_day(owner, article, hook):
     rule = {"after_days": 0, "at": "08:00", "timezone": "Europe/Paris"}
     template = _save(owner, article, channel_ids=[hook.id], schedule=rule)
-    _, schedule = content_templates.start_from_template(owner, template.id, schedule=True, now=NOW)
+    _, schedule = from_template.start_from_template(owner, template.id, schedule=True, now=NOW)
     assert schedule.run_at == datetime(2030, 3, 5, 7, 0, tzinfo=UTC)
 
 
@@ -187,7 +187,7 @@ def test_starting_with_a_cron_default_makes_a_recurring_schedule(owner, article,
     template = _save(
         owner, article, channel_ids=[hook.id], schedule={"cron": "0 9 * * mon", "timezone": "Europe/Paris"}
     )
-    _, schedule = content_templates.start_from_template(owner, template.id, schedule=True, now=NOW)
+    _, schedule = from_template.start_from_template(owner, template.id, schedule=True, now=NOW)
     assert (schedule.cron, schedule.timezone) == ("0 9 * * mon", "Europe/Paris")
     assert schedule.next_run_at == datetime(2030, 3, 11, 8, 0, tzinfo=UTC)
 
@@ -195,12 +195,12 @@ def test_starting_with_a_cron_default_makes_a_recurring_schedule(owner, article,
 def test_scheduling_needs_a_default_and_channels(owner, article, hook):
     bare = _save(owner, article)
     with pytest.raises(ValidationFailed) as error:
-        content_templates.start_from_template(owner, bare.id, schedule=True, now=NOW)
+        from_template.start_from_template(owner, bare.id, schedule=True, now=NOW)
     assert error.value.fields == {"schedule": "this template has no default schedule"}
     rule = {"after_days": 1, "at": "09:00", "timezone": "UTC"}
     no_channels = content_templates.save_as_template(owner, article.id, {"name": "No channels", "schedule": rule})
     with pytest.raises(ValidationFailed) as error:
-        content_templates.start_from_template(owner, no_channels.id, schedule=True, now=NOW)
+        from_template.start_from_template(owner, no_channels.id, schedule=True, now=NOW)
     assert error.value.fields == {"schedule": "this template has no channels to schedule on"}
     assert _count(Content) == 1  # nothing started
 
@@ -210,7 +210,7 @@ def test_a_default_time_that_breaks_a_channel_rule_refuses_the_start_before_writ
     rule = {"after_days": 1, "at": "09:00", "timezone": "UTC"}  # a Tuesday
     template = _save(owner, article, channel_ids=[sundays_only.id], schedule=rule)
     with pytest.raises(ValidationFailed) as error:
-        content_templates.start_from_template(owner, template.id, schedule=True, now=NOW)
+        from_template.start_from_template(owner, template.id, schedule=True, now=NOW)
     assert list(error.value.fields) == ["schedule"]
     assert "conflicts with channel rules" in error.value.fields["schedule"]
     db.session.rollback()
@@ -231,5 +231,5 @@ def test_schedules_started_from_templates_enqueue_like_any_other(owner, article,
     template = _save(
         owner, article, channel_ids=[hook.id], schedule={"after_days": 2, "at": "10:00", "timezone": "UTC"}
     )
-    _, schedule = content_templates.start_from_template(owner, template.id, schedule=True)
+    _, schedule = from_template.start_from_template(owner, template.id, schedule=True)
     assert len(schedules.publications_of(schedule)) == 1

@@ -1,47 +1,28 @@
-"""The media stores: filesystem (default) and S3-compatible with SigV4, checked against AWS's vectors and a fake S3."""
+"""The media stores: filesystem (default) and S3-compatible through minio, against a fake S3 that checks SigV4."""
 
+import hashlib
+import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
 from webapp.config import ConfigError, load_config
-from webapp.infra import sigv4
-from webapp.infra.storage import FilesystemStorage, MissingObject, S3Storage, StorageError, from_config
+from webapp.infra.storage import (
+    FilesystemStorage,
+    MissingObject,
+    S3Credentials,
+    S3Storage,
+    StorageError,
+    from_config,
+)
 
 from .fake_s3 import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, FakeS3, s3_fixture  # noqa: F401
 
-AWS_EXAMPLE = sigv4.Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "us-east-1")
-AWS_EXAMPLE_TIME = datetime(2013, 5, 24, tzinfo=UTC)
 
-
-def test_signed_headers_match_awss_published_get_object_example():
-    headers = sigv4.signed_headers(
-        "GET",
-        "https://examplebucket.s3.amazonaws.com/test.txt",
-        AWS_EXAMPLE,
-        headers={"Range": "bytes=0-9"},
-        now=AWS_EXAMPLE_TIME,
-    )
-    assert headers["Authorization"] == (
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-    )
-
-
-def test_presigned_url_matches_awss_published_example():
-    url = sigv4.presigned_url(
-        "GET", "https://examplebucket.s3.amazonaws.com/test.txt", AWS_EXAMPLE, 86400, now=AWS_EXAMPLE_TIME
-    )
-    assert url.endswith(
-        "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404&X-Amz-SignedHeaders=host"
-    )
-
-
-def s3_store(fake: FakeS3, secret: str = SECRET_KEY) -> S3Storage:
-    return S3Storage(fake.url, BUCKET, sigv4.Credentials(ACCESS_KEY, secret, REGION), timeout=5)
+def s3_store(fake: FakeS3, secret: str = SECRET_KEY, bucket: str = BUCKET) -> S3Storage:
+    return S3Storage(fake.url, bucket, S3Credentials(ACCESS_KEY, secret, REGION), timeout=5)
 
 
 def test_s3_store_puts_gets_and_deletes_with_signed_requests(s3):
@@ -55,6 +36,22 @@ def test_s3_store_puts_gets_and_deletes_with_signed_requests(s3):
     with pytest.raises(MissingObject):
         store.get("w1/c2/abc.png")
     assert s3.rejected == []
+    # The region is configured, so minio never asked the bucket for it (no ?location request).
+    assert [(r.method, r.path, r.query) for r in s3.requests] == [
+        ("PUT", f"/{BUCKET}/w1/c2/abc.png", {}),
+        ("GET", f"/{BUCKET}/w1/c2/abc.png", {}),
+        ("DELETE", f"/{BUCKET}/w1/c2/abc.png", {}),
+        ("DELETE", f"/{BUCKET}/w1/c2/abc.png", {}),
+        ("GET", f"/{BUCKET}/w1/c2/abc.png", {}),
+    ]
+
+
+def test_over_plain_http_every_request_signs_the_bodys_sha256(s3):
+    s3_store(s3).put("w1/c2/abc.png", b"image", "image/png")
+
+    (put,) = s3.requests
+    assert put.headers["x-amz-content-sha256"] == hashlib.sha256(b"image").hexdigest()
+    assert "x-amz-content-sha256" in put.headers["Authorization"]  # among SignedHeaders
 
 
 def test_s3_store_with_a_wrong_secret_is_refused_with_s3s_message(s3):
@@ -63,19 +60,92 @@ def test_s3_store_with_a_wrong_secret_is_refused_with_s3s_message(s3):
     assert s3.objects == {}
 
 
+def test_the_fake_refuses_a_body_changed_after_signing(s3, monkeypatch):
+    store = s3_store(s3)
+    send = store.http.urlopen
+
+    def tampered(method, url, body=None, **kwargs):
+        return send(method, url, body=b"other bytes", **kwargs)
+
+    monkeypatch.setattr(store.http, "urlopen", tampered)
+    with pytest.raises(StorageError, match="400 XAmzContentSHA256Mismatch"):
+        store.put("w1/c2/abc.png", b"image", "image/png")
+    assert s3.objects == {}
+
+
+def test_the_fake_refuses_a_body_whose_sha256_header_was_changed_to_match(s3, monkeypatch):
+    store = s3_store(s3)
+    send = store.http.urlopen
+
+    def tampered(method, url, body=None, headers=None, **kwargs):
+        headers["x-amz-content-sha256"] = hashlib.sha256(b"other bytes").hexdigest()
+        return send(method, url, body=b"other bytes", headers=headers, **kwargs)
+
+    monkeypatch.setattr(store.http, "urlopen", tampered)
+    with pytest.raises(StorageError, match="403 SignatureDoesNotMatch"):
+        store.put("w1/c2/abc.png", b"image", "image/png")
+    assert s3.objects == {}
+
+
+def test_a_missing_bucket_is_a_storage_error_not_a_missing_object(s3):
+    with pytest.raises(StorageError, match="404 NoSuchBucket") as caught:
+        s3_store(s3, bucket="no-such-bucket").get("w1/c2/abc.png")
+    assert not isinstance(caught.value, MissingObject)
+
+
+def test_a_server_error_is_retried_then_reported(s3):
+    store = s3_store(s3)
+    s3.fail_next(503, method="PUT")
+
+    store.put("w1/c2/abc.png", b"image", "image/png")  # the retry succeeds
+    assert s3.objects["w1/c2/abc.png"] == (b"image", "image/png")
+
+    s3.fail_next(500, b"boom", method="GET", times=10)
+    with pytest.raises(StorageError, match="S3 GET w1/c2/abc.png"):
+        store.get("w1/c2/abc.png")
+    assert [r.method for r in s3.requests].count("GET") == 3  # the first try and two retries
+
+
+def test_an_unreachable_endpoint_fails_in_seconds():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = S3Storage(f"http://127.0.0.1:{port}", BUCKET, S3Credentials(ACCESS_KEY, SECRET_KEY, REGION))
+
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="S3 PUT w1/a.png at http://127.0.0.1"):
+        store.put("w1/a.png", b"x", "image/png")
+    assert time.monotonic() - started < 5
+
+
+def test_an_endpoint_with_a_path_is_refused_with_a_clear_message():
+    with pytest.raises(StorageError, match="path in endpoint is not allowed"):
+        S3Storage("https://s3.example/prefix", BUCKET, S3Credentials(ACCESS_KEY, SECRET_KEY, REGION))
+
+
 def test_s3_presigned_url_serves_the_object_to_anyone_until_it_expires(s3):
     store = s3_store(s3)
     store.put("w1/c2/abc.png", b"image", "image/png")
 
-    fetched = requests.get(store.url("w1/c2/abc.png", 60), timeout=5)
+    url = store.url("w1/c2/abc.png", 60)
+    fetched = requests.get(url, timeout=5)
     expired = requests.get(
-        sigv4.presigned_url(
-            "GET", store.object_url("w1/c2/abc.png"), store.credentials, 1, now=datetime(2020, 1, 1, tzinfo=UTC)
+        store.client.presigned_get_object(
+            BUCKET, "w1/c2/abc.png", expires=timedelta(seconds=1), request_date=datetime(2020, 1, 1, tzinfo=UTC)
         ),
         timeout=5,
     )
+    forged = requests.get(url.replace("X-Amz-Expires=60", "X-Amz-Expires=61"), timeout=5)
+    assert url.startswith(f"{s3.url}/{BUCKET}/w1/c2/abc.png?") and "X-Amz-Expires=60&" in url
     assert (fetched.status_code, fetched.content) == (200, b"image")
-    assert expired.status_code == 403
+    assert expired.status_code == 403 and b"Request has expired" in expired.content
+    assert forged.status_code == 403 and b"SignatureDoesNotMatch" in forged.content
+
+
+def test_s3_presigned_urls_live_a_week_at_most(s3):
+    assert "X-Amz-Expires=604800&" in s3_store(s3).url("w1/a.png", 30 * 24 * 3600)
+    assert "X-Amz-Expires=1&" in s3_store(s3).url("w1/a.png", 0)
+    assert s3.requests == []  # presigning is local
 
 
 @pytest.mark.parametrize("key", ["../etc/passwd", "/abs.png", "w1/../x.png", "W1/X.PNG", "a b.png", ""])
@@ -127,5 +197,11 @@ def test_s3_settings_build_an_s3_store_and_missing_ones_are_named(tmp_path):
         load_config(str(tmp_path), environ)
     config = load_config(str(tmp_path), {**environ, "S3_ACCESS_KEY_ID": "id", "S3_SECRET_ACCESS_KEY": "secret"})
     store = from_config(config, str(tmp_path))
-    assert isinstance(store, S3Storage) and store.object_url("w1/a.png") == "https://s3.example/b/w1/a.png"
-    assert store.credentials.region == "us-east-1"
+    assert isinstance(store, S3Storage) and store.url("w1/a.png", 60).startswith("https://s3.example/b/w1/a.png?")
+    assert store.credentials.region == "us-east-1" and "%2Fus-east-1%2Fs3%2F" in store.url("w1/a.png", 60)
+
+
+def test_on_aws_hosts_minio_addresses_the_bucket_virtual_hosted_style(tmp_path):
+    store = S3Storage("https://s3.eu-west-3.amazonaws.com", "b", S3Credentials("id", "secret", "eu-west-3"))
+
+    assert store.url("w1/a.png", 60).startswith("https://b.s3.eu-west-3.amazonaws.com/w1/a.png?")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from webapp import jobs
 from webapp.domain.operations import bulk
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
@@ -172,7 +173,7 @@ def test_a_background_run_s_progress_is_its_own_fragment(app, client, drafts, mo
 
     running = client.get(f"/bulk/{bulk_id}", headers=HX)
     with app.app_context():  # as a worker would: its own context and database session
-        bulk.run_bulk_job(bulk_id)
+        jobs.run_bulk_job(bulk_id)
     done = client.get(f"/bulk/{bulk_id}", headers=HX).get_data(as_text=True)
 
     assert "running in the background" in started and 'hx-trigger="sse:bulk"' in started

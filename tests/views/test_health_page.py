@@ -8,9 +8,9 @@ import time
 from rq import Queue
 
 from webapp.extensions import db
+from webapp.infra.liveness import heartbeat_key
 from webapp.infra.queues import get_redis
 from webapp.models import utcnow
-from webapp.processes.scheduler import heartbeat_key
 
 HX = {"HX-Request": "true"}
 

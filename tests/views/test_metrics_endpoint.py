@@ -13,9 +13,9 @@ from rq import Queue
 
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
+from webapp.infra.liveness import heartbeat_key
 from webapp.infra.queues import EXTENSION, get_redis
 from webapp.models import Alert, Publication
-from webapp.processes.scheduler import heartbeat_key
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.9"}
 

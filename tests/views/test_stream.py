@@ -4,9 +4,9 @@ import time
 
 from webapp.extensions import db
 from webapp.infra.live import events
+from webapp.infra.liveness import heartbeat_key
 from webapp.infra.queues import get_redis
 from webapp.models import Membership, User
-from webapp.processes.scheduler import heartbeat_key
 
 
 def _workspace_id() -> int:

@@ -9,6 +9,7 @@ from rq import Queue
 from rq_scheduler import Scheduler
 
 from webapp.core.time import ceil_to_second
+from webapp.infra import tasks
 from webapp.infra.queues import QUEUE_FOR_PRIORITY, get_redis
 from webapp.models import Publication
 
@@ -48,13 +49,10 @@ def enqueue_publications(publications: Iterable[Publication]) -> None:
 
 
 def _enqueue(scheduler: Scheduler, publication: Publication, when: datetime | None = None) -> None:
-    # Imported here: jobs imports services, which import this module.
-    from webapp.jobs import publish_publication
-
     at = ceil_to_second(when or publication.next_attempt_at or publication.due_at)
     scheduler.enqueue_at(
         at,
-        publish_publication,
+        tasks.PUBLISH_PUBLICATION,
         publication.id,
         publication.dispatch_seq,
         job_id=job_id(publication),

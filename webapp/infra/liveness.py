@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import Worker
 
-from webapp.infra.queues import all_queues, get_redis
-from webapp.processes.scheduler import last_heartbeat_age
+from webapp.infra.queues import all_queues, get_redis, key
+
+
+def heartbeat_key() -> str:
+    """The Redis key where the scheduler's every tick writes the time (it expires if the scheduler stops)."""
+    return key("scheduler", "heartbeat")
+
+
+def last_heartbeat_age() -> float | None:
+    """Seconds since the scheduler's last tick, or None if none is recorded."""
+    raw = get_redis().get(heartbeat_key())
+    return None if raw is None else max(0.0, time.time() - float(raw))
 
 
 def system_status() -> dict:

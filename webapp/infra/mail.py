@@ -16,6 +16,8 @@ from flask import current_app, url_for
 from redis.exceptions import RedisError
 from rq import Retry
 
+from webapp.infra import tasks
+from webapp.infra.queues import get_queue
 from webapp.models import Priority
 
 log = logging.getLogger("herald.mail")
@@ -75,11 +77,10 @@ def send_later(to: str, subject: str, body: str) -> bool:
     """Queue a message for a worker to send; False when SMTP is off or the queue is unreachable."""
     if not is_configured():
         return False
-    from webapp.infra.queues import get_queue
-
     try:
-        get_queue(Priority.HIGH.value).enqueue(
-            deliver_job,
+        tasks.enqueue(
+            get_queue(Priority.HIGH.value),
+            tasks.DELIVER_MAIL,
             to,
             subject,
             body,
@@ -92,11 +93,3 @@ def send_later(to: str, subject: str, body: str) -> bool:
         log.exception("could not queue mail to %s: %s", to, subject)
         return False
     return True
-
-
-def deliver_job(to: str, subject: str, body: str) -> None:
-    """Send a queued message (the RQ job behind send_later); a MailError makes RQ retry it."""
-    from webapp.jobs import app_context
-
-    with app_context():
-        send(to, subject, body)

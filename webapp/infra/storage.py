@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import os
 import re
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-import requests
-
-from webapp.infra import sigv4
+import certifi
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
 
 # Keys are Herald's own ("w1/c2/<hex>.png"); anything else is refused before it reaches a path or URL.
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*(\.[a-z0-9]+)?$")
 BACKENDS = ("filesystem", "s3")
+MAX_PRESIGN_S = 7 * 24 * 3600  # S3 refuses presigned URLs that live longer than a week
+CONNECT_TIMEOUT_S = 3.0
 
 
 class StorageError(Exception):
@@ -109,62 +116,113 @@ class FilesystemStorage(Storage):
         return hmac.compare_digest(self.signature(key, int(expires)), signature)
 
 
+@dataclass(frozen=True)
+class S3Credentials:
+    access_key_id: str
+    secret_access_key: str
+    region: str
+
+
 class S3Storage(Storage):
-    """An S3-compatible bucket (AWS S3, MinIO, R2, ...) over plain HTTPS with SigV4, path-style addressing."""
+    """An S3-compatible bucket (AWS S3, MinIO, R2, ...) through the minio client, which signs with SigV4.
+
+    The region is given, so minio never asks the bucket for it (GetBucketLocation); presigned URLs are
+    made locally. Objects are addressed path-style ({endpoint}/{bucket}/{key}), except on AWS's own
+    hosts, where minio uses virtual-hosted style ({bucket}.{endpoint}/{key}).
+    """
 
     def __init__(
-        self, endpoint_url: str, bucket: str, credentials: sigv4.Credentials, *, timeout: float = 15.0
+        self,
+        endpoint_url: str,
+        bucket: str,
+        credentials: S3Credentials,
+        *,
+        timeout: float = 15.0,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
     ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.bucket = bucket
         self.credentials = credentials
         self.timeout = timeout
-
-    def object_url(self, key: str) -> str:
-        return f"{self.endpoint_url}/{self.bucket}/{check_key(key)}"
+        # minio's own default waits 5 minutes per attempt over 6 attempts; an unreachable store should
+        # fail an upload or a publication attempt in seconds instead.
+        self.http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=min(connect_timeout, timeout), read=timeout),
+            retries=urllib3.Retry(
+                total=2,
+                connect=1,
+                read=1,
+                backoff_factor=0.2,
+                status_forcelist=(500, 502, 503, 504),
+                raise_on_status=False,  # the last answer goes back to minio, which reads S3's error from it
+                retry_after_max=5,
+            ),
+            maxsize=10,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        )
+        parts = urlsplit(self.endpoint_url)
+        if parts.scheme not in ("http", "https"):
+            raise StorageError(f"S3 endpoint {endpoint_url!r} must start with http:// or https://")
+        try:
+            self.client = Minio(
+                parts.netloc + parts.path,  # a path is refused by minio, with its own message
+                access_key=credentials.access_key_id,
+                secret_key=credentials.secret_access_key,
+                secure=parts.scheme == "https",
+                region=credentials.region,
+                http_client=self.http,
+            )
+        except ValueError as exc:
+            raise StorageError(f"S3 endpoint {endpoint_url!r} cannot be used: {exc}") from None
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        headers = {"content-type": content_type, "content-length": str(len(data))}
-        self._send("PUT", key, headers=headers, body=data)
+        with self._errors("PUT", key):
+            self.client.put_object(self.bucket, check_key(key), io.BytesIO(data), len(data), content_type=content_type)
 
     def get(self, key: str) -> bytes:
-        return self._send("GET", key).content
+        with self._errors("GET", key):
+            response = self.client.get_object(self.bucket, check_key(key))
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
 
     def delete(self, key: str) -> None:
-        self._send("DELETE", key, missing_ok=True)
+        try:
+            with self._errors("DELETE", key):
+                self.client.remove_object(self.bucket, check_key(key))
+        except MissingObject:
+            pass  # S3 answers 204 for a missing key; a store that says NoSuchKey means the same
 
     def url(self, key: str, expires_in: int) -> str | None:
-        return sigv4.presigned_url("GET", self.object_url(key), self.credentials, expires_in)
+        seconds = max(1, min(int(expires_in), MAX_PRESIGN_S))
+        with self._errors("presign GET", key):
+            return self.client.presigned_get_object(self.bucket, check_key(key), expires=timedelta(seconds=seconds))
 
-    def _send(
-        self, method: str, key: str, *, headers: Mapping[str, str] | None = None, body: bytes = b"", missing_ok=False
-    ) -> requests.Response:
-        url = self.object_url(key)
-        payload_hash = hashlib.sha256(body).hexdigest()
-        signed = sigv4.signed_headers(method, url, self.credentials, headers=headers, payload_hash=payload_hash)
+    @contextmanager
+    def _errors(self, operation: str, key: str) -> Iterator[None]:
+        """Turn minio's and urllib3's exceptions into MissingObject and StorageError."""
         try:
-            response = requests.request(method, url, data=body or None, headers=signed, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise StorageError(f"S3 {method} {key}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code == 404:
-            if missing_ok:
-                return response
-            raise MissingObject(f"no media stored under {key!r}")
-        if not 200 <= response.status_code < 300:
-            raise StorageError(f"S3 {method} {key}: HTTP {response.status_code} {_s3_error(response.text)}")
-        return response
-
-
-def _s3_error(body: str) -> str:
-    # S3 answers errors as XML: <Error><Code>SignatureDoesNotMatch</Code><Message>...</Message></Error>
-    code, message = re.search(r"<Code>(.*?)</Code>", body), re.search(r"<Message>(.*?)</Message>", body)
-    return " ".join(part[1] for part in (code, message) if part)[:300]
+            yield
+        except S3Error as exc:
+            if exc.code == "NoSuchKey":
+                raise MissingObject(f"no media stored under {key!r}") from None
+            status = getattr(exc.response, "status", "?")
+            detail = " ".join(part for part in (exc.code, exc.message) if part)[:300]
+            raise StorageError(f"S3 {operation} {key}: HTTP {status} {detail}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # ServerError / InvalidResponseError (an answer that is not S3's XML), or the network:
+            # refused, timed out, TLS, after the retries above.
+            message = f"S3 {operation} {key} at {self.endpoint_url}: {type(exc).__name__}: {exc}"
+            raise StorageError(message[:500]) from exc
 
 
 def from_config(config: Mapping, instance_path: str) -> Storage:
     """Build the store MEDIA_STORAGE names from the app's configuration mapping."""
     if config["MEDIA_STORAGE"] == "s3":
-        credentials = sigv4.Credentials(config["S3_ACCESS_KEY_ID"], config["S3_SECRET_ACCESS_KEY"], config["S3_REGION"])
+        credentials = S3Credentials(config["S3_ACCESS_KEY_ID"], config["S3_SECRET_ACCESS_KEY"], config["S3_REGION"])
         return S3Storage(config["S3_ENDPOINT_URL"], config["S3_BUCKET"], credentials)
     root = config["MEDIA_ROOT"] or str(Path(instance_path) / "media")
     # Its own key, derived from SECRET_KEY, so a media URL's signature is good for nothing else.

@@ -10,6 +10,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq_scheduler import Scheduler
 
+from webapp.infra import tasks
 from webapp.infra.queues import key
 
 ID_PREFIX = "herald-periodic-"
@@ -25,24 +26,24 @@ class PeriodicJob:
 
 def definitions(config) -> list[PeriodicJob]:
     """Return the periodic jobs this configuration wants."""
-    wanted = [PeriodicJob(f"{ID_PREFIX}reconcile", "webapp.jobs.reconcile_job", config["RECONCILE_INTERVAL_S"])]
+    wanted = [PeriodicJob(f"{ID_PREFIX}reconcile", tasks.RECONCILE, config["RECONCILE_INTERVAL_S"])]
     # An interval of 0 turns pre-flight off (sync then removes a job registered before). It may read
     # a platform (a Mastodon instance's limit), so it runs on `default`, behind critical and high work.
     if config["PREFLIGHT_INTERVAL_S"] > 0:
         interval = config["PREFLIGHT_INTERVAL_S"]
-        wanted.append(PeriodicJob(f"{ID_PREFIX}preflight", "webapp.jobs.preflight_job", interval, "default"))
+        wanted.append(PeriodicJob(f"{ID_PREFIX}preflight", tasks.PREFLIGHT, interval, "default"))
     # Outbound webhooks: the outbox sweep picks up deliveries a Redis blip or a crash left unsent.
     if config.get("OUTBOUND_SWEEP_INTERVAL_S", 0) > 0:
         interval = config["OUTBOUND_SWEEP_INTERVAL_S"]
-        wanted.append(PeriodicJob(f"{ID_PREFIX}outbound-sweep", "webapp.jobs.outbound_sweep_job", interval, "default"))
+        wanted.append(PeriodicJob(f"{ID_PREFIX}outbound-sweep", tasks.OUTBOUND_SWEEP, interval, "default"))
     # Notifications: messages held by quiet hours or waiting for a retry, and the daily digests (0 s: off).
     if config.get("NOTIFY_INTERVAL_S", 0) > 0:
         interval = config["NOTIFY_INTERVAL_S"]
-        wanted.append(PeriodicJob(f"{ID_PREFIX}notifications", "webapp.jobs.notifications_job", interval, "default"))
+        wanted.append(PeriodicJob(f"{ID_PREFIX}notifications", tasks.NOTIFICATIONS_TICK, interval, "default"))
     # Retention is housekeeping: on `low`, so it never delays a publication (0 s interval: off).
     if config.get("RETENTION_INTERVAL_S", 0) > 0:
         interval = config["RETENTION_INTERVAL_S"]
-        wanted.append(PeriodicJob(f"{ID_PREFIX}retention", "webapp.jobs.retention_job", interval, "low"))
+        wanted.append(PeriodicJob(f"{ID_PREFIX}retention", tasks.RETENTION, interval, "low"))
     return wanted
 
 

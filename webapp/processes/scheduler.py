@@ -10,17 +10,14 @@ from rq_scheduler import Scheduler
 
 from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
-from webapp.infra.queues import get_redis, key
+from webapp.infra.liveness import heartbeat_key
+from webapp.infra.queues import get_redis
 from webapp.processes import periodic
 
 log = logging.getLogger(__name__)
 
 
 TICK_OFFSET_S = 0.005
-
-
-def heartbeat_key() -> str:
-    return key("scheduler", "heartbeat")
 
 
 class HeraldScheduler(Scheduler):
@@ -151,9 +148,3 @@ def run_scheduler(burst: bool = False) -> None:
         db.session.remove()
     log.info("scheduler started: interval %ss", config["SCHEDULER_INTERVAL_S"])
     scheduler.run(burst=burst)
-
-
-def last_heartbeat_age() -> float | None:
-    """Seconds since the scheduler's last tick, or None if none is recorded."""
-    raw = get_redis().get(heartbeat_key())
-    return None if raw is None else max(0.0, time.time() - float(raw))

@@ -6,18 +6,33 @@ import argparse
 import logging
 
 from rq import SimpleWorker
+from rq.job import Job
+from rq.utils import import_attribute
 from sqlalchemy.orm import configure_mappers
 
 from webapp import create_app
 from webapp.adapters.http import keep_connections_alive
-from webapp.infra import logs
+from webapp.infra import logs, tasks
 from webapp.infra.queues import QUEUE_ORDER, all_queues, get_redis
 
 log = logging.getLogger("herald.worker")
 
 
+class HeraldJob(Job):
+    """A job that still runs when an older Herald enqueued it under a path that has since moved."""
+
+    @property
+    def func(self):
+        name = self.func_name
+        if name is not None and self.instance is None and name in tasks.LEGACY_NAMES:
+            return import_attribute(tasks.current_name(name))
+        return super().func
+
+
 class HeraldWorker(SimpleWorker):
     """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id."""
+
+    job_class = HeraldJob
 
     def execute_job(self, job, queue):
         with logs.job_context(job):

@@ -19,16 +19,11 @@ Contract, kept stable for callers such as bulk actions:
 - Self-review: the author of a content item may not approve or reject it (``Forbidden``), unless
   they are the workspace's only owner or editor — otherwise a one-person workspace that requires
   approval could never publish. System actors (no user) are not authors.
-- ``approve(..., work=Work())`` also releases the content's publications that were *held* for lack
-  of approval (paused by the worker with a ``held:`` reason): they go back to ``scheduled`` (or
-  ``missed`` if too late for their schedule's grace) inside ``work``; the caller then calls
-  ``work.commit()``, which commits the session and hands the jobs to rq-scheduler. Without
-  ``work`` the held publications stay paused and can be released later with ``release_held``.
+- Approving does not touch publications: ``webapp.domain.publishing.approval_holds.approve`` approves
+  and releases the content's publications *held* for lack of approval in one unit of work.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
@@ -46,13 +41,9 @@ from webapp.models import (
     PublicationStatus,
     ReviewDecision,
     Role,
-    ScheduleStatus,
     Workspace,
     utcnow,
 )
-
-if TYPE_CHECKING:
-    from webapp.domain.publishing.lifecycle import Work
 
 S = EditorialStatus
 # The hold reason of a publication paused at its due time for lack of approval (publishing.execute):
@@ -90,12 +81,9 @@ def submit(actor: Actor, content: Content, comment: str | None = None) -> Review
     return _decide(actor, content, Decision.SUBMITTED, comment)
 
 
-def approve(actor: Actor, content: Content, comment: str | None = None, work: Work | None = None) -> ReviewDecision:
-    """review → approved; with ``work``, also release held publications. Does not commit."""
-    decision = _decide(actor, content, Decision.APPROVED, comment)
-    if work is not None:
-        release_held(actor, content, work)
-    return decision
+def approve(actor: Actor, content: Content, comment: str | None = None) -> ReviewDecision:
+    """review → approved. Does not commit (``publishing.approval_holds.approve`` also releases held publications)."""
+    return _decide(actor, content, Decision.APPROVED, comment)
 
 
 def reject(actor: Actor, content: Content, comment: str | None) -> ReviewDecision:
@@ -136,28 +124,6 @@ def held_publications(actor: Actor, content: Content) -> list[Publication]:
             )
         )
     )
-
-
-def release_held(actor: Actor, content: Content, work: Work) -> list[Publication]:
-    """Put held publications of approved content back to scheduled inside ``work`` (the caller commits it).
-
-    A publication whose schedule is paused stays held: resuming the schedule releases it.
-    """
-    # Imported here: lifecycle -> schedules -> contents, which asks status_problem() below on every write.
-    from webapp.domain.publishing.lifecycle import wake
-
-    actor.require_writer()
-    if content.status != S.APPROVED:
-        raise Conflict(f"content is {content.status}; only approved content can be released")
-    released = []
-    for publication in held_publications(actor, content):
-        if publication.schedule.status == ScheduleStatus.PAUSED.value:
-            continue
-        wake(publication, work)
-        released.append(publication)
-    if released:
-        audit.record(actor, "content.released", "content", content.id, publications=[p.id for p in released])
-    return released
 
 
 # What an approval vouches for: changing any of these sends approved content back to review (``reopen_after_edit``).

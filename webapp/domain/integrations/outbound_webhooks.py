@@ -31,8 +31,9 @@ from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
 from webapp.extensions import db
-from webapp.infra import outbox
+from webapp.infra import outbox, tasks
 from webapp.infra.crypto import CredentialsError
+from webapp.infra.dispatch import get_scheduler
 from webapp.infra.queues import get_queue
 from webapp.models import Alert, Publication, WebhookDelivery, WebhookSubscription, utcnow
 
@@ -140,21 +141,22 @@ def _delivery(subscription: WebhookSubscription, event_name: str, event_id: str,
 
 def enqueue(delivery_ids: list[int], when: datetime | None = None) -> None:
     """Hand deliveries to RQ (now, or at `when` through rq-scheduler); Redis trouble is left to the sweep."""
-    from webapp.jobs import deliver_webhook_job
-
     try:
         if when is None:
             queue = get_queue()
             for delivery_id in delivery_ids:
-                queue.enqueue(
-                    deliver_webhook_job, delivery_id, job_timeout=JOB_TIMEOUT_S, result_ttl=600, failure_ttl=86400
+                tasks.enqueue(
+                    queue,
+                    tasks.DELIVER_WEBHOOK,
+                    delivery_id,
+                    job_timeout=JOB_TIMEOUT_S,
+                    result_ttl=600,
+                    failure_ttl=86400,
                 )
             return
-        from webapp.infra.dispatch import get_scheduler
-
         for delivery_id in delivery_ids:
             get_scheduler().enqueue_at(
-                ceil_to_second(when), deliver_webhook_job, delivery_id, timeout=JOB_TIMEOUT_S, job_result_ttl=600
+                ceil_to_second(when), tasks.DELIVER_WEBHOOK, delivery_id, timeout=JOB_TIMEOUT_S, job_result_ttl=600
             )
     except RedisError:
         log.warning("deliveries %s not enqueued: Redis unavailable; the sweep will send them", delivery_ids)

@@ -19,6 +19,7 @@ from webapp.domain.operations.bulk_kinds import KINDS, Kind
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
+from webapp.infra import tasks
 from webapp.infra.live import events
 from webapp.infra.queues import get_queue, get_redis, key
 from webapp.models import Priority
@@ -114,20 +115,17 @@ def _start_job(actor: Actor, spec: Kind, action: str, ids: list[int]) -> dict:
     for start in range(0, len(ids), CHUNK):
         pipe.rpush(ids_key, *ids[start : start + CHUNK])
     pipe.expire(status_key, RESULT_TTL_S).expire(ids_key, RESULT_TTL_S).execute()
-    get_queue(Priority.NORMAL.value).enqueue(
-        run_bulk_job, bulk_id, job_id=f"herald-bulk-{bulk_id}", job_timeout=JOB_TIMEOUT_S, result_ttl=RESULT_TTL_S
+    tasks.enqueue(
+        get_queue(Priority.NORMAL.value),
+        tasks.RUN_BULK,
+        bulk_id,
+        job_id=f"herald-bulk-{bulk_id}",
+        job_timeout=JOB_TIMEOUT_S,
+        result_ttl=RESULT_TTL_S,
     )
     counts = {"matched": len(ids), "changed": 0, "skipped": 0}
     _announce(actor.workspace_id, bulk_id, spec.name, action, "running", counts)
     return {"bulk_id": bulk_id, "state": "running", "matched": len(ids), "changed": 0, "skipped": []}
-
-
-def run_bulk_job(bulk_id: int) -> dict:
-    """Run the bulk action stored under `bulk_id`, recording progress in Redis after every chunk."""
-    from webapp.jobs import job_context  # jobs imports services: import late
-
-    with job_context():
-        return _run_stored(bulk_id)
 
 
 def _stored(bulk_id: int) -> dict[str, str]:
@@ -137,7 +135,8 @@ def _stored(bulk_id: int) -> dict[str, str]:
     return stored
 
 
-def _run_stored(bulk_id: int) -> dict:
+def run_stored(bulk_id: int) -> dict:
+    """Run the bulk action stored under `bulk_id`, recording progress in Redis after every chunk (the job's body)."""
     redis = get_redis()
     status_key, ids_key, skipped_key = _keys(bulk_id)
     stored = _stored(bulk_id)

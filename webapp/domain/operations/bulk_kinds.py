@@ -16,7 +16,7 @@ from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.core.validation import id_list
 from webapp.domain.content import approvals
 from webapp.domain.content.contents import content_query
-from webapp.domain.publishing import lifecycle, schedules
+from webapp.domain.publishing import approval_holds, lifecycle, schedules
 from webapp.domain.publishing.publications import publication_query
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -185,7 +185,7 @@ def _apply_schedules(actor: Actor, action: str, chunk: list[int]) -> tuple[int, 
 
 
 def _approve(actor: Actor, content: Content, work: lifecycle.Work) -> None:
-    approvals.approve(actor, content, work=work)  # also releases publications held for want of approval
+    approval_holds.approve(actor, content, work=work)  # also releases publications held for want of approval
 
 
 def _archive(actor: Actor, content: Content, work: lifecycle.Work) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from webapp.domain.content import content_templates
-from webapp.domain.publishing import schedules
+from webapp.domain.publishing import from_template, schedules
 from webapp.domain.publishing.publications import paginate
 from webapp.web.api import ApiError, actor, bp, json_body, listing, page_args
 from webapp.web.api.serializers import content_json, schedule_json, template_json
@@ -49,6 +49,6 @@ def start_template(template_id: int):
         raise ApiError(422, "validation_failed", "Some fields are not valid.", {"title": "must be text"})
     if not isinstance(schedule, bool):
         raise ApiError(422, "validation_failed", "Some fields are not valid.", {"schedule": "must be true or false"})
-    content, created = content_templates.start_from_template(actor(), template_id, title=title, schedule=schedule)
+    content, created = from_template.start_from_template(actor(), template_id, title=title, schedule=schedule)
     scheduled = schedule_json(created, schedules.publications_of(created)) if created else None
     return jsonify({"content": content_json(content), "schedule": scheduled}), 201

@@ -6,6 +6,7 @@ from flask import jsonify, request
 
 from webapp.core.time import format_utc
 from webapp.domain.content import approvals, contents
+from webapp.domain.publishing import approval_holds
 from webapp.domain.publishing.lifecycle import Work
 from webapp.domain.publishing.publications import paginate
 from webapp.extensions import db
@@ -76,7 +77,7 @@ def submit_content(content_id: int):
 def approve_content(content_id: int):
     content = contents.get_content(actor(), content_id)
     work = Work(actor=actor(), action="released: content approved")
-    approvals.approve(actor(), content, _comment(), work=work)
+    approval_holds.approve(actor(), content, _comment(), work=work)
     work.commit()  # commits, then hands the released publications back to rq-scheduler
     return jsonify(content_json(content))
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.content import content_templates
+from webapp.domain.publishing import from_template
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm
 
@@ -60,7 +61,7 @@ def delete(template_id: int):
 def start(template_id: int):
     _checked(template_id)
     try:
-        content, schedule = content_templates.start_from_template(
+        content, schedule = from_template.start_from_template(
             ui_actor(), template_id, title=request.form.get("title"), schedule=request.form.get("schedule") == "y"
         )
     except ValidationFailed as exc:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from webapp.core.errors import Conflict, Forbidden, ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import approvals, contents
-from webapp.domain.publishing import schedules
+from webapp.domain.publishing import approval_holds, schedules
 from webapp.domain.publishing.lifecycle import Work
 from webapp.extensions import db
 from webapp.models import Content, Decision, EditorialStatus, Workspace
@@ -100,7 +100,7 @@ def add_to_queue(content_id: int):
 
 DECISIONS = {  # URL verb: (decision, service call, what the flash says was done)
     "submit": (Decision.SUBMITTED, approvals.submit, "submitted for review"),
-    "approve": (Decision.APPROVED, approvals.approve, "approved"),
+    "approve": (Decision.APPROVED, approval_holds.approve, "approved"),
     "reject": (Decision.REJECTED, approvals.reject, "sent back to draft"),
     "archive": (Decision.ARCHIVED, approvals.archive, "archived"),
     "restore": (Decision.RESTORED, approvals.restore, "restored to draft"),

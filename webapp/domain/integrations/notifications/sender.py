@@ -15,9 +15,10 @@ from redis.exceptions import RedisError
 
 from webapp.adapters.base import AdapterError, ErrorClass
 from webapp.adapters.http import send
-from webapp.domain.integrations import notifications, sending
+from webapp.domain.integrations import sending
+from webapp.domain.integrations.notifications import digest, messages, preferences
 from webapp.extensions import db
-from webapp.infra import mail
+from webapp.infra import mail, tasks
 from webapp.infra.queues import get_queue
 from webapp.models import Notification, NotificationSettings, User, utcnow
 
@@ -35,13 +36,16 @@ class _Permanent(Exception):
 
 def enqueue(notification_ids: list[int]) -> None:
     """Hand committed notifications to a worker; Redis trouble is left to the tick."""
-    from webapp.jobs import deliver_notification_job
-
     try:
         queue = get_queue()
         for notification_id in notification_ids:
-            queue.enqueue(
-                deliver_notification_job, notification_id, job_timeout=JOB_TIMEOUT_S, result_ttl=600, failure_ttl=86400
+            tasks.enqueue(
+                queue,
+                tasks.DELIVER_NOTIFICATION,
+                notification_id,
+                job_timeout=JOB_TIMEOUT_S,
+                result_ttl=600,
+                failure_ttl=86400,
             )
     except RedisError:
         log.warning("notifications %s not enqueued: Redis unavailable; the tick will send them", notification_ids)
@@ -82,8 +86,8 @@ def _send(notification: Notification, config) -> None:
         user = db.session.get(User, notification.user_id)
         mail.send(user.email, notification.subject, notification.text)
         return
-    settings = notifications.settings_of(notification.user_id)
-    url, problem = notifications.slack_url_or_problem(settings)
+    settings = preferences.settings_of(notification.user_id)
+    url, problem = preferences.slack_url_or_problem(settings)
     if url is None:
         raise _Permanent(problem or "no Slack webhook URL is set any more")
     try:
@@ -98,7 +102,7 @@ def _send(notification: Notification, config) -> None:
 def tick(now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Add due digests, restart sends whose worker died, and enqueue every due message (the periodic job)."""
     now = now or utcnow()
-    digests = notifications.due_digests(now)
+    digests = digest.due_digests(now)
     reset = sending.reset_stuck(Notification, now - STUCK_SENDING, retry_at=now)
     due = sending.due_ids(Notification, now, batch)
     db.session.commit()
@@ -109,16 +113,16 @@ def tick(now: datetime | None = None, batch: int = 500) -> dict[str, int]:
 
 def send_test(user_id: int) -> list[Notification]:
     """Queue a test message to each medium the user turned on; commit."""
-    settings = notifications.settings_of(user_id)
+    settings = preferences.settings_of(user_id)
     user = db.session.get(User, user_id)
-    message = notifications.Message(
+    message = messages.Message(
         None,
         "test",
         "Herald: a test notification",
         "A test from Herald: this is how failures, missed runs and digests will reach you.",
-        notifications.absolute_url("notifications.edit"),
+        messages.absolute_url("notifications.edit"),
     )
-    made = notifications.record(_ignore_quiet(settings), user, message)
+    made = messages.record(_ignore_quiet(settings), user, message)
     db.session.commit()
     return made
 

@@ -1,0 +1,45 @@
+"""Publications held for want of approval: approving content releases exactly those, in one unit of work.
+
+The worker pauses a publication whose content needs approval and lacks it, with a hold reason that
+starts with ``approvals.APPROVAL_HOLD_PREFIX``; approving the content puts them back to ``scheduled``
+(or ``missed`` if too late for their schedule's grace). Publications held for rejected credentials
+or a failed chain stay held.
+"""
+
+from __future__ import annotations
+
+from webapp.core.errors import Conflict
+from webapp.domain.content import approvals
+from webapp.domain.content.approvals import held_publications
+from webapp.domain.publishing.lifecycle import Work, wake
+from webapp.domain.shared import audit
+from webapp.domain.shared.actor import Actor
+from webapp.models import Content, EditorialStatus, Publication, ReviewDecision, ScheduleStatus
+
+S = EditorialStatus
+
+
+def approve(actor: Actor, content: Content, comment: str | None = None, *, work: Work) -> ReviewDecision:
+    """review → approved, and release the held publications inside ``work`` (the caller commits it)."""
+    decision = approvals.approve(actor, content, comment)
+    release_held(actor, content, work)
+    return decision
+
+
+def release_held(actor: Actor, content: Content, work: Work) -> list[Publication]:
+    """Put held publications of approved content back to scheduled inside ``work`` (the caller commits it).
+
+    A publication whose schedule is paused stays held: resuming the schedule releases it.
+    """
+    actor.require_writer()
+    if content.status != S.APPROVED:
+        raise Conflict(f"content is {content.status}; only approved content can be released")
+    released = []
+    for publication in held_publications(actor, content):
+        if publication.schedule.status == ScheduleStatus.PAUSED.value:
+            continue
+        wake(publication, work)
+        released.append(publication)
+    if released:
+        audit.record(actor, "content.released", "content", content.id, publications=[p.id for p in released])
+    return released
