@@ -24,9 +24,11 @@ test: install
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status
 
+# Style, then the house rules: the import contracts in .importlinter (docs/architecture.md).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 
 # Each bench prints its figures beside the reference stack's; about 6 minutes in all on 2 cores. A failed bench
 # does not stop the next one (the target still fails); Ctrl-C (exit >= 128) stops the sequence.

@@ -1,13 +1,26 @@
-"""Shared fixtures: the app on a clean database and Redis DB, clients, and small factories."""
+"""Shared fixtures: the app on a clean database and Redis DB, clients, and small factories.
+
+No test may depend on today's date. To check that, run the suite with the clock shifted: with
+HERALD_TEST_CLOCK_SHIFT_DAYS=N set, the whole test process believes it is N days later (the clock
+still ticks), as if the suite were run N days from now. Leave out tests/integration, whose real
+processes keep the true clock:
+
+    HERALD_TEST_CLOCK_SHIFT_DAYS=400 .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/integration tests
+
+Try a year ahead and more (400, 800) and half a year (180, across a DST change). A test that
+passes unshifted and fails shifted depends on the date: give it an explicit `now`, or freeze the
+clock with `time_machine.travel(..., tick=False)`, or make its dates relative to a frozen instant.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from redis import Redis
 from sqlalchemy import text
 
@@ -24,6 +37,30 @@ from webapp.models import Membership, utcnow
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "Correct-Horse-42!"
 HERALD_ENV_VARS = ("HERALD_ENV", "SECRET_KEY", "CREDENTIALS_KEY", "REDIS_URL", "PORT", "HERALD_INSTANCE_PATH")
+# Opt-in: shift the whole test process's clock this many days ahead (see the module docstring).
+CLOCK_SHIFT_DAYS = os.environ.get("HERALD_TEST_CLOCK_SHIFT_DAYS", "").strip()
+_CLOCK_SHIFT_KEY = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_configure(config) -> None:
+    """Start the opt-in clock shift before any test (or fixture) reads the time."""
+    if CLOCK_SHIFT_DAYS:
+        shift = time_machine.travel(datetime.now(UTC) + timedelta(days=int(CLOCK_SHIFT_DAYS)), tick=True)
+        shift.start()
+        config.stash[_CLOCK_SHIFT_KEY] = shift
+
+
+def pytest_unconfigure(config) -> None:
+    shift = config.stash.get(_CLOCK_SHIFT_KEY, None)
+    if shift is not None:
+        shift.stop()
+        del config.stash[_CLOCK_SHIFT_KEY]
+
+
+def pytest_report_header(config) -> str | None:
+    if CLOCK_SHIFT_DAYS:
+        return f"clock shifted {CLOCK_SHIFT_DAYS} days ahead (HERALD_TEST_CLOCK_SHIFT_DAYS): now is {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    return None
 
 
 def test_database_url(tmp_path_factory) -> str:
@@ -52,10 +89,6 @@ def _session_app(database_url, tmp_path_factory):
             "SERVER_NAME": "herald.test",
         }
     )
-    from webapp.infra import queues
-
-    queues.init_app(app)  # rebuild the client for the test Redis URL
-    app.extensions["herald.broker"]._redis = app.extensions[queues.EXTENSION]
     with app.app_context():
         from flask_migrate import upgrade
 

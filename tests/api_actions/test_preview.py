@@ -1,8 +1,10 @@
 """POST /schedules/preview: the next occurrences of a rule (or the one of a run_at), nothing saved."""
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests.api.helpers import soon, utc_text
 
@@ -10,7 +12,8 @@ from tests.api.helpers import soon, utc_text
 def test_a_cron_preview_lists_ten_occurrences_in_utc_and_local_time(api, unchanged):
     body = {"cron": "30 9 * * mon-fri", "timezone": "Europe/Paris", "starts_at": "2026-12-01T00:00:00+01:00"}
 
-    with unchanged():
+    # The endpoint lists runs after now: freeze now before starts_at, so the first run is starts_at's, every year.
+    with unchanged(), time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
         response = api("POST", "/schedules/preview", json=body)
 
     assert response.status_code == 200
@@ -18,6 +21,7 @@ def test_a_cron_preview_lists_ten_occurrences_in_utc_and_local_time(api, unchang
     assert response.json["timezone"] == "Europe/Paris"
     assert len(response.json["occurrences"]) == 10
     assert response.json["occurrences"][0] == {"utc": "2026-12-01T08:30:00Z", "local": "2026-12-01T09:30:00+01:00"}
+    assert response.json["occurrences"][-1] == {"utc": "2026-12-14T08:30:00Z", "local": "2026-12-14T09:30:00+01:00"}
 
 
 def test_a_run_at_preview_shows_its_one_occurrence_rounded_up_to_the_second(api):

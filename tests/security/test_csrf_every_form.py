@@ -181,5 +181,7 @@ def test_every_post_form_in_the_templates_carries_the_csrf_token():
     opened = sum(
         len(re.findall(r'<form\b[^>]*method="post"', t.read_text(), re.S | re.I)) for t in TEMPLATES.rglob("*.html")
     )
-    assert forms == opened >= 50  # every post form was read whole (none opens in one template and closes in another)
+    # Every post form was read whole (none opens in one template and closes in another). Row actions are drawn by
+    # one form in templates/macros/lists.html (post_button), so the templates hold fewer forms than the pages show.
+    assert forms == opened >= 40
     assert missing == []

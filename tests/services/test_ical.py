@@ -1,42 +1,19 @@
-"""The iCal writer (folding, escaping, CRLF) and the private feed (secret token, 404 for a wrong one)."""
+"""The private iCal feed: built with icalendar (parsed back here), a secret token, and 404 for a wrong one."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 
-from webapp.domain.integrations import feeds, ical
+from webapp.domain.integrations import feeds
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
-from webapp.models import CalendarFeed, Membership
+from webapp.models import CalendarFeed, Membership, Workspace
 
-
-def test_text_values_escape_backslash_semicolon_comma_and_newlines():
-    assert ical.escape_text("a\\b;c,d\ne\r\nf") == "a\\\\b\\;c\\,d\\ne\\nf"
-
-
-def test_long_lines_fold_at_75_octets_without_splitting_a_character():
-    line = "SUMMARY:" + "é" * 100  # two octets each
-    folded = ical.fold(line)
-    pieces = folded.split("\r\n")
-    assert all(len(p.encode("utf-8")) <= 75 for p in pieces)
-    assert all(p.startswith(" ") for p in pieces[1:])
-    assert "".join(p[1:] if i else p for i, p in enumerate(pieces)) == line  # unfolding gives it back
-
-
-def test_a_short_line_is_left_alone():
-    assert ical.fold("VERSION:2.0") == "VERSION:2.0"
-
-
-def test_a_calendar_uses_crlf_and_utc_instants():
-    start = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
-    event = ical.Event("x@herald", start, timedelta(minutes=15), "Hi; there")
-    text = ical.calendar("Mine", [event], now=start)
-    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith("END:VCALENDAR\r\n")
-    assert "\n" not in text.replace("\r\n", "")
-    assert "DTSTART:20261201T083000Z\r\n" in text and "SUMMARY:Hi\\; there\r\n" in text
+LONG_TITLE = "Launch; day " + "é" * 60  # two octets each: the SUMMARY line must fold
+LONG_TITLE_ESCAPED = "Launch\\; day " + "é" * 60
 
 
 @pytest.fixture
@@ -51,20 +28,88 @@ def planned(make):
     return actor, schedules.publications_of(schedule)[0]
 
 
+def fetch(client, token: str) -> tuple[str, Calendar]:
+    response = client.get(f"/integrations/calendar/{token}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    text = response.get_data(as_text=True)
+    return text, Calendar.from_ical(text)
+
+
 def test_the_feed_lists_upcoming_publications_with_stable_uids(client, planned):
     actor, publication = planned
     token = feeds.regenerate(actor)
 
-    response = client.get(f"/integrations/calendar/{token}.ics")
+    text, calendar = fetch(client, token)
 
-    assert response.status_code == 200 and response.mimetype == "text/calendar"
-    text = response.get_data(as_text=True)
-    assert f"UID:{publication.idempotency_key}@herald\r\n" in text
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"{publication.idempotency_key}@herald"
+    assert event.decoded("DTSTART") == publication.due_at and event.decoded("DTSTART").utcoffset() == timedelta(0)
+    assert event.decoded("DURATION") == timedelta(minutes=15)
+    assert event.end == publication.due_at + timedelta(minutes=15)
+    assert str(event["SUMMARY"]) == "Launch; day → Blog, main"
+    assert str(event["DESCRIPTION"]) == f"Publication #{publication.id} on Blog, main: scheduled"
+    assert str(event["URL"]) == f"http://herald.test/publications/{publication.id}"
+    assert abs(event.decoded("DTSTAMP") - datetime.now(UTC)) < timedelta(minutes=1)
+    assert event.decoded("LAST-MODIFIED") == publication.updated_at.replace(microsecond=0)
+    # Instants are UTC (form #2, with the Z), TEXT is escaped, as the RFC has them on the wire.
     assert f"DTSTART:{publication.due_at:%Y%m%dT%H%M%SZ}\r\n" in text
-    unfolded = text.replace("\r\n ", "")
-    assert "SUMMARY:Launch\\; day → Blog\\, main\r\n" in unfolded
-    again = client.get(f"/integrations/calendar/{token}.ics").get_data(as_text=True)
-    assert re.findall(r"UID:.*\r\n", again) == re.findall(r"UID:.*\r\n", text)  # stable across fetches
+    assert "SUMMARY:Launch\\; day → Blog\\, main\r\n" in text.replace("\r\n ", "")
+    _, again = fetch(client, token)
+    assert [str(e["UID"]) for e in again.walk("VEVENT")] == [str(event["UID"])]  # stable across fetches
+
+
+def test_the_calendar_names_herald_and_the_workspace(client, planned):
+    actor, _ = planned
+    db.session.get(Workspace, actor.workspace_id).name = "Acme, Inc; EU"
+    db.session.commit()
+
+    text, calendar = fetch(client, feeds.regenerate(actor))
+
+    assert calendar.name == "VCALENDAR"
+    assert (str(calendar["VERSION"]), str(calendar["PRODID"])) == ("2.0", "-//Herald//Publications//EN")
+    assert (str(calendar["CALSCALE"]), str(calendar["METHOD"])) == ("GREGORIAN", "PUBLISH")
+    # An X- property is TEXT (RFC 5545 3.8.8.2), escaped on the wire; icalendar hands it back as written.
+    assert "X-WR-CALNAME:Herald · Acme\\, Inc\\; EU\r\n" in text
+    assert calendar["X-WR-CALNAME"].to_ical().decode() == "Herald · Acme\\, Inc\\; EU"
+
+
+def test_the_feed_is_crlf_lines_folded_at_75_octets(client, make, planned):
+    actor, _ = planned
+    make.publication(actor, make.content(actor, title=LONG_TITLE), make.channel(actor, name="Shop"))
+
+    text, calendar = fetch(client, feeds.regenerate(actor))
+
+    assert text.endswith("END:VCALENDAR\r\n") and "\n" not in text.replace("\r\n", "")
+    lines = text.split("\r\n")[:-1]
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    assert any(line.startswith(" ") for line in lines)  # the long SUMMARY was folded...
+    assert f"SUMMARY:{LONG_TITLE_ESCAPED} → Shop\r\n" in text.replace("\r\n ", "")
+    summaries = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
+    assert summaries == {"Launch; day → Blog, main", f"{LONG_TITLE} → Shop"}  # ...and unfolds whole
+
+
+def test_a_held_publication_says_why_on_a_second_line(client, planned):
+    actor, publication = planned
+    publication.status, publication.hold_reason = "paused", "Waiting for approval, then\nfor Anna"
+    db.session.commit()
+
+    text, calendar = fetch(client, feeds.regenerate(actor))
+
+    (event,) = calendar.walk("VEVENT")
+    expected = f"Publication #{publication.id} on Blog, main: paused\nWaiting for approval, then\nfor Anna"
+    assert str(event["DESCRIPTION"]) == expected
+    assert "\\nWaiting for approval\\, then\\nfor Anna" in text.replace("\r\n ", "")
+
+
+def test_a_rescheduled_attempt_is_shown_when_it_will_run(client, planned):
+    actor, publication = planned
+    publication.next_attempt_at = publication.due_at + timedelta(hours=1)
+    db.session.commit()
+
+    _, calendar = fetch(client, feeds.regenerate(actor))
+
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("DTSTART") == publication.due_at + timedelta(hours=1)
 
 
 def test_the_token_is_stored_hashed_and_a_wrong_one_is_404(client, planned):
@@ -98,6 +143,6 @@ def test_the_feed_shows_only_its_own_workspace(client, make, planned):
     outsider = make.actor()
     token = feeds.regenerate(outsider)
 
-    text = client.get(f"/integrations/calendar/{token}.ics").get_data(as_text=True)
+    text, calendar = fetch(client, token)
 
-    assert "BEGIN:VEVENT" not in text and "Launch" not in text
+    assert calendar.walk("VEVENT") == [] and "Launch" not in text

@@ -64,8 +64,8 @@ def test_the_fake_refuses_a_body_changed_after_signing(s3, monkeypatch):
     store = s3_store(s3)
     send = store.http.urlopen
 
-    def tampered(method, url, body=None, **kwargs):
-        return send(method, url, body=b"other bytes", **kwargs)
+    def tampered(method, url, body=None, **kwargs):  # same length: the signed Content-Length still fits
+        return send(method, url, body=b"IMAGE", **kwargs)
 
     monkeypatch.setattr(store.http, "urlopen", tampered)
     with pytest.raises(StorageError, match="400 XAmzContentSHA256Mismatch"):
@@ -78,8 +78,8 @@ def test_the_fake_refuses_a_body_whose_sha256_header_was_changed_to_match(s3, mo
     send = store.http.urlopen
 
     def tampered(method, url, body=None, headers=None, **kwargs):
-        headers["x-amz-content-sha256"] = hashlib.sha256(b"other bytes").hexdigest()
-        return send(method, url, body=b"other bytes", headers=headers, **kwargs)
+        headers["x-amz-content-sha256"] = hashlib.sha256(b"IMAGE").hexdigest()
+        return send(method, url, body=b"IMAGE", headers=headers, **kwargs)
 
     monkeypatch.setattr(store.http, "urlopen", tampered)
     with pytest.raises(StorageError, match="403 SignatureDoesNotMatch"):
@@ -116,6 +116,19 @@ def test_an_unreachable_endpoint_fails_in_seconds():
     with pytest.raises(StorageError, match="S3 PUT w1/a.png at http://127.0.0.1"):
         store.put("w1/a.png", b"x", "image/png")
     assert time.monotonic() - started < 5
+
+
+def test_an_endpoint_that_never_answers_fails_after_the_read_timeout_and_one_retry():
+    with socket.socket() as silent:  # the kernel takes the connection; nobody ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        store = S3Storage(endpoint, BUCKET, S3Credentials(ACCESS_KEY, SECRET_KEY, REGION), timeout=0.5)
+
+        started = time.monotonic()
+        with pytest.raises(StorageError, match="S3 GET w1/a.png .*(timed out|ReadTimeout)"):
+            store.get("w1/a.png")
+        assert 1.0 <= time.monotonic() - started < 3
 
 
 def test_an_endpoint_with_a_path_is_refused_with_a_clear_message():
@@ -191,17 +204,53 @@ def test_s3_settings_build_an_s3_store_and_missing_ones_are_named(tmp_path):
         "HERALD_ENV": "testing",
         "MEDIA_STORAGE": "s3",
         "S3_ENDPOINT_URL": "https://s3.example",
-        "S3_BUCKET": "b",
+        "S3_BUCKET": "media",
     }
     with pytest.raises(ConfigError, match="S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY"):
         load_config(str(tmp_path), environ)
     config = load_config(str(tmp_path), {**environ, "S3_ACCESS_KEY_ID": "id", "S3_SECRET_ACCESS_KEY": "secret"})
     store = from_config(config, str(tmp_path))
-    assert isinstance(store, S3Storage) and store.url("w1/a.png", 60).startswith("https://s3.example/b/w1/a.png?")
+    assert isinstance(store, S3Storage) and store.url("w1/a.png", 60).startswith("https://s3.example/media/w1/a.png?")
     assert store.credentials.region == "us-east-1" and "%2Fus-east-1%2Fs3%2F" in store.url("w1/a.png", 60)
 
 
-def test_on_aws_hosts_minio_addresses_the_bucket_virtual_hosted_style(tmp_path):
-    store = S3Storage("https://s3.eu-west-3.amazonaws.com", "b", S3Credentials("id", "secret", "eu-west-3"))
+def test_on_aws_hosts_minio_addresses_the_bucket_virtual_hosted_style():
+    store = S3Storage("https://s3.eu-west-3.amazonaws.com", "media", S3Credentials("id", "secret", "eu-west-3"))
 
-    assert store.url("w1/a.png", 60).startswith("https://b.s3.eu-west-3.amazonaws.com/w1/a.png?")
+    assert store.url("w1/a.png", 60).startswith("https://media.s3.eu-west-3.amazonaws.com/w1/a.png?")
+
+
+def test_a_bucket_name_s3_would_refuse_is_a_storage_error(s3):
+    with pytest.raises(StorageError, match="invalid bucket name b"):
+        s3_store(s3, bucket="b").put("w1/a.png", b"x", "image/png")
+    assert s3.requests == []
+
+
+def test_the_media_service_keeps_images_in_the_bucket_with_s3_settings(app, make, s3, monkeypatch):
+    from tests.media_files import image_bytes
+    from webapp.domain.content import media
+
+    settings = {
+        "MEDIA_STORAGE": "s3",
+        "S3_ENDPOINT_URL": s3.url,
+        "S3_BUCKET": BUCKET,
+        "S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "S3_SECRET_ACCESS_KEY": SECRET_KEY,
+        "S3_REGION": REGION,
+    }
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    # The app's store, built from those settings as it would be at start; forgotten after the test.
+    monkeypatch.setitem(app.extensions, media.EXTENSION, from_config(app.config, app.instance_path))
+    actor = make.actor()
+    content = make.content(actor)
+    data = image_bytes("PNG")
+
+    stored = media.add_media(actor, content.id, data, "red.png", "A red square")
+    (attached,) = media.attachments(content)
+
+    assert s3.objects[stored.storage_key] == (data, "image/png")
+    assert media.read_bytes(stored) == attached.read() == data
+    assert requests.get(attached.url, timeout=5).content == data  # a presigned URL, as a platform fetches it
+    media.delete_media(actor, content.id, stored.id)
+    assert s3.objects == {} and s3.rejected == []

@@ -6,11 +6,23 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import pytest
+import time_machine
+
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.models import Attempt, Membership
 
 RANGE = {"from": "2027-03-01", "to": "2027-03-07"}
+# The history is scheduled inside RANGE, which must be in the future whatever today is.
+NOW = datetime(2027, 2, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Freeze the clock at NOW, before RANGE, for every test here (autouse fixtures run first)."""
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def publish(actor, make, channel, when, status, lateness=None, error_class=None):

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from webapp.domain.publishing import schedules
 from webapp.domain.shared.actor import Actor
@@ -14,6 +15,15 @@ from webapp.models import AuditEvent, Membership, Publication, User
 
 HX = {"HX-Request": "true"}
 ZONE = "Europe/Berlin"  # CET/CEST: 2027 springs forward on 28 March, falls back on 31 October
+# The tests schedule and move publications in 2027, which must be in the future whatever today is.
+NOW = datetime(2027, 2, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Freeze the clock at NOW for every test here (autouse fixtures run first, so before any sign-up or post)."""
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

@@ -212,9 +212,9 @@ class S3Storage(Storage):
             status = getattr(exc.response, "status", "?")
             detail = " ".join(part for part in (exc.code, exc.message) if part)[:300]
             raise StorageError(f"S3 {operation} {key}: HTTP {status} {detail}") from exc
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
-            # ServerError / InvalidResponseError (an answer that is not S3's XML), or the network:
-            # refused, timed out, TLS, after the retries above.
+        except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            # ServerError / InvalidResponseError (an answer that is not S3's XML); the network (refused,
+            # timed out, TLS) after the retries above; or minio's ValueError for a bucket name S3 refuses.
             message = f"S3 {operation} {key} at {self.endpoint_url}: {type(exc).__name__}: {exc}"
             raise StorageError(message[:500]) from exc
 

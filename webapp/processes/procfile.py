@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: webapp/processes/procfile.py
 PROCFILE = ROOT / "Procfile"
 # gunicorn's graceful timeout is 5 s, but a worker finishes its current publication (up to
 # PUBLISH_TIMEOUT_S) before it exits: cutting it off mid-call would leave it `unconfirmed`.

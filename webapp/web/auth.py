@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, request, url_for
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user, login_user
 
-from webapp.domain.accounts.accounts import membership_for
+from webapp.core.errors import Forbidden
+from webapp.domain.accounts.accounts import membership_for, user_for_session
 from webapp.domain.shared.actor import Actor
-from webapp.extensions import db, login_manager
-from webapp.models import Role, User
+from webapp.extensions import login_manager
+from webapp.models import Membership, Role, User
 
 
 def init_app(app: Flask) -> None:
@@ -16,7 +20,53 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
     app.context_processor(lambda: {"membership": current_membership()})
+    app.add_template_global(can, "can")
     app.before_request(require_login)
+
+
+# Who may do what, for every page, API call and template: the one place a role is compared. The services
+# check again (Actor.require_writer, workspaces.require_owner): this decides what is offered and refused first.
+ABILITIES = {
+    "edit": frozenset({Role.OWNER.value, Role.EDITOR.value}),  # change the workspace's records; read the audit log
+    "own": frozenset({Role.OWNER.value}),  # the workspace itself: its settings, members and everyone's keys
+}
+REFUSALS = {
+    "edit": "Your role in this workspace is read-only.",
+    "own": "Only an owner of this workspace can do that.",
+}
+
+
+def role_can(role: str | None, ability: str) -> bool:
+    """Whether a member with this role has the ability ("edit" or "own")."""
+    return role in ABILITIES[ability]
+
+
+def can(ability: str, actor: Actor | Membership | None = None) -> bool:
+    """Whether the actor or member (by default the signed-in member: in templates `can('edit')`) has the ability."""
+    if actor is not None:
+        return role_can(actor.role, ability)
+    membership = current_membership()
+    return membership is not None and role_can(membership.role, ability)
+
+
+def require_role(ability: str, actor: Actor | None = None, message: str | None = None) -> None:
+    """Refuse (Forbidden: a 403 page, or the API's JSON 403) unless the actor or signed-in member has the ability."""
+    if not can(ability, actor):
+        raise Forbidden(message or REFUSALS[ability])
+
+
+def requires_role(ability: str, message: str | None = None) -> Callable:
+    """Decorate a page that only a member with the ability may call (the API calls require_role with its actor)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            require_role(ability, None, message)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
 
 
 # Everything else needs a signed-in member: a new page is private unless it is added here.
@@ -61,8 +111,8 @@ def require_login():
     membership = current_membership()
     if membership is None:
         return None if endpoint in MEMBERLESS_ENDPOINTS else redirect(url_for("workspaces.new"))
-    if membership.role == Role.VIEWER.value and request.method not in SAFE_METHODS and endpoint not in VIEWER_MAY_POST:
-        abort(403, "Your role in this workspace is read-only.")
+    if request.method not in SAFE_METHODS and endpoint not in VIEWER_MAY_POST:
+        require_role("edit")
     return None
 
 
@@ -76,11 +126,8 @@ def sign_in_user(user: User, remember: bool = False) -> None:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    # `User.get_id` is "<id>.<password digest>": a session or remember-me cookie made before the password last
-    # changed (a reset, on any device) no longer loads, so it is signed out.
-    user_id, _, digest = session_id.partition(".")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.session_id_matches(digest) else None
+    # A cookie made before the password last changed no longer loads (accounts.user_for_session).
+    return user_for_session(session_id)
 
 
 def current_membership():

@@ -193,6 +193,31 @@ def resolve_api_key(plaintext: str) -> tuple[ApiKey, Membership] | None:
     return record, membership
 
 
+def authenticate_api_key(plaintext: str) -> tuple[ApiKey, Membership] | None:
+    """Resolve a Bearer key for one API request, saving when it was last used; None (nothing saved) if not valid."""
+    found = resolve_api_key(plaintext)
+    if found is None:
+        db.session.rollback()
+        return None
+    db.session.commit()  # last_used_at
+    return found
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Load the user a session or remember-me cookie names, as `User.get_id` wrote it: "<id>.<password digest>".
+
+    A cookie made before the password last changed (a reset, on any device) no longer loads, so it is signed out.
+    """
+    user_id, _, digest = session_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.session_id_matches(digest) else None
+
+
+def email_has_account(email: str) -> bool:
+    """Whether a user with exactly this email exists (an invitation's email: already normalised when stored)."""
+    return db.session.scalar(select(User.id).where(User.email == email)) is not None
+
+
 def record_sign_in(user: User | None, ip: str | None, *, ok: bool, email: str | None = None) -> None:
     """Audit a sign-in or a failed one (failed ones name the email tried, never the password)."""
     if user is not None:

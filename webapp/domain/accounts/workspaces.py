@@ -33,6 +33,11 @@ def role_problem(role: str | None) -> str | None:
     return None if role in ROLES else f"must be one of {', '.join(ROLES)}"
 
 
+def current_workspace(actor: Actor) -> Workspace:
+    """Return the workspace the actor is acting in."""
+    return db.session.get(Workspace, actor.workspace_id)
+
+
 def memberships_of(user_id: int) -> list[Membership]:
     """Return the user's memberships, workspaces by name, for the header's switcher."""
     return list(

@@ -81,6 +81,11 @@ def list_channels(actor: Actor) -> list[Channel]:
     return list(db.session.scalars(channel_query(actor)))
 
 
+def channel_choices(actor: Actor) -> list:
+    """Return (id, name) rows of the workspace's channels, by name: a menu needs no settings or keys."""
+    return list(db.session.execute(channel_query(actor).with_only_columns(Channel.id, Channel.name)))
+
+
 def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
     """Apply a partial update; credentials are replaced only when given."""
     actor.require_writer()

@@ -107,6 +107,12 @@ def content_query(actor: Actor, status: str | None = None, q: str | None = None)
     return query.options(selectinload(Content.variants)).order_by(Content.updated_at.desc(), Content.id.desc())
 
 
+def recent_contents(actor: Actor, limit: int = 200) -> list[Content]:
+    """Return the workspace's most recently changed content items (a form's menu of what to schedule)."""
+    query = select(Content).where(Content.workspace_id == actor.workspace_id)
+    return list(db.session.scalars(query.order_by(Content.updated_at.desc()).limit(limit)))
+
+
 def _published_parts(content: Content) -> dict:
     """What an approval of the content vouches for, to tell which parts an edit changed."""
     parts = {f: getattr(content, f) for f in ("title", "body", "excerpt", "content_type", "body_format")}

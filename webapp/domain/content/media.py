@@ -24,7 +24,7 @@ from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
 from webapp.extensions import db
 from webapp.infra.storage import Storage, StorageError, from_config
-from webapp.models import Content, Media, MediaUpload, Publication
+from webapp.models import Content, Media, MediaUpload
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,11 @@ def get_media(actor: Actor, content_id: int, media_id: int) -> Media:
     return get_in_workspace(actor, Media, media_id, "media", Media.content_id == content_id)
 
 
+def by_storage_key(key: str) -> Media | None:
+    """Return the image stored under `key`, whichever workspace it is in (a signed URL has already vouched for it)."""
+    return db.session.scalar(select(Media).where(Media.storage_key == key))
+
+
 def delete_media(actor: Actor, content_id: int, media_id: int) -> None:
     """Remove an image from its content item and its bytes from storage; commit."""
     actor.require_writer()
@@ -227,15 +232,6 @@ class UploadLedger:
                     remote_url=remote.remote_url,
                 )
             )
-
-
-def uploads_of(publication: Publication) -> list[MediaUpload]:
-    """Return what the platform answered for each image this publication sent."""
-    return list(
-        db.session.scalars(
-            select(MediaUpload).where(MediaUpload.publication_id == publication.id).order_by(MediaUpload.id)
-        )
-    )
 
 
 # Stored files follow their rows: removed after the commit that deleted the rows (an image, or a

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from icalendar import Calendar, Event, vText
 from sqlalchemy import select
 
 from webapp.domain.accounts.accounts import hash_token, membership_for
-from webapp.domain.integrations import ical
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -30,6 +30,7 @@ LOOK_BACK = timedelta(days=1)  # keeps today's already-started items visible in 
 LOOK_AHEAD = timedelta(days=180)
 MAX_EVENTS = 2000
 EVENT_LENGTH = timedelta(minutes=15)
+PRODID = "-//Herald//Publications//EN"
 
 
 def feed_of(actor: Actor) -> CalendarFeed | None:
@@ -91,17 +92,29 @@ def render(feed: CalendarFeed, *, now: datetime | None = None, link=None) -> str
         .limit(MAX_EVENTS)
     ).all()
     workspace = db.session.get(Workspace, feed.workspace_id)
-    events = [
-        ical.Event(
-            uid=f"{publication.idempotency_key}@herald",
-            start=publication.next_attempt_at or publication.due_at,
-            duration=EVENT_LENGTH,
-            summary=f"{title} → {channel}",
-            description=f"Publication #{publication.id} on {channel}: {publication.status}"
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # An X- property is TEXT (RFC 5545 3.8.8.2): vText escapes it, as calendar apps read it.
+    calendar.add("x-wr-calname", vText(f"Herald · {workspace.name}"))
+    for publication, title, channel in rows:
+        event = Event()
+        event.add("uid", f"{publication.idempotency_key}@herald")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstart", (publication.next_attempt_at or publication.due_at).astimezone(UTC))
+        event.add("duration", EVENT_LENGTH)
+        event.add("summary", f"{title} → {channel}")
+        event.add(
+            "description",
+            f"Publication #{publication.id} on {channel}: {publication.status}"
             + (f"\n{publication.hold_reason}" if publication.hold_reason else ""),
-            url=link(publication) if link else None,
-            updated=publication.updated_at,
         )
-        for publication, title, channel in rows
-    ]
-    return ical.calendar(f"Herald · {workspace.name}", events, now=now)
+        if link:
+            event.add("url", link(publication))
+        if publication.updated_at:
+            event.add("last-modified", publication.updated_at.astimezone(UTC))
+        calendar.add_component(event)
+    # icalendar writes CRLF lines folded at 75 octets, TEXT values escaped, instants as UTC "...Z".
+    return calendar.to_ical().decode("utf-8")

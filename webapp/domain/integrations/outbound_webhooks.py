@@ -256,11 +256,20 @@ def get_delivery(actor: Actor, delivery_id: int) -> WebhookDelivery:
     return get_in_workspace(actor, WebhookDelivery, delivery_id, "delivery")
 
 
+# A delivery still being sent cannot be sent again; a finished one (delivered or failed) can.
+IN_FLIGHT = frozenset({"pending", "sending"})
+
+
+def may_redeliver(status: str) -> bool:
+    """Whether a delivery in this status can be sent again (the delivery log offers "redeliver" for exactly these)."""
+    return status not in IN_FLIGHT
+
+
 def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a finished delivery again, same body and event id, with a fresh set of attempts; commit."""
     actor.require_writer()
     delivery = get_delivery(actor, delivery_id)
-    if delivery.status in ("pending", "sending"):
+    if not may_redeliver(delivery.status):
         raise Conflict("This delivery is still being sent.")
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
     delivery.last_error = None

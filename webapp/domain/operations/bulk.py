@@ -69,6 +69,13 @@ def resolve(actor: Actor, ids=None, filter=None, kind: str = PUBLICATIONS) -> li
     return sorted(found)
 
 
+def matching_ids(kind: str, query, cap: int) -> list[int]:
+    """Return the ids, ascending, of the records a list page's query matches (its "all matching"), at most `cap`."""
+    model = KINDS[kind].model
+    query = query.with_only_columns(model.id).order_by(None)
+    return list(db.session.scalars(query.order_by(model.id).limit(cap)))
+
+
 def apply(
     actor: Actor,
     action: str,

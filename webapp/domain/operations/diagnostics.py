@@ -48,6 +48,15 @@ def _migration_heads(directory: str) -> tuple[str, ...]:
     return tuple(ScriptDirectory(directory).get_heads())
 
 
+def database_problem() -> str | None:
+    """Ping the database: None when it answers, else the error's class name (for a load balancer's health check)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return type(exc).__name__
+    return None
+
+
 def database_report() -> dict:
     """Ping the database and compare its migration revision with the code's head."""
     try:

@@ -8,13 +8,14 @@ or a failed chain stay held.
 
 from __future__ import annotations
 
-from webapp.core.errors import Conflict
+from webapp.core.errors import Conflict, ServiceError
 from webapp.domain.content import approvals
 from webapp.domain.content.approvals import held_publications
 from webapp.domain.publishing.lifecycle import Work, wake
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
-from webapp.models import Content, EditorialStatus, Publication, ReviewDecision, ScheduleStatus
+from webapp.extensions import db
+from webapp.models import Content, Decision, EditorialStatus, Publication, ReviewDecision, ScheduleStatus
 
 S = EditorialStatus
 
@@ -43,3 +44,33 @@ def release_held(actor: Actor, content: Content, work: Work) -> list[Publication
     if released:
         audit.record(actor, "content.released", "content", content.id, publications=[p.id for p in released])
     return released
+
+
+# The decisions other than approval: none of them touches a publication.
+_DECISIONS = {
+    Decision.SUBMITTED: approvals.submit,
+    Decision.REJECTED: approvals.reject,
+    Decision.ARCHIVED: approvals.archive,
+    Decision.RESTORED: approvals.restore,
+}
+
+
+def decide(actor: Actor, content: Content, decision: Decision, comment: str | None = None) -> list[Publication]:
+    """Take one review decision and commit it; return the held publications an approval put back on schedule.
+
+    A refusal (ValidationFailed, Conflict, Forbidden) writes nothing: the session is rolled back and the error raised.
+    """
+    work = Work(actor=actor, action="released: content approved")
+    try:
+        if decision == Decision.APPROVED:
+            approve(actor, content, comment, work=work)
+        else:
+            _DECISIONS[decision](actor, content, comment)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    if decision == Decision.APPROVED:
+        work.commit()  # commits, then hands the released publications back to rq-scheduler
+    else:
+        db.session.commit()
+    return list(work.to_enqueue)

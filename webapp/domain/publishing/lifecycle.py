@@ -239,9 +239,39 @@ TRANSITIONS = {
 }
 # How each transition reads in a publication's timeline.
 DONE = {"pause": "paused", "resume": "resumed", "retry": "retried", "cancel": "cancelled", "delete": "deleted"}
+# The statuses each transition starts from: the sets its guard refuses outside of (a view offers exactly these).
+ALLOWED_FROM = {
+    "pause": PAUSABLE,
+    "resume": frozenset({S.PAUSED}),
+    "retry": RETRYABLE,
+    "cancel": CANCELLABLE,
+    "delete": TERMINAL_STATUSES,
+}
+
+
+def actions_for(status: str) -> tuple[str, ...]:
+    """Return the transitions a publication in this status allows, in TRANSITIONS order (none while publishing)."""
+    return tuple(action for action in TRANSITIONS if status in ALLOWED_FROM[action])
 
 
 # Schedule-level transitions.
+
+_SCHEDULE_OPEN = frozenset(ScheduleStatus) - set(CLOSED)
+# What may be done to a schedule in each status, in the order a list offers it: pause_schedule and resume_schedule
+# refuse a closed schedule (open_schedule) and one already in the state asked for; cancel refuses a closed one;
+# clone (rescheduling.clone_schedule) and delete take any schedule.
+SCHEDULE_ALLOWED_FROM = {
+    "pause": _SCHEDULE_OPEN - {ScheduleStatus.PAUSED},
+    "resume": _SCHEDULE_OPEN - {ScheduleStatus.ACTIVE},
+    "cancel": _SCHEDULE_OPEN,
+    "clone": frozenset(ScheduleStatus),
+    "delete": frozenset(ScheduleStatus),
+}
+
+
+def schedule_actions_for(status: str) -> tuple[str, ...]:
+    """Return the actions a schedule in this status allows, in SCHEDULE_ALLOWED_FROM order."""
+    return tuple(action for action, allowed in SCHEDULE_ALLOWED_FROM.items() if status in allowed)
 
 
 def publications_in(schedule: Schedule, statuses) -> list[Publication]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -11,7 +11,7 @@ from webapp.core.search import contains
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
 from webapp.extensions import db
-from webapp.models import Channel, Content, Publication, PublicationChange, User
+from webapp.models import Channel, Content, Publication, PublicationChange, User, utcnow
 
 
 def get_publication(actor: Actor, publication_id: int) -> Publication:
@@ -102,6 +102,31 @@ def paginate(query, page: int, per_page: int):
     total = count_rows(query)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return items, total
+
+
+def sorted_page(query, column, tie_breaker, *, descending: bool, nulls_last: bool, page: int, per_page: int):
+    """Return (items, total) for one page of a select ordered by `column`, then `tie_breaker` the same way.
+
+    The tie-breaker (a unique column) keeps rows with equal sort values in one order, so none shows on two pages.
+    """
+    key = column.desc() if descending else column.asc()
+    if nulls_last:
+        key = key.nulls_last()
+    query = query.order_by(None).order_by(key, tie_breaker.desc() if descending else tie_breaker.asc())
+    return paginate(query, page, per_page)
+
+
+def upcoming_and_recent(actor: Actor, limit: int, now: datetime | None = None) -> list[Publication]:
+    """Return the workspace's next `limit` publications due (soonest first), then its last `limit` of 30 days."""
+    now = now or utcnow()
+    base = select(Publication).where(Publication.workspace_id == actor.workspace_id).options(*TABLE_RELATIONS)
+    upcoming = db.session.scalars(base.where(Publication.due_at >= now).order_by(Publication.due_at).limit(limit))
+    recent = db.session.scalars(
+        base.where(Publication.due_at < now, Publication.due_at >= now - timedelta(days=30))
+        .order_by(Publication.due_at.desc())
+        .limit(limit)
+    )
+    return list(upcoming) + list(recent)
 
 
 def paginate_publications(query, page: int, per_page: int, *options) -> tuple[list[Publication], int]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core.errors import NotFound, ValidationFailed
@@ -178,6 +179,15 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     return schedule, publications
 
 
+# Only approved content goes into a channel's queue (the content list offers "add to queue" for exactly these).
+QUEUEABLE = frozenset({"approved"})
+
+
+def may_queue(content_status: str) -> bool:
+    """Whether content in this editorial status can be added to a channel's queue."""
+    return content_status in QUEUEABLE
+
+
 def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = None) -> Schedule:
     """Schedule approved content into the channel's next free slot (the channel's queue)."""
     actor.require_writer()
@@ -189,7 +199,7 @@ def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = No
         content = None
     if content is None:
         errors["content_id"] = "unknown content id"
-    elif content.status != "approved":
+    elif not may_queue(content.status):
         errors["content_id"] = "only approved content can be added to a queue"
     slot = None
     if channels and not errors:
@@ -318,6 +328,11 @@ def schedule_query(actor: Actor, status: str | None = None, channel_id: int | No
     if channel_id:
         query = query.where(Schedule.channels.any(Channel.id == channel_id))
     return query.order_by(Schedule.id.desc())
+
+
+def schedule_rows_query(actor: Actor, status: str | None = None):
+    """The schedule_query of a list page: each row names its content and channels, loaded with the page."""
+    return schedule_query(actor, status=status).options(selectinload(Schedule.content), selectinload(Schedule.channels))
 
 
 def publications_of(schedule: Schedule, occurrence: int | None = None) -> list[Publication]:

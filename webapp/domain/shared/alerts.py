@@ -79,6 +79,11 @@ def alert_query(actor: Actor, kind: str | None = None, unread_only: bool = False
     return query.order_by(Alert.created_at.desc(), Alert.id.desc())
 
 
+def list_alerts(actor: Actor, kind: str | None = None, unread_only: bool = False, limit: int = 200) -> list[Alert]:
+    """Return the workspace's newest alerts (of one kind, or only the unread ones), for the notification center."""
+    return list(db.session.scalars(alert_query(actor, kind, unread_only).limit(limit)))
+
+
 def unread_count(actor: Actor) -> int:
     return db.session.scalar(
         select(func.count(Alert.id)).where(Alert.workspace_id == actor.workspace_id, Alert.read_at.is_(None))

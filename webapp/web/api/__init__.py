@@ -7,12 +7,12 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from webapp.core.validation import is_id
-from webapp.domain.accounts.accounts import resolve_api_key
+from webapp.domain.accounts.accounts import authenticate_api_key
+from webapp.domain.shared import unit_of_work
 from webapp.domain.shared.actor import Actor
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.infra import ratelimit
-from webapp.models import Role
-from webapp.web.auth import SAFE_METHODS
+from webapp.web.auth import SAFE_METHODS, require_role
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
@@ -54,12 +54,10 @@ def authenticate():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error_response(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
-    found = resolve_api_key(token.strip())
+    found = authenticate_api_key(token.strip())  # saves the key's last_used_at
     if found is None:
-        db.session.rollback()
         return error_response(401, "unauthorized", "The API key is not valid or was revoked.")
     key, membership = found
-    db.session.commit()  # last_used_at
     config = current_app.config
     verdict = ratelimit.hit(f"api:{key.id}", config["API_RATE_LIMIT"], config["API_RATE_WINDOW_S"])
     if not verdict.allowed:
@@ -69,9 +67,8 @@ def authenticate():
     g.api_actor = Actor(key.user_id, membership.workspace_id, membership.role, "api", request.remote_addr)
     g.api_user = key.user
     # Refused before the body is read, so a viewer gets the same answer whatever they send.
-    writes = request.method not in SAFE_METHODS and request.endpoint not in VIEWER_MAY_POST
-    if writes and membership.role == Role.VIEWER.value:
-        return error_response(403, "forbidden", "Your role in this workspace is read-only.")
+    if request.method not in SAFE_METHODS and request.endpoint not in VIEWER_MAY_POST:
+        require_role("edit", g.api_actor)  # a 403 in JSON (handle_service_error)
     return None
 
 
@@ -113,20 +110,20 @@ def listing(items, total: int, page: int, per_page: int, serialize):
 
 @bp.errorhandler(ApiError)
 def handle_api_error(exc: ApiError):
-    db.session.rollback()
+    unit_of_work.rollback()
     return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
 
 
 @bp.errorhandler(ServiceError)
 def handle_service_error(exc: ServiceError):
-    db.session.rollback()  # nothing is written when a request fails
+    unit_of_work.rollback()  # nothing is written when a request fails
     extra = getattr(exc, "extra", {})
     return error_response(STATUS_FOR.get(type(exc), 400), exc.code, exc.message, exc.fields, **extra)
 
 
 @bp.errorhandler(HTTPException)
 def handle_http_error(exc: HTTPException):
-    db.session.rollback()
+    unit_of_work.rollback()
     code = (exc.name or "error").lower().replace(" ", "_")
     return error_response(exc.code or 500, code, exc.description or exc.name)
 

@@ -7,9 +7,8 @@ from flask import jsonify, request
 from webapp.core.time import format_utc
 from webapp.domain.content import approvals, contents
 from webapp.domain.publishing import approval_holds
-from webapp.domain.publishing.lifecycle import Work
 from webapp.domain.publishing.publications import paginate
-from webapp.extensions import db
+from webapp.models import Decision
 from webapp.web.api import actor, bp, json_body, listing, page_args
 from webapp.web.api.serializers import content_json
 
@@ -68,25 +67,23 @@ def _review_json(decision) -> dict:
 @bp.post("/contents/<int:content_id>/submit")
 def submit_content(content_id: int):
     content = contents.get_content(actor(), content_id)
-    approvals.submit(actor(), content, _comment())
-    db.session.commit()
+    approval_holds.decide(actor(), content, Decision.SUBMITTED, _comment())  # commits
     return jsonify(content_json(content))
 
 
 @bp.post("/contents/<int:content_id>/approve")
 def approve_content(content_id: int):
     content = contents.get_content(actor(), content_id)
-    work = Work(actor=actor(), action="released: content approved")
-    approval_holds.approve(actor(), content, _comment(), work=work)
-    work.commit()  # commits, then hands the released publications back to rq-scheduler
+    # Commits, then hands the publications held for want of approval back to rq-scheduler.
+    approval_holds.decide(actor(), content, Decision.APPROVED, _comment())
     return jsonify(content_json(content))
 
 
 @bp.post("/contents/<int:content_id>/reject")
 def reject_content(content_id: int):
     content = contents.get_content(actor(), content_id)
-    approvals.reject(actor(), content, json_body().get("comment"))  # a rejection always says why: a body
-    db.session.commit()
+    # A rejection always says why: a body. Commits.
+    approval_holds.decide(actor(), content, Decision.REJECTED, json_body().get("comment"))
     return jsonify(content_json(content))
 
 

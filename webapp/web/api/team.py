@@ -10,9 +10,9 @@ from webapp.domain.accounts import invitations, workspaces
 from webapp.domain.accounts.accounts import membership_for
 from webapp.domain.accounts.invitation_mail import send_invitation
 from webapp.domain.content import approvals
-from webapp.extensions import db
 from webapp.models import Invitation, Membership, Workspace
 from webapp.web.api import actor, bp, json_body
+from webapp.web.auth import require_role
 
 
 def workspace_json(workspace: Workspace) -> dict:
@@ -56,13 +56,13 @@ def _items(records: list, serialize) -> dict:
 
 @bp.get("/workspace")
 def get_workspace():
-    return jsonify(workspace_json(db.session.get(Workspace, actor().workspace_id)))
+    return jsonify(workspace_json(workspaces.current_workspace(actor())))
 
 
 @bp.patch("/workspace")
 def update_workspace():
     body, current = json_body(), actor()
-    workspaces.require_owner(current)
+    require_role("own", current)
     name, required = body.get("name"), body.get("require_approval")
     # Both checked before either is saved, so a bad field changes nothing.
     errors = {}
@@ -77,7 +77,7 @@ def update_workspace():
         workspaces.rename_workspace(current, name)
     if required is not None:
         approvals.set_require_approval(current, required)
-    return jsonify(workspace_json(db.session.get(Workspace, current.workspace_id)))
+    return jsonify(workspace_json(workspaces.current_workspace(current)))
 
 
 @bp.get("/members")
@@ -88,7 +88,7 @@ def list_members():
 @bp.patch("/members/<int:membership_id>")
 def update_member(membership_id: int):
     role, current = json_body().get("role"), actor()
-    workspaces.require_owner(current)
+    require_role("own", current)
     workspaces.get_membership(current, membership_id)  # another workspace's member is 404 before the role is checked
     if not isinstance(role, str):
         raise ValidationFailed({"role": "is required"})
@@ -109,7 +109,7 @@ def transfer_ownership(membership_id: int):
 @bp.post("/invitations")
 def create_invitation():
     body, current = json_body(), actor()
-    workspaces.require_owner(current)
+    require_role("own", current)
     email, role = body.get("email"), body.get("role", "editor")
     errors = {k: "must be text" for k, v in (("email", email), ("role", role)) if not isinstance(v, str)}
     if errors:
@@ -123,7 +123,7 @@ def create_invitation():
 @bp.get("/invitations")
 def list_invitations():
     current = actor()
-    workspaces.require_owner(current)
+    require_role("own", current)
     return jsonify(_items(invitations.pending_invitations(current), invitation_json))
 
 

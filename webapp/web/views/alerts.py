@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 
 from webapp.domain.shared import alerts
-from webapp.extensions import db
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm
 from webapp.web.htmx import render
@@ -17,7 +16,7 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 def index():
     kind = request.args.get("kind") if request.args.get("kind") in alerts.KINDS else None
     unread_only = request.args.get("unread") == "1"
-    items = list(db.session.scalars(alerts.alert_query(ui_actor(), kind, unread_only).limit(200)))
+    items = alerts.list_alerts(ui_actor(), kind, unread_only, limit=200)
     return render(
         "alerts/index.html",
         block="alert_list",

@@ -8,7 +8,7 @@ from flask_login import current_user
 from webapp.core.errors import ValidationFailed
 from webapp.domain.operations import audit_trail
 from webapp.domain.publishing.publications import paginate
-from webapp.web.auth import ui_actor
+from webapp.web.auth import requires_role, ui_actor
 from webapp.web.htmx import render
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -17,9 +17,9 @@ PER_PAGE = 50
 
 
 @bp.get("/")
+@requires_role("edit", "The audit log is for owners and editors of this workspace.")
 def index():
     actor = ui_actor()
-    audit_trail.require_reader(actor)
     args = request.args
     try:
         filters = audit_trail.parse_filters(args, current_user.timezone)

@@ -13,7 +13,6 @@ from webapp.core.validation import MAX_ID
 from webapp.domain.operations import bulk
 from webapp.domain.operations.bulk_kinds import KINDS
 from webapp.domain.publishing.publications import publication_query
-from webapp.extensions import db
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm
 from webapp.web.htmx import render
@@ -56,10 +55,8 @@ PAGES = {
 def _selected_ids(kind: str) -> list[int]:
     """Return the ids the form names: ticked rows, or every match of the list page's filter (capped)."""
     if request.form.get("scope") == "all":
-        model = KINDS[kind].model
         args = MultiDict(parse_qs(request.form.get("filter", "")))
-        query = PAGES[kind].matching(args).with_only_columns(model.id).order_by(None)
-        return list(db.session.scalars(query.order_by(model.id).limit(SELECT_ALL_CAP)))
+        return bulk.matching_ids(kind, PAGES[kind].matching(args), SELECT_ALL_CAP)
     ticked = {int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()}
     return sorted(i for i in ticked if 0 < i <= MAX_ID)
 

@@ -15,9 +15,9 @@ from webapp.core.validation import is_id
 from webapp.domain.channels import channels
 from webapp.domain.publishing import calendar
 from webapp.domain.publishing.publications import get_publication
-from webapp.extensions import db
+from webapp.domain.shared import unit_of_work
 from webapp.models import utcnow
-from webapp.web.auth import ui_actor
+from webapp.web.auth import can, require_role, ui_actor
 from webapp.web.forms import EmptyForm
 from webapp.web.htmx import render, wants_fragment
 from webapp.web.views.filters import local_time
@@ -62,7 +62,7 @@ def _context(args, feedback: dict | None = None) -> dict:
         "hours": calendar.by_hour(rows, period.tz),
         "today": _today(),
         "channels": channels.list_channels(actor),
-        "can_move": actor.role != "viewer",
+        "can_move": can("edit", actor),
         "movable": calendar.MOVABLE,
         "move_form": EmptyForm(),
         "feedback": feedback,
@@ -116,7 +116,7 @@ def move(publication_id: int):
         abort(400)
     actor = ui_actor()
     publication = get_publication(actor, publication_id)  # another workspace's publication is a 404
-    actor.require_writer()
+    require_role("edit", actor)
     form = request.form
     try:
         when = calendar.target_instant(
@@ -126,7 +126,7 @@ def move(publication_id: int):
             actor, publication_id, when, allow_conflicts=bool(form.get("allow_conflicts"))
         )
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
+        unit_of_work.rollback()
         feedback = _refusal(exc, publication_id, form)
         status = 409 if isinstance(exc, Conflict) else 422
         if wants_fragment():

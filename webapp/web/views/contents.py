@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from webapp.core.errors import Conflict, Forbidden, ValidationFailed
+from webapp.domain.accounts import workspaces
 from webapp.domain.channels import channels
 from webapp.domain.content import approvals, contents
 from webapp.domain.publishing import approval_holds, schedules
-from webapp.domain.publishing.lifecycle import Work
-from webapp.extensions import db
-from webapp.models import Content, Decision, EditorialStatus, Workspace
+from webapp.models import Content, Decision, EditorialStatus
 from webapp.web.auth import ui_actor
 from webapp.web.forms import ContentForm, EmptyForm, ReviewForm, attach_errors
 from webapp.web.views.filters import local_time
@@ -49,6 +48,7 @@ def _page(form: ContentForm, status: int = 200):
         args=request.args,
         statuses=STATUSES,
         queues=queues,
+        queueable={c.id for c in listing.items if schedules.may_queue(c.status)},
         action_form=EmptyForm(),
     ), status
 
@@ -98,12 +98,12 @@ def add_to_queue(content_id: int):
 
 # The editorial workflow (webapp/domain/content/approvals.py): the review page, and one POST per decision.
 
-DECISIONS = {  # URL verb: (decision, service call, what the flash says was done)
-    "submit": (Decision.SUBMITTED, approvals.submit, "submitted for review"),
-    "approve": (Decision.APPROVED, approval_holds.approve, "approved"),
-    "reject": (Decision.REJECTED, approvals.reject, "sent back to draft"),
-    "archive": (Decision.ARCHIVED, approvals.archive, "archived"),
-    "restore": (Decision.RESTORED, approvals.restore, "restored to draft"),
+DECISIONS = {  # URL verb: (decision, what the flash says was done)
+    "submit": (Decision.SUBMITTED, "submitted for review"),
+    "approve": (Decision.APPROVED, "approved"),
+    "reject": (Decision.REJECTED, "sent back to draft"),
+    "archive": (Decision.ARCHIVED, "archived"),
+    "restore": (Decision.RESTORED, "restored to draft"),
 }
 
 
@@ -116,9 +116,9 @@ def _review_page(content, form: ReviewForm | None = None, status: int = 200):
         form=form or ReviewForm(),
         history=approvals.history(actor, content),
         held=approvals.held_publications(actor, content),
-        verbs=[verb for verb, (decision, _, _) in DECISIONS.items() if decision in possible],
+        verbs=[verb for verb, (decision, _) in DECISIONS.items() if decision in possible],
         may_review=approvals.may_review(actor, content),
-        require_approval=db.session.get(Workspace, actor.workspace_id).require_approval,
+        require_approval=workspaces.current_workspace(actor).require_approval,
     ), status
 
 
@@ -134,23 +134,16 @@ def decide(content_id: int, verb: str):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    _, call, done = DECISIONS[verb]
-    work = Work(actor=actor, action="released: content approved")
+    decision, done = DECISIONS[verb]
     try:
-        if verb == "approve":
-            call(actor, content, form.comment.data, work=work)
-        else:
-            call(actor, content, form.comment.data)
+        # Commits (nothing on a refusal); an approval's released publications go back to rq-scheduler.
+        released = len(approval_holds.decide(actor, content, decision, form.comment.data))
     except ValidationFailed as exc:
-        db.session.rollback()
         attach_errors(form, exc)
         return _review_page(content, form, 422)
     except (Conflict, Forbidden) as exc:
-        db.session.rollback()
         flash(f"Not {done}: {exc.message}", "error")
         return _review_page(contents.get_content(actor, content_id), form, 409 if isinstance(exc, Conflict) else 403)
-    work.commit()  # commits; publications released by an approval go back to rq-scheduler
-    released = len(work.to_enqueue)
     flash(f"'{content.title}' {done}." + (f" {released} held publication(s) released." if released else ""), "ok")
     return redirect(url_for("contents.review", content_id=content_id), 303)
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint
 from flask_login import current_user
-from sqlalchemy import select
 
 from webapp.domain.operations.metrics import attention, workspace_metrics
-from webapp.domain.publishing.publications import TABLE_RELATIONS
-from webapp.extensions import db
+from webapp.domain.publishing.publications import upcoming_and_recent
 from webapp.infra.liveness import system_status
-from webapp.models import Publication, utcnow
+from webapp.models import Publication
 from webapp.web.auth import ui_actor
 from webapp.web.htmx import render, wants_fragment
 
@@ -21,19 +17,9 @@ bp = Blueprint("dashboard", __name__)
 ROWS = 25
 
 
-def _rows(workspace_id: int) -> list[Publication]:
+def _rows() -> list[Publication]:
     # Upcoming first (soonest at the top), then the most recent past activity.
-    now = utcnow()
-    base = select(Publication).where(Publication.workspace_id == workspace_id).options(*TABLE_RELATIONS)
-    upcoming = list(db.session.scalars(base.where(Publication.due_at >= now).order_by(Publication.due_at).limit(ROWS)))
-    recent = list(
-        db.session.scalars(
-            base.where(Publication.due_at < now, Publication.due_at >= now - timedelta(days=30))
-            .order_by(Publication.due_at.desc())
-            .limit(ROWS)
-        )
-    )
-    return upcoming + recent
+    return upcoming_and_recent(ui_actor(), ROWS)
 
 
 def _metrics() -> dict:
@@ -46,7 +32,7 @@ def _overview() -> dict:
 
 @bp.get("/")
 def index():
-    return render("dashboard/index.html", metrics=_metrics(), rows=_rows(ui_actor().workspace_id), **_overview())
+    return render("dashboard/index.html", metrics=_metrics(), rows=_rows(), **_overview())
 
 
 @bp.get("/dashboard/overview")
@@ -68,4 +54,4 @@ def metrics():
 def publications():
     if not wants_fragment():
         return index()
-    return render("dashboard/index.html", block="publications", rows=_rows(ui_actor().workspace_id))
+    return render("dashboard/index.html", block="publications", rows=_rows())

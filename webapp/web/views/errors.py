@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webapp.core.errors import Conflict, Forbidden, NotFound
-from webapp.extensions import db
+from webapp.domain.shared import unit_of_work
 
 
 def _wants_json() -> bool:
@@ -16,18 +16,18 @@ def _wants_json() -> bool:
 def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def service_not_found(exc: NotFound):
-        db.session.rollback()
+        unit_of_work.rollback()
         return render_template("errors/error.html", code=404, message="Not found."), 404
 
     @app.errorhandler(Forbidden)
     def service_forbidden(exc: Forbidden):
-        db.session.rollback()
+        unit_of_work.rollback()
         return render_template("errors/error.html", code=403, message=exc.message), 403
 
     @app.errorhandler(Conflict)
     def service_conflict(exc: Conflict):
         # A page whose view does not answer a race itself (the API answers 409 in JSON): say what happened.
-        db.session.rollback()
+        unit_of_work.rollback()
         return render_template("errors/error.html", code=409, message=exc.message), 409
 
     @app.errorhandler(RequestEntityTooLarge)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from webapp.domain.operations.diagnostics import health_report
-from webapp.extensions import db
+from webapp.domain.operations.diagnostics import database_problem, health_report
 from webapp.infra.liveness import system_status
 from webapp.web.auth import ui_actor
 from webapp.web.htmx import render
@@ -19,11 +16,10 @@ bp = Blueprint("health", __name__)
 def healthz():
     checks: dict = {}
     failing: list[str] = []
-    try:
-        db.session.execute(text("SELECT 1"))
+    if (problem := database_problem()) is None:
         checks["database"] = "ok"
-    except SQLAlchemyError as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
+    else:
+        checks["database"] = f"error: {problem}"
         failing.append("database")
     status = system_status()
     checks["redis"] = "ok" if status["redis"] else "error: unreachable"

@@ -70,13 +70,15 @@ def _subscription_page(subscription_id: int, form=None, status=200, secret=None)
     form = form or SubscriptionForm(
         formdata=None, url=subscription.url, events=subscription.events, active=subscription.active
     )
+    deliveries = subscriptions.deliveries_of(actor, subscription_id)
     return render(
         "integrations/subscription.html",
         block="deliveries",
         status=status,
         subscription=subscription,
         form=form,
-        deliveries=subscriptions.deliveries_of(actor, subscription_id),
+        deliveries=deliveries,
+        redeliverable={d.id for d in deliveries if outbound_webhooks.may_redeliver(d.status)},
         action_form=EmptyForm(),
         secret=secret,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from webapp.domain.publishing.publications import paginate
+from webapp.domain.publishing.publications import sorted_page
 
 PER_PAGE = 50
 
@@ -43,14 +43,22 @@ def list_page(query, args: MultiDict, sorts: dict[str, Sort], default: str, tie_
     sort = args.get("sort") if args.get("sort") in sorts else default
     descending = args.get("dir", "desc") != "asc"
     chosen = sorts[sort]
-    key = chosen.column.desc() if descending else chosen.column.asc()
-    if chosen.nulls_last:
-        key = key.nulls_last()
-    query = query.order_by(None).order_by(key, tie_breaker.desc() if descending else tie_breaker.asc())
+
+    def fetch(page: int) -> tuple[list, int]:
+        return sorted_page(
+            query,
+            chosen.column,
+            tie_breaker,
+            descending=descending,
+            nulls_last=chosen.nulls_last,
+            page=page,
+            per_page=PER_PAGE,
+        )
+
     page = _page_number(args.get("page"))
-    items, total = paginate(query, page, PER_PAGE)
+    items, total = fetch(page)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:
         page = pages
-        items, total = paginate(query, page, PER_PAGE)
+        items, total = fetch(page)
     return ListPage(items, total, page, pages, sort, descending)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, url
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.content import contents, media
-from webapp.extensions import db
+from webapp.domain.shared import unit_of_work
 from webapp.infra.storage import FilesystemStorage, StorageError, check_key
 from webapp.models import Media
 from webapp.web.auth import ui_actor
@@ -47,10 +47,10 @@ def upload(content_id: int):
     try:
         media.add_media(actor, content_id, file.read() if file else b"", file.filename if file else None, alt_text)
     except ValidationFailed as exc:
-        db.session.rollback()
+        unit_of_work.rollback()
         return _panel(content, exc.fields, alt_text, 422)
     except StorageError:
-        db.session.rollback()
+        unit_of_work.rollback()
         return _panel(content, {"file": "could not be stored right now; try again"}, alt_text, 503)
     return _done(content_id, "Image uploaded.")
 
@@ -81,7 +81,7 @@ def signed_file(key: str):
     signature, expires = request.args.get("signature", ""), request.args.get("expires", "")
     if not isinstance(store, FilesystemStorage) or not store.verify(key, expires, signature):
         abort(404)  # a wrong or expired signature says nothing about whether the file exists
-    item = db.session.query(Media).filter_by(storage_key=key).one_or_none()
+    item = media.by_storage_key(key)
     if item is None:
         abort(404)
     return _image_response(item, "public, max-age=3600")

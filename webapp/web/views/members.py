@@ -10,9 +10,7 @@ from flask_login import current_user
 from webapp.core.errors import Conflict, NotFound, ValidationFailed
 from webapp.domain.accounts import accounts, invitations, workspaces
 from webapp.domain.accounts.invitation_mail import send_invitation
-from webapp.extensions import db
-from webapp.models import Role, User, Workspace
-from webapp.web.auth import sign_in_user, ui_actor
+from webapp.web.auth import can, require_role, requires_role, sign_in_user, ui_actor
 from webapp.web.forms import EmptyForm, InviteForm, JoinForm, RoleForm, WorkspaceForm, attach_errors
 
 bp = Blueprint("members", __name__)
@@ -21,8 +19,8 @@ bp = Blueprint("members", __name__)
 def render_page(rename_form=None, invite_form=None, new_link=None, emailed=False, status=200):
     """Render the members page (owners also see pending invitations and everyone's API keys)."""
     actor = ui_actor()
-    workspace = db.session.get(Workspace, actor.workspace_id)
-    is_owner = actor.role == Role.OWNER.value
+    workspace = workspaces.current_workspace(actor)
+    is_owner = can("own", actor)
     keys_by_user = defaultdict(list)
     for key in accounts.workspace_api_keys(actor) if is_owner else []:
         keys_by_user[key.user_id].append(key)
@@ -32,7 +30,6 @@ def render_page(rename_form=None, invite_form=None, new_link=None, emailed=False
         members=workspaces.members(actor),
         invitations=invitations.pending_invitations(actor) if is_owner else [],
         keys_by_user=keys_by_user,
-        is_owner=is_owner,
         rename_form=rename_form or WorkspaceForm(name=workspace.name),
         invite_form=invite_form or InviteForm(),
         role_form=RoleForm(),
@@ -48,9 +45,9 @@ def index():
 
 
 @bp.post("/members/invitations")
+@requires_role("own")
 def invite():
     actor = ui_actor()
-    workspaces.require_owner(actor)
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -65,10 +62,9 @@ def invite():
 
 
 @bp.post("/members/invitations/<int:invitation_id>/revoke")
+@requires_role("own")
 def revoke_invitation(invitation_id: int):
-    actor = ui_actor()
-    workspaces.require_owner(actor)
-    invitation = invitations.revoke_invitation(actor, invitation_id)
+    invitation = invitations.revoke_invitation(ui_actor(), invitation_id)
     flash(f"Invitation for {invitation.email} revoked; its link no longer works.", "ok")
     return redirect(url_for("members.index"), 303)
 
@@ -76,7 +72,7 @@ def revoke_invitation(invitation_id: int):
 def _owner_acts_on(membership_id: int):
     """Return (actor, membership) for an owner's action on a member of this workspace (403, then 404)."""
     actor = ui_actor()
-    workspaces.require_owner(actor)
+    require_role("own", actor)
     return actor, workspaces.get_membership(actor, membership_id)
 
 
@@ -144,7 +140,7 @@ def accept(token: str):
             flash(f"You joined '{invitation.workspace.name}' as {invitation.role}.", "ok")
             return redirect(url_for("dashboard.index"), 303)
         return render_template("members/accept.html", **page)
-    page["has_account"] = db.session.scalar(db.select(User.id).where(User.email == invitation.email)) is not None
+    page["has_account"] = accounts.email_has_account(invitation.email)
     if request.method == "POST" and not page["has_account"] and page["form"].validate_on_submit():
         form = page["form"]
         try:

@@ -11,6 +11,7 @@ from webapp.core.search import parse_query
 from webapp.core.time import localize, validate_timezone
 from webapp.domain.channels import channels
 from webapp.domain.operations import bulk
+from webapp.domain.publishing import lifecycle
 from webapp.domain.publishing.publications import (
     SORTS,
     TABLE_RELATIONS,
@@ -19,8 +20,7 @@ from webapp.domain.publishing.publications import (
     paginate_publications,
     publication_query,
 )
-from webapp.extensions import db
-from webapp.models import CONTENT_TYPES, Channel, Priority, PublicationStatus
+from webapp.models import CONTENT_TYPES, Priority, PublicationStatus
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm
 from webapp.web.htmx import render, wants_fragment
@@ -62,12 +62,6 @@ def monitor_filters(args) -> dict:
     }
 
 
-def _channel_choices() -> list:
-    """Return (id, name) of the workspace's channels for the filter's menu: a menu needs no settings or keys."""
-    query = channels.channel_query(ui_actor()).with_only_columns(Channel.id, Channel.name)
-    return list(db.session.execute(query))
-
-
 @bp.get("/")
 def index():
     args = request.args
@@ -92,22 +86,9 @@ def index():
         statuses=STATUSES,
         priorities=[p.value for p in Priority],
         content_types=CONTENT_TYPES,
-        channels=() if wants_fragment() else _channel_choices(),
+        channels=() if wants_fragment() else channels.channel_choices(ui_actor()),
         bulk_form=EmptyForm(),
     )
-
-
-ACTIONS_FOR = {
-    "scheduled": ("pause", "cancel"),
-    "queued": ("pause", "cancel"),
-    "retrying": ("pause", "cancel"),
-    "paused": ("resume", "cancel"),
-    "failed": ("retry", "delete"),
-    "unconfirmed": ("retry", "cancel"),
-    "published": ("delete",),
-    "cancelled": ("delete",),
-    "missed": ("delete",),
-}
 
 
 def timeline(publication) -> list[tuple]:
@@ -139,7 +120,7 @@ def show(publication_id: int):
         block="detail",
         publication=publication,
         timeline=timeline(publication),
-        actions=ACTIONS_FOR.get(publication.status, ()),
+        actions=lifecycle.actions_for(publication.status),  # exactly what the state machine allows from here
         action_form=EmptyForm(),
     )
 
@@ -161,7 +142,7 @@ def _act(publication_id: int, action: str):
     )
 
 
-for _action in ("pause", "resume", "retry", "cancel", "delete"):
+for _action in lifecycle.TRANSITIONS:
     bp.add_url_rule(
         f"/<int:publication_id>/{_action}",
         endpoint=_action,

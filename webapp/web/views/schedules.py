@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.time import TimeInputError, parse_instant, validate_cron, validate_timezone
 from webapp.core.time import preview as schedule_preview
 from webapp.domain.channels import channels
+from webapp.domain.content import contents
 from webapp.domain.publishing import lifecycle, rescheduling, schedules
-from webapp.extensions import db
-from webapp.models import Content, Schedule, ScheduleStatus
+from webapp.models import Schedule, ScheduleStatus
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm, ScheduleForm, attach_errors
 from webapp.web.htmx import render, wants_fragment
@@ -34,10 +32,7 @@ def _form(formdata=None) -> ScheduleForm:
         form = ScheduleForm(formdata=formdata)
     else:  # a new form starts from the profile's zone and the install's grace window
         form = ScheduleForm(timezone=current_user.timezone, grace_minutes=current_app.config["DEFAULT_GRACE_MINUTES"])
-    contents = db.session.scalars(
-        select(Content).where(Content.workspace_id == actor.workspace_id).order_by(Content.updated_at.desc()).limit(200)
-    )
-    form.content_id.choices = [SelectChoice(c.id, c.title) for c in contents]
+    form.content_id.choices = [SelectChoice(c.id, c.title) for c in contents.recent_contents(actor, limit=200)]
     form.channel_ids.choices = [SelectChoice(c.id, f"{c.name} ({c.platform})") for c in channels.list_channels(actor)]
     # The same channels, for the optional chain link ("then publish on B once A has published").
     chain_choices = [SelectChoice("", "—"), *form.channel_ids.choices]
@@ -45,15 +40,19 @@ def _form(formdata=None) -> ScheduleForm:
     return form
 
 
+def _status(args) -> str | None:
+    status = args.get("status")
+    return status if status in STATUSES else None
+
+
 def listed(args):
     """Return the query of the schedules the list shows for its URL arguments (`status`), newest first."""
-    status = args.get("status")
-    return schedules.schedule_query(ui_actor(), status=status if status in STATUSES else None)
+    return schedules.schedule_query(ui_actor(), status=_status(args))
 
 
 def _page(form: ScheduleForm, status: int = 200, free_slots: list | None = None):
-    # Each row names its content and channels: load them with the page, not one query per row.
-    query = listed(request.args).options(selectinload(Schedule.content), selectinload(Schedule.channels))
+    # Each row names its content and channels: they are loaded with the page, not one query per row.
+    query = schedules.schedule_rows_query(ui_actor(), status=_status(request.args))
     listing = list_page(query, request.args, SORTS, "id", Schedule.id)
     return render_template(
         "schedules/index.html",
@@ -62,6 +61,8 @@ def _page(form: ScheduleForm, status: int = 200, free_slots: list | None = None)
         listing=listing,
         args=request.args,
         statuses=STATUSES,
+        # What each row offers: exactly what the schedule's status allows (lifecycle.SCHEDULE_ALLOWED_FROM).
+        actions_of={s.id: lifecycle.schedule_actions_for(s.status) for s in listing.items},
         free_slots=free_slots or [],
         action_form=EmptyForm(),
     ), status

@@ -6,11 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
-from webapp.domain.accounts import accounts
+from webapp.domain.accounts import accounts, workspaces
 from webapp.domain.content import approvals
-from webapp.extensions import db
 from webapp.infra import ratelimit
-from webapp.models import Workspace
 from webapp.web.auth import sign_in_user, ui_actor
 from webapp.web.forms import ApiKeyForm, ChangePasswordForm, EmptyForm, ProfileForm, attach_errors
 
@@ -94,7 +92,7 @@ def set_require_approval():
 def create_api_key():
     form = ApiKeyForm()
     if form.validate_on_submit():
-        workspace = db.session.get(Workspace, ui_actor().workspace_id)
+        workspace = workspaces.current_workspace(ui_actor())
         try:
             _, plaintext = accounts.create_api_key(current_user, workspace.slug, (form.name.data or "").strip(), "ui")
         except ValidationFailed as exc:

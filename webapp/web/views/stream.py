@@ -9,7 +9,7 @@ import time
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
-from webapp.extensions import db
+from webapp.domain.shared import unit_of_work
 from webapp.infra.live import stream_slots
 from webapp.infra.live.events import format_sse, replay
 from webapp.infra.liveness import system_status
@@ -54,7 +54,7 @@ def events():
         return _too_many_streams(keepalive)
     inbox = broker.subscribe(workspace_id)
     # The stream may stay open for hours: give the pooled DB connection back now.
-    db.session.remove()
+    unit_of_work.release()
 
     def generate():
         system_ok = None

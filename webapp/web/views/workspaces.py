@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.accounts import workspaces
-from webapp.web.auth import ui_actor
+from webapp.web.auth import requires_role, ui_actor
 from webapp.web.forms import EmptyForm, WorkspaceForm, attach_errors
 from webapp.web.views.members import render_page
 
@@ -52,9 +52,9 @@ def switch(workspace_id: int):
 
 
 @bp.post("/rename")
+@requires_role("own")
 def rename():
     actor = ui_actor()
-    workspaces.require_owner(actor)
     form = WorkspaceForm()
     if form.validate_on_submit():
         try:
