@@ -1,15 +1,21 @@
 """Shared fixtures: the app on a clean database and Redis DB, clients, and small factories.
 
-No test may depend on today's date. To check that, run the suite with the clock shifted: with
-HERALD_TEST_CLOCK_SHIFT_DAYS=N set, the whole test process believes it is N days later (the clock
-still ticks), as if the suite were run N days from now. Leave out tests/integration, whose real
-processes keep the true clock:
+No test may depend on today's date or on the time of day it happens to run. Two opt-in switches
+move the clock of the whole test process (it keeps ticking), so that can be checked:
+
+- HERALD_TEST_CLOCK_SHIFT_DAYS=N: the session runs as if N days from now (N may be negative or
+  fractional). Try a year ahead and more (400, 800) and half a year (180, the other side of a DST
+  change).
+- HERALD_TEST_CLOCK_AT=2027-03-28T00:59:58Z: every test starts at that instant (UTC unless the
+  value has an offset), to try one just before midnight, the end of a month, or a DST change.
+
+Leave out tests/integration: their real web, worker and scheduler processes keep the true clock.
 
     HERALD_TEST_CLOCK_SHIFT_DAYS=400 .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/integration tests
 
-Try a year ahead and more (400, 800) and half a year (180, across a DST change). A test that
-passes unshifted and fails shifted depends on the date: give it an explicit `now`, or freeze the
-clock with `time_machine.travel(..., tick=False)`, or make its dates relative to a frozen instant.
+A test that passes normally and fails shifted depends on the date: give the code under test an
+explicit `now`, or freeze the clock with `time_machine.travel(..., tick=False)`, or make its dates
+relative to a frozen instant.
 """
 
 from __future__ import annotations
@@ -37,15 +43,21 @@ from webapp.models import Membership, utcnow
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "Correct-Horse-42!"
 HERALD_ENV_VARS = ("HERALD_ENV", "SECRET_KEY", "CREDENTIALS_KEY", "REDIS_URL", "PORT", "HERALD_INSTANCE_PATH")
-# Opt-in: shift the whole test process's clock this many days ahead (see the module docstring).
+# Opt-in clock shifts (see the module docstring).
 CLOCK_SHIFT_DAYS = os.environ.get("HERALD_TEST_CLOCK_SHIFT_DAYS", "").strip()
+CLOCK_AT = os.environ.get("HERALD_TEST_CLOCK_AT", "").strip()
 _CLOCK_SHIFT_KEY = pytest.StashKey[time_machine.travel]()
 
 
+def _clock_at() -> datetime:
+    at = datetime.fromisoformat(CLOCK_AT.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def pytest_configure(config) -> None:
-    """Start the opt-in clock shift before any test (or fixture) reads the time."""
+    """Start the opt-in session clock shift before any fixture or test reads the time; it ticks on from there."""
     if CLOCK_SHIFT_DAYS:
-        shift = time_machine.travel(datetime.now(UTC) + timedelta(days=int(CLOCK_SHIFT_DAYS)), tick=True)
+        shift = time_machine.travel(datetime.now(UTC) + timedelta(days=float(CLOCK_SHIFT_DAYS)), tick=True)
         shift.start()
         config.stash[_CLOCK_SHIFT_KEY] = shift
 
@@ -57,10 +69,24 @@ def pytest_unconfigure(config) -> None:
         del config.stash[_CLOCK_SHIFT_KEY]
 
 
-def pytest_report_header(config) -> str | None:
+def pytest_report_header(config) -> list[str]:
+    lines = []
     if CLOCK_SHIFT_DAYS:
-        return f"clock shifted {CLOCK_SHIFT_DAYS} days ahead (HERALD_TEST_CLOCK_SHIFT_DAYS): now is {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    return None
+        now = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+        lines.append(f"clock shifted {CLOCK_SHIFT_DAYS} days (HERALD_TEST_CLOCK_SHIFT_DAYS): it is {now} UTC")
+    if CLOCK_AT:
+        lines.append(f"every test starts at {_clock_at().isoformat()} (HERALD_TEST_CLOCK_AT)")
+    return lines
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_each_test():
+    """With HERALD_TEST_CLOCK_AT set, start each test at that instant (before its other fixtures)."""
+    if not CLOCK_AT:
+        yield
+        return
+    with time_machine.travel(_clock_at(), tick=True):
+        yield
 
 
 def test_database_url(tmp_path_factory) -> str:

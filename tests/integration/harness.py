@@ -574,7 +574,7 @@ class IsolatedStack(Stack):
         script = (
             "import sys\n"
             "from webapp import create_app\n"
-            "from webapp.services import accounts\n"
+            "from webapp.domain.accounts import accounts\n"
             "with create_app().app_context():\n"
             "    user = accounts.create_user(sys.argv[1], sys.argv[2], 'UTC', source='cli')\n"
             "    print(accounts.create_api_key(user, None, 'cli')[1])\n"

@@ -1,134 +1,12 @@
-"""The JSON API, /api/v1: Bearer-key auth, JSON errors, pagination helpers."""
+"""The JSON API, /api/v1: the blueprint (base.py) and one module of endpoints per kind of record.
+
+Endpoint modules import what they share from `webapp.web.api.base`, never from this package, so that importing
+them here, to register their routes on the blueprint, makes no import cycle.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
-
-from webapp.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
-from webapp.core.validation import is_id
-from webapp.domain.accounts.accounts import authenticate_api_key
-from webapp.domain.shared import unit_of_work
-from webapp.domain.shared.actor import Actor
-from webapp.extensions import csrf
-from webapp.infra import ratelimit
-from webapp.web.auth import SAFE_METHODS, require_role
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
-
-STATUS_FOR = {ValidationFailed: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
-MAX_PER_PAGE = 200
-PUBLIC_ENDPOINTS = {"api.openapi"}
-# A viewer's key changes nothing: every non-GET call is refused to it except these, which save nothing
-# or only the key's own user's notification settings (nothing of the workspace's).
-VIEWER_MAY_POST = {"api.preview_schedule", "api.update_notification_settings"}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields, self.extra = (
-            status,
-            code,
-            message,
-            fields or {},
-            extra,
-        )
-
-
-def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
-    body = {"error": {"code": code, "message": message, **({"fields": fields} if fields else {}), **extra}}
-    response = jsonify(body)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="herald"'
-    return response
-
-
-@bp.before_request
-def authenticate():
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return error_response(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
-    found = authenticate_api_key(token.strip())  # saves the key's last_used_at
-    if found is None:
-        return error_response(401, "unauthorized", "The API key is not valid or was revoked.")
-    key, membership = found
-    config = current_app.config
-    verdict = ratelimit.hit(f"api:{key.id}", config["API_RATE_LIMIT"], config["API_RATE_WINDOW_S"])
-    if not verdict.allowed:
-        response = error_response(429, "rate_limited", "Too many requests for this API key; slow down.")
-        response.headers["Retry-After"] = str(verdict.retry_after)
-        return response
-    g.api_actor = Actor(key.user_id, membership.workspace_id, membership.role, "api", request.remote_addr)
-    g.api_user = key.user
-    # Refused before the body is read, so a viewer gets the same answer whatever they send.
-    if request.method not in SAFE_METHODS and request.endpoint not in VIEWER_MAY_POST:
-        require_role("edit", g.api_actor)  # a 403 in JSON (handle_service_error)
-    return None
-
-
-def actor() -> Actor:
-    return g.api_actor
-
-
-def json_body() -> dict:
-    """Return the request's JSON object, or answer 400 for anything else."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "The request body must be a JSON object.")
-    return data
-
-
-def page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 50))
-    except ValueError:
-        raise ApiError(422, "validation_failed", "page and per_page must be whole numbers.") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ApiError(422, "validation_failed", f"page must be >= 1 and per_page 1..{MAX_PER_PAGE}.")
-    return page, per_page
-
-
-def int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not is_id(int(raw)):
-        raise ApiError(422, "validation_failed", f"{name} must be an id.", {name: "must be an id"})
-    return int(raw)
-
-
-def listing(items, total: int, page: int, per_page: int, serialize):
-    return jsonify({"items": [serialize(i) for i in items], "page": page, "per_page": per_page, "total": total})
-
-
-@bp.errorhandler(ApiError)
-def handle_api_error(exc: ApiError):
-    unit_of_work.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
-
-
-@bp.errorhandler(ServiceError)
-def handle_service_error(exc: ServiceError):
-    unit_of_work.rollback()  # nothing is written when a request fails
-    extra = getattr(exc, "extra", {})
-    return error_response(STATUS_FOR.get(type(exc), 400), exc.code, exc.message, exc.fields, **extra)
-
-
-@bp.errorhandler(HTTPException)
-def handle_http_error(exc: HTTPException):
-    unit_of_work.rollback()
-    code = (exc.name or "error").lower().replace(" ", "_")
-    return error_response(exc.code or 500, code, exc.description or exc.name)
-
-
-from webapp.web.api import (  # noqa: E402,F401
+from webapp.web.api import (  # noqa: F401 - each registers its routes on the blueprint
     actions,
     channels,
     content_templates,
@@ -142,4 +20,13 @@ from webapp.web.api import (  # noqa: E402,F401
     transfer,
     variants,
     webhooks,
+)
+from webapp.web.api.base import (  # noqa: F401 - the package's names, as before
+    MAX_PER_PAGE,
+    PUBLIC_ENDPOINTS,
+    VIEWER_MAY_POST,
+    ApiError,
+    actor,
+    bp,
+    error_response,
 )

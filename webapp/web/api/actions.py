@@ -9,7 +9,7 @@ from webapp.core.errors import ValidationFailed
 from webapp.domain.operations import bulk
 from webapp.domain.publishing import lifecycle, rescheduling, schedules
 from webapp.models import utcnow
-from webapp.web.api import actor, bp, json_body
+from webapp.web.api.base import actor, bp, json_body
 from webapp.web.api.serializers import publication_json, schedule_json
 
 

@@ -6,7 +6,7 @@ from flask import jsonify
 
 from webapp.domain.channels import channels
 from webapp.domain.publishing.publications import paginate
-from webapp.web.api import actor, bp, json_body, listing, page_args
+from webapp.web.api.base import actor, bp, json_body, listing, page_args
 from webapp.web.api.serializers import channel_json
 
 

@@ -7,7 +7,7 @@ from flask import jsonify
 from webapp.domain.content import content_templates
 from webapp.domain.publishing import from_template, schedules
 from webapp.domain.publishing.publications import paginate
-from webapp.web.api import ApiError, actor, bp, json_body, listing, page_args
+from webapp.web.api.base import ApiError, actor, bp, json_body, listing, page_args
 from webapp.web.api.serializers import content_json, schedule_json, template_json
 
 

@@ -9,7 +9,7 @@ from webapp.domain.content import approvals, contents
 from webapp.domain.publishing import approval_holds
 from webapp.domain.publishing.publications import paginate
 from webapp.models import Decision
-from webapp.web.api import actor, bp, json_body, listing, page_args
+from webapp.web.api.base import actor, bp, json_body, listing, page_args
 from webapp.web.api.serializers import content_json
 
 

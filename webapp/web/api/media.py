@@ -8,7 +8,7 @@ from webapp.core.time import format_utc
 from webapp.domain.content import media
 from webapp.infra.storage import StorageError
 from webapp.models import Media
-from webapp.web.api import ApiError, actor, bp
+from webapp.web.api.base import ApiError, actor, bp
 
 
 def media_json(item: Media) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from webapp.domain.operations.metrics import workspace_metrics
-from webapp.web.api import actor, bp
+from webapp.web.api.base import actor, bp
 
 
 @bp.get("/metrics")

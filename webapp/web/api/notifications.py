@@ -11,7 +11,7 @@ from flask import jsonify
 from webapp.domain.integrations import notifications
 from webapp.infra import mail
 from webapp.models import NotificationSettings
-from webapp.web.api import ApiError, actor, bp, json_body
+from webapp.web.api.base import ApiError, actor, bp, json_body
 
 FIELDS = ("email_enabled", "slack_url", "kinds", "quiet_start", "quiet_end", "digest_hour")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from webapp.models import CONTENT_TYPES, EditorialStatus, PublicationStatus, ScheduleStatus
-from webapp.web.api import MAX_PER_PAGE, PUBLIC_ENDPOINTS
+from webapp.web.api.base import MAX_PER_PAGE, PUBLIC_ENDPOINTS
 from webapp.web.api.openapi_media import media_schemas, use_multipart
 from webapp.web.api.openapi_notifications import notification_schemas
 from webapp.web.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string

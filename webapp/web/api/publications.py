@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from webapp.core.time import TimeInputError, parse_instant
 from webapp.domain.publishing import publications
-from webapp.web.api import ApiError, actor, bp, int_arg, listing, page_args
+from webapp.web.api.base import ApiError, actor, bp, int_arg, listing, page_args
 from webapp.web.api.serializers import publication_json
 
 

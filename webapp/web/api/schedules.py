@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from webapp.domain.publishing import schedules
 from webapp.domain.publishing.publications import paginate
-from webapp.web.api import actor, bp, int_arg, json_body, listing, page_args
+from webapp.web.api.base import actor, bp, int_arg, json_body, listing, page_args
 from webapp.web.api.serializers import schedule_json
 
 

@@ -11,7 +11,7 @@ from webapp.domain.accounts.accounts import membership_for
 from webapp.domain.accounts.invitation_mail import send_invitation
 from webapp.domain.content import approvals
 from webapp.models import Invitation, Membership, Workspace
-from webapp.web.api import actor, bp, json_body
+from webapp.web.api.base import actor, bp, json_body
 from webapp.web.auth import require_role
 
 

@@ -6,7 +6,7 @@ from flask import Response, jsonify, request
 
 from webapp.domain.operations import transfer
 from webapp.models import utcnow
-from webapp.web.api import ApiError, actor, bp
+from webapp.web.api.base import ApiError, actor, bp
 
 
 @bp.get("/export")

@@ -6,7 +6,7 @@ from flask import jsonify
 
 from webapp.domain.channels import channels
 from webapp.domain.content import contents, media, variants
-from webapp.web.api import actor, bp
+from webapp.web.api.base import actor, bp
 
 
 @bp.get("/contents/<int:content_id>/channels/<int:channel_id>/variant")

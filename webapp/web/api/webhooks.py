@@ -10,7 +10,7 @@ from webapp.core.time import format_utc
 from webapp.domain.integrations import outbound_webhooks, subscriptions
 from webapp.domain.publishing.publications import paginate
 from webapp.models import WebhookDelivery, WebhookSubscription
-from webapp.web.api import ApiError, actor, bp, json_body, listing, page_args
+from webapp.web.api.base import ApiError, actor, bp, json_body, listing, page_args
 
 WRITABLE = ("url", "events", "active")
 
