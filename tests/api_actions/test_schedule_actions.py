@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from tests.api.helpers import soon, utc_text
 from tests.api_actions.support import entry, one_time, reload, scheduled_job_ids
@@ -10,6 +11,9 @@ from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.models import Schedule, utcnow
+
+# Tests that move schedules to fixed dates (and the API takes no `now`) freeze the clock here, before them.
+BEFORE_2031 = time_machine.travel(datetime(2031, 3, 1, 12, tzinfo=UTC), tick=False)
 
 ACTIONS = [
     ("PATCH", "/schedules/{}", {"priority": "high"}),
@@ -69,6 +73,7 @@ def test_patch_moves_a_one_time_schedule_and_its_entry(api, make, owner):
     assert entry(publication) == new_time.timestamp()
 
 
+@BEFORE_2031
 def test_patch_reads_a_naive_run_at_in_the_request_s_timezone(api, make, owner):
     schedule, _ = one_time(make, owner)
 
@@ -179,6 +184,7 @@ def test_another_workspace_s_schedule_is_404(api, make, outsider, unchanged, met
     assert response.json["error"]["code"] == "not_found"
 
 
+@BEFORE_2031
 def test_rescheduling_against_a_channel_rule_is_refused_with_the_clash_and_moves_nothing(api, make, owner):
     channel = make.channel(owner, rules={"time_slots": ["09:00"]}, timezone="UTC")
     content = make.content(owner, status="approved")
@@ -201,6 +207,7 @@ def test_rescheduling_against_a_channel_rule_is_refused_with_the_clash_and_moves
     assert reload(publication).due_at == datetime(2031, 3, 4, 10, 30, tzinfo=UTC)
 
 
+@BEFORE_2031
 def test_moving_a_schedule_within_its_own_slot_does_not_clash_with_itself(api, make, owner):
     channel = make.channel(owner, rules={"time_slots": ["09:00"], "daily_limit": 1}, timezone="UTC")
     content = make.content(owner, status="approved")

@@ -24,13 +24,13 @@ def receiver():
         yield r
 
 
-def _schedule(make, url="http://127.0.0.1:9/hook", run_at=None, priority="normal", **extra):
+def _schedule(make, url="http://127.0.0.1:9/hook", run_at=None, priority="normal", now=None, **extra):
     actor = make.actor()
     channel = make.channel(actor, url=url)
     content = make.content(actor, status="approved")
     run_at = run_at or utcnow() + timedelta(minutes=10)
     data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at, "priority": priority, **extra}
-    return schedules.publications_of(schedules.create_schedule(actor, data))[0]
+    return schedules.publications_of(schedules.create_schedule(actor, data, now=now))[0]
 
 
 def _run_scheduler_tick() -> None:
@@ -49,7 +49,7 @@ def _make_due(publication: Publication) -> None:
 
 def test_a_new_publication_is_in_rq_scheduler_at_its_due_second_rounded_up(make):
     run_at = datetime(2031, 5, 1, 9, 0, 0, 400_000, tzinfo=UTC)
-    publication = _schedule(make, run_at=run_at)
+    publication = _schedule(make, run_at=run_at, now=datetime(2031, 4, 1, tzinfo=UTC))  # run_at is ahead, every year
 
     assert publication.due_at == datetime(2031, 5, 1, 9, 0, 1, tzinfo=UTC)
     assert dispatch.scheduled_time(publication) == publication.due_at.timestamp()

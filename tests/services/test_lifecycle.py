@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from rq import Queue
 from rq.job import Job
 from sqlalchemy import select
@@ -176,6 +177,7 @@ def test_rescheduling_a_one_time_schedule_moves_its_entry_and_drops_the_old_one(
     assert entry(publication) == publication.due_at.timestamp()
 
 
+@time_machine.travel(datetime(2039, 6, 1, tzinfo=UTC), tick=False)  # before the new time, whatever today is
 def test_rescheduling_a_paused_schedule_moves_the_due_time_but_adds_no_entry(make, actor):
     schedule, [publication] = one_time(make, actor)
     lifecycle.pause_schedule(actor, schedule.id)
@@ -232,6 +234,7 @@ def test_an_invalid_reschedule_changes_nothing(make, actor, body, field):
     assert scheduled_job_ids() == {before[1]}
 
 
+@time_machine.travel(datetime(2039, 6, 1, tzinfo=UTC), tick=False)  # before the clone's time, whatever today is
 def test_cloning_a_one_time_schedule_whose_time_passed_needs_a_new_run_at(make, actor):
     schedule, _ = one_time(make, actor)
     db.session.get(Schedule, schedule.id).run_at = utcnow() - timedelta(hours=1)

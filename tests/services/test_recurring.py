@@ -111,11 +111,12 @@ def test_scheduling_against_a_channel_rule_is_refused_with_the_clash_and_free_sl
     channel = make.channel(actor, rules={"time_slots": ["09:00"], "daily_limit": 1}, timezone="Europe/Paris")
     content = make.content(actor)
     data = {"content_id": content.id, "channel_ids": [channel.id], "run_at": "2031-03-04T08:00:00Z"}  # 09:00 CET
-    first = schedules.publications_of(schedules.create_schedule(actor, data))[0]
+    now = datetime(2031, 3, 1, tzinfo=UTC)  # before those times, whatever today is
+    first = schedules.publications_of(schedules.create_schedule(actor, data, now=now))[0]
     before = db.session.query(Publication).count()
 
     with pytest.raises(ValidationFailed) as caught:
-        schedules.create_schedule(actor, {**data, "run_at": "2031-03-04T10:00:00Z"})
+        schedules.create_schedule(actor, {**data, "run_at": "2031-03-04T10:00:00Z"}, now=now)
 
     error = caught.value
     assert error.extra["conflicts"] == [first.id]
@@ -137,6 +138,7 @@ def test_allow_conflicts_overrides_channel_rules(make):
             "run_at": "2031-03-05T08:00:00Z",
             "allow_conflicts": True,
         },
+        now=datetime(2031, 3, 1, tzinfo=UTC),
     )
 
     assert schedules.publications_of(schedule)[0].status == "scheduled"

@@ -1,15 +1,25 @@
 """The browser pages: forms with errors beside their fields, and htmx fragments."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from webapp.extensions import db
 from webapp.models import Channel, Content, Publication, Schedule
 
 HX = {"HX-Request": "true"}
 GHOST_KEY = "6489ab6489ab6489ab6489ab:" + "ab" * 32
+# The forms schedule at fixed times in 2031, which must be in the future whatever today is.
+NOW = datetime(2030, 12, 2, 10, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Freeze the clock at NOW for every test here (autouse fixtures run first, so before any sign-up or form)."""
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

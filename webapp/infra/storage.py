@@ -24,7 +24,6 @@ from minio.error import MinioException, S3Error
 
 # Keys are Herald's own ("w1/c2/<hex>.png"); anything else is refused before it reaches a path or URL.
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*(\.[a-z0-9]+)?$")
-BACKENDS = ("filesystem", "s3")
 MAX_PRESIGN_S = 7 * 24 * 3600  # S3 refuses presigned URLs that live longer than a week
 CONNECT_TIMEOUT_S = 3.0
 

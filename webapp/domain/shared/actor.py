@@ -22,7 +22,3 @@ class Actor:
         """Refuse the action unless the actor's role may change records."""
         if self.role not in _WRITERS:
             raise Forbidden("Your role in this workspace is read-only.")
-
-    @classmethod
-    def system(cls, workspace_id: int) -> Actor:
-        return cls(user_id=None, workspace_id=workspace_id, role=Role.OWNER.value, source="system")
