@@ -3,10 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from webapp.domain.publishing import schedules
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
-from webapp.models import Publication
+from webapp.models import Membership, Publication, User
 
 HX = {"HX-Request": "true"}
 
@@ -26,6 +28,13 @@ def workspace(ada, make):
     db.session.query(Publication).filter_by(priority="low").update({"status": "failed"})
     db.session.commit()
     return {"blog": blog, "social": social}
+
+
+def _signed_up(auth, email: str) -> Actor:
+    """Sign up through the form (now, as the clock says) and return the new owner."""
+    auth.sign_up(email)
+    user = db.session.query(User).filter_by(email=email).one()
+    return Actor(user.id, db.session.query(Membership).filter_by(user_id=user.id).one().workspace_id, "owner", "ui")
 
 
 def _titles(response) -> list[str]:
@@ -81,12 +90,21 @@ def test_sorting_links_keep_the_filters(client, workspace):
     assert "/publications/?status=failed&amp;sort=due&amp;dir=asc&amp;page=1" in html
 
 
-def test_a_date_range_is_read_in_the_users_zone(client, workspace):
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    far = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+def test_a_date_range_is_read_in_the_users_zone(client, auth, make):
+    # 20:30 UTC on the 11th is 05:30 on the 12th in Tokyo: the user's days, not UTC's, bound the range.
+    with time_machine.travel(datetime(2027, 1, 10, 20, 0, tzinfo=UTC), tick=False):
+        ada = _signed_up(auth, "ada@example.test")
+        db.session.get(User, ada.user_id).timezone = "Asia/Tokyo"
+        db.session.commit()
+        content, channel = make.content(ada, title="Launch day"), make.channel(ada, name="Company blog")
+        run_at = datetime(2027, 1, 11, 20, 30, tzinfo=UTC)
+        schedules.create_schedule(ada, {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at})
 
-    assert "0 publications" in client.get(f"/publications/?from={far}").get_data(as_text=True)
-    assert "publication" in client.get(f"/publications/?from={tomorrow}&to={far}").get_data(as_text=True)
+        tokyo_12th = client.get("/publications/?from=2027-01-12&to=2027-01-12").get_data(as_text=True)
+        tokyo_11th = client.get("/publications/?from=2027-01-11&to=2027-01-11").get_data(as_text=True)
+
+    assert "1 publication ·" in tokyo_12th and "<td>Launch day</td>" in tokyo_12th
+    assert "0 publications" in tokyo_11th
 
 
 def test_another_workspace_sees_none_of_these(client, auth, workspace):

@@ -110,7 +110,7 @@ def _schedule_form(client, run_at: str, timezone: str = "Europe/Paris", **overri
 def test_scheduling_reads_the_wall_clock_time_in_the_stated_zone(signed_in):
     _add_channel(signed_in)
     _add_content(signed_in)
-    # Noon two days ahead: never inside a DST gap (New York skips 02:00-03:00), whatever day the test runs.
+    # Noon two days ahead: never inside a DST gap (New York skips 02:00-03:00), even if NOW moves.
     local = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=2)).replace(
         hour=12, minute=0, second=0, microsecond=0
     )
