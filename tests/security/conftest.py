@@ -1,3 +1,0 @@
-"""The API tests' fixtures, reused: row snapshots (`unchanged`), the key's owner, another workspace."""
-
-from tests.api.conftest import _cheap_password_hashes, outsider, owner, snapshot, unchanged  # noqa: F401
