@@ -168,10 +168,16 @@ def preview(
     count: int = 10,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    max_runs: int | None = None,
 ) -> dict[str, Any]:
-    """Describe a rule and list its next runs in UTC and local time, as the preview endpoint answers."""
+    """Describe a rule and list its next runs in UTC and local time, as the preview endpoint answers.
+
+    Never more than the series has left: `max_runs` caps the list as it caps the schedule.
+    """
     tz = validate_timezone(tz_name)
     description = describe_cron(expr)
+    if max_runs is not None:
+        count = min(count, max_runs)
     runs = occurrences(expr, tz_name, utcnow() if after is None else after, count, starts_at=starts_at, ends_at=ends_at)
     return {
         "description": description,

@@ -24,6 +24,30 @@ def test_a_cron_preview_lists_ten_occurrences_in_utc_and_local_time(api, unchang
     assert response.json["occurrences"][-1] == {"utc": "2026-12-14T08:30:00Z", "local": "2026-12-14T09:30:00+01:00"}
 
 
+def test_a_cron_preview_never_lists_more_runs_than_max_runs_leaves(api, unchanged):
+    body = {"cron": "30 9 * * *", "timezone": "Europe/Paris", "starts_at": "2027-03-01T00:00:00+01:00", "max_runs": 3}
+
+    with unchanged(), time_machine.travel(datetime(2027, 2, 20, 12, tzinfo=UTC), tick=False):
+        response = api("POST", "/schedules/preview", json=body)
+
+    assert response.status_code == 200
+    assert [o["utc"] for o in response.json["occurrences"]] == [
+        "2027-03-01T08:30:00Z",
+        "2027-03-02T08:30:00Z",
+        "2027-03-03T08:30:00Z",
+    ]
+
+
+@pytest.mark.parametrize("max_runs", [0, -1, "2", 1.5, True])
+def test_a_preview_with_a_bad_max_runs_is_422_on_that_field(api, max_runs):
+    body = {"cron": "30 9 * * *", "timezone": "UTC", "max_runs": max_runs}
+
+    response = api("POST", "/schedules/preview", json=body)
+
+    assert response.status_code == 422
+    assert set(response.json["error"]["fields"]) == {"max_runs"}
+
+
 def test_a_run_at_preview_shows_its_one_occurrence_rounded_up_to_the_second(api):
     run_at = soon()
 

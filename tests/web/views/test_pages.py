@@ -224,6 +224,12 @@ def test_the_cron_preview_fragment_reads_the_rule_and_lists_ten_runs(signed_in):
     assert html.count("<tr><td>") == 10
 
 
+def test_the_cron_preview_lists_no_more_runs_than_stop_after_allows(signed_in):
+    response = signed_in.get("/schedules/preview?cron=30+9+*+*+*&timezone=UTC&max_runs=3", headers=HX)
+
+    assert response.get_data(as_text=True).count("<tr><td>") == 3
+
+
 def test_the_cron_preview_explains_a_bad_rule(signed_in):
     response = signed_in.get("/schedules/preview?cron=nonsense&timezone=UTC", headers=HX)
 

@@ -54,6 +54,14 @@ def idempotency_key(schedule: Schedule, channel_id: int, occurrence: int) -> str
     return f"hrd-{digest[:40]}"
 
 
+def max_runs_field(value, errors: dict[str, str]) -> int | None:
+    """Read an optional run count (a positive whole number), recording a problem in `errors`."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        errors["max_runs"] = "must be a positive whole number"
+        return None
+    return value
+
+
 def instant_field(value, tz_name: str | None, field: str, errors: dict[str, str]) -> datetime | None:
     """Read an optional instant from a form or API value, recording a problem in `errors` by field."""
     if value in (None, ""):
@@ -139,9 +147,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     chain, problem = chains.chain_problem(data.get("chain"), [c.id for c in channels])
     if problem:
         errors["chain"] = problem
-    max_runs = data.get("max_runs")
-    if max_runs is not None and (not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 1):
-        errors["max_runs"] = "must be a positive whole number"
+    max_runs = max_runs_field(data.get("max_runs"), errors)
     first_due = ceil_to_second(run_at) if run_at is not None else None
     if cron is not None and not errors:
         upcoming = occurrences(cron, tz_name, now, 1, starts_at=starts_at, ends_at=ends_at)
@@ -235,12 +241,23 @@ def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> lis
 
 
 def advance_due(schedule_ids, now: datetime | None = None) -> list[Publication]:
-    """Advance each recurring schedule whose latest occurrence has fallen due; commit and enqueue the new ones."""
+    """Advance each recurring schedule whose latest occurrence has fallen due; commit and enqueue the new ones.
+
+    A series that has run out (`max_runs` reached, `ends_at` passed) records that it has no next run,
+    and completes at once if its last run is already settled; otherwise the last run's own outcome
+    completes it (`settle`). Either way the end is committed here, not left to a later write.
+    """
     created: list[Publication] = []
+    ended: list[Schedule] = []
     for schedule in db.session.scalars(select(Schedule).where(Schedule.id.in_(list(schedule_ids)))):
         created.extend(advance(schedule, now))
-    if created:
+        if db.session.is_modified(schedule) and schedule.cron and schedule.next_run_at is None:
+            ended.append(schedule)
+    for schedule in ended:
+        settle(schedule)
+    if created or ended:
         db.session.commit()
+    if created:
         enqueue_all(created)
     return created
 

@@ -56,6 +56,7 @@ def preview_schedule():
         name: schedules.instant_field(data.get(name), tz_name, name, errors)
         for name in ("run_at", "starts_at", "ends_at")
     }
+    max_runs = schedules.max_runs_field(data.get("max_runs"), errors)
     checks = [(time.validate_cron, cron), (time.validate_timezone, tz_name)] if cron else []
     if at["run_at"] is not None:
         checks.append((time.validate_timezone, tz_name or "UTC"))
@@ -71,7 +72,7 @@ def preview_schedule():
     if errors:
         raise ValidationFailed(errors)  # nothing is saved either way
     if cron:
-        return jsonify(time.preview(cron, tz_name, starts_at=at["starts_at"], ends_at=at["ends_at"]))
+        return jsonify(time.preview(cron, tz_name, starts_at=at["starts_at"], ends_at=at["ends_at"], max_runs=max_runs))
     tz, run = time.validate_timezone(tz_name or "UTC"), time.ceil_to_second(at["run_at"])
     local = run.astimezone(tz)
     return jsonify(

@@ -308,7 +308,9 @@ def schemas() -> dict:
             {**TIMING, **SCHEDULE_OPTIONS, "content_id": ID, "channel_ids": array(ID, minItems=1), "chain": CHAIN},
             description="Overrides of the original's fields.",
         ),
-        "SchedulePreviewRequest": obj(TIMING, oneOf=ONE_TIME_OR_RECURRING),
+        "SchedulePreviewRequest": obj(
+            {**TIMING, "max_runs": SCHEDULE_OPTIONS["max_runs"]}, oneOf=ONE_TIME_OR_RECURRING
+        ),
         "SchedulePreview": record(
             {
                 "description": string(examples=["At 09:30, Monday through Friday"]),

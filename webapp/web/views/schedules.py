@@ -130,10 +130,15 @@ def preview():
         return redirect(url_for("schedules.index"))
     cron = (request.args.get("cron") or "").strip()
     tz_name = (request.args.get("timezone") or current_user.timezone).strip()
+    max_runs = request.args.get("max_runs", type=int)
     result, problem = None, None
     if cron:
         try:
-            result = schedule_preview(validate_cron(cron), validate_timezone(tz_name).key)
+            result = schedule_preview(
+                validate_cron(cron),
+                validate_timezone(tz_name).key,
+                max_runs=max_runs if max_runs and max_runs > 0 else None,
+            )
         except TimeInputError as exc:
             problem = f"{exc.field} {exc.message}"
     return render("schedules/index.html", block="preview", preview=result, preview_error=problem)
