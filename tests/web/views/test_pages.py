@@ -1,6 +1,7 @@
 """The browser pages: forms with errors beside their fields, and htmx fragments."""
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,6 +229,17 @@ def test_the_cron_preview_lists_no_more_runs_than_stop_after_allows(signed_in):
     response = signed_in.get("/schedules/preview?cron=30+9+*+*+*&timezone=UTC&max_runs=3", headers=HX)
 
     assert response.get_data(as_text=True).count("<tr><td>") == 3
+
+
+def test_the_cron_and_stop_after_fields_ask_htmx_for_the_live_preview(signed_in):
+    _add_channel(signed_in)
+    _add_content(signed_in)
+
+    html = signed_in.get("/schedules/").get_data(as_text=True)
+
+    # htmx reads hx-* attributes only: an hx_get spelling would leave the preview dead in the browser.
+    assert html.count('hx-get="/schedules/preview"') == 2 and "hx_get" not in html
+    assert "hx-include=\"[name='timezone'], [name='max_runs']\"" in unescape(html)
 
 
 def test_the_cron_preview_explains_a_bad_rule(signed_in):
