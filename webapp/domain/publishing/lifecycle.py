@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 S = PublicationStatus
 PAUSABLE = frozenset({S.SCHEDULED, S.QUEUED, S.RETRYING})
+RESUMABLE = frozenset({S.PAUSED})
 # `publishing` is left to finish: the worker's outcome would overwrite a cancel anyway.
 CANCELLABLE = frozenset({S.SCHEDULED, S.QUEUED, S.RETRYING, S.PAUSED, S.UNCONFIRMED})
 RETRYABLE = frozenset({S.FAILED, S.UNCONFIRMED})
@@ -169,7 +170,7 @@ def pause_publication(publication: Publication, work: Work) -> Publication:
 
 def resume_publication(publication: Publication, work: Work) -> Publication:
     """Put a paused publication back to scheduled (or missed), unless its whole schedule is paused."""
-    _refuse(publication, {S.PAUSED}, "resumed")
+    _refuse(publication, RESUMABLE, "resumed")
     if publication.schedule.status == ScheduleStatus.PAUSED.value:
         raise Conflict("its schedule is paused; resume the schedule")
     wake(publication, work)
@@ -242,7 +243,7 @@ DONE = {"pause": "paused", "resume": "resumed", "retry": "retried", "cancel": "c
 # The statuses each transition starts from: the sets its guard refuses outside of (a view offers exactly these).
 ALLOWED_FROM = {
     "pause": PAUSABLE,
-    "resume": frozenset({S.PAUSED}),
+    "resume": RESUMABLE,
     "retry": RETRYABLE,
     "cancel": CANCELLABLE,
     "delete": TERMINAL_STATUSES,
@@ -324,7 +325,7 @@ def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
         raise Conflict("This schedule is not paused.")
     work = Work(actor=actor, action="resumed with its schedule")
     schedule.status = ScheduleStatus.ACTIVE.value
-    for publication in publications_in(schedule, {S.PAUSED}):
+    for publication in publications_in(schedule, RESUMABLE):
         wake(publication, work)
     for publication in schedules.advance(schedule, work.now):
         work.touch(publication, enqueue=True)
