@@ -27,5 +27,7 @@ class Channel(db.Model):
     health: Mapped[str] = mapped_column(String(24), default="unknown")
     health_message: Mapped[str | None] = mapped_column(Text)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while a person has paused the channel: its due publications wait (held) until it resumes.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow())

@@ -31,6 +31,8 @@ class Content(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     body_format: Mapped[str] = mapped_column(String(16), default="markdown")
     excerpt: Mapped[str | None] = mapped_column(Text)
+    # The URL slug the author chose for blog platforms; None: derived from the title when published.
+    slug: Mapped[str | None] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(32), default="article")
     tags: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=EditorialStatus.DRAFT.value, index=True)

@@ -21,6 +21,19 @@ class Priority(StrEnum):
     LOW = "low"
 
 
+class ClashPolicy(StrEnum):
+    """What a recurring occurrence does when a channel's rules refuse its time."""
+
+    MOVE = "move"  # to the channel's next free slot, if that comes before the series' next occurrence
+    SKIP = "skip"  # not published on that channel; an alert says why
+    PUBLISH = "publish"  # published anyway, at its own time
+
+
+class OccurrenceChange(StrEnum):
+    SKIP = "skip"
+    MOVE = "move"
+
+
 class ScheduleStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
@@ -85,6 +98,8 @@ class Schedule(db.Model):
     priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
     missed_policy: Mapped[str] = mapped_column(String(16), default="run_late")
     grace_minutes: Mapped[int] = mapped_column(default=60)
+    # What an occurrence that breaks a channel's rules does (ClashPolicy): move, skip or publish anyway.
+    clash_policy: Mapped[str] = mapped_column(String(16), default="move", server_default="move")
     status: Mapped[str] = mapped_column(String(24), default=ScheduleStatus.ACTIVE.value, index=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Chained publications (services/chains.py): [{"channel_id": B, "after_channel_id": A}, ...], each
@@ -100,6 +115,23 @@ class Schedule(db.Model):
     @property
     def is_recurring(self) -> bool:
         return self.cron is not None
+
+
+class ScheduleException(db.Model):
+    """One occurrence of a series skipped or moved by a person; the rule itself is unchanged."""
+
+    __tablename__ = "schedule_exceptions"
+    __table_args__ = (UniqueConstraint("schedule_id", "original_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
+    # The instant the rule gives this occurrence (UTC): what identifies it, however it was changed.
+    original_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    change: Mapped[str] = mapped_column(String(8))  # OccurrenceChange
+    moved_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
 
 class Publication(db.Model):

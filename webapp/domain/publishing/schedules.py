@@ -26,6 +26,7 @@ from webapp.infra.live import events
 from webapp.models import (
     TERMINAL_STATUSES,
     Channel,
+    ClashPolicy,
     Priority,
     Publication,
     PublicationStatus,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 PRIORITIES = tuple(p.value for p in Priority)
 MISSED_POLICIES = ("run_late", "skip")
+CLASH_POLICIES = tuple(p.value for p in ClashPolicy)
 MAX_GRACE_MINUTES = 7 * 24 * 60
 # A queued post never lands in a slot so close that nobody could still change their mind.
 QUEUE_LEAD = timedelta(minutes=1)
@@ -60,6 +62,14 @@ def max_runs_field(value, errors: dict[str, str]) -> int | None:
         errors["max_runs"] = "must be a positive whole number"
         return None
     return value
+
+
+def clash_policy_field(value, errors: dict[str, str]) -> str:
+    """Read what an occurrence breaking a channel rule does (default: move to the next free slot)."""
+    policy = value or ClashPolicy.MOVE.value
+    if problem := choice_problem(policy, CLASH_POLICIES):
+        errors["clash_policy"] = problem
+    return policy
 
 
 def instant_field(value, tz_name: str | None, field: str, errors: dict[str, str]) -> datetime | None:
@@ -148,6 +158,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     if problem:
         errors["chain"] = problem
     max_runs = max_runs_field(data.get("max_runs"), errors)
+    clash_policy = clash_policy_field(data.get("clash_policy"), errors)
     first_due = ceil_to_second(run_at) if run_at is not None else None
     if cron is not None and not errors:
         upcoming = occurrences(cron, tz_name, now, 1, starts_at=starts_at, ends_at=ends_at)
@@ -172,6 +183,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
         priority=priority,
         missed_policy=missed_policy,
         grace_minutes=grace,
+        clash_policy=clash_policy,
         status=ScheduleStatus.ACTIVE.value,
         next_run_at=first_due,
         chain=chain,
