@@ -1,4 +1,4 @@
-"""editable records - paused channels, author slugs, clash policy, skipped or moved occurrences
+"""editable records - paused and archived channels, author slugs, clash policy, skipped or moved occurrences
 
 Revision ID: 0011
 Revises: 0010
@@ -19,6 +19,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("channels") as batch:
         batch.add_column(sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("contents") as batch:
         batch.add_column(sa.Column("slug", sa.String(length=200), nullable=True))
     with op.batch_alter_table("content_variants") as batch:
@@ -56,4 +57,5 @@ def downgrade():
     with op.batch_alter_table("contents") as batch:
         batch.drop_column("slug")
     with op.batch_alter_table("channels") as batch:
+        batch.drop_column("archived_at")
         batch.drop_column("paused_at")

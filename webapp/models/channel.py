@@ -29,5 +29,7 @@ class Channel(db.Model):
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while a person has paused the channel: its due publications wait (held) until it resumes.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the channel was deleted: it leaves every list and choice, its publications' history stays.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow())
