@@ -88,7 +88,14 @@ def instant_field(value, tz_name: str | None, field: str, errors: dict[str, str]
         return None
 
 
-def _channels(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Channel]:
+def window_field(starts_at: datetime | None, ends_at: datetime | None, errors: dict[str, str]) -> None:
+    """Record a problem in `errors` when a series' end does not come after its start."""
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at and "ends_at" not in errors:
+        errors["ends_at"] = "must be after starts_at"
+
+
+def channels_field(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Channel]:
+    """Read a non-empty list of the workspace's channel ids, recording a problem in `errors`."""
     ids = id_list(channel_ids)
     if ids is None:
         errors["channel_ids"] = "must be a non-empty list of channel ids"
@@ -129,10 +136,11 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
         content = None
     if content is None:
         errors["content_id"] = "unknown content id"
-    channels = _channels(actor, data.get("channel_ids"), errors)
+    channels = channels_field(actor, data.get("channel_ids"), errors)
     run_at = instant_field(data.get("run_at"), tz_name, "run_at", errors)
     starts_at = instant_field(data.get("starts_at"), tz_name, "starts_at", errors)
     ends_at = instant_field(data.get("ends_at"), tz_name, "ends_at", errors)
+    window_field(starts_at, ends_at, errors)
     cron = data.get("cron") or None
     if (run_at is None) == (cron is None) and "run_at" not in errors:
         errors["run_at"] = "give either run_at (one-time) or cron (recurring)"
@@ -210,7 +218,7 @@ def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = No
     """Schedule approved content into the channel's next free slot (the channel's queue)."""
     actor.require_writer()
     errors: dict[str, str] = {}
-    channels = _channels(actor, [channel_id] if is_id(channel_id) else None, errors)
+    channels = channels_field(actor, [channel_id] if is_id(channel_id) else None, errors)
     try:
         content = get_content(actor, content_id) if is_id(content_id) else None
     except NotFound:
@@ -230,8 +238,10 @@ def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = No
     return create_schedule(actor, data)
 
 
-def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> list[Publication]:
-    """Add one publication per channel for an occurrence (the caller commits)."""
+def materialise(
+    schedule: Schedule, *, occurrence: int, due_at: datetime, channels: list[Channel] | None = None
+) -> list[Publication]:
+    """Add one publication per channel (all the schedule's unless named) for an occurrence (the caller commits)."""
     publications = [
         Publication(
             workspace_id=schedule.workspace_id,
@@ -244,7 +254,7 @@ def materialise(schedule: Schedule, *, occurrence: int, due_at: datetime) -> lis
             status=PublicationStatus.SCHEDULED.value,
             due_at=due_at,
         )
-        for channel in schedule.channels
+        for channel in (schedule.channels if channels is None else channels)
     ]
     db.session.add_all(publications)
     db.session.flush()
