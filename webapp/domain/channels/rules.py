@@ -131,8 +131,9 @@ def free_slots(
     others: list[tuple[int, datetime]],
     count: int = 3,
     exclusive: bool = False,
+    before: datetime | None = None,
 ) -> list[datetime]:
-    """Return the next `count` instants after `after` that break no rule (UTC, whole minutes).
+    """Return the next `count` instants after `after` (and before `before`) that break no rule (UTC, whole minutes).
 
     `exclusive` also skips instants another publication already holds (a queue's slots hold one post each).
     """
@@ -140,6 +141,8 @@ def free_slots(
     taken = {due.replace(second=0, microsecond=0) for _, due in others} if exclusive else set()
     found: list[datetime] = []
     for candidate in _candidates(rules, tz, after):
+        if before is not None and candidate >= before:
+            break
         if candidate not in taken and not clashes(rules, tz_name, candidate, others):
             found.append(candidate)
             if len(found) == count:

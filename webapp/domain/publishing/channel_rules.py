@@ -1,7 +1,13 @@
-"""Apply channel rules to a proposed publication time: clashes, next free slots, the channel's queue."""
+"""Apply channel rules to a proposed publication time: clashes, next free slots, the channel's queue.
+
+A recurring occurrence meets the rules when it is materialised: `Ledger.outcomes` says, per channel,
+whether it publishes at its time, moves to the channel's next free slot, or is skipped, as the
+schedule's clash policy (models.ClashPolicy) decides.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,7 +16,7 @@ from webapp.core.errors import ValidationFailed
 from webapp.core.time import format_utc
 from webapp.domain.channels import rules
 from webapp.extensions import db
-from webapp.models import Channel, Publication, PublicationStatus
+from webapp.models import Channel, ClashPolicy, Publication, PublicationStatus
 
 # Publications that no longer take a slot.
 _FREED = (PublicationStatus.CANCELLED.value, PublicationStatus.MISSED.value, PublicationStatus.FAILED.value)
@@ -18,16 +24,23 @@ _FREED = (PublicationStatus.CANCELLED.value, PublicationStatus.MISSED.value, Pub
 _WINDOW = timedelta(days=32)
 
 
-def _others(channel: Channel, around: datetime, exclude: set[int]) -> list[tuple[int, datetime]]:
-    rows = db.session.execute(
-        select(Publication.id, Publication.due_at).where(
-            Publication.channel_id == channel.id,
-            Publication.status.not_in(_FREED),
-            Publication.due_at >= around - _WINDOW,
-            Publication.due_at < around + _WINDOW,
-        )
+def _others(
+    channel: Channel,
+    around: datetime,
+    exclude: set[int],
+    *,
+    until: datetime | None = None,
+    schedule_id: int | None = None,
+) -> list[tuple[int, datetime]]:
+    query = select(Publication.id, Publication.due_at).where(
+        Publication.channel_id == channel.id,
+        Publication.status.not_in(_FREED),
+        Publication.due_at >= around - _WINDOW,
+        Publication.due_at < (until or around) + _WINDOW,
     )
-    return [(pid, due) for pid, due in rows if pid not in exclude]
+    if schedule_id is not None:  # a schedule being edited does not clash with its own runs
+        query = query.where(Publication.schedule_id != schedule_id)
+    return [(pid, due) for pid, due in db.session.execute(query) if pid not in exclude]
 
 
 def check(channels: list[Channel], when: datetime, *, exclude: set[int] | None = None, field: str = "run_at") -> None:
@@ -67,3 +80,69 @@ def next_free_slot(channel: Channel, after: datetime) -> datetime | None:
     others = _others(channel, after, set())
     free = rules.free_slots(channel_rules, channel.timezone, after, others, count=1, exclusive=True)
     return free[0] if free else None
+
+
+# How a clash reads in a note or the preview ("moved to 17:30, daily limit").
+RULE_NAMES = {
+    "weekday": "not an allowed day",
+    "time_slot": "not a time slot",
+    "min_spacing": "min spacing",
+    "daily_limit": "daily limit",
+    "weekly_limit": "weekly limit",
+    "monthly_limit": "monthly limit",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one occurrence does on one channel: publish (at its time, or anyway), move, or skip."""
+
+    channel_id: int
+    action: str  # publish | move | skip
+    at: datetime | None  # when it publishes on this channel (None: skipped)
+    reason: str | None = None  # the rules it broke, e.g. "daily limit"
+
+
+class Ledger:
+    """The channels' rules and their other publications around a span, read once (one query per ruled channel).
+
+    A preview adds the runs it simulates (`add`), so a minutely rule on a `daily_limit: 1` channel shows
+    the second run of the day moved or skipped, as materialising would.
+    """
+
+    def __init__(self, channels: list[Channel], start: datetime, end: datetime, *, schedule_id: int | None = None):
+        self.channels = channels
+        self.rules = {c.id: rules.parse(c.rules) for c in channels}
+        self.others = {
+            c.id: [] if self.rules[c.id].empty else _others(c, start, set(), until=end, schedule_id=schedule_id)
+            for c in channels
+        }
+
+    @property
+    def ruled(self) -> bool:
+        return any(not r.empty for r in self.rules.values())
+
+    def outcomes(self, at: datetime, next_at: datetime | None, policy: str) -> list[Outcome]:
+        """Decide each channel's outcome for an occurrence at `at`; a move lands before `next_at` or not at all."""
+        return [self._outcome(channel, at, next_at, policy) for channel in self.channels]
+
+    def _outcome(self, channel: Channel, at: datetime, next_at: datetime | None, policy: str) -> Outcome:
+        channel_rules, others = self.rules[channel.id], self.others[channel.id]
+        found = [] if channel_rules.empty else rules.clashes(channel_rules, channel.timezone, at, others)
+        if not found:
+            return Outcome(channel.id, "publish", at)
+        reason = ", ".join(dict.fromkeys(RULE_NAMES[c.rule] for c in found))
+        if policy == ClashPolicy.PUBLISH.value:
+            return Outcome(channel.id, "publish", at, reason)
+        if policy == ClashPolicy.MOVE.value:
+            # Only before the series' next occurrence: a frequent rule on a limited channel never piles up.
+            free = rules.free_slots(channel_rules, channel.timezone, at, others, count=1, before=next_at)
+            if free:
+                return Outcome(channel.id, "move", free[0], reason)
+        return Outcome(channel.id, "skip", None, reason)
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        """Count simulated publications against the rules of the runs after them."""
+        for outcome in outcomes:
+            if outcome.at is not None and not self.rules[outcome.channel_id].empty:
+                self.others[outcome.channel_id].append((0, outcome.at))

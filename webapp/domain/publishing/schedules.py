@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,7 +15,9 @@ from webapp.core.errors import NotFound, ValidationFailed
 from webapp.core.time import TimeInputError, ceil_to_second, occurrences, parse_instant, validate_cron
 from webapp.core.validation import choice_problem, id_list, is_id, timezone_problem
 from webapp.domain.content.contents import get_content
-from webapp.domain.publishing import chains, channel_rules
+from webapp.domain.publishing import chains, channel_rules, series
+from webapp.domain.publishing.occurrence_plan import idempotency_key as idempotency_key
+from webapp.domain.publishing.occurrence_plan import materialise, materialise_next
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
@@ -43,17 +44,6 @@ CLASH_POLICIES = tuple(p.value for p in ClashPolicy)
 MAX_GRACE_MINUTES = 7 * 24 * 60
 # A queued post never lands in a slot so close that nobody could still change their mind.
 QUEUE_LEAD = timedelta(minutes=1)
-
-
-def idempotency_key(schedule: Schedule, channel_id: int, occurrence: int) -> str:
-    """Derive the stable key a platform sees for one occurrence on one channel.
-
-    The schedule's creation instant (to the microsecond) salts the ids: a fresh database, or a
-    staging copy, reuses ids 1, 2, 3…, and must not find another install's posts by their key.
-    """
-    salt = schedule.created_at.isoformat()
-    digest = hashlib.sha256(f"herald:{salt}:{schedule.id}:{channel_id}:{occurrence}".encode()).hexdigest()
-    return f"hrd-{digest[:40]}"
 
 
 def max_runs_field(value, errors: dict[str, str]) -> int | None:
@@ -238,30 +228,6 @@ def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = No
     return create_schedule(actor, data)
 
 
-def materialise(
-    schedule: Schedule, *, occurrence: int, due_at: datetime, channels: list[Channel] | None = None
-) -> list[Publication]:
-    """Add one publication per channel (all the schedule's unless named) for an occurrence (the caller commits)."""
-    publications = [
-        Publication(
-            workspace_id=schedule.workspace_id,
-            schedule_id=schedule.id,
-            channel_id=channel.id,
-            content_id=schedule.content_id,
-            occurrence=occurrence,
-            idempotency_key=idempotency_key(schedule, channel.id, occurrence),
-            priority=schedule.priority,
-            status=PublicationStatus.SCHEDULED.value,
-            due_at=due_at,
-        )
-        for channel in (schedule.channels if channels is None else channels)
-    ]
-    db.session.add_all(publications)
-    db.session.flush()
-    chains.link(schedule, publications)
-    return publications
-
-
 def advance_due(schedule_ids, now: datetime | None = None) -> list[Publication]:
     """Advance each recurring schedule whose latest occurrence has fallen due; commit and enqueue the new ones.
 
@@ -301,27 +267,21 @@ def advance(schedule: Schedule, now: datetime | None = None) -> list[Publication
     if schedule.cron is None or schedule.status != ScheduleStatus.ACTIVE.value:
         return []
     now = now or utcnow()
-    last_occurrence, last_due = db.session.execute(
-        select(func.max(Publication.occurrence), func.max(Publication.due_at)).where(
-            Publication.schedule_id == schedule.id
-        )
+    # A run a person skipped after it was materialised is cancelled as "occurrence skipped": not one of max_runs.
+    counted = func.coalesce(Publication.hold_reason, "") != series.SKIPPED_REASON
+    counted = or_(Publication.status != PublicationStatus.CANCELLED.value, counted)
+    last_occurrence, last_due, runs = db.session.execute(
+        select(
+            func.max(Publication.occurrence),
+            func.max(Publication.due_at),
+            func.count(func.distinct(case((counted, Publication.occurrence)))),
+        ).where(Publication.schedule_id == schedule.id)
     ).one()
     if last_due is not None and last_due > now:
         return []  # the next occurrence is already waiting
-    if schedule.max_runs is not None and (last_occurrence or 0) >= schedule.max_runs:
-        schedule.next_run_at = None
-        return []
     # Counting from now, not from the last due time, coalesces a backlog (the scheduler was down
     # for days) into the one overdue occurrence the reconciler already handles.
-    after = max(last_due or now, now)
-    upcoming = occurrences(
-        schedule.cron, schedule.timezone, after, 1, starts_at=schedule.starts_at, ends_at=schedule.ends_at
-    )
-    if not upcoming:
-        schedule.next_run_at = None
-        return []
-    schedule.next_run_at = upcoming[0]
-    return materialise(schedule, occurrence=(last_occurrence or 0) + 1, due_at=upcoming[0])
+    return materialise_next(schedule, max(last_due or now, now), last_occurrence or 0, runs or 0)
 
 
 def settle(schedule: Schedule) -> None:
