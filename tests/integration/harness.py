@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -43,8 +44,9 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 PASSWORD = "Correct-Horse-42!"
 REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
-# Only one stack may own the end-to-end Redis DB at a time (two runs would steal each other's jobs).
-LOCK_PATH = Path(tempfile.gettempdir()) / "herald-e2e-redis.lock"
+# Only one stack may own an end-to-end Redis DB at a time (two runs would steal each other's jobs); runs
+# on different E2E_REDIS_URLs may go side by side.
+LOCK_PATH = Path(tempfile.gettempdir()) / f"herald-e2e-redis-{hashlib.sha256(REDIS_URL.encode()).hexdigest()[:12]}.lock"
 FINAL_STATUSES = {"published", "failed", "unconfirmed", "paused", "cancelled", "missed"}
 
 

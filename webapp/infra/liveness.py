@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import UTC, datetime
 
 from flask import current_app
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker
 
@@ -14,6 +17,55 @@ from webapp.infra.queues import all_queues, get_redis, key
 def heartbeat_key() -> str:
     """The Redis key where the scheduler's every tick writes the time (it expires if the scheduler stops)."""
     return key("scheduler", "heartbeat")
+
+
+# The launcher's (`make run`) record of the processes it restarted, under Herald's key prefix. The
+# launcher has no app, so it names the key from the prefix itself (supervisor_key).
+SUPERVISOR = "supervisor"
+
+
+def supervisor_key(prefix: str) -> str:
+    return f"{prefix}:{SUPERVISOR}"
+
+
+def record_launch(redis: Redis, prefix: str, now: datetime | None = None) -> None:
+    """Start a fresh restart record for a new `make run` (the previous run's restarts are history)."""
+    pipe = redis.pipeline()
+    pipe.delete(supervisor_key(prefix))
+    pipe.hset(supervisor_key(prefix), "started_at", (now or datetime.now(UTC)).isoformat())
+    pipe.execute()
+
+
+def record_restart(redis: Redis, prefix: str, name: str, code: int | None, now: datetime | None = None) -> None:
+    """Count one restart of process `name` (exit `code`) in the launcher's record."""
+    pipe = redis.pipeline()
+    pipe.hincrby(supervisor_key(prefix), f"{name}:restarts", 1)
+    pipe.hset(
+        supervisor_key(prefix), f"{name}:last", json.dumps({"at": (now or datetime.now(UTC)).isoformat(), "code": code})
+    )
+    pipe.execute()
+
+
+def supervisor_report() -> dict | None:
+    """Return {"started_at", "processes": {name: {"restarts", "last_at", "last_code"}}}, or None without a launcher.
+
+    Processes run by systemd or another supervisor have no record here: their restarts are in its journal.
+    """
+    raw = {k.decode(): v.decode() for k, v in get_redis().hgetall(key(SUPERVISOR)).items()}
+    if not raw:
+        return None
+    processes: dict[str, dict] = {}
+    for field, value in raw.items():
+        name, _, what = field.partition(":")
+        if what == "restarts":
+            processes.setdefault(name, {})["restarts"] = int(value)
+        elif what == "last":
+            last = json.loads(value)
+            processes.setdefault(name, {}).update(last_at=datetime.fromisoformat(last["at"]), last_code=last["code"])
+    return {
+        "started_at": datetime.fromisoformat(raw["started_at"]) if "started_at" in raw else None,
+        "processes": processes,
+    }
 
 
 def last_heartbeat_age() -> float | None:

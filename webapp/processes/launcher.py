@@ -2,7 +2,7 @@
 
 In order: fill in local-run defaults, run the Procfile's `release` step (migrations), find Redis or
 start an embedded one, then run the Procfile's `web`, `worker` and `scheduler` as children with
-prefixed output, until Ctrl-C or until any of them dies.
+prefixed output until Ctrl-C, restarting any that exits (webapp.processes.supervisor).
 """
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from typing import Any
 from webapp.config import SECRET_KEY_FILE
 from webapp.processes.procfile import (
     ROOT,
-    Child,
     procfile_argv,
     pump_output,
     read_procfile,
     say,
     spawn,
     stop_children,
-    supervise,
     with_bind,
 )
+from webapp.processes.supervisor import Supervised, supervise
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 SERVICES = ("web", "worker", "scheduler")
@@ -150,6 +149,29 @@ def ensure_redis(environ: MutableMapping[str, str], default_url: str = DEFAULT_R
     return embedded
 
 
+def restart_recorder(environ: Mapping[str, str]):
+    """Return an on_restart callback that counts restarts in Redis for the health page (never fatal)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from webapp.infra.liveness import record_launch, record_restart
+
+    prefix = environ.get("REDIS_KEY_PREFIX", "herald")
+    client = Redis.from_url(environ.get("REDIS_URL") or DEFAULT_REDIS_URL, socket_timeout=2)
+    try:
+        record_launch(client, prefix)
+    except RedisError as exc:
+        say("launcher", f"could not reset the restart record in Redis ({exc}); restarts still happen")
+
+    def on_restart(name: str, restarts: int, code: int | None) -> None:
+        try:
+            record_restart(client, prefix, name, code)
+        except RedisError as exc:
+            say("launcher", f"could not record {name}'s restart in Redis ({exc})")
+
+    return on_restart
+
+
 # --- Main --------------------------------------------------------------------------------------
 
 
@@ -180,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
 
     embedded: EmbeddedRedis | None = None
-    children: list[Child] = []
+    procs: list[Supervised] = []
     try:
         run_release(procfile["release"], env)
         if stop.is_set():
@@ -198,17 +220,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {name: procfile_argv(procfile[name], env) for name in SERVICES}
         commands["web"] = with_bind(commands["web"], f"{args.host}:{port}")
         # Spawn everything before any output thread exists: forking with threads running is unsafe.
-        children = [spawn(name, commands[name], env) for name in SERVICES]
-        for child in children:
-            pump_output(child)
+        procs = [Supervised.start(name, commands[name], env) for name in SERVICES]
+        for proc in procs:
+            proc.start_output()
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         site = f"http://{shown_host}:{port}"
-        return supervise(children, stop, f"{site}/healthz", site)
+        return supervise(procs, stop, f"{site}/healthz", site, on_restart=restart_recorder(env))
     except LauncherError as exc:
         say("launcher", f"error: {exc}")
         return 1
     finally:
-        stop_children(children)
+        stop_children([proc.child for proc in procs])
         if embedded is not None:
             embedded.stop()
             say("launcher", "embedded Redis stopped")

@@ -1,4 +1,4 @@
-"""Read the Procfile and supervise its commands as children: own sessions, prefixed output, ordered stop."""
+"""Read the Procfile and run its commands as children: own sessions, prefixed output, ordered stop."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ PROCFILE = ROOT / "Procfile"
 # gunicorn's graceful timeout is 5 s, but a worker finishes its current publication (up to
 # PUBLISH_TIMEOUT_S) before it exits: cutting it off mid-call would leave it `unconfirmed`.
 STOP_TIMEOUT_S = 20.0
-HEALTH_WAIT_S = 60.0
 
 _print_lock = threading.Lock()
 
@@ -149,26 +148,3 @@ def health(url: str) -> tuple[int, str]:
             return exc.code, exc.read().decode(errors="replace")
     except (urllib.error.URLError, OSError) as exc:
         return 0, str(exc)
-
-
-def supervise(children: Sequence[Child], stop: threading.Event, health_url: str, site_url: str) -> int:
-    """Wait for a stop request or a dead child, announcing the URL once /healthz answers 200."""
-    announced = False
-    give_up_at = time.monotonic() + HEALTH_WAIT_S
-    while not stop.wait(0.5):
-        for child in children:
-            code = child.process.poll()
-            if code is not None:
-                say("launcher", f"{child.name} exited with code {code}; stopping the rest")
-                return code if code > 0 else 1
-        if not announced:
-            status, body = health(health_url)
-            if status == 200:
-                say("launcher", f"Herald is running at {site_url} (Ctrl-C stops it)")
-                announced = True
-            elif time.monotonic() > give_up_at:
-                say("launcher", f"{health_url} still answers {status or 'nothing'}: {body.strip()[:300]}")
-                say("launcher", f"the site may still work at {site_url}; the output above says what is missing")
-                announced = True
-    say("launcher", "stopping")
-    return 0

@@ -90,3 +90,27 @@ def test_a_full_page_has_the_poll_and_the_layout(client, ada):
     html = client.get("/health").get_data(as_text=True)
 
     assert 'hx-trigger="every 5s, sse:system"' in html and "<nav" in html
+
+
+def test_restarts_made_by_make_run_are_counted_per_process(client, ada, app):
+    from datetime import UTC, datetime
+
+    from webapp.infra.liveness import record_launch, record_restart
+
+    prefix = app.config["REDIS_KEY_PREFIX"]
+    record_launch(get_redis(), prefix, now=datetime(2031, 3, 4, 9, 0, tzinfo=UTC))
+    record_restart(get_redis(), prefix, "worker", -9, now=datetime(2031, 3, 4, 9, 5, tzinfo=UTC))
+    record_restart(get_redis(), prefix, "worker", -9, now=datetime(2031, 3, 4, 9, 6, tzinfo=UTC))
+
+    html = client.get("/health").get_data(as_text=True)
+
+    assert "Run by <code>make run</code> since" in html
+    row = re.search(r"<tr><td>worker</td><td>(\d+)</td><td>(.*?)</td><td>(-?\d+)</td></tr>", html)
+    assert row and row.group(1) == "2" and 'datetime="2031-03-04T09:06:00Z"' in row.group(2) and row.group(3) == "-9"
+    assert "<tr><td>scheduler</td><td>0</td>" in html
+
+
+def test_without_the_launcher_the_page_points_at_the_supervisor_log(client, ada):
+    html = client.get("/health").get_data(as_text=True)
+
+    assert "Not run by <code>make run</code>" in html

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
-from webapp.infra.liveness import system_status
+from webapp.infra.liveness import supervisor_report, system_status
 from webapp.infra.queues import get_redis
 from webapp.models import Channel
 
@@ -88,6 +88,14 @@ def channel_reports(actor: Actor) -> list[dict]:
     return [{"channel": channel, "problems": check_channel(channel)[1]} for channel in rows]
 
 
+def _supervisor() -> dict | None:
+    """The launcher's restart record (`make run`), or None when it runs elsewhere or Redis does not answer."""
+    try:
+        return supervisor_report()
+    except RedisError:
+        return None
+
+
 def health_report(actor: Actor) -> dict:
     """Gather the machinery's state (shared by every workspace) and the actor's channels for the health page."""
     return {
@@ -95,5 +103,6 @@ def health_report(actor: Actor) -> dict:
         "redis": redis_report(),
         "database": database_report(),
         "channels": channel_reports(actor),
+        "supervisor": _supervisor(),
         "stale_after_s": current_app.config["HEARTBEAT_STALE_S"],
     }
