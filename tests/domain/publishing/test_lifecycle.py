@@ -217,7 +217,7 @@ def test_changing_the_priority_moves_the_job_to_that_queue(make, actor):
         ({"run_at": "2040-01-01T10:00:00"}, "run_at"),
         ({"cron": "0 9 * * *"}, "cron"),
         ({"priority": "urgent"}, "priority"),
-        ({"channel_ids": [1]}, "channel_ids"),
+        ({"channel_ids": []}, "channel_ids"),  # the last channel of a schedule with pending runs
         ({"grace_minutes": -1}, "grace_minutes"),
     ],
 )

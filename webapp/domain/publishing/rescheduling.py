@@ -13,31 +13,41 @@ from sqlalchemy import func, select
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.time import TimeInputError, ceil_to_second, occurrences, validate_cron
 from webapp.core.validation import choice_problem, timezone_problem
-from webapp.domain.publishing import channel_rules, schedules
-from webapp.domain.publishing.lifecycle import Work, finish, open_schedule, publications_in
+from webapp.domain.publishing import chains, channel_rules, schedules
+from webapp.domain.publishing.lifecycle import (
+    CANCELLABLE,
+    Work,
+    cancel_publication,
+    finish,
+    open_schedule,
+    publications_in,
+)
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.infra import dispatch
-from webapp.models import Publication, PublicationStatus, Schedule, utcnow
+from webapp.models import Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 
 S = PublicationStatus
 # Not started yet: these move with a reschedule.
 MOVABLE = frozenset({S.SCHEDULED, S.QUEUED, S.PAUSED})
-ONLY_RECURRING = ("cron", "starts_at", "ends_at", "max_runs")
+ONLY_RECURRING = ("cron", "starts_at", "ends_at", "max_runs", "clash_policy")
 RULE_FIELDS = ("cron", "timezone", "starts_at", "ends_at")
+BUSY = "A publication of this schedule is being published right now; try again when it finishes."
 
 
 def _whole(value, low: int, high: int | None = None) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
 
 
-def _changes(schedule: Schedule, data: dict, now: datetime) -> tuple[dict, datetime | None]:
-    """Validate a PATCH body against the schedule; return the new field values and the new due time."""
+def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tuple[dict, list | None, datetime | None]:
+    """Validate a PATCH body against the schedule; return the changed fields, the new channels and the new due time.
+
+    A field sent with the value the schedule already has is no change (a form sends every field).
+    """
     errors: dict[str, str] = {}
-    for name in ("content_id", "channel_ids"):
-        if name in data:
-            errors[name] = "cannot be changed; clone the schedule instead"
+    if "content_id" in data:
+        errors["content_id"] = "cannot be changed; clone the schedule instead"
     wrong = ONLY_RECURRING if not schedule.is_recurring else ("run_at",)
     for name in wrong:
         if name in data:
@@ -52,8 +62,9 @@ def _changes(schedule: Schedule, data: dict, now: datetime) -> tuple[dict, datet
     for name in ("run_at", "starts_at", "ends_at"):
         if name in data and name not in errors:
             values[name] = schedules.instant_field(data[name], tz_name, name, errors)
-    if "run_at" in values and "run_at" not in errors and (values["run_at"] or now) <= now:
-        errors["run_at"] = "must be in the future" if values["run_at"] else "is required"
+    if "starts_at" in values or "ends_at" in values:
+        window = [values.get(name, getattr(schedule, name)) for name in ("starts_at", "ends_at")]
+        schedules.window_field(*window, errors)
     if "cron" in data and "cron" not in errors:
         try:
             values["cron"] = validate_cron(data["cron"])
@@ -69,12 +80,18 @@ def _changes(schedule: Schedule, data: dict, now: datetime) -> tuple[dict, datet
         if not _whole(data["grace_minutes"], 0, schedules.MAX_GRACE_MINUTES):
             errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {schedules.MAX_GRACE_MINUTES}"
     if "max_runs" in data and "max_runs" not in errors:
-        values["max_runs"], made = data["max_runs"], _occurrences_made(schedule)
-        if data["max_runs"] is not None and not _whole(data["max_runs"], max(made, 1)):
-            errors["max_runs"] = f"must be a whole number of at least {max(made, 1)} (occurrences already created)"
-    due = None
+        values["max_runs"], made = schedules.max_runs_field(data["max_runs"], errors), _occurrences_made(schedule)
+        if "max_runs" not in errors and values["max_runs"] is not None and values["max_runs"] < made:
+            errors["max_runs"] = f"must be at least {made} (occurrences already created)"
+    if "clash_policy" in data and "clash_policy" not in errors:
+        values["clash_policy"] = schedules.clash_policy_field(data["clash_policy"], errors)
+    channels = _new_channels(actor, schedule, data["channel_ids"], errors) if "channel_ids" in data else None
+    values = {name: value for name, value in values.items() if value != getattr(schedule, name)}
+    if "run_at" in values and "run_at" not in errors and (values["run_at"] or now) <= now:
+        errors["run_at"] = "must be in the future" if values["run_at"] else "is required"
     if errors:
         raise ValidationFailed(errors)
+    due = None
     if "run_at" in values:
         due = ceil_to_second(values["run_at"])
     elif schedule.is_recurring and any(name in values for name in RULE_FIELDS):
@@ -83,7 +100,22 @@ def _changes(schedule: Schedule, data: dict, now: datetime) -> tuple[dict, datet
         if not upcoming:
             raise ValidationFailed({"cron": "has no occurrence in the schedule's window"})
         due = upcoming[0]
-    return values, due
+    return values, channels, due
+
+
+def _new_channels(actor: Actor, schedule: Schedule, raw, errors: dict[str, str]) -> list | None:
+    """Read the schedule's new channel list (None when it is the same set), recording problems in `errors`."""
+    if raw in (None, []) and publications_in(schedule, CANCELLABLE):
+        errors["channel_ids"] = "cannot remove the last channel while runs are pending; cancel the schedule instead"
+        return None
+    channels = schedules.channels_field(actor, raw, errors)
+    if "channel_ids" not in errors:
+        _, problem = chains.chain_problem(schedule.chain, [c.id for c in channels])
+        if problem:
+            errors["channel_ids"] = f"would break the schedule's chain: {problem}"
+    if "channel_ids" in errors or {c.id for c in channels} == {c.id for c in schedule.channels}:
+        return None
+    return channels
 
 
 def _occurrences_made(schedule: Schedule) -> int:
@@ -93,23 +125,45 @@ def _occurrences_made(schedule: Schedule) -> int:
 
 
 def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = None) -> Schedule:
-    """Change a schedule's time, rule, priority or missed policy; waiting publications move with their jobs."""
-    schedule = open_schedule(actor, schedule_id, "rescheduled")
+    """Change a schedule's time or rule, window, channels, priority and policies; waiting publications follow.
+
+    A moved time moves the waiting publications and their jobs; an added channel gets a publication
+    for the occurrence still waiting; a removed channel's pending publications are cancelled. Every
+    check comes before the first change, so a refused edit changes nothing.
+    """
+    schedule = open_schedule(actor, schedule_id, "changed")
     work = Work(now, actor=actor, action="rescheduled")
-    values, due = _changes(schedule, data, work.now)
+    if publications_in(schedule, {S.PUBLISHING}):
+        raise Conflict(BUSY)
+    values, channels, due = _changes(actor, schedule, data, work.now)
+    if not values and channels is None:
+        return schedule  # nothing to change
     latest = _occurrences_made(schedule)
     waiting = publications_in(schedule, MOVABLE | {S.RETRYING})
-    movers = [p for p in waiting if p.occurrence == latest and p.status in MOVABLE] if due else []
-    if due and not movers and not schedule.is_recurring:
+    current = [p for p in waiting if p.occurrence == latest and p.status in MOVABLE]
+    kept = {c.id for c in channels} if channels is not None else {c.id for c in schedule.channels}
+    added = [c for c in channels or [] if c not in schedule.channels]
+    movers = [p for p in current if p.channel_id in kept] if due else []
+    # The added channels join the occurrence still waiting, at its (new) time; else the next one has them.
+    join_at = due if movers else next((p.due_at for p in current if p.channel_id in kept), None)
+    if not schedule.is_recurring and ((due and not movers) or (added and join_at is None)):
         raise Conflict("Nothing of this schedule is waiting to run; clone it to run it again.")
-    if movers and not data.get("allow_conflicts"):
+    if not data.get("allow_conflicts"):
         # The same rules as creating: 422 with the clashes and free slots (the movers don't clash with themselves).
-        field = "cron" if "cron" in values else "run_at"
-        channel_rules.check(list(schedule.channels), due, exclude={p.id for p in movers}, field=field)
+        if movers:
+            field = "cron" if "cron" in values else "run_at"
+            channel_rules.check(channels or list(schedule.channels), due, exclude={p.id for p in movers}, field=field)
+        elif added and join_at is not None:
+            channel_rules.check(added, join_at, field="channel_ids")
     repriced = values.get("priority", schedule.priority) != schedule.priority
     for name, value in values.items():
         setattr(schedule, name, value)
+    for publication in publications_in(schedule, CANCELLABLE):
+        if publication.channel_id not in kept:
+            cancel_publication(publication, work)
     for publication in waiting if repriced else movers:
+        if publication.channel_id not in kept:
+            continue
         work.drop(publication, strict=True)  # the old entry must not fire at the old time
         publication.priority = schedule.priority
         if publication in movers:
@@ -118,13 +172,47 @@ def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | No
                 publication.status = S.SCHEDULED.value
         dispatch.redispatch(publication)
         work.touch(publication, enqueue=publication.status != S.PAUSED)
+    if channels is not None:
+        schedule.channels = channels
+    if added and join_at is not None:
+        _join(schedule, added, latest, join_at, work)
     if movers:
         schedule.next_run_at = due
-    return finish(actor, schedule, work, "rescheduled", fields=sorted(values), moved=len(movers))
+    changed = sorted({*values, *(["channel_ids"] if channels is not None else [])})
+    details = {"fields": changed, "moved": len(movers)}
+    if channels is not None:
+        details["channels"] = [c.id for c in channels]
+    return finish(actor, schedule, work, "rescheduled", **details)
+
+
+def _join(schedule: Schedule, added: list, occurrence: int, due: datetime, work: Work) -> None:
+    """Give the added channels their publications of the occurrence still waiting (paused if the schedule is).
+
+    A channel removed earlier (its publication of this occurrence cancelled) and added back gets that
+    publication back under a fresh job: one publication per channel and occurrence, one idempotency key.
+    """
+    status = S.PAUSED if schedule.status == ScheduleStatus.PAUSED.value else S.SCHEDULED
+    ids = [c.id for c in added]
+    earlier = db.session.scalars(
+        select(Publication).where(
+            Publication.schedule_id == schedule.id,
+            Publication.occurrence == occurrence,
+            Publication.channel_id.in_(ids),
+        )
+    )
+    back = {p.channel_id: p for p in earlier}
+    revived = [p for p in back.values() if p.status == S.CANCELLED]  # the others already went out (or failed)
+    for publication in revived:
+        publication.finished_at, publication.hold_reason, publication.due_at = None, None, due
+        dispatch.redispatch(publication)
+    fresh = [c for c in added if c.id not in back]
+    for publication in revived + schedules.materialise(schedule, occurrence=occurrence, due_at=due, channels=fresh):
+        publication.status = status.value
+        work.touch(publication, enqueue=status == S.SCHEDULED)
 
 
 CLONED = ("content_id", "run_at", "cron", "timezone", "starts_at", "ends_at", "max_runs")
-CLONED += ("priority", "missed_policy", "grace_minutes", "chain")
+CLONED += ("priority", "missed_policy", "grace_minutes", "clash_policy", "chain")
 
 
 def clone_schedule(actor: Actor, schedule_id: int, overrides: dict | None = None) -> Schedule:
@@ -143,12 +231,19 @@ def clone_schedule(actor: Actor, schedule_id: int, overrides: dict | None = None
     return clone
 
 
-def publish_now(actor: Actor, content_id, channel_ids, priority: str | None = None) -> list[Publication]:
-    """Schedule content on channels for the next whole second and return the new publications."""
+def publish_now(
+    actor: Actor, content_id, channel_ids, priority: str | None = None, *, allow_conflicts: bool = False
+) -> list[Publication]:
+    """Schedule content on channels for the next whole second and return the new publications.
+
+    The channels' rules apply as to any new schedule (a clash is refused with free slots) unless
+    `allow_conflicts` says to publish anyway.
+    """
     now = utcnow()
     # rq-scheduler keeps whole seconds: the next one is the earliest due time that never runs early.
     run_at = now.replace(microsecond=0) + timedelta(seconds=1)
     data = {"content_id": content_id, "channel_ids": channel_ids, "run_at": run_at, "priority": priority or "high"}
+    data["allow_conflicts"] = allow_conflicts is True
     schedule = schedules.create_schedule(actor, data, now=now)
     audit.record(actor, "schedule.published_now", "schedule", schedule.id)
     db.session.commit()

@@ -127,5 +127,11 @@ def get_contents_bulk(bulk_id: int):
 @bp.post("/publish-now")
 def publish_now():
     data = json_body()
-    made = rescheduling.publish_now(actor(), data.get("content_id"), data.get("channel_ids"), data.get("priority"))
+    made = rescheduling.publish_now(
+        actor(),
+        data.get("content_id"),
+        data.get("channel_ids"),
+        data.get("priority"),
+        allow_conflicts=data.get("allow_conflicts") is True,
+    )
     return jsonify({"items": [publication_json(p, with_attempts=False) for p in made]}), 201
