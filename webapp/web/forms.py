@@ -65,6 +65,7 @@ class ChannelForm(FlaskForm):
     daily_limit = IntegerField("Daily limit", validators=[Optional()])
     weekly_limit = IntegerField("Weekly limit", validators=[Optional()])
     monthly_limit = IntegerField("Monthly limit", validators=[Optional()])
+    rate_per_minute = IntegerField("Rate limit (posts per minute)", validators=[Optional()])
 
     def rules(self) -> dict:
         """Collect the publishing rules the form sets (empty fields set none)."""
@@ -75,6 +76,7 @@ class ChannelForm(FlaskForm):
             "daily_limit": self.daily_limit.data,
             "weekly_limit": self.weekly_limit.data,
             "monthly_limit": self.monthly_limit.data,
+            "rate_per_minute": self.rate_per_minute.data,
         }
         return {k: v for k, v in values.items() if v is not None}
 

@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
 
 from webapp.adapters import PLATFORMS, adapter_class, get_adapter
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.validation import choice_problem, text_problem, timezone_problem
 from webapp.domain.channels.rules import validate as validate_rules
-from webapp.domain.shared import audit, cascade
+from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
 from webapp.extensions import db
 from webapp.infra.crypto import decrypt_credentials, encrypt_credentials
-from webapp.models import Channel, Publication, utcnow
+from webapp.infra.live import events
+from webapp.models import Channel, ContentVariant, Publication, PublicationStatus, utcnow
+
+# An archived channel keeps its row (its publications' history names it) under a name that frees
+# the original one for a new channel: "<name> (deleted #<id>)".
+ARCHIVED_SUFFIX = " (deleted #{id})"
+# Publications that would still go out (or may: unconfirmed ones are re-sent), and those going out now.
+PENDING = tuple(
+    s.value
+    for s in (
+        PublicationStatus.SCHEDULED,
+        PublicationStatus.QUEUED,
+        PublicationStatus.RETRYING,
+        PublicationStatus.PAUSED,
+        PublicationStatus.UNCONFIRMED,
+        PublicationStatus.PUBLISHING,
+    )
+)
+
+
+class PendingPublications(Conflict):
+    """A channel cannot be deleted while publications are pending on it (unless they are cancelled)."""
+
+    def __init__(self, pending: int, publishing: int = 0):
+        if publishing:
+            message = (
+                f"{publishing} publication(s) on this channel are being sent right now; try again when they finish."
+            )
+        else:
+            message = (
+                f"This channel has {pending} pending publication(s); cancel them and delete "
+                "(API: ?pending=cancel), or wait until they are sent."
+            )
+        super().__init__(message, {"pending": message})
+        self.extra = {"pending": pending, "publishing": publishing}
 
 
 def _validate(name, platform, settings, credentials, timezone, channel_rules=None) -> dict[str, str]:
@@ -68,13 +104,17 @@ def _name_taken(workspace_id: int, name: str, except_id: int | None = None) -> b
 
 
 def get_channel(actor: Actor, channel_id: int) -> Channel:
-    """Return a channel of the actor's workspace, or raise NotFound (for others' too)."""
-    return get_in_workspace(actor, Channel, channel_id, "channel")
+    """Return a live channel of the actor's workspace, or raise NotFound (for others' and deleted ones too)."""
+    return get_in_workspace(actor, Channel, channel_id, "channel", Channel.archived_at.is_(None))
 
 
 def channel_query(actor: Actor):
-    """Build the query of the workspace's channels, by name."""
-    return select(Channel).where(Channel.workspace_id == actor.workspace_id).order_by(Channel.name, Channel.id)
+    """Build the query of the workspace's channels (not the deleted ones), by name."""
+    return (
+        select(Channel)
+        .where(Channel.workspace_id == actor.workspace_id, Channel.archived_at.is_(None))
+        .order_by(Channel.name, Channel.id)
+    )
 
 
 def list_channels(actor: Actor) -> list[Channel]:
@@ -86,15 +126,22 @@ def channel_choices(actor: Actor) -> list:
     return list(db.session.execute(channel_query(actor).with_only_columns(Channel.id, Channel.name)))
 
 
-def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
-    """Apply a partial update; credentials are replaced only when given."""
+def update_channel(actor: Actor, channel_id: int, changes: dict, *, merge_credentials: bool = False) -> Channel:
+    """Apply a partial update; credentials are replaced only when given.
+
+    With `merge_credentials` (the edit form, where a blank field keeps the stored value) the given
+    credentials replace only their own keys of the stored ones.
+    """
     actor.require_writer()
     channel = get_channel(actor, channel_id)
     name = changes.get("name", channel.name)
     settings = changes.get("settings", channel.settings)
     timezone = changes.get("timezone", channel.timezone)
     credentials = changes.get("credentials")
-    check_credentials = credentials if credentials is not None else decrypt_credentials(channel.credentials_encrypted)
+    stored = decrypt_credentials(channel.credentials_encrypted) if credentials is None or merge_credentials else {}
+    if credentials is not None and merge_credentials and isinstance(credentials, dict):
+        credentials = {**stored, **credentials}
+    check_credentials = credentials if credentials is not None else stored
     new_rules = changes.get("rules", channel.rules)
     errors = _validate(name, channel.platform, settings, check_credentials, timezone, new_rules)
     if "platform" in changes and changes["platform"] != channel.platform:
@@ -109,14 +156,46 @@ def update_channel(actor: Actor, channel_id: int, changes: dict) -> Channel:
     channel.rules = new_rules or {}
     audit.record(actor, "channel.updated", "channel", channel.id, fields=sorted(changes))
     db.session.commit()
+    events.publish(channel.workspace_id, "channel", id=channel.id)
     return channel
 
 
-def delete_channel(actor: Actor, channel_id: int) -> None:
-    """Delete a channel with its publications and their pending rq-scheduler entries."""
+def archive(actor: Actor, channel: Channel, now: datetime) -> None:
+    """Mark a channel deleted (the caller has dealt with its pending publications, and commits).
+
+    The row stays so its publications' history still names it; its name is freed for a new
+    channel, and its content variants go (there is nothing left to vary).
+    """
+    actor.require_writer()
+    name = channel.name
+    suffix = ARCHIVED_SUFFIX.format(id=channel.id)
+    channel.name = name[: 120 - len(suffix)] + suffix
+    channel.archived_at, channel.paused_at = now, None
+    db.session.execute(delete(ContentVariant).where(ContentVariant.channel_id == channel.id))
+    audit.record(actor, "channel.deleted", "channel", channel.id, name=name)
+
+
+def pending_counts(channel: Channel) -> dict[str, int]:
+    """Count the channel's pending publications by status (only the statuses that have some)."""
+    rows = db.session.execute(
+        select(Publication.status, func.count(Publication.id))
+        .where(Publication.channel_id == channel.id, Publication.status.in_(PENDING))
+        .group_by(Publication.status)
+    )
+    return dict(rows.all())
+
+
+def delete_channel(actor: Actor, channel_id: int, now: datetime | None = None) -> None:
+    """Delete (archive) a channel that has no publication left to send, or raise PendingPublications; commit.
+
+    `publishing.channel_control.delete_channel` can cancel the pending ones first.
+    """
     actor.require_writer()
     channel = get_channel(actor, channel_id)
-    cascade.delete_record(actor, "channel", channel, Publication.channel_id, name=channel.name)
+    if counts := pending_counts(channel):
+        raise PendingPublications(sum(counts.values()), counts.get(PublicationStatus.PUBLISHING.value, 0))
+    archive(actor, channel, now or utcnow())
+    db.session.commit()
 
 
 def adapter_for(channel: Channel, timeout: float = 10.0):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 NEEDS_INTERVENTION = "needs_intervention"
 _HOLDABLE = (PublicationStatus.SCHEDULED.value, PublicationStatus.QUEUED.value, PublicationStatus.RETRYING.value)
 AUTH_HOLD_PREFIX = "held: the channel's credentials were rejected"
+# A person paused the channel: what comes due meanwhile waits for them to resume it.
+PAUSE_HOLD_PREFIX = "held: the channel is paused"
+PAUSE_HOLD = f"{PAUSE_HOLD_PREFIX}; resume the channel to send it"
+CHANNEL_HOLD_PREFIXES = (AUTH_HOLD_PREFIX, PAUSE_HOLD_PREFIX)
 
 
 def _tripped(column, target_id: int) -> bool:
@@ -106,26 +110,38 @@ def unschedule_held(publications: list[Publication]) -> None:
         events.publication_changed(publication)
 
 
-def resume_channel(actor: Actor, channel: Channel) -> int:
-    """Clear a channel's failure state and put its held publications back on schedule; return how many."""
-    actor.require_writer()
-    channel.health, channel.health_message = "unknown", None
-    held = list(
-        db.session.scalars(
-            select(Publication).where(
-                Publication.channel_id == channel.id,
-                Publication.status == PublicationStatus.PAUSED.value,
-                Publication.hold_reason.like(f"{AUTH_HOLD_PREFIX}%"),
-            )
-        )
+def held_by_channel(channel: Channel):
+    """Build the query of the channel's publications held for it (credentials rejected, or paused by a person)."""
+    return select(Publication).where(
+        Publication.channel_id == channel.id,
+        Publication.status == PublicationStatus.PAUSED.value,
+        or_(*(Publication.hold_reason.like(f"{prefix}%") for prefix in CHANNEL_HOLD_PREFIXES)),
     )
+
+
+def held_count(channel: Channel) -> int:
+    return db.session.scalar(select(func.count()).select_from(held_by_channel(channel).subquery()))
+
+
+def resume_channel(actor: Actor, channel: Channel) -> int:
+    """Clear a channel's failure state and its pause; put its held publications back on schedule; return how many."""
+    actor.require_writer()
+    was_paused = channel.paused_at is not None
+    channel.health, channel.health_message, channel.paused_at = "unknown", None, None
+    held = list(db.session.scalars(held_by_channel(channel).with_for_update()))
     for publication in held:
         publication.status, publication.hold_reason = PublicationStatus.SCHEDULED.value, None
         dispatch.redispatch(publication)
-    audit.record(actor, "channel.resumed", "channel", channel.id, publications=len(held))
+    audit.record(actor, "channel.resumed", "channel", channel.id, publications=len(held), was_paused=was_paused)
     db.session.commit()
     now = utcnow()
     for publication in held:
         dispatch.enqueue_publication(publication, when=max(now, publication.next_attempt_at or publication.due_at))
         events.publication_changed(publication)
+    channel_changed(channel)
     return len(held)
+
+
+def channel_changed(channel: Channel) -> None:
+    """Tell live pages the channel's state changed (paused, resumed, circuit reset, edited)."""
+    events.publish(channel.workspace_id, "channel", id=channel.id)

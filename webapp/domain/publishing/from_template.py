@@ -31,7 +31,12 @@ def start_from_template(
     timing = None
     if schedule:
         timing = _first_run(template, channels, now or utcnow())  # checked before anything is written
-    known = {c.id for c in db.session.scalars(select(Channel).where(Channel.workspace_id == actor.workspace_id))}
+    known = {  # a deleted (archived) channel is gone for a new item too
+        c.id
+        for c in db.session.scalars(
+            select(Channel).where(Channel.workspace_id == actor.workspace_id, Channel.archived_at.is_(None))
+        )
+    }
     structure = {field: getattr(template, field) for field in STRUCTURE}
     if title and title.strip():
         structure["title"] = title

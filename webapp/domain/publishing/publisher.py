@@ -217,11 +217,9 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
         events.publication_changed(publication)
         return "waiting"
     if reason := approval_problem(publication):
-        publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, APPROVAL_HOLD_PREFIX + reason
-        publication.attempts_count -= 1  # nothing was attempted
-        db.session.commit()
-        events.publication_changed(publication)
-        return "held"
+        return _hold(publication, APPROVAL_HOLD_PREFIX + reason)
+    if publication.channel.paused_at is not None:  # came due while a person has the channel paused
+        return _hold(publication, failures.PAUSE_HOLD)
     admission = throttle.admit(publication.channel, publication.id)
     if not admission.allowed:
         return _wait(publication, admission)
@@ -250,6 +248,15 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
         return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
     throttle.observe(channel_id, None, admission.probe)
     return _record_success(publication, attempt, result)
+
+
+def _hold(publication: Publication, reason: str) -> str:
+    """Hold a claimed publication (`paused`, with the reason) until a person releases it; no attempt is used."""
+    publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, reason
+    publication.attempts_count -= 1  # nothing was attempted
+    db.session.commit()
+    events.publication_changed(publication)
+    return "held"
 
 
 def _wait(publication: Publication, admission: throttle.Admission) -> str:

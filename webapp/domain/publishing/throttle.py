@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 clock = time.time
 # While the half-open circuit's one probe is out, others look again this soon rather than after a cool-off.
 PROBE_RETRY_S = 15
+# The start of a waiting publication's visible reason: the channel page counts them by it.
+RATE_WAIT = "waiting for rate limit until"
+CIRCUIT_WAIT = "channel circuit open"
 
 # Refill by the time elapsed since the last take (never backwards: workers' clocks differ slightly),
 # then take one token; when there is none, take it on credit (the balance goes below zero) and answer
@@ -131,9 +134,9 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         answer = redis.register_script(_ADMIT)(keys=keys, args=[now, config["BREAKER_PROBE_TTL_S"]])
         state, value = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
-            return _wait(float(value), "channel circuit open until")
+            return _wait(float(value), f"{CIRCUIT_WAIT} until")
         if state == "busy":
-            return _wait(now + PROBE_RETRY_S, "channel circuit open (a probe is checking it) until")
+            return _wait(now + PROBE_RETRY_S, f"{CIRCUIT_WAIT} (a probe is checking it) until")
         probe = state == "probe"
         if value and now >= float(value) - 1:  # back at the slot it reserved while waiting
             return Admission(probe=probe)
@@ -143,7 +146,7 @@ def admit(channel, publication_id: int | None = None) -> Admission:
             if publication_id is not None:
                 slot = now + wait
                 redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
-            return _wait(now + wait, "waiting for rate limit until")
+            return _wait(now + wait, RATE_WAIT)
     except RedisError:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
         log.warning("channel %s: rate limit and circuit not checked, Redis did not answer", channel.id)
@@ -199,3 +202,46 @@ def release(channel_id: int, probe: bool) -> None:
         get_redis().delete(_keys(channel_id)[1])
     except RedisError:
         log.warning("channel %s: probe lock left to expire, Redis did not answer", channel_id)
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """What a channel's circuit and token bucket say right now (read-only; `known` False if Redis did not answer)."""
+
+    breaker: str = "closed"  # closed | open | half-open (its cool-off is over: the next call is a probe)
+    open_until: datetime | None = None
+    failures: int = 0  # consecutive transient failures counted towards opening
+    rate_per_minute: int = 0  # 0: no limit
+    tokens: float | None = None  # left in the bucket now (None: unlimited, or never used)
+    next_token_at: datetime | None = None  # when the next token is there, if the bucket is empty
+    known: bool = True
+
+
+def limits(channel, now: float | None = None) -> ChannelLimits:
+    """Read the channel's circuit and rate-limit bucket without changing either."""
+    now = clock() if now is None else now
+    per_minute = rate_per_minute(channel)
+    try:
+        redis = get_redis()
+        with redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(_keys(channel.id)[0], "open_until", "failures")
+            pipe.hmget(key("bucket", f"channel:{channel.id}"), "tokens", "at")
+            (open_until, failures), (tokens, at) = pipe.execute()
+    except RedisError:
+        return ChannelLimits(rate_per_minute=per_minute, known=False)
+    breaker, until = "closed", None
+    if open_until is not None:
+        until = datetime.fromtimestamp(math.ceil(float(open_until)), UTC)
+        breaker = "open" if now < float(open_until) else "half-open"
+    left = next_at = None
+    if per_minute > 0 and tokens is not None:
+        rate = per_minute / 60
+        left = min(per_minute, float(tokens) + max(0.0, now - float(at or now)) * rate)
+        if left < 1:
+            next_at = datetime.fromtimestamp(math.ceil(now + (1 - left) / rate), UTC)
+    return ChannelLimits(breaker, until, int(failures or 0), per_minute, left, next_at)
+
+
+def reset_breaker(channel_id: int) -> None:
+    """Close the channel's circuit by hand (a person says the platform is back); RedisError propagates."""
+    get_redis().delete(*_keys(channel_id))

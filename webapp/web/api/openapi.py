@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from webapp.models import CONTENT_TYPES, EditorialStatus, PublicationStatus, ScheduleStatus
 from webapp.web.api.base import MAX_PER_PAGE, PUBLIC_ENDPOINTS
+from webapp.web.api.openapi_channels import channel_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
 from webapp.web.api.openapi_notifications import notification_schemas
 from webapp.web.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
@@ -23,7 +24,7 @@ ERRORS = {
     422: ("ValidationFailed", "Some fields or parameters are not valid; `error.fields` names them."),
 }
 PAGING = ("page", "per_page")
-VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to", "transfer_kind", "transfer_format"}
+VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to", "transfer_kind", "transfer_format", "pending"}
 PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id", "template_id", "media_id")
 PATH_IDS += ("membership_id", "invitation_id")
 PATH_IDS += ("subscription_id", "delivery_id")
@@ -56,12 +57,20 @@ OPERATIONS = (
     op("GET /channels", "list_channels", "List the workspace's channels", 200, "ChannelList"),
     op("GET /channels/{channel_id}", "get_channel", "Show a channel", 200, "Channel"),
     op("PATCH /channels/{channel_id}", "update_channel", "Change a channel", 200, "Channel", body="ChannelUpdate"),
-    op("DELETE /channels/{channel_id}", "delete_channel", "Delete a channel", 204),
+    op("DELETE /channels/{channel_id}", "delete_channel",
+       "Delete (archive) a channel; 409 while publications are pending unless ?pending=cancel", 204,
+       query=("pending",), conflict=True),
     op("POST /channels/{channel_id}/check", "check_channel", "Run a live connection check", 200, "ChannelCheck"),
     op("POST /channels/{channel_id}/queue", "add_to_queue", "Queue into the next free slot", 201, "Schedule",
        body="QueueRequest"),
     op("POST /channels/{channel_id}/resume", "resume_channel", "Clear a held channel; its held publications run again",
        200, "ChannelResumed"),
+    op("POST /channels/{channel_id}/pause", "pause_channel", "Pause a channel; its waiting publications are held",
+       200, "ChannelPaused", conflict=True),
+    op("POST /channels/{channel_id}/breaker/reset", "reset_breaker",
+       "Close the channel's circuit breaker; what waited for it is due now", 200, "BreakerReset"),
+    op("GET /channels/{channel_id}/state", "channel_state",
+       "The channel's live state: circuit, rate limit, held and pending publications", 200, "ChannelState"),
     op("POST /contents", "create_content", "Write a content item", 201, "Content", body="ContentCreate"),
     op("GET /contents", "list_contents", "List content", 200, "ContentList", query=(*PAGING, "status", "q")),
     op("GET /contents/{content_id}", "get_content", "Show a content item", 200, "Content"),
@@ -195,6 +204,7 @@ def parameters() -> dict:
         "q": _query("q", string(), "Text in the title (or body); for publications also an exact idempotency key."),
         "transfer_kind": _query("kind", enum(("contents", "schedules")), "What to export or import."),
         "transfer_format": _query("format", enum(("json", "csv")), "The export's format (default json)."),
+        "pending": _query("pending", enum(("cancel",)), "`cancel`: cancel the channel's pending publications first."),
     }
 
 
@@ -271,6 +281,7 @@ def document() -> dict:
             "schemas": {
                 **schemas(),
                 **variant_schemas(),
+                **channel_schemas(),
                 **media_schemas(),
                 **notification_schemas(),
                 **team_schemas(),

@@ -79,6 +79,7 @@ RULES = obj(
         **{name: integer(minimum=1) for name in RULE_NUMBERS},
         "weekdays": array(enum(WEEKDAYS), minItems=1),
         "time_slots": array(string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")),
+        "rate_per_minute": integer(minimum=0, description="Posts per minute (0: no limit); else the platform's."),
     },
     additionalProperties=False,
     description="Publishing rules, judged in the channel's timezone.",
@@ -254,6 +255,7 @@ def schemas() -> dict:
         "ChannelCreate": obj(
             {**CHANNEL_WRITE, "platform": enum(PLATFORMS)},
             required=["name", "platform", "settings", "credentials"],
+                "paused_at": nullable(INSTANT),
             oneOf=[platform_variant(p) for p in PLATFORMS],
         ),
         "ChannelUpdate": obj(CHANNEL_WRITE, description="The platform cannot change; credentials change when given."),

@@ -20,6 +20,7 @@ def channel_json(channel: Channel) -> dict:
         "health": channel.health,
         "health_message": channel.health_message,
         "last_checked_at": format_utc(channel.last_checked_at),
+        "paused_at": format_utc(channel.paused_at),
         "created_at": format_utc(channel.created_at),
     }
 

@@ -75,3 +75,19 @@ def read(platform: str, form) -> tuple[dict, dict]:
         value = [v.strip() for v in raw.split(",") if v.strip()] if field.is_list else raw
         (settings if field.group == "settings" else credentials)[field.key] = value
     return settings, credentials
+
+
+def setting_values(platform: str, settings: dict) -> dict:
+    """The edit form's settings inputs filled from a channel's stored settings (lists comma-separated)."""
+    values = {}
+    for field in PLATFORM_FIELDS.get(platform, ()):
+        value = settings.get(field.key) if field.group == "settings" else None
+        if value not in (None, "", []):
+            values[field.name] = ", ".join(value) if isinstance(value, list) else str(value)
+    return values
+
+
+def edited_settings(platform: str, stored: dict, submitted: dict) -> dict:
+    """The settings after an edit: the form's fields as submitted (blank clears), others (API-only ones) kept."""
+    shown = {f.key for f in PLATFORM_FIELDS.get(platform, ()) if f.group == "settings"}
+    return {**{k: v for k, v in (stored or {}).items() if k not in shown}, **submitted}

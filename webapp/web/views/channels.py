@@ -1,36 +1,44 @@
-"""Channel pages: list, add one for any platform, test the connection, resume after a failure."""
+"""Channel pages: list (with each channel's live state), add one for any platform, test the connection, resume.
+
+A channel's own page (edit, pause, circuit reset, delete) is `channel_page`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.channels import channels
-from webapp.domain.publishing import failures
+from webapp.domain.publishing import channel_control
 from webapp.web.auth import ui_actor
 from webapp.web.forms import ChannelForm, EmptyForm, attach_errors
 from webapp.web.htmx import render, wants_fragment
+from webapp.web.views import channel_page
 from webapp.web.views.channel_fields import PLATFORM_FIELDS, read
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
+bp.register_blueprint(channel_page.bp)
 
 
 def _page(form: ChannelForm, status: int = 200, field_errors: dict | None = None, values: dict | None = None):
     platform = form.platform.data if form.platform.data in PLATFORM_FIELDS else "webhook"
-    return render_template(
+    return render(
         "channels/index.html",
+        block="channel_list",
+        status=status,
         form=form,
-        channels=channels.list_channels(ui_actor()),
+        states=channel_control.states(ui_actor()),
         action_form=EmptyForm(),
         fields=PLATFORM_FIELDS[platform],
         field_errors=field_errors or {},
         values=values or {},
-    ), status
+    )
 
 
 @bp.get("/")
 def index():
+    """The list, or only its rows for the live refresh (SSE or the 30 s poll)."""
     return _page(ChannelForm(timezone=current_user.timezone))
 
 
@@ -80,13 +88,10 @@ def check(channel_id: int):
         result = channels.check_channel(ui_actor(), channel_id)
         outcome = "ok" if result.ok else "failed"
         flash(f"Connection check: {outcome} — {result.message}", "ok" if result.ok else "error")
-    return redirect(url_for("channels.index"), 303)
+    return channel_page.back(channel_id)
 
 
 @bp.post("/<int:channel_id>/resume")
 def resume(channel_id: int):
-    if EmptyForm().validate_on_submit():
-        actor = ui_actor()
-        resumed = failures.resume_channel(actor, channels.get_channel(actor, channel_id))
-        flash(f"Channel resumed; {resumed} held publication(s) back on schedule.", "ok")
-    return redirect(url_for("channels.index"), 303)
+    """The list's resume button: the same as the channel page's."""
+    return channel_page.resume(channel_id)
