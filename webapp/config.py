@@ -158,6 +158,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "SMTP_PASSWORD": environ.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": environ.get("SMTP_FROM", "").strip(),
         "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", True, environ),
+        # Implicit TLS from the first byte (SMTPS): the default on port 465, where servers expect it.
+        "SMTP_SSL": env_bool("SMTP_SSL", env_int("SMTP_PORT", 587, environ) == 465, environ),
         "SMTP_TIMEOUT_S": env_int("SMTP_TIMEOUT_S", 10, environ),
         # Publishing behaviour.
         "PUBLISH_TIMEOUT_S": env_int("PUBLISH_TIMEOUT_S", 15, environ),

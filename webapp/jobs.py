@@ -113,9 +113,9 @@ def run_bulk_job(bulk_id: int) -> dict:
         return bulk.run_stored(bulk_id)
 
 
-def deliver_mail_job(to: str, subject: str, body: str) -> None:
-    """Send a queued message (the job behind `mail.send_later`); a MailError makes RQ retry it."""
+def deliver_mail_job(to: str, subject: str, body: str, attempt: int = 1) -> None:
+    """Send a queued message (the job behind `mail.send_later`); a failure schedules the next try."""
     from webapp.infra import mail
 
     with app_context():
-        mail.send(to, subject, body)
+        mail.deliver(to, subject, body, attempt)

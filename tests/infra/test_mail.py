@@ -7,6 +7,7 @@ import pytest
 from tests.mailbox import (
     SMTP_PASSWORD,
     deliver_queued_mail,
+    self_signed_certificate,
     smtp_server_fixture,  # noqa: F401 - the `smtp_server` fixture
     start_server,
 )
@@ -118,3 +119,76 @@ def test_mail_settings_are_read_from_the_environment(tmp_path):
     )
     assert (config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_STARTTLS"]) == ("mail.example.test", 2525, False)
     assert (config["SMTP_USER"], config["SMTP_PASSWORD"], config["PUBLIC_URL"]) == ("u", "p", "https://h.example.test")
+
+
+def _unreachable(app, monkeypatch) -> None:
+    """Point the app at a port nothing listens on (SMTP configured, server down)."""
+    from tests.mailbox import free_port
+
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())
+
+
+def _scheduled_mail() -> list:
+    from webapp.infra.dispatch import get_scheduler
+
+    return list(get_scheduler().get_jobs(with_times=True))
+
+
+def test_a_mail_that_fails_once_is_tried_again_through_rq_scheduler_and_arrives(smtp_server, app, monkeypatch, caplog):
+    from datetime import UTC, datetime, timedelta
+
+    from webapp.infra.dispatch import get_scheduler
+
+    live_port = app.config["SMTP_PORT"]
+    _unreachable(app, monkeypatch)
+    mail.send_later("ada@example.test", "Your reset link", "Body")
+    before = datetime.now(UTC).replace(tzinfo=None)
+
+    deliver_queued_mail()  # the first try fails: the server is down
+
+    assert smtp_server.messages == []
+    [(job, at)] = _scheduled_mail()
+    assert job.func_name == "webapp.jobs.deliver_mail_job" and job.kwargs == {"attempt": 2}
+    assert job.origin == "high" and job.args == ("ada@example.test", "Your reset link", "Body")
+    assert timedelta(seconds=29) <= at - before <= timedelta(seconds=32)  # the first of RETRY_INTERVALS_S
+    assert "failed (try 1 of 4), trying again in 30 s" in caplog.text
+
+    monkeypatch.setitem(app.config, "SMTP_PORT", live_port)  # the server is back
+    get_scheduler().enqueue_job(job)  # what rq-scheduler does at the job's time
+    deliver_queued_mail()
+
+    assert [m["Subject"] for m in smtp_server.messages] == ["Your reset link"]
+    assert _scheduled_mail() == []
+
+
+def test_the_last_try_gives_up_and_keeps_the_failure_for_the_operator(smtp_server, app, monkeypatch, caplog):
+    _unreachable(app, monkeypatch)
+
+    with pytest.raises(mail.MailError):
+        mail.deliver("ada@example.test", "Hello", "Body", attempt=len(mail.RETRY_INTERVALS_S) + 1)
+
+    assert _scheduled_mail() == []
+    assert "gave up after 4 tries" in caplog.text
+
+
+def test_implicit_tls_on_port_465_is_the_default_and_verifies_the_server(app, monkeypatch, tmp_path):
+    import ssl
+
+    cert, key = mailbox_certificate = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    controller, received = start_server(ssl_context=context)
+    try:
+        config = load_config(str(tmp_path), {"HERALD_ENV": "testing", "SMTP_PORT": "465"})
+        assert config["SMTP_SSL"] is True
+        settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port, "SMTP_SSL": True, "SMTP_STARTTLS": True}
+        for name, value in {**settings, "SMTP_FROM": "herald@example.test", "SMTP_USER": ""}.items():
+            monkeypatch.setitem(app.config, name, value)
+
+        with pytest.raises(mail.MailError, match="CERTIFICATE_VERIFY_FAILED"):
+            mail.send("bob@example.test", "Untrusted", "Body")  # an unknown certificate is refused
+        monkeypatch.setenv("SSL_CERT_FILE", mailbox_certificate[0])
+        mail.send("bob@example.test", "Over TLS", "Body")
+    finally:
+        controller.stop()
+    assert [m["Subject"] for m in received.messages] == ["Over TLS"]
