@@ -267,7 +267,19 @@ def advance(schedule: Schedule, now: datetime | None = None) -> list[Publication
     if schedule.cron is None or schedule.status != ScheduleStatus.ACTIVE.value:
         return []
     now = now or utcnow()
-    # A run a person skipped after it was materialised is cancelled as "occurrence skipped": not one of max_runs.
+    last_occurrence, last_due, runs = series_counts(schedule)
+    if last_due is not None and last_due > now:
+        return []  # the next occurrence is already waiting
+    # Counting from now, not from the last due time, coalesces a backlog (the scheduler was down
+    # for days) into the one overdue occurrence the reconciler already handles.
+    return materialise_next(schedule, max(last_due or now, now), last_occurrence or 0, runs or 0)
+
+
+def series_counts(schedule: Schedule) -> tuple[int | None, datetime | None, int]:
+    """The schedule's latest occurrence number, latest due time, and the runs that count toward max_runs (one query).
+
+    A run a person skipped after it was materialised is cancelled as "occurrence skipped": not one of max_runs.
+    """
     counted = func.coalesce(Publication.hold_reason, "") != series.SKIPPED_REASON
     counted = or_(Publication.status != PublicationStatus.CANCELLED.value, counted)
     last_occurrence, last_due, runs = db.session.execute(
@@ -277,11 +289,7 @@ def advance(schedule: Schedule, now: datetime | None = None) -> list[Publication
             func.count(func.distinct(case((counted, Publication.occurrence)))),
         ).where(Publication.schedule_id == schedule.id)
     ).one()
-    if last_due is not None and last_due > now:
-        return []  # the next occurrence is already waiting
-    # Counting from now, not from the last due time, coalesces a backlog (the scheduler was down
-    # for days) into the one overdue occurrence the reconciler already handles.
-    return materialise_next(schedule, max(last_due or now, now), last_occurrence or 0, runs or 0)
+    return last_occurrence, last_due, runs or 0
 
 
 def settle(schedule: Schedule) -> None:

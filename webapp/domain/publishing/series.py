@@ -29,6 +29,12 @@ class Run:
     original_at: datetime
     at: datetime | None
     change: str | None = None  # None (as the rule says) | skip | move
+    moved_to: datetime | None = None  # kept when a moved occurrence is then skipped
+
+    @property
+    def anchor(self) -> datetime:
+        """Where the occurrence's publications are (or were) due: its new time if it was moved."""
+        return self.moved_to or self.original_at
 
     @property
     def state(self) -> str:
@@ -43,12 +49,12 @@ def exceptions_of(schedule_id: int | None) -> dict[datetime, ScheduleException]:
     return {row.original_at: row for row in rows}
 
 
-def _run(original: datetime, exception: ScheduleException | None) -> Run:
+def run_of(original: datetime, exception: ScheduleException | None) -> Run:
     if exception is None:
         return Run(original, original)
     if exception.change == OccurrenceChange.SKIP.value:
-        return Run(original, None, exception.change)
-    return Run(original, exception.moved_to, exception.change)
+        return Run(original, None, exception.change, exception.moved_to)
+    return Run(original, exception.moved_to, exception.change, exception.moved_to)
 
 
 def runs(
@@ -71,11 +77,11 @@ def runs(
     found: list[Run] = []
     for original, exception in exceptions.items():
         if exception.change == OccurrenceChange.MOVE.value and original <= after < exception.moved_to:
-            found.append(_run(original, exception))
+            found.append(run_of(original, exception))
     # Every exception at or after `after` may remove one rule instant: ask for that many more.
     spare = sum(1 for original in exceptions if original > after)
     for original in occurrences(cron, tz_name, after, count + spare, starts_at=starts_at, ends_at=ends_at):
-        run = _run(original, exceptions.get(original))
+        run = run_of(original, exceptions.get(original))
         if run.at is not None and run.at > after or (run.at is None and with_skipped):
             found.append(run)
     found.sort(key=lambda r: r.at or r.original_at)
