@@ -6,7 +6,8 @@ import pytest
 from webapp.adapters import get_adapter
 from webapp.adapters.base import AuthError, PermanentError, RateLimited, TransientError
 from webapp.adapters.ghost import GhostAdapter, admin_token
-from webapp.adapters.keys import slug_for
+from webapp.adapters.html import to_text
+from webapp.adapters.keys import marker_for
 
 from .factories import closed_port_url, content, publish_request
 from .fakes.ghost import FakeGhost, ghost_fixture  # noqa: F401
@@ -58,25 +59,35 @@ def test_publish_creates_a_published_html_post_and_returns_its_id_and_url(ghost)
 
     result = adapter(ghost).publish(request)
 
-    post = ghost.posts[slug_for(request.idempotency_key)]
+    post = ghost.posts["hello"]  # the title's slug
     assert (result.external_id, result.external_url, result.http_status) == (post["id"], post["url"], 201)
     assert post["status"] == "published"
-    assert post["html"] == "<p>Hello <strong>world</strong></p>"
+    assert to_text(post["html"]) == "Hello world"  # Ghost renders the HTML again: the text is what survives
     assert post["custom_excerpt"] == "Short"
-    assert [t["name"] for t in post["tags"]] == ["news", "Launch"]
+    # "news" joins the site's own "News"; the key's marker is an internal tag.
+    assert [t["name"] for t in post["tags"]] == ["News", "Launch", f"#{marker_for(request.idempotency_key)}"]
 
 
-def test_publish_looks_the_key_up_before_creating_with_a_valid_admin_token(ghost):
+def test_publish_looks_the_key_up_by_tag_then_by_the_old_slug_before_creating_with_a_valid_admin_token(ghost):
     adapter(ghost).publish(publish_request())
 
-    slug = slug_for("pub-42-key")
+    marker = marker_for("pub-42-key")
     assert [(r.method, r.path) for r in ghost.requests] == [
-        ("GET", f"/ghost/api/admin/posts/slug/{slug}/"),
+        ("GET", "/ghost/api/admin/posts/"),
+        ("GET", f"/ghost/api/admin/posts/slug/{marker}/"),
+        ("GET", "/ghost/api/admin/tags/"),
         ("POST", "/ghost/api/admin/posts/"),
     ]
-    assert ghost.requests[1].query == {"source": ["html"]}
+    assert ghost.requests[0].query["filter"] == [f"tag:hash-{marker}"]
+    assert ghost.requests[3].query == {"source": ["html"]}
     assert all(r.headers["Accept-Version"] == "v5.0" for r in ghost.requests)
-    assert [t["header"]["kid"] for t in ghost.tokens] == [ghost.key_id] * 2
+    assert [t["header"]["kid"] for t in ghost.tokens] == [ghost.key_id] * 4
+
+
+def test_content_without_tags_skips_the_tag_lookup(ghost):
+    adapter(ghost).publish(publish_request(content=content(tags=())))
+
+    assert ("GET", "/ghost/api/admin/tags/") not in [(r.method, r.path) for r in ghost.requests]
 
 
 def test_a_retry_after_a_lost_reply_finds_the_first_post_instead_of_creating_another(ghost):
@@ -131,6 +142,8 @@ def test_a_validation_error_raises_permanent_error_with_ghosts_message_and_conte
         ({"title": "   "}, "content has no title"),
         ({"title": "x" * 256}, "title is 256 characters; this platform allows at most 255"),
         ({"excerpt": "x" * 301}, "excerpt is 301 characters; Ghost allows at most 300"),
+        ({"tags": ("ok", "#" + "t" * 192)}, "is 192 characters; Ghost allows at most 191"),
+        ({"slug": "s" * 192}, "slug is 192 characters; Ghost allows at most 191"),
     ],
 )
 def test_content_ghost_would_refuse_fails_before_anything_is_sent(ghost, fields, message):

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 import pytest
 
 from webapp.adapters.html import looks_like_html, markdown_to_html, to_html, to_text
-from webapp.adapters.keys import slug_for
+from webapp.adapters.keys import marker_for
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_html_becomes_plain_text_with_paragraphs_and_entities():
 
 
 def test_slug_is_stable_lowercase_and_depends_only_on_the_key():
-    slug = slug_for("hrd-0123456789abcdef")
+    slug = marker_for("hrd-0123456789abcdef")
 
-    assert slug == slug_for("hrd-0123456789abcdef") != slug_for("hrd-0123456789abcdeF")
+    assert slug == marker_for("hrd-0123456789abcdef") != marker_for("hrd-0123456789abcdeF")
     assert slug.startswith("herald-") and len(slug) == 27 and slug == slug.lower()

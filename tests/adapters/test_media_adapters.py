@@ -7,7 +7,7 @@ import pytest
 from tests.media_files import attachment, image_bytes
 from webapp.adapters.base import MemoryLedger, PermanentError, RemoteMedia, TransientError
 from webapp.adapters.ghost import GhostAdapter
-from webapp.adapters.keys import slug_for
+from webapp.adapters.keys import marker_for
 from webapp.adapters.mastodon import MastodonAdapter
 from webapp.adapters.shopify import ShopifyAdapter
 
@@ -41,7 +41,7 @@ def test_ghost_uploads_each_image_and_features_the_first_with_its_alt_text(ghost
     uploads = uploads_to(ghost, "/ghost/api/admin/images/upload/")
     assert len(uploads) == 2
     fields, files = uploads[0].multipart()
-    expected_name = f"{slug_for(KEY + '#media-1')}.png"
+    expected_name = f"{marker_for(KEY + '#media-1')}.png"
     assert (files["file"].filename, files["file"].content_type) == (expected_name, "image/png")
     assert files["file"].data == first.read()
     assert fields == {"purpose": "image", "ref": expected_name}

@@ -1,7 +1,7 @@
 import pytest
 
 from webapp.adapters.base import AuthError, PermanentError, RateLimited, TransientError
-from webapp.adapters.keys import slug_for
+from webapp.adapters.keys import marker_for
 from webapp.adapters.shopify import ShopifyAdapter
 
 from .factories import content, publish_request
@@ -48,19 +48,23 @@ def test_publish_creates_a_published_article_and_returns_its_gid_and_url(shopify
     result = adapter(shopify).publish(request)
 
     [article] = shopify.articles
-    handle = slug_for(request.idempotency_key)
-    assert (result.external_id, result.external_url) == (article["id"], f"{shopify.url}/blogs/news/{handle}")
-    assert article["handle"] == handle
+    assert (result.external_id, result.external_url) == (article["id"], f"{shopify.url}/blogs/news/hello")
+    assert article["handle"] == "hello"  # the title's
     assert (article["title"], article["author"], article["isPublished"]) == ("Hello", {"name": "Herald"}, True)
     assert article["body"] == "<h1>Sale</h1>\n<p>All <em>week</em></p>"
-    assert (article["summary"], article["tags"]) == ("<p>Deals</p>", ["sale", "summer"])
+    # The key's marker is a tag: Shopify's articles query filters by tag, not by metafield.
+    assert (article["summary"], article["tags"]) == (
+        "<p>Deals</p>",
+        ["sale", "summer", marker_for(request.idempotency_key)],
+    )
 
 
-def test_publish_searches_the_handle_then_creates_with_the_token_header(shopify):
+def test_publish_searches_the_marker_tag_then_the_old_handle_then_creates_with_the_token_header(shopify):
     adapter(shopify).publish(publish_request())
 
-    lookup, create = (r.json() for r in shopify.requests)
-    assert lookup["variables"] == {"query": f"handle:{slug_for('pub-42-key')}"}
+    by_tag, by_handle, create = (r.json() for r in shopify.requests)
+    assert by_tag["variables"] == {"query": f"tag:{marker_for('pub-42-key')}"}
+    assert by_handle["variables"] == {"query": f"handle:{marker_for('pub-42-key')}"}
     assert "articleCreate(article: $article)" in create["query"]
     assert all(
         r.path == API_PATH and r.headers["X-Shopify-Access-Token"] == shopify.access_token for r in shopify.requests
@@ -77,17 +81,56 @@ def test_author_and_api_version_settings_are_used(shopify):
 
 
 def test_a_retry_after_a_lost_reply_finds_the_first_article_instead_of_creating_another(shopify):
-    shopify.fail_next(503, "<html>Service unavailable</html>", after_handling=True, times=2)
+    shopify.fail_next(503, "<html>Service unavailable</html>", after_handling=True)
     shopify_adapter = adapter(shopify)
 
     with pytest.raises(TransientError):
         shopify_adapter.publish(publish_request())  # the lookup's answer is lost; nothing created
+    shopify.fail_next(503, "<html>Service unavailable</html>", after_handling=True, body_contains=b"articleCreate")
     with pytest.raises(TransientError):
         shopify_adapter.publish(publish_request())  # the create happened, its answer lost
     result = shopify_adapter.publish(publish_request())
 
     assert len(shopify.articles) == 1
     assert result.external_id == shopify.articles[0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "handle"),
+    [
+        ({"title": "Summer Sale: 30% off!"}, "summer-sale-30-off"),
+        ({"title": "Summer Sale", "slug": "sale-2027"}, "sale-2027"),
+        ({"title": "🚀🚀"}, None),  # nothing to make a handle of: Shopify derives one itself
+    ],
+)
+def test_the_article_handle_is_the_authors_slug_or_the_titles(shopify, fields, handle):
+    adapter(shopify).publish(publish_request(content=content(**fields)))
+
+    create = shopify.requests[-1].json()["variables"]["article"]
+    assert create.get("handle") == handle
+
+
+def test_an_article_made_before_readable_handles_is_found_at_its_marker_handle(shopify):
+    shopify_adapter = adapter(shopify)
+    shopify.articles.append(
+        {"id": "gid://shopify/Article/1", "handle": marker_for("pub-42-key"), "blog_id": shopify.blog_id, "tags": []}
+    )
+
+    found = shopify_adapter.find_existing(publish_request())
+    again = shopify_adapter.publish(publish_request())
+
+    assert found.external_id == again.external_id == "gid://shopify/Article/1"
+    assert len(shopify.articles) == 1
+
+
+def test_two_articles_with_one_title_are_each_found_by_their_own_marker(shopify):
+    shopify_adapter = adapter(shopify)
+    first, second = (publish_request(idempotency_key=f"key-{n}") for n in (1, 2))
+
+    made = [shopify_adapter.publish(request).external_id for request in (first, second)]
+
+    assert [a["handle"] for a in shopify.articles] == ["hello", "hello-1"]
+    assert [shopify_adapter.find_existing(r).external_id for r in (first, second)] == made
 
 
 def test_find_existing_answers_none_before_and_the_article_after_publishing(shopify):

@@ -1,18 +1,17 @@
 """A real WordPress for adapter tests: the shared peer script starts it; helpers read and clean up through REST."""
 
 import os
-import shlex
-import subprocess
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-# tests/adapters/wordpress_site.py -> the repo root is parents[2]; CI clones shared/ beside it.
-SCRIPT = Path(__file__).resolve().parents[2] / ".." / "shared" / "peers" / "wordpress.sh"
+from .peers import PEERS, run, running_or_started
+
+SCRIPT = PEERS / "wordpress.sh"
 ENV_NAMES = ("WP_URL", "WP_USER", "WP_APP_PASSWORD")
 
 
@@ -24,6 +23,7 @@ class WordPressSite:
     posts: list[int] = field(default_factory=list)
     terms: list[tuple[str, int]] = field(default_factory=list)
     media: list[int] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)
 
     def rest(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the REST API as the admin and return the decoded JSON, failing the test on an error."""
@@ -32,6 +32,18 @@ class WordPressSite:
         )
         assert response.ok, f"{method} {path}: HTTP {response.status_code} {response.text[:300]}"
         return response.json()
+
+    def user_with_role(self, role: str) -> dict[str, str]:
+        """Create a user with this role and an Application Password (deleted when the test ends); return its login."""
+        name = f"herald-{role}-{uuid.uuid4().hex[:8]}"
+        user = self.rest(
+            "POST",
+            "/wp/v2/users",
+            json={"username": name, "email": f"{name}@example.test", "password": uuid.uuid4().hex, "roles": [role]},
+        )
+        self.users.append(user["id"])
+        password = self.rest("POST", f"/wp/v2/users/{user['id']}/application-passwords", json={"name": "herald"})
+        return {"username": name, "app_password": password["password"]}
 
     def track_post(self, post_id: str | int | None) -> None:
         """Delete this post (for good, not to the trash) when the test ends."""
@@ -54,29 +66,13 @@ class WordPressSite:
             self.rest("DELETE", f"/wp/v2/posts/{post_id}", params={"force": "true"})
         for taxonomy, term_id in dict.fromkeys(self.terms):
             self.rest("DELETE", f"/wp/v2/{taxonomy}/{term_id}", params={"force": "true"})
+        me = self.rest("GET", "/wp/v2/users/me")["id"] if self.users else None
+        for user_id in dict.fromkeys(self.users):
+            self.rest("DELETE", f"/wp/v2/users/{user_id}", params={"force": "true", "reassign": me})
         self.posts.clear()
         self.terms.clear()
         self.media.clear()
-
-
-def _run(command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(SCRIPT), command], capture_output=True, text=True, timeout=900, check=False)
-
-
-def _exports(stdout: str) -> dict[str, str]:
-    values = {}
-    for line in stdout.splitlines():
-        if line.startswith("export ") and "=" in line:
-            name, _, value = line.removeprefix("export ").partition("=")
-            values[name] = shlex.split(value)[0] if value else ""
-    return values
-
-
-def _answers(url: str | None) -> bool:
-    try:
-        return bool(url) and requests.get(f"{url}/wp-json/", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
+        self.users.clear()
 
 
 @pytest.fixture(scope="session")
@@ -88,18 +84,14 @@ def wordpress_session() -> Iterator[WordPressSite]:
     if not SCRIPT.is_file():
         pytest.skip(f"no WordPress peer script at {SCRIPT.resolve()} and WP_URL is not set")
     # A WordPress that is already up is used and left running; one started here is stopped at the end.
-    current = _run("env")
-    started = not (current.returncode == 0 and _answers(_exports(current.stdout).get("WP_URL")))
-    if started:
-        current = _run("start")
-        if current.returncode != 0:
-            pytest.fail(f"wordpress.sh start failed:\n{current.stderr[-2000:]}")
-    values = _exports(current.stdout)
+    values, started, error = running_or_started(SCRIPT, "/wp-json/", "WP_URL")
+    if error:
+        pytest.fail(f"wordpress.sh start failed:\n{error}")
     try:
         yield WordPressSite(*(values[name] for name in ENV_NAMES))
     finally:
         if started:
-            _run("stop")
+            run(SCRIPT, "stop")
 
 
 @pytest.fixture(name="wordpress")

@@ -24,6 +24,8 @@ class ContentPayload:
     excerpt: str | None
     content_type: str
     tags: tuple[str, ...]
+    # The slug the author set (on the item or its variant); None: blog platforms derive one from the title.
+    slug: str | None = None
 
     def __post_init__(self) -> None:
         # Callers often hold tags as a list (JSON column); keep the payload immutable regardless.
@@ -154,6 +156,8 @@ class Adapter(ABC):
     platform: ClassVar[str]
     # True when find_existing can answer "not published" with certainty, so a resend is safe.
     supports_lookup: ClassVar[bool] = False
+    # True when posts get a URL slug (from the title, or the one the author set on the content or a variant).
+    takes_slug: ClassVar[bool] = False
 
     def __init__(self, settings: dict[str, Any], credentials: dict[str, Any], *, timeout: float = 10.0) -> None:
         self.settings = dict(settings)

@@ -1,4 +1,8 @@
-"""The Ghost platform: Admin API with a short-lived HS256 token; a key-derived slug marks each post."""
+"""The Ghost platform: Admin API with a short-lived HS256 token.
+
+Each post goes out at a readable slug and carries its key's marker as an internal tag (`#herald-…`,
+slug `hash-herald-…`): hidden from readers and themes, found by the Admin API's `tag:` filter.
+"""
 
 import base64
 import hashlib
@@ -7,13 +11,14 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from .base import HealthResult, MediaAttachment, PermanentError, PublishRequest, PublishResult, RemoteMedia
 from .html import to_html
 from .http import HttpResponse, raise_for_status
-from .keys import slug_for
+from .keys import marker_for, post_slug
 from .media import body_figures, media_filename, upload_once
-from .support import LookupFirstAdapter, base_url, check_url, require_title, result
+from .support import LookupFirstAdapter, base_url, check_url, require_title, result, unique_names
 
 ADMIN_KEY = re.compile(r"^([0-9a-f]{24}):([0-9a-f]{64})$", re.IGNORECASE)
 ACCEPT_VERSION = "v5.0"
@@ -21,10 +26,14 @@ TOKEN_SECONDS = 300  # Ghost refuses tokens that live longer than 5 minutes
 MAX_TITLE = 255
 MAX_EXCERPT = 300
 MAX_IMAGE_ALT = 191  # posts_meta.feature_image_alt is a varchar(191)
+MAX_TAG = 191  # tags.name is a varchar(191): a longer one fails the whole post with 422
+MAX_SLUG = 191  # posts.slug is a varchar(191)
+INTERNAL = "#"  # Ghost hides a tag whose name starts with "#" (visibility "internal")
 
 
 class GhostAdapter(LookupFirstAdapter):
     platform = "ghost"
+    takes_slug = True
 
     @classmethod
     def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
@@ -39,42 +48,70 @@ class GhostAdapter(LookupFirstAdapter):
         return errors
 
     def check_content(self, request: PublishRequest) -> None:
-        """Refuse what Ghost would reject: no title, a title over 255 or an excerpt over 300 characters."""
+        """Refuse what Ghost would reject: no title, a title over 255, an excerpt over 300, a tag or slug over 191."""
         require_title(request, max_chars=MAX_TITLE)
         excerpt = (request.content.excerpt or "").strip()
         if len(excerpt) > MAX_EXCERPT:
             raise PermanentError(f"excerpt is {len(excerpt)} characters; Ghost allows at most {MAX_EXCERPT}")
+        if too_long := next((t for t in public_tags(request.content.tags) if len(t) > MAX_TAG), None):
+            raise PermanentError(
+                f"tag {too_long[:40]!r}… is {len(too_long)} characters; Ghost allows at most {MAX_TAG}"
+            )
+        if len(request.content.slug or "") > MAX_SLUG:
+            raise PermanentError(f"slug is {len(request.content.slug)} characters; Ghost allows at most {MAX_SLUG}")
 
     def lookup(self, request: PublishRequest) -> PublishResult | None:
-        """Read the post at the key's slug; Ghost's own "not found" means there is none."""
-        response = self._call("GET", f"posts/slug/{slug_for(request.idempotency_key)}/", check=False)
+        """Find the post with the key's internal tag, or (made before readable slugs) the one at the marker's slug."""
+        marker = marker_for(request.idempotency_key)
+        query = {"filter": f"tag:{tag_slug(marker)}", "limit": "1", "fields": "id,url"}
+        response = self._call("GET", "posts/?" + urlencode(query))
+        if (response.json_object() or {}).get("posts"):
+            return _post_result(response)
+        response = self._call("GET", f"posts/slug/{marker}/", check=False)
         if response.status == 404 and _error_type(response) == "NotFoundError":
             return None
         raise_for_status(response, self.secrets, ghost_error)
         return _post_result(response)
 
     def create(self, request: PublishRequest) -> PublishResult:
-        """Create the published post from HTML, with tags by name, the excerpt and its images.
+        """Create the published post from HTML, with its tags, the excerpt, its images and the marker's internal tag.
 
         Images are uploaded once per publication (Ghost cannot list uploads, so the ledger is the
         only memory): the first is the feature image, the others follow the body as figures.
         """
         content = request.content
         title = require_title(request)
+        tags = self._existing_names(public_tags(content.tags))
         uploads = [upload_once(request, a, lambda a=a: self._upload(request, a)) for a in request.media]
         post: dict[str, Any] = {
             "title": title,
             "html": to_html(content.body) + body_figures(request, uploads),
             "status": "published",
-            "slug": slug_for(request.idempotency_key),
-            "tags": [{"name": tag} for tag in dict.fromkeys(t.strip() for t in content.tags if t.strip())],
+            "tags": [{"name": tag} for tag in [*tags, INTERNAL + marker_for(request.idempotency_key)]],
         }
+        if slug := post_slug(request):
+            post["slug"] = slug  # a slug another post has already is made unique by Ghost (-2, -3, ...)
         if content.excerpt and content.excerpt.strip():
             post["custom_excerpt"] = content.excerpt.strip()
         if uploads:
             post["feature_image"] = uploads[0].remote_url
             post["feature_image_alt"] = _shorten(request.media[0].alt_text, MAX_IMAGE_ALT)
+        # Without ?source=html Ghost keeps only its own Lexical field and silently drops the HTML body.
         return _post_result(self._call("POST", "posts/?source=html", json={"posts": [post]}))
+
+    def _existing_names(self, names: list[str]) -> list[str]:
+        # Ghost matches a tag name exactly (on SQLite, case too): "news" beside its own "News" would
+        # become a second tag, "news-2". Use the spelling the site already has.
+        if not names:
+            return names
+        response = self._call("GET", "tags/?" + urlencode({"limit": "all", "fields": "id,name"}))
+        tags = (response.json_object() or {}).get("tags")
+        known = {
+            t["name"].casefold(): t["name"]
+            for t in tags or []
+            if isinstance(t, dict) and isinstance(t.get("name"), str)
+        }
+        return list(dict.fromkeys(known.get(name.casefold(), name) for name in names))
 
     def _upload(self, request: PublishRequest, attachment: MediaAttachment) -> RemoteMedia:
         filename = media_filename(request, attachment)
@@ -128,6 +165,16 @@ def ghost_error(response: HttpResponse) -> str | None:
         return None
     context = first.get("context")
     return f"{message} {context}" if isinstance(context, str) and context else message
+
+
+def public_tags(tags: tuple[str, ...]) -> list[str]:
+    """Return the content's tags as public ones: without a leading "#" (Ghost would hide the tag), each name once."""
+    return unique_names(t.strip().lstrip(INTERNAL) for t in tags)
+
+
+def tag_slug(name: str) -> str:
+    """Return the slug Ghost gives an internal tag named "#" + name (name already lowercase, digits and hyphens)."""
+    return f"hash-{name}"
 
 
 def _first_error(response: HttpResponse) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from html import escape
 
 from .base import MediaAttachment, PublishRequest, RemoteMedia
-from .keys import slug_for
+from .keys import marker_for
 
 
 def media_slug(request: PublishRequest, attachment: MediaAttachment) -> str:
@@ -13,7 +13,7 @@ def media_slug(request: PublishRequest, attachment: MediaAttachment) -> str:
     Derived from the idempotency key and the image's id, so a retry can look for the upload an
     earlier attempt made even when that attempt never heard the answer.
     """
-    return slug_for(f"{request.idempotency_key}#media-{attachment.id}")
+    return marker_for(f"{request.idempotency_key}#media-{attachment.id}")
 
 
 def media_filename(request: PublishRequest, attachment: MediaAttachment) -> str:

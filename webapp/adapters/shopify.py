@@ -1,4 +1,8 @@
-"""The Shopify platform: blog articles through the Admin GraphQL API; a key-derived handle marks each article."""
+"""The Shopify platform: blog articles through the Admin GraphQL API.
+
+Each article goes out at a readable handle and carries its key's marker as a tag: the `articles`
+query filters by tag (not by metafield), so a tag is what a retry can find.
+"""
 
 import re
 from datetime import UTC, datetime
@@ -16,8 +20,8 @@ from .base import (
 )
 from .html import to_html
 from .http import HttpResponse, parse_retry_after, raise_for_status
-from .keys import slug_for
-from .support import LookupFirstAdapter, base_url, check_text, is_http_url, require_title, result
+from .keys import marker_for, post_slug
+from .support import LookupFirstAdapter, base_url, check_text, is_http_url, require_title, result, unique_names
 
 API_VERSION = "2025-01"
 DEFAULT_AUTHOR = "Herald"
@@ -27,7 +31,7 @@ VERSION = re.compile(r"^(\d{4}-\d{2}|unstable)$")
 MAX_TITLE = 255
 
 FIND_ARTICLE = """query HeraldFindArticle($query: String!) {
-  articles(first: 1, query: $query) { nodes { id handle blog { handle } } }
+  articles(first: 5, query: $query) { nodes { id handle tags blog { handle } } }
 }"""
 CREATE_ARTICLE = """mutation HeraldCreateArticle($article: ArticleCreateInput!) {
   articleCreate(article: $article) {
@@ -40,6 +44,7 @@ SHOP = "query HeraldShop { shop { name } }"
 
 class ShopifyAdapter(LookupFirstAdapter):
     platform = "shopify"
+    takes_slug = True
 
     @classmethod
     def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
@@ -67,12 +72,21 @@ class ShopifyAdapter(LookupFirstAdapter):
             )
 
     def lookup(self, request: PublishRequest) -> PublishResult | None:
-        """Search articles by the key's handle (Shopify's search index may lag a fresh article briefly)."""
-        handle = slug_for(request.idempotency_key)
-        response, data = self._graphql(FIND_ARTICLE, {"query": f"handle:{handle}"})
-        nodes = (data.get("articles") or {}).get("nodes") or []
-        match = next((n for n in nodes if isinstance(n, dict) and n.get("handle") == handle), None)
-        return self._article_result(response, match) if match else None
+        """Find the article tagged with the key's marker, or (made before readable handles) the one at the marker.
+
+        Shopify's search index may lag a fresh article briefly.
+        """
+        marker = marker_for(request.idempotency_key)
+        searches = (
+            (f"tag:{marker}", lambda article: marker in (article.get("tags") or ())),
+            (f"handle:{marker}", lambda article: article.get("handle") == marker),
+        )
+        for query, carries_marker in searches:
+            response, data = self._graphql(FIND_ARTICLE, {"query": query})
+            nodes = (data.get("articles") or {}).get("nodes") or []
+            if match := next((n for n in nodes if isinstance(n, dict) and carries_marker(n)), None):
+                return self._article_result(response, match)
+        return None
 
     def create(self, request: PublishRequest) -> PublishResult:
         """Create the published article in the channel's blog, with its handle, tags, summary and first image."""
@@ -81,11 +95,12 @@ class ShopifyAdapter(LookupFirstAdapter):
             "blogId": f"gid://shopify/Blog/{BLOG_ID.match(str(self.settings['blog_id']))[2]}",
             "title": require_title(request),
             "author": {"name": self.settings.get("author", DEFAULT_AUTHOR).strip()},
-            "handle": slug_for(request.idempotency_key),
             "body": to_html(content.body),
             "isPublished": True,
-            "tags": list(dict.fromkeys(t.strip() for t in content.tags if t.strip())),
+            "tags": [*unique_names(content.tags), marker_for(request.idempotency_key)],
         }
+        if handle := post_slug(request):
+            article["handle"] = handle  # a handle another article has already is made unique by Shopify
         if content.excerpt and content.excerpt.strip():
             article["summary"] = to_html(content.excerpt.strip())
         if request.media:

@@ -56,6 +56,15 @@ def require_title(request: PublishRequest, *, max_chars: int | None = None) -> s
     return title
 
 
+def unique_names(names: Any) -> list[str]:
+    """Return the non-blank names, trimmed, each once whatever its case (the first spelling wins), in order."""
+    seen: dict[str, str] = {}
+    for name in names or ():
+        if isinstance(name, str) and name.strip():
+            seen.setdefault(name.strip().casefold(), name.strip())
+    return list(seen.values())
+
+
 def result(response: HttpResponse, external_id: object, external_url: object) -> PublishResult:
     """Build a PublishResult, keeping only usable id and URL values."""
     usable_id = str(external_id) if isinstance(external_id, str | int) and not isinstance(external_id, bool) else None

@@ -1,4 +1,8 @@
-"""The WordPress platform: REST API v2 with an Application Password; a key-derived slug marks each post."""
+"""The WordPress platform: REST API v2 with an Application Password.
+
+Each post goes out at a readable slug and carries its key's marker as an HTML comment at the end of
+its body: invisible on the page, kept by kses for every role, and found by the REST API's search.
+"""
 
 import base64
 import html
@@ -8,13 +12,14 @@ from urllib.parse import urlencode
 from .base import AuthError, HealthResult, MediaAttachment, PublishRequest, PublishResult, RemoteMedia
 from .html import to_html
 from .http import HttpResponse, raise_for_status
-from .keys import slug_for
+from .keys import marker_for, post_slug
 from .media import body_figures, media_filename, media_slug, upload_once
-from .support import LookupFirstAdapter, base_url, check_text, check_url, require_title, result
+from .support import LookupFirstAdapter, base_url, check_text, check_url, require_title, result, unique_names
 
 
 class WordPressAdapter(LookupFirstAdapter):
     platform = "wordpress"
+    takes_slug = True
 
     @classmethod
     def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
@@ -41,8 +46,22 @@ class WordPressAdapter(LookupFirstAdapter):
         require_title(request)
 
     def lookup(self, request: PublishRequest) -> PublishResult | None:
-        """Find the post whose slug is derived from the key, in any status but trashed."""
-        query = {"slug": slug_for(request.idempotency_key), "status": "any", "context": "edit"}
+        """Find the post carrying the key's marker in its body (or, made before readable slugs, at the marker's slug).
+
+        Any status but trashed; the search matches loosely, so a hit counts only if its raw body holds the comment.
+        """
+        marker = marker_for(request.idempotency_key)
+        for query, found in (
+            ({"search": marker}, lambda post: marker_comment(marker) in _raw(post.get("content"))),
+            ({"slug": marker}, lambda post: True),
+        ):
+            response, posts = self._posts(query)
+            if post := next((p for p in posts if found(p)), None):
+                return result(response, post.get("id"), post.get("link"))
+        return None
+
+    def _posts(self, query: dict[str, str]) -> tuple[HttpResponse, list[dict[str, Any]]]:
+        query = {**query, "status": "any", "context": "edit", "per_page": "20"}
         response = self._call("GET", "/wp/v2/posts?" + urlencode(query), check=False)
         if _forbidden_status(response):
             # A rejected Application Password leaves the request anonymous, and WordPress answers
@@ -50,8 +69,7 @@ class WordPressAdapter(LookupFirstAdapter):
             message = f"WordPress did not sign in {self.credentials['username']!r} as a user who may edit posts"
             raise AuthError(message, http_status=response.status, response_excerpt=response.excerpt)
         raise_for_status(response, self.secrets, wordpress_error)
-        posts = response.json_objects()
-        return result(response, posts[0].get("id"), posts[0].get("link")) if posts else None
+        return response, response.json_objects()
 
     def create(self, request: PublishRequest) -> PublishResult:
         """Create the published post, with tags and the channel's categories looked up or created by name.
@@ -67,12 +85,16 @@ class WordPressAdapter(LookupFirstAdapter):
         ]
         post: dict[str, Any] = {
             "title": title,
-            "content": to_html(content.body) + body_figures(request, uploads),
+            "content": to_html(content.body)
+            + body_figures(request, uploads)
+            + "\n"
+            + marker_comment(marker_for(request.idempotency_key)),
             "status": "publish",
-            "slug": slug_for(request.idempotency_key),
-            "tags": [self._term_id("tags", name) for name in _unique(content.tags)],
+            "tags": [self._term_id("tags", name) for name in unique_names(content.tags)],
         }
-        if categories := _unique(self.settings.get("categories", [])):
+        if slug := post_slug(request):
+            post["slug"] = slug  # a slug another post has already is made unique by WordPress (-2, -3, ...)
+        if categories := unique_names(self.settings.get("categories", [])):
             post["categories"] = [self._term_id("categories", name) for name in categories]
         if content.excerpt and content.excerpt.strip():
             post["excerpt"] = content.excerpt.strip()
@@ -131,6 +153,16 @@ class WordPressAdapter(LookupFirstAdapter):
         return wordpress_error(response)
 
 
+def marker_comment(marker: str) -> str:
+    """Return the HTML comment that carries a post's marker (kses keeps comments; single hyphens survive it)."""
+    return f"<!-- {marker} -->"
+
+
+def _raw(field: object) -> str:
+    raw = field.get("raw") if isinstance(field, dict) else None
+    return raw if isinstance(raw, str) else ""
+
+
 def wordpress_error(response: HttpResponse) -> str | None:
     """Read WordPress's {"code", "message", "data": {"status"}} error body."""
     body = response.json_object() or {}
@@ -155,11 +187,3 @@ def _forbidden_status(response: HttpResponse) -> bool:
         and isinstance(details, dict)
         and any(isinstance(d, dict) and d.get("code") == "rest_forbidden_status" for d in details.values())
     )
-
-
-def _unique(names: Any) -> list[str]:
-    seen: dict[str, str] = {}
-    for name in names or ():
-        if isinstance(name, str) and name.strip():
-            seen.setdefault(name.strip().casefold(), name.strip())
-    return list(seen.values())

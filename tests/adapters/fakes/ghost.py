@@ -1,9 +1,19 @@
-"""A fake Ghost 5 Admin API: verifies the Admin API JWT and answers with Ghost's bodies and errors."""
+"""A fake Ghost 5 Admin API: verifies the Admin API JWT and answers with Ghost's bodies and errors.
+
+Where real Ghost 5.130 surprised the adapter, the fake does the same (checked against the peer
+started by shared/peers/ghost.sh, see tests/adapters/ghost_site.py): a post's tags match existing
+ones by exact name ("news" beside the built-in "News" becomes a new tag, slug news-2), a "#" name
+is an internal tag (slug hash-…), a name over 191 characters fails the whole post with 422, the
+HTML comes back re-rendered, a create without ?source=html drops the body, and bytes that are no
+image are a 400.
+"""
 
 import base64
 import hashlib
 import hmac
+import io
 import json
+import re
 import secrets
 import time
 import uuid
@@ -11,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PIL import Image, UnidentifiedImageError
 
 from .server import FakePlatform, Request, Response, json_response
 
@@ -26,6 +37,11 @@ IMAGE_TYPES = {
 }
 PURPOSES = ("image", "profile_image", "icon")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_TAG_NAME = 191
+BAD_IMAGE = (
+    "Request not understood error, cannot upload image.",
+    "Image processing failed Unable to manipulate image.",
+)
 
 
 def ghost_error(status: int, error_type: str, message: str, context: str | None = None, **extra: Any) -> Response:
@@ -59,6 +75,8 @@ class FakeGhost(FakePlatform):
         self.key_id = secrets.token_hex(12)
         self.secret = secrets.token_hex(32)
         self.posts: dict[str, dict[str, Any]] = {}  # by slug
+        # A fresh site has the tag "News" (its welcome post's), public.
+        self.tags: list[dict[str, Any]] = [_tag("News", "news")]
         self.site = {"title": "Fake Ghost", "description": "Thoughts", "logo": None, "version": "5.96"}
         self.tokens: list[dict[str, Any]] = []  # decoded (header, claims) of every accepted token
         self.images: dict[str, dict[str, Any]] = {}  # stored images by path under /content/images/
@@ -81,10 +99,11 @@ class FakeGhost(FakePlatform):
         if failure := self._authenticate(request):
             return failure
         if request.method == "GET" and resource == "posts/":
-            limit = int(request.query.get("limit", ["15"])[0])
-            posts = [{"id": p["id"]} for p in list(self.posts.values())[:limit]]
-            pagination = {"page": 1, "limit": limit, "pages": 1, "total": len(self.posts), "next": None, "prev": None}
-            return json_response(200, {"posts": posts, "meta": {"pagination": pagination}})
+            return self._browse_posts(request)
+        if request.method == "GET" and resource == "tags/":
+            tags = [{k: t[k] for k in ("id", "name", "slug", "visibility")} for t in self.tags]
+            pagination = {"page": 1, "limit": "all", "pages": 1, "total": len(tags), "next": None, "prev": None}
+            return json_response(200, {"tags": tags, "meta": {"pagination": pagination}})
         if request.method == "GET" and resource.startswith("posts/slug/"):
             post = self.posts.get(resource[len("posts/slug/") :].strip("/"))
             if post is None:
@@ -92,8 +111,38 @@ class FakeGhost(FakePlatform):
             return json_response(200, {"posts": [post]})
         if request.method == "POST" and resource == "posts/":
             return self._create(request)
+        if match := re.fullmatch(r"(posts|tags)/([0-9a-f]{24})/", resource):
+            return self._one(request.method, match[1], match[2])
         if request.method == "POST" and resource == "images/upload/":
             return self._upload_image(request)
+        return ghost_error(404, "NotFoundError", "Resource not found")
+
+    def _browse_posts(self, request: Request) -> Response:
+        # Every status (the Admin API's default); filter "tag:<slug>" is the one NQL filter the adapter sends.
+        limit = int(request.query.get("limit", ["15"])[0])
+        posts = list(self.posts.values())
+        if wanted := request.query.get("filter", [""])[0]:
+            match = re.fullmatch(r"tags?:([a-z0-9-]+)", wanted)
+            posts = [p for p in posts if match and match[1] in {t["slug"] for t in p["tags"]}]
+        fields = request.query.get("fields", ["id"])[0].split(",")
+        found = [{f: p.get(f) for f in fields} for p in posts[:limit]]
+        pagination = {"page": 1, "limit": limit, "pages": 1, "total": len(posts), "next": None, "prev": None}
+        return json_response(200, {"posts": found, "meta": {"pagination": pagination}})
+
+    def _one(self, method: str, kind: str, record_id: str) -> Response:
+        # Read or delete one post (with its tags and HTML, as ?formats=html&include=tags gives them) or tag.
+        records = self.posts if kind == "posts" else {t["id"]: t for t in self.tags}
+        found = next((key for key, r in records.items() if r["id"] == record_id), None)
+        if found is None:
+            return ghost_error(404, "NotFoundError", "Resource not found error, cannot read post.")
+        if method == "GET":
+            return json_response(200, {kind: [records[found]]})
+        if method == "DELETE":
+            if kind == "posts":
+                del self.posts[found]
+            else:
+                self.tags.remove(records[found])
+            return Response(204)
         return ghost_error(404, "NotFoundError", "Resource not found")
 
     def _upload_image(self, request: Request) -> Response:
@@ -109,6 +158,8 @@ class FakeGhost(FakePlatform):
         name, _, extension = file.filename.rpartition(".")
         if not name or f".{extension.lower()}" not in IMAGE_TYPES.get(file.content_type, ()):
             return ghost_error(415, "UnsupportedMediaTypeError", "Please select a valid image.")
+        if not file.content_type.startswith("image/svg") and not _decodes(file.data):
+            return ghost_error(400, "BadRequestError", *BAD_IMAGE, help="Please verify that the image is valid")
         # Ghost's local storage keeps images under /content/images/YYYY/MM/ and makes names unique with -1, -2, ...
         folder = time.strftime("%Y/%m")
         candidate, n = f"{folder}/{name}.{extension}", 0
@@ -146,8 +197,6 @@ class FakeGhost(FakePlatform):
         return None
 
     def _create(self, request: Request) -> Response:
-        if request.query.get("source") != ["html"]:
-            return ghost_error(422, "ValidationError", INVALID_POST, "Expected ?source=html")
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("posts"), list) or len(body["posts"]) != 1:
             return ghost_error(422, "ValidationError", INVALID_POST, "No root key ('posts')")
@@ -165,22 +214,41 @@ class FakeGhost(FakePlatform):
         if not title.strip():
             context = "Value in [posts.title] cannot be blank."
             return ghost_error(422, "ValidationError", INVALID_POST, context, property="title")
+        names = [t.get("name") or "" for t in given.get("tags") or []]
+        if any(len(name) > MAX_TAG_NAME for name in names):
+            return ghost_error(422, "ValidationError", INVALID_POST, "Validation failed for name.", property="name")
         slug = self._unique_slug(given.get("slug") or title.lower().replace(" ", "-"))
+        # Without ?source=html Ghost reads only its own Lexical field: the HTML body is dropped, silently.
+        html = _rerender(given.get("html") or "") if request.query.get("source") == ["html"] else None
         post = {
             "id": secrets.token_hex(12),
             "uuid": str(uuid.uuid4()),
             "title": title,
             "slug": slug,
-            "html": given.get("html"),
+            "html": html,
             "status": given.get("status", "draft"),
             "custom_excerpt": given.get("custom_excerpt"),
             "feature_image": given.get("feature_image"),
             "feature_image_alt": given.get("feature_image_alt"),
-            "tags": [{"id": secrets.token_hex(12), "name": t["name"]} for t in given.get("tags") or []],
+            "tags": [self._tag_named(name) for name in names],
             "url": f"{self.site_url}{slug}/",
         }
         self.posts[slug] = post
-        return json_response(201, {"posts": [post]})
+        # Like Ghost, the answer leaves the HTML out unless ?formats=html asks for it.
+        return json_response(201, {"posts": [{**post, "html": html if "formats" in request.query else None}]})
+
+    def _tag_named(self, name: str) -> dict[str, Any]:
+        # An exact (case-sensitive) name match, or a new tag at the next free slug.
+        if found := next((t for t in self.tags if t["name"] == name), None):
+            return found
+        base = ("hash-" + name[1:] if name.startswith("#") else name).lower().replace(" ", "-")
+        taken, candidate, n = {t["slug"] for t in self.tags}, base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        tag = _tag(name, candidate)
+        self.tags.append(tag)
+        return tag
 
     def _unique_slug(self, slug: str) -> str:
         # Ghost never refuses a taken slug: it appends -2, -3, ...
@@ -189,6 +257,30 @@ class FakeGhost(FakePlatform):
             n += 1
             candidate = f"{slug}-{n}"
         return candidate
+
+
+def _tag(name: str, slug: str) -> dict[str, Any]:
+    visibility = "internal" if name.startswith("#") else "public"
+    return {"id": secrets.token_hex(12), "name": name, "slug": slug, "visibility": visibility}
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError):
+        return False
+    return True
+
+
+def _rerender(html: str) -> str:
+    # Ghost stores the HTML as Lexical and renders it again: no whitespace between blocks, ids on headings.
+    html = re.sub(r"(</(?:p|h[1-6]|ul|ol|blockquote|pre|figure)>)\s+<", r"\1<", html.strip())
+    return re.sub(
+        r"<h([1-6])>(.*?)</h\1>",
+        lambda m: f'<h{m[1]} id="{re.sub(r"[^a-z0-9]+", "-", m[2].lower()).strip("-")}">{m[2]}</h{m[1]}>',
+        html,
+    )
 
 
 @pytest.fixture(name="ghost")

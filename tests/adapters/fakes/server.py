@@ -73,9 +73,14 @@ class _Fault:
     path: str | None
     times: int
     after_handling: bool
+    body_contains: bytes | None = None
 
     def matches(self, request: Request) -> bool:
-        return (self.method in (None, request.method)) and (self.path is None or request.path.startswith(self.path))
+        return (
+            self.method in (None, request.method)
+            and (self.path is None or request.path.startswith(self.path))
+            and (self.body_contains is None or self.body_contains in request.body)
+        )
 
 
 class _Server(ThreadingHTTPServer):
@@ -115,18 +120,20 @@ class FakePlatform(ServedInThread):
         method: str | None = None,
         path: str | None = None,
         after_handling: bool = False,
+        body_contains: bytes | None = None,
     ) -> None:
         """Answer the next matching requests with this response instead of the platform's.
 
         With after_handling the platform still handles the request (a post is created) and only
         its answer is lost: the "it happened but we never heard" case idempotency exists for.
+        body_contains picks requests by their body (one GraphQL operation among several on one path).
         """
         response = json_response(status, body, headers) if isinstance(body, dict) else None
         if response is None:
             raw = body.encode("utf-8") if isinstance(body, str) else body
             response = Response(status, raw, dict(headers or {}))
         with self.lock:
-            self._faults.append(_Fault(response, method, path, times, after_handling))
+            self._faults.append(_Fault(response, method, path, times, after_handling, body_contains))
 
     def _dispatch(self, request: Request) -> Response:
         with self.lock:

@@ -109,9 +109,14 @@ class FakeShopify(FakePlatform):
     def _articles(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         if not re.search(r"\$query:\s*String!", query) or not isinstance(variables.get("query"), str):
             return {"errors": [_graphql_error("Variable $query of type String! was provided invalid value")]}
-        match = re.fullmatch(r"handle:(\S+)", variables["query"].strip())
-        found = [a for a in self.articles if match and a["handle"] == match[1]]
-        return {"data": {"articles": {"nodes": [self._node(a) for a in found[:1]]}}}
+        # The two filters Herald sends: handle:<handle>, and tag:<tag> (Shopify matches tags case-insensitively).
+        match = re.fullmatch(r"(handle|tag):(\S+)", variables["query"].strip())
+        if match and match[1] == "handle":
+            found = [a for a in self.articles if a["handle"] == match[2]]
+        else:
+            found = [a for a in self.articles if match and match[2].lower() in {t.lower() for t in a["tags"] or []}]
+        first = re.search(r"articles\(first:\s*(\d+)", query)
+        return {"data": {"articles": {"nodes": [self._node(a) for a in found[: int(first[1]) if first else 1]]}}}
 
     def _article_create(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         if not re.search(r"\$article:\s*ArticleCreateInput!", query):
@@ -177,7 +182,8 @@ class FakeShopify(FakePlatform):
         return {"url": cdn, "altText": image.get("altText"), "data": response.content}, None
 
     def _node(self, article: dict[str, Any]) -> dict[str, Any]:
-        return {"id": article["id"], "handle": article["handle"], "blog": {"handle": self.blogs[article["blog_id"]]}}
+        blog = {"handle": self.blogs[article["blog_id"]]}
+        return {"id": article["id"], "handle": article["handle"], "tags": article["tags"] or [], "blog": blog}
 
     def _unique_handle(self, handle: str) -> str:
         # Shopify keeps handles unique by appending -1, -2, ... rather than refusing.

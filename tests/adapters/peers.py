@@ -1,0 +1,53 @@
+"""The shared peer scripts (../shared/peers/*.sh): run one, read the export lines it prints, tell if a site answers."""
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import requests
+
+# tests/adapters/peers.py -> the repo root is parents[2]; CI clones shared/ beside it.
+PEERS = Path(__file__).resolve().parents[2] / ".." / "shared" / "peers"
+# Ghost's first start builds its install cache (about 4 minutes on 2 cores); a start already under way is waited for.
+START_TIMEOUT_S = 900
+
+
+def run(script: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """Run the peer script with one command (start, env, stop) and return what it printed."""
+    return subprocess.run(
+        ["bash", str(script), command], capture_output=True, text=True, timeout=START_TIMEOUT_S, check=False
+    )
+
+
+def exports(stdout: str) -> dict[str, str]:
+    """Return the values of the `export NAME=value` lines a peer script prints."""
+    values = {}
+    for line in stdout.splitlines():
+        if line.startswith("export ") and "=" in line:
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name] = shlex.split(value)[0] if value else ""
+    return values
+
+
+def answers(url: str | None) -> bool:
+    """Return True when a GET of the URL answers 200 within 5 s."""
+    try:
+        return bool(url) and requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def running_or_started(script: Path, probe: str, url_name: str) -> tuple[dict[str, str], bool, str]:
+    """Return (the script's export values, whether this call started the peer, the start's error or "").
+
+    A peer already answering at probe (a path after its URL) is used as it is and left running.
+    """
+    current = run(script, "env")
+    values = exports(current.stdout)
+    url = values.get(url_name)
+    if current.returncode == 0 and url and answers(url + probe):
+        return values, False, ""
+    started = run(script, "start")
+    if started.returncode != 0:
+        return {}, False, started.stderr[-2000:]
+    return exports(started.stdout), True, ""
