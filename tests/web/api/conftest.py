@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
-from webapp.domain.accounts import accounts
+from webapp.domain.accounts import accounts, passwords
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.infra.dispatch import get_scheduler
@@ -22,8 +21,8 @@ from .helpers import iso, schema_problems, soon
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashes(monkeypatch):
-    """Hash passwords with one PBKDF2 round: these tests are about the API, and every one signs users up."""
-    monkeypatch.setattr(accounts, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1"))
+    """Hash passwords with argon2's smallest cost: these tests are about the API, and every one signs users up."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from werkzeug.security import check_password_hash
 
 from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
-from webapp.domain.accounts import password_reset
+from webapp.domain.accounts import password_reset, passwords
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, User
 
@@ -40,7 +39,7 @@ def change(browser, current=PASSWORD, new=NEW_PASSWORD, confirmation=None):
 
 def password_is(password: str) -> bool:
     db.session.expire_all()
-    return check_password_hash(db.session.query(User).filter_by(email="ada@example.test").one().password_hash, password)
+    return passwords.verify(db.session.query(User).filter_by(email="ada@example.test").one().password_hash, password)[0]
 
 
 def test_the_settings_page_has_a_labelled_change_password_form(app, ada):

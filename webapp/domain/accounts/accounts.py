@@ -7,10 +7,10 @@ import re
 import secrets
 
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.core.errors import Forbidden, NotFound, ValidationFailed
 from webapp.core.validation import timezone_problem
+from webapp.domain.accounts import passwords
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -57,7 +57,7 @@ def new_user(email: str, password: str, timezone: str = "UTC") -> User:
         errors["timezone"] = problem
     if errors:
         raise ValidationFailed(errors)
-    user = User(email=email, password_hash=generate_password_hash(password), timezone=timezone)
+    user = User(email=email, password_hash=passwords.hash_password(password), timezone=timezone)
     db.session.add(user)
     db.session.flush()
     return user
@@ -84,10 +84,19 @@ def create_user(email: str, password: str, timezone: str = "UTC", source: str = 
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user whose password matches, else None (same answer for unknown emails)."""
+    """Return the user whose password matches, else None (same answer, and the same time, for unknown emails).
+
+    An outdated hash (scrypt from before argon2) is replaced by an argon2id one; the caller commits.
+    """
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not check_password_hash(user.password_hash, password or ""):
+    if user is None:
+        passwords.spend_a_check(password or "")
         return None
+    ok, upgraded = passwords.verify(user.password_hash, password or "")
+    if not ok:
+        return None
+    if upgraded is not None:
+        user.password_hash = upgraded
     return user
 
 
@@ -129,7 +138,7 @@ def set_password(user: User, password: str) -> None:
     """Replace the user's password after checking its strength (the caller audits and commits)."""
     if problem := password_problem(password or ""):
         raise ValidationFailed({"password": problem})
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = passwords.hash_password(password)
 
 
 def change_password(actor: Actor, user: User, current: str, new: str, confirmation: str) -> None:
@@ -139,7 +148,7 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirmati
     the caller signs the current browser in again under the new id. On any error nothing is changed.
     """
     errors: dict[str, str] = {}
-    if not check_password_hash(user.password_hash, current or ""):
+    if not passwords.verify(user.password_hash, current or "")[0]:
         errors["current_password"] = "is wrong"
     if problem := password_problem(new or ""):
         errors["new_password"] = problem
@@ -149,7 +158,7 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirmati
         errors["confirmation"] = "does not match the new password"
     if errors:
         raise ValidationFailed(errors)
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = passwords.hash_password(new)
     audit.record(actor, "password.changed", "user", user.id)
     db.session.commit()
 
