@@ -18,7 +18,7 @@ def ok_result():
 
 
 def play(schedule_id: int, monkeypatch, limit: int = 5) -> list[Publication]:
-    """Tick and publish the series' waiting runs in due order; return the publications that went out."""
+    """Tick and publish the series' waiting runs in due order (each on all its channels); return what went out."""
     monkeypatch.setattr("webapp.domain.publishing.publisher._call_platform", lambda publication: ok_result())
     for _ in range(limit):
         waiting = (
@@ -29,13 +29,14 @@ def play(schedule_id: int, monkeypatch, limit: int = 5) -> list[Publication]:
         )
         if not waiting:
             break
-        publication = waiting[0]
-        publication_id, tick_at = publication.id, publication.due_at + timedelta(seconds=1)
+        due = waiting[0].due_at
+        ids, tick_at = [p.id for p in waiting if p.due_at == due], due + timedelta(seconds=1)
         with time_machine.travel(tick_at, tick=False):
-            publisher.mark_queued([publication_id], at=tick_at)
+            publisher.mark_queued(ids, at=tick_at)
             db.session.remove()
-            publisher.execute(publication_id)
-            db.session.remove()
+            for publication_id in ids:
+                publisher.execute(publication_id)
+                db.session.remove()
     return (
         db.session.query(Publication)
         .filter_by(schedule_id=schedule_id, status="published")

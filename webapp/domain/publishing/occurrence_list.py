@@ -93,7 +93,8 @@ def _listed(schedule: Schedule, count: int, now: datetime) -> list[Listed]:
     if schedule.status in ("cancelled", "completed"):
         return []
     exceptions = series.exceptions_of(schedule.id)
-    runs = series.schedule_runs(schedule, now, count, exceptions, with_skipped=True)
+    # One run more than shown: the last shown run's moves are bounded by the run after it.
+    runs = series.schedule_runs(schedule, now, count + 1, exceptions, with_skipped=True)
     pending = _pending_by_run(schedule, runs, now)
     if schedule.max_runs is not None:
         left = schedule.max_runs - series_counts(schedule)[2]
@@ -103,7 +104,8 @@ def _listed(schedule: Schedule, count: int, now: datetime) -> list[Listed]:
                 kept.append(run)
                 left -= run.at is not None and run.at not in pending
         runs = kept
-    return simulate(runs, list(schedule.channels), schedule.clash_policy, schedule.timezone, materialised=pending)
+    listed = simulate(runs, list(schedule.channels), schedule.clash_policy, schedule.timezone, materialised=pending)
+    return listed[:count]
 
 
 def _pending_by_run(schedule: Schedule, runs: list[series.Run], now: datetime) -> dict[datetime, list[Publication]]:
@@ -158,7 +160,7 @@ def preview(
     if max_runs is not None:
         count = min(count, max_runs)
     runs = series.runs(
-        cron, tz_name, now or utcnow(), count, exceptions, starts_at=starts_at, ends_at=ends_at, with_skipped=True
+        cron, tz_name, now or utcnow(), count + 1, exceptions, starts_at=starts_at, ends_at=ends_at, with_skipped=True
     )
     channels = []
     if channel_ids:
@@ -169,7 +171,7 @@ def preview(
                 .order_by(Channel.id)
             )
         )
-    return simulate(runs, channels, clash_policy, tz_name, schedule_id=schedule_id)
+    return simulate(runs, channels, clash_policy, tz_name, schedule_id=schedule_id)[:count]
 
 
 def exceptions_between(actor: Actor, start: datetime, end: datetime, channel_id: int | None = None) -> list:
