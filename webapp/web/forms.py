@@ -104,6 +104,17 @@ class ScheduleForm(FlaskForm):
     )
     cron = StringField("Cron rule")
     max_runs = IntegerField("Stop after (runs)", validators=[Optional()])
+    starts_at = DateTimeLocalField("Starts", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
+    ends_at = DateTimeLocalField("Ends", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
+    clash_policy = SelectField(
+        "If a run breaks a channel's rules",
+        choices=[
+            SelectChoice("move", "move it to the channel's next free slot"),
+            SelectChoice("skip", "skip it on that channel, with an alert"),
+            SelectChoice("publish", "publish anyway, at its time"),
+        ],
+        default="move",
+    )
     missed_policy = SelectField(
         "If missed",
         choices=[

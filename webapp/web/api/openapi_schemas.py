@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from webapp.adapters import PLATFORMS
 from webapp.core.validation import MAX_ID
-from webapp.domain.publishing.schedules import MAX_GRACE_MINUTES, MISSED_POLICIES
+from webapp.domain.publishing.schedules import CLASH_POLICIES, MAX_GRACE_MINUTES, MISSED_POLICIES
 from webapp.models import CONTENT_TYPES, Decision, EditorialStatus, Priority, PublicationStatus, ScheduleStatus
 
 # API.md's names: the contract fixes them, so they are spelled out here rather than imported.
@@ -133,6 +133,7 @@ ATTEMPT = {
     "started_at": INSTANT,
     "finished_at": nullable(INSTANT),
     "outcome": string(description="running, published, or the error class of a failed attempt"),
+    "clash_policy": enum(CLASH_POLICIES, default="move", description="A recurring run breaking a channel rule"),
     "error_class": nullable(string()),
     "error_message": nullable(string()),
     "http_status": nullable(integer()),
@@ -182,6 +183,7 @@ SCHEDULE = {
 }
 SKIPPED = array(record({"id": ID, "reason": string()}))
 BULK_COUNTS = {"matched": COUNT, "changed": COUNT, "skipped": SKIPPED}
+    "clash_policy": enum(CLASH_POLICIES),
 FILTER = obj(
     {
         "status": {"anyOf": [string(), array(enum(PublicationStatus))]},
@@ -303,8 +305,14 @@ def schemas() -> dict:
             description="One-time (run_at, in the future) or recurring (cron + timezone).",
         ),
         "ScheduleUpdate": obj(
-            {**TIMING, **SCHEDULE_OPTIONS, "allow_conflicts": {"type": "boolean", "default": False}},
-            description="Waiting publications move with it; a new time is checked against the channels' rules.",
+            {
+                **TIMING,
+                **SCHEDULE_OPTIONS,
+                "channel_ids": array(ID, minItems=1),
+                "allow_conflicts": {"type": "boolean"},
+            },
+            description="Waiting publications move with it (an added channel gets the waiting run, a removed one's are "
+            "cancelled), checked against the channels' rules; unchanged fields change nothing; 409 while publishing.",
         ),
         "ScheduleClone": obj(
             {**TIMING, **SCHEDULE_OPTIONS, "content_id": ID, "channel_ids": array(ID, minItems=1), "chain": CHAIN},
@@ -326,7 +334,8 @@ def schemas() -> dict:
         ),
         "Attempt": record(ATTEMPT),
         "PublishNow": obj(
-            {"content_id": ID, "channel_ids": array(ID, minItems=1), "priority": enum(Priority, default="high")},
+            {"content_id": ID, "channel_ids": array(ID, minItems=1), "priority": enum(Priority, default="high")}
+            | {"allow_conflicts": {"type": "boolean", "default": False}},
             required=["content_id", "channel_ids"],
         ),
         "PublicationItems": record({"items": array(ref("Publication"))}),

@@ -108,6 +108,7 @@ def schedule_json(schedule: Schedule, publications: list[Publication] | None = N
         "status": schedule.status,
         **schedule_timing(schedule),
         "next_run_at": format_utc(schedule.next_run_at),
+        "clash_policy": schedule.clash_policy,
         "created_at": format_utc(schedule.created_at),
         "chain": schedule.chain or [],
     }

@@ -8,12 +8,14 @@ from webapp.core.errors import Conflict, Forbidden, ValidationFailed
 from webapp.domain.accounts import workspaces
 from webapp.domain.channels import channels
 from webapp.domain.content import approvals, contents
-from webapp.domain.publishing import approval_holds, schedules
+from webapp.domain.publishing import approval_holds, rescheduling, schedules
 from webapp.models import Content, Decision, EditorialStatus
 from webapp.web.auth import ui_actor
 from webapp.web.forms import ContentForm, EmptyForm, ReviewForm, attach_errors
 from webapp.web.views.filters import local_time
 from webapp.web.views.listing import Sort, list_page
+from webapp.web.views.publish_now import chosen as publish_now_choice
+from webapp.web.views.publish_now import published_now
 
 bp = Blueprint("contents", __name__, url_prefix="/contents")
 
@@ -94,6 +96,36 @@ def add_to_queue(content_id: int):
     else:
         flash(f"Queued for {local_time(schedule.next_run_at)}.", "ok")
     return redirect(url_for("contents.index"), 303)
+
+
+def _publish_now_page(content, status: int = 200, errors: dict | None = None):
+    return render_template(
+        "contents/publish_now.html",
+        content=content,
+        publish_action=url_for("contents.publish_now", content_id=content.id),
+        publish_channels=channels.list_channels(ui_actor()),
+        publish_checked=[int(v) for v in request.form.getlist("channel_ids") if v.isdigit()],
+        publish_errors=errors,
+    ), status
+
+
+@bp.get("/<int:content_id>/publish-now")
+def publish_now_form(content_id: int):
+    return _publish_now_page(contents.get_content(ui_actor(), content_id))
+
+
+@bp.post("/<int:content_id>/publish-now")
+def publish_now(content_id: int):
+    """Publish the content now on the chosen channels; a refusal shows the form again with the reason."""
+    actor = ui_actor()
+    content = contents.get_content(actor, content_id)  # another workspace's content is a 404, as everywhere
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        made = rescheduling.publish_now(actor, content.id, **publish_now_choice(request.form))
+    except ValidationFailed as exc:
+        return _publish_now_page(content, 422, exc.fields)
+    return published_now(made)
 
 
 # The editorial workflow (webapp/domain/content/approvals.py): the review page, and one POST per decision.

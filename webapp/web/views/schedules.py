@@ -1,43 +1,35 @@
-"""Schedule pages: list and create (one-time, in the author's timezone)."""
+"""Schedule pages: list, create, edit and clone (times in the schedule's timezone), and publish now."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.time import TimeInputError, parse_instant, validate_cron, validate_timezone
 from webapp.core.time import preview as schedule_preview
 from webapp.domain.channels import channels
-from webapp.domain.content import contents
 from webapp.domain.publishing import lifecycle, rescheduling, schedules
-from webapp.models import Schedule, ScheduleStatus
+from webapp.models import Schedule, ScheduleStatus, utcnow
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm, ScheduleForm, attach_errors
 from webapp.web.htmx import render, wants_fragment
 from webapp.web.views.filters import local_time
 from webapp.web.views.listing import Sort, list_page
+from webapp.web.views.publish_now import chosen, published_now
+from webapp.web.views.schedule_form import (
+    mark_unreadable_dates,
+    missing_time,
+    new_schedule_data,
+    schedule_form,
+    timing_data,
+)
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
 STATUSES = tuple(s.value for s in ScheduleStatus)
 # The list's sort keys (`?sort=`): newest first by default; "next" puts schedules with no next run last.
 SORTS = {"id": Sort(Schedule.id), "next": Sort(Schedule.next_run_at, nulls_last=True), "status": Sort(Schedule.status)}
-
-
-def _form(formdata=None) -> ScheduleForm:
-    actor = ui_actor()
-    if formdata is not None:
-        form = ScheduleForm(formdata=formdata)
-    else:  # a new form starts from the profile's zone and the install's grace window
-        form = ScheduleForm(timezone=current_user.timezone, grace_minutes=current_app.config["DEFAULT_GRACE_MINUTES"])
-    form.content_id.choices = [SelectChoice(c.id, c.title) for c in contents.recent_contents(actor, limit=200)]
-    form.channel_ids.choices = [SelectChoice(c.id, f"{c.name} ({c.platform})") for c in channels.list_channels(actor)]
-    # The same channels, for the optional chain link ("then publish on B once A has published").
-    chain_choices = [SelectChoice("", "—"), *form.channel_ids.choices]
-    form.chain_channel_id.choices = form.chain_after_channel_id.choices = chain_choices
-    return form
 
 
 def _status(args) -> str | None:
@@ -77,39 +69,15 @@ def _slot_choices(error: ValidationFailed) -> list:
 
 @bp.get("/")
 def index():
-    return _page(_form())
+    return _page(schedule_form())
 
 
 @bp.post("/")
 def create():
-    form = _form(request.form)
+    form = schedule_form(request.form)
     if form.validate_on_submit():
-        recurring = form.kind.data == "recurring"
-        chosen_slot = request.form.get("use_slot")
-        data = {
-            "content_id": form.content_id.data,
-            "channel_ids": form.channel_ids.data or [],
-            # The form's wall-clock time is read in the zone shown beside it, never in server time.
-            "run_at": form.run_at.data.isoformat() if form.run_at.data and not recurring else None,
-            "cron": ((form.cron.data or "").strip() or None) if recurring else None,
-            "timezone": (form.timezone.data or current_user.timezone).strip(),
-            "priority": form.priority.data,
-            "max_runs": form.max_runs.data if recurring else None,
-            "missed_policy": form.missed_policy.data,
-            "allow_conflicts": form.allow_conflicts.data,
-        }
-        if form.grace_minutes.data is not None:  # blank: the install's DEFAULT_GRACE_MINUTES
-            data["grace_minutes"] = form.grace_minutes.data
-        if form.chain_channel_id.data or form.chain_after_channel_id.data:
-            link = {"channel_id": form.chain_channel_id.data, "after_channel_id": form.chain_after_channel_id.data}
-            data["chain"] = [link]
-        if chosen_slot and not recurring:
-            data["run_at"] = chosen_slot  # an offered free slot, an exact UTC instant
-        if not recurring and data["run_at"] is None:
-            form.run_at.errors = ["is required"]
-        elif recurring and data["cron"] is None:
-            form.cron.errors = ["is required"]
-        else:
+        data = new_schedule_data(form)
+        if not missing_time(form, data):
             try:
                 schedule = schedules.create_schedule(ui_actor(), data)
             except ValidationFailed as exc:
@@ -118,9 +86,107 @@ def create():
             else:
                 flash(f"Scheduled: next run {local_time(schedule.next_run_at)}.", "ok")
                 return redirect(url_for("dashboard.index"), 303)
-    elif form.run_at.raw_data and form.run_at.raw_data[0] and not form.run_at.data:
-        form.run_at.errors = ["is not a valid date and time"]
+    mark_unreadable_dates(form)
     return _page(form, 422)
+
+
+# Editing one schedule: the same form, its time or rule, window, channels and policies (rescheduling.reschedule).
+
+
+def _edit_page(schedule, form, status: int = 200, free_slots=None, publish_errors=None):
+    actor = ui_actor()
+    return render_template(
+        "schedules/edit.html",
+        schedule=schedule,
+        form=form,
+        free_slots=free_slots or [],
+        actions=lifecycle.schedule_actions_for(schedule.status),
+        action_form=EmptyForm(),
+        publications=schedules.publications_of(schedule),
+        workspace_channels=channels.list_channels(actor),
+        publish_errors=publish_errors or {},
+        editable=schedule.status not in lifecycle.CLOSED,
+    ), status
+
+
+@bp.get("/<int:schedule_id>/edit")
+def edit(schedule_id: int):
+    schedule = schedules.get_schedule(ui_actor(), schedule_id)
+    return _edit_page(schedule, schedule_form(schedule=schedule))
+
+
+@bp.post("/<int:schedule_id>/edit")
+def update(schedule_id: int):
+    actor = ui_actor()
+    schedule = schedules.get_schedule(actor, schedule_id)  # another workspace's id is a 404 before anything else
+    form = schedule_form(request.form)
+    if not form.validate_on_submit():
+        mark_unreadable_dates(form)
+        return _edit_page(schedule, form, 422)
+    try:
+        rescheduling.reschedule(actor, schedule_id, timing_data(form, schedule.is_recurring))
+    except ValidationFailed as exc:
+        attach_errors(form, exc)
+        return _edit_page(schedules.get_schedule(actor, schedule_id), form, 422, _slot_choices(exc))
+    except Conflict as exc:
+        form.form_errors.append(f"Not saved: {exc.message}")
+        return _edit_page(schedules.get_schedule(actor, schedule_id), form, 409)
+    flash(f"Schedule #{schedule_id} saved: next run {local_time(schedule.next_run_at)}.", "ok")
+    return redirect(url_for("schedules.edit", schedule_id=schedule_id), 303)
+
+
+def _clone_page(original, form, status: int = 200, free_slots=None):
+    passed = not original.is_recurring and original.run_at is not None and original.run_at <= utcnow()
+    return render_template(
+        "schedules/clone.html", original=original, form=form, free_slots=free_slots or [], time_passed=passed
+    ), status
+
+
+@bp.get("/<int:schedule_id>/clone")
+def clone_form(schedule_id: int):
+    """Show the create form filled from the schedule; a one-time time that has passed is left to set."""
+    original = schedules.get_schedule(ui_actor(), schedule_id)
+    form = schedule_form(schedule=original)
+    passed = not original.is_recurring and original.run_at is not None and original.run_at <= utcnow()
+    if passed:
+        form.run_at.data = None
+    return _clone_page(original, form)
+
+
+@bp.post("/<int:schedule_id>/clone")
+def clone(schedule_id: int):
+    """Create a copy: from the filled form, or (a bare POST) exactly as the original."""
+    actor = ui_actor()
+    original = schedules.get_schedule(actor, schedule_id)
+    if "kind" not in request.form:
+        return _act(schedule_id, "clone")
+    form = schedule_form(request.form)
+    if form.validate_on_submit():
+        data = new_schedule_data(form)
+        if not missing_time(form, data):
+            try:
+                copy = rescheduling.clone_schedule(actor, schedule_id, data)
+            except ValidationFailed as exc:
+                attach_errors(form, exc, {"chain": "chain_channel_id"})
+                return _clone_page(original, form, 422, _slot_choices(exc))
+            flash(f"Schedule #{schedule_id} cloned as #{copy.id}: next run {local_time(copy.next_run_at)}.", "ok")
+            return redirect(url_for("schedules.edit", schedule_id=copy.id), 303)
+    mark_unreadable_dates(form)
+    return _clone_page(original, form, 422)
+
+
+@bp.post("/<int:schedule_id>/publish-now")
+def publish_now(schedule_id: int):
+    """Publish the schedule's content now on the chosen channels (a new one-time schedule)."""
+    actor = ui_actor()
+    schedule = schedules.get_schedule(actor, schedule_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        made = rescheduling.publish_now(actor, schedule.content_id, **chosen(request.form))
+    except ValidationFailed as exc:
+        return _edit_page(schedule, schedule_form(schedule=schedule), 422, publish_errors=exc.fields)
+    return published_now(made)
 
 
 @bp.get("/preview")
@@ -141,7 +207,7 @@ def preview():
             )
         except TimeInputError as exc:
             problem = f"{exc.field} {exc.message}"
-    return render("schedules/index.html", block="preview", preview=result, preview_error=problem)
+    return render("schedules/_preview.html", preview=result, preview_error=problem)
 
 
 SCHEDULE_ACTIONS = {
@@ -170,8 +236,8 @@ def _act(schedule_id: int, action: str):
     return redirect(url_for("schedules.index"), 303)
 
 
-# One endpoint per action (schedules.pause, schedules.clone, ...), so each URL has only its id.
-for _action in (*SCHEDULE_ACTIONS, "clone"):
+# One endpoint per action (schedules.pause, ...), so each URL has only its id; clone has its own views above.
+for _action in SCHEDULE_ACTIONS:
     bp.add_url_rule(
         f"/<int:schedule_id>/{_action}",
         endpoint=_action,
