@@ -113,6 +113,7 @@ def _session_app(database_url, tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "REDIS_KEY_PREFIX": "herald-test",
             "SERVER_NAME": "herald.test",
+            "SIGNUP": "open",  # most tests sign up several people; tests/web/views/test_signup_modes.py the rest
         }
     )
     with app.app_context():

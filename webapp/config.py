@@ -17,6 +17,9 @@ class ConfigError(RuntimeError):
     """The environment is missing or has a malformed setting."""
 
 
+SIGNUP_MODES = ("open", "invite", "closed")
+
+
 def env_bool(name: str, default: bool, environ: os._Environ | dict | None = None) -> bool:
     """Parse a boolean strictly: 1/true/yes/on or 0/false/no/off, anything else is an error."""
     environ = os.environ if environ is None else environ
@@ -137,6 +140,9 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, environ),
         # Sign-in attempts per email and address, and API calls per key, per window.
+        # Who may make an account at /signup once the first one exists: anyone (open), only invited people
+        # through their invitation link (invite), or nobody but the operator's CLI (closed).
+        "SIGNUP": env_choice("SIGNUP", "invite", SIGNUP_MODES, environ),
         "LOGIN_ATTEMPTS": env_int("LOGIN_ATTEMPTS", 10, environ),
         "LOGIN_WINDOW_S": env_int("LOGIN_WINDOW_S", 900, environ),
         # ...and from one address whatever the email: one machine trying many accounts (password spraying).

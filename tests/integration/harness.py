@@ -155,6 +155,7 @@ class Stack:
             "DATABASE_URL": self.database.url,
             "REDIS_URL": self.redis_url,
             "REDIS_KEY_PREFIX": "herald-e2e",
+            "SIGNUP": "open",  # the browser tests sign several people up
             "HERALD_INSTANCE_PATH": str(workdir / "instance"),
             "PORT": str(self.port),
             "SCHEDULER_INTERVAL_S": "1",

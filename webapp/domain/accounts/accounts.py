@@ -83,6 +83,16 @@ def create_user(email: str, password: str, timezone: str = "UTC", source: str = 
     return user
 
 
+def may_sign_up(mode: str) -> bool:
+    """Whether /signup may make an account under the install's SIGNUP mode (the first account always may)."""
+    return mode == "open" or db.session.scalar(select(User.id).limit(1)) is None
+
+
+def may_join_with_new_account(mode: str) -> bool:
+    """Whether an invitation may make an account for its email (not when the operator closed sign-up)."""
+    return mode != "closed" or db.session.scalar(select(User.id).limit(1)) is None
+
+
 def authenticate(email: str, password: str) -> User | None:
     """Return the user whose password matches, else None (same answer, and the same time, for unknown emails).
 

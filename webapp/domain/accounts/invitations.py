@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from webapp.core.errors import Conflict, NotFound, ValidationFailed
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.domain.accounts import accounts
 from webapp.domain.accounts.workspaces import require_owner, role_problem
 from webapp.domain.shared import audit
@@ -134,7 +134,12 @@ def accept(token: str, user: User, ip: str | None = None) -> Membership:
 
 
 def accept_with_new_account(token: str, password: str, timezone: str, ip: str | None = None) -> User:
-    """Create the invited email's account, as a member of the inviting workspace only; commit."""
+    """Create the invited email's account, as a member of the inviting workspace only; commit.
+
+    Refused (Forbidden) while the operator has closed sign-up (SIGNUP=closed): accounts come from the CLI then.
+    """
+    if not accounts.may_join_with_new_account(current_app.config["SIGNUP"]):
+        raise Forbidden("this Herald makes no new accounts (sign-up is closed): ask the operator to create yours")
     invitation = find_invitation(token)
     user = accounts.new_user(invitation.email, password, timezone)
     _join(invitation, user, ip)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core.errors import Conflict, NotFound, ValidationFailed
@@ -141,6 +141,9 @@ def accept(token: str):
             return redirect(url_for("dashboard.index"), 303)
         return render_template("members/accept.html", **page)
     page["has_account"] = accounts.email_has_account(invitation.email)
+    page["signup_closed"] = not accounts.may_join_with_new_account(current_app.config["SIGNUP"])
+    if page["signup_closed"] and not page["has_account"]:
+        return render_template("members/accept.html", **page), 403 if request.method == "POST" else 200
     if request.method == "POST" and not page["has_account"] and page["form"].validate_on_submit():
         form = page["form"]
         try:

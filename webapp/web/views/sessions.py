@@ -27,6 +27,10 @@ def _safe_next(default: str) -> str:
 def sign_up():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
+    mode = current_app.config["SIGNUP"]
+    if not accounts.may_sign_up(mode):
+        # Nothing is made; the page says how to get in instead (403 on a POST: the form was not offered).
+        return render_template("sessions/sign_up.html", closed=mode), 403 if request.method == "POST" else 200
     form = SignUpForm()
     if form.validate_on_submit():
         try:
