@@ -9,6 +9,7 @@ from webapp.web.api.base import MAX_PER_PAGE, PUBLIC_ENDPOINTS
 from webapp.web.api.openapi_channels import channel_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
 from webapp.web.api.openapi_notifications import notification_schemas
+from webapp.web.api.openapi_occurrences import occurrence_schemas
 from webapp.web.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
 from webapp.web.api.openapi_team import team_schemas
 from webapp.web.api.openapi_transfer import transfer_schemas, use_export_media_types
@@ -25,6 +26,7 @@ ERRORS = {
 }
 PAGING = ("page", "per_page")
 VALIDATED_QUERY = {*PAGING, "channel_id", "schedule_id", "from", "to", "transfer_kind", "transfer_format", "pending"}
+VALIDATED_QUERY |= {"occurrence_count"}
 PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id", "template_id", "media_id")
 PATH_IDS += ("membership_id", "invitation_id")
 PATH_IDS += ("subscription_id", "delivery_id")
@@ -117,6 +119,14 @@ OPERATIONS = (
     op(f"POST {SCHEDULE_ID}/resume", "resume_schedule", "Resume", 200, "Schedule", conflict=True),
     op(f"POST {SCHEDULE_ID}/clone", "clone_schedule", "Copy into a new active schedule", 201, "Schedule",
        body="ScheduleClone", optional_body=True),
+    op(f"GET {SCHEDULE_ID}/occurrences", "list_occurrences", "A recurring schedule's next occurrences", 200,
+       "OccurrenceList", query=("occurrence_count",), conflict=True),
+    op(f"POST {SCHEDULE_ID}/occurrences/skip", "skip_occurrence", "Skip one occurrence (the next by default)", 200,
+       "Occurrence", body="OccurrenceSkip", optional_body=True, conflict=True),
+    op(f"POST {SCHEDULE_ID}/occurrences/move", "move_occurrence", "Move one occurrence to another time", 200,
+       "Occurrence", body="OccurrenceMove", conflict=True),
+    op(f"POST {SCHEDULE_ID}/occurrences/restore", "restore_occurrence", "Undo a skip or a move", 200,
+       "Occurrence", body="OccurrenceRestore", conflict=True),
     op("GET /publications", "list_publications", "List publications, latest due first", 200, "PublicationList",
        query=(*PAGING, *PUBLICATION_FILTERS)),
     op("GET /publications/{publication_id}", "get_publication", "Show a publication and its attempts", 200,
@@ -191,6 +201,7 @@ def parameters() -> dict:
         # Ids are 32-bit: a larger number is answered 404, whatever the method.
         **{f"path.{n}": {"name": n, "in": "path", "required": True, "schema": ID} for n in PATH_IDS},
         "page": _query("page", integer(minimum=1, default=1), "Page number, from 1."),
+        "occurrence_count": _query("count", integer(minimum=1, maximum=50, default=10), "How many occurrences."),
         "per_page": _query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE, default=50), "Items per page."),
         "status": _query("status", enum(EditorialStatus), "Only content with this editorial status."),
         "schedule_status": _query("status", enum(ScheduleStatus), "Only schedules with this status."),
@@ -284,6 +295,7 @@ def document() -> dict:
                 **channel_schemas(),
                 **media_schemas(),
                 **notification_schemas(),
+                **occurrence_schemas(),
                 **team_schemas(),
                 **transfer_schemas(),
                 **webhook_schemas(),
