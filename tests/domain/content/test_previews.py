@@ -51,7 +51,13 @@ def test_the_mastodon_preview_is_the_status_text_with_mastodon_s_count(toot):
     assert preview.kind == "status"
     assert preview.status == "Read it: https://example.com/" + "a" * 100 + "\n\n#launch"
     assert (preview.length, preview.limit, preview.problem) == (9 + 23 + 2 + 7, 500, None)
-    assert preview.resolved.sources == {"title": "base", "body": "platform", "excerpt": "base", "tags": "platform"}
+    assert preview.resolved.sources == {
+        "title": "base",
+        "body": "platform",
+        "excerpt": "base",
+        "tags": "platform",
+        "slug": "base",
+    }
 
 
 def test_a_status_over_the_limit_says_what_mastodon_would_refuse(toot):

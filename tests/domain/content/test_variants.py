@@ -42,7 +42,7 @@ def _rows() -> int:
 
 def test_a_field_without_overrides_comes_from_the_base():
     resolved = variants.resolve_fields(BASE)
-    assert resolved.fields == BASE
+    assert resolved.fields == {**BASE, "slug": None}
     assert set(resolved.sources.values()) == {"base"}
 
 
@@ -50,8 +50,20 @@ def test_the_channel_override_wins_over_the_platform_override_field_by_field():
     platform = {"title": "Platform title", "body": "Platform body", "excerpt": None, "tags": None}
     channel = {"title": "Channel title", "body": None, "excerpt": None, "tags": []}
     resolved = variants.resolve_fields(BASE, platform, channel)
-    assert resolved.fields == {"title": "Channel title", "body": "Platform body", "excerpt": "Base excerpt", "tags": []}
-    assert resolved.sources == {"title": "channel", "body": "platform", "excerpt": "base", "tags": "channel"}
+    assert resolved.fields == {
+        "title": "Channel title",
+        "body": "Platform body",
+        "excerpt": "Base excerpt",
+        "tags": [],
+        "slug": None,
+    }
+    assert resolved.sources == {
+        "title": "channel",
+        "body": "platform",
+        "excerpt": "base",
+        "tags": "channel",
+        "slug": "base",
+    }
 
 
 def test_resolve_gives_the_adapter_payload_of_the_stored_variant(owner, make, channel_on):
@@ -181,7 +193,15 @@ def test_an_update_without_variants_keeps_them_but_rechecks_them_against_the_new
     content = make.content(owner, body="short", variants=[{"platform": "mastodon", "title": "Toot title"}])
     contents.update_content(owner, content.id, {"title": "Renamed"})
     assert variants.overrides_of(content) == [
-        {"platform": "mastodon", "channel_id": None, "title": "Toot title", "body": None, "excerpt": None, "tags": None}
+        {
+            "platform": "mastodon",
+            "channel_id": None,
+            "title": "Toot title",
+            "body": None,
+            "excerpt": None,
+            "tags": None,
+            "slug": None,
+        }
     ]
     with pytest.raises(ValidationFailed) as error:
         contents.update_content(owner, content.id, {"body": "x" * 600})

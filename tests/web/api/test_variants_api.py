@@ -40,8 +40,17 @@ def test_content_is_created_with_its_variants_and_reads_them_back(api, hook, ass
             "body": "Short toot",
             "excerpt": None,
             "tags": None,
+            "slug": None,
         },
-        {"platform": None, "channel_id": hook["id"], "title": None, "body": None, "excerpt": None, "tags": []},
+        {
+            "platform": None,
+            "channel_id": hook["id"],
+            "title": None,
+            "body": None,
+            "excerpt": None,
+            "tags": [],
+            "slug": None,
+        },
     ]
     assert created.json["variants"] == expected
     fetched = api("GET", f"/contents/{created.json['id']}")
@@ -113,7 +122,8 @@ def test_the_resolved_variant_names_each_field_s_source(api, toots, assert_schem
         "body": "Toot https://example.test",
         "excerpt": None,
         "tags": ["x"],
-        "sources": {"title": "base", "body": "platform", "excerpt": "base", "tags": "channel"},
+        "slug": None,
+        "sources": {"title": "base", "body": "platform", "excerpt": "base", "tags": "channel", "slug": "base"},
         "problem": None,
     }
     assert_schema(response.json, "ResolvedVariant")

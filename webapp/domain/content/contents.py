@@ -9,6 +9,7 @@ from webapp.core.errors import ValidationFailed
 from webapp.core.search import contains
 from webapp.core.validation import character_problem, choice_problem, clean_tags, tags_problem, text_problem
 from webapp.domain.content import approvals, variants
+from webapp.domain.content.slugs import clean_slug, slug_problem
 from webapp.domain.shared import audit, cascade
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
@@ -16,7 +17,7 @@ from webapp.extensions import db
 from webapp.models import CONTENT_TYPES, Content, EditorialStatus, Publication
 
 STATUSES = tuple(s.value for s in EditorialStatus)
-FIELDS = ("title", "body", "excerpt", "content_type", "tags", "status", "body_format")
+FIELDS = ("title", "body", "excerpt", "content_type", "tags", "status", "body_format", "slug")
 
 
 def _validate(values: dict) -> dict[str, str]:
@@ -38,6 +39,8 @@ def _validate(values: dict) -> dict[str, str]:
         errors["body_format"] = problem
     if problem := tags_problem(values.get("tags", [])):
         errors["tags"] = problem
+    if problem := slug_problem(values.get("slug")):
+        errors["slug"] = problem
     return errors
 
 
@@ -48,6 +51,7 @@ def _base(values: dict) -> dict:
         "body": values.get("body") or "",
         "excerpt": (values.get("excerpt") or "").strip() or None,
         "tags": clean_tags(values.get("tags", [])),
+        "slug": clean_slug(values.get("slug")),
     }
 
 
@@ -115,7 +119,7 @@ def recent_contents(actor: Actor, limit: int = 200) -> list[Content]:
 
 def _published_parts(content: Content) -> dict:
     """What an approval of the content vouches for, to tell which parts an edit changed."""
-    parts = {f: getattr(content, f) for f in ("title", "body", "excerpt", "content_type", "body_format")}
+    parts = {f: getattr(content, f) for f in ("title", "body", "excerpt", "content_type", "body_format", "slug")}
     overrides = variants.overrides_of(content)
     return parts | {"tags": list(content.tags or []), "variants": sorted(overrides, key=variants.target_of)}
 

@@ -15,13 +15,16 @@ from webapp.adapters import ADAPTERS, PLATFORMS, ContentPayload, PermanentError,
 from webapp.adapters.base import MediaAttachment
 from webapp.adapters.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_CHARACTERS, MastodonAdapter
 from webapp.core.validation import clean_tags, is_id, tags_problem, text_problem
+from webapp.domain.content.slugs import clean_slug, slug_problem
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import VARIANT_FIELDS, Channel, Content, ContentVariant
 
 # Where a resolved field came from, as the editor and the API say it.
 BASE, PLATFORM, CHANNEL = "base", "platform", "channel"
-ALLOWED_KEYS = {"platform", "channel_id", *VARIANT_FIELDS}
+# What an override may set: the text, and the URL slug of a blog post (WordPress, Ghost, Shopify).
+OVERRIDE_FIELDS = (*VARIANT_FIELDS, "slug")
+ALLOWED_KEYS = {"platform", "channel_id", *OVERRIDE_FIELDS}
 MAX_LENGTHS = {"title": 300, "excerpt": 2000}
 
 
@@ -29,7 +32,7 @@ MAX_LENGTHS = {"title": 300, "excerpt": 2000}
 class Resolved:
     """A channel's text after resolution, with the source of each field."""
 
-    fields: dict  # title, body, excerpt, tags
+    fields: dict  # title, body, excerpt, tags, slug
     sources: dict  # field -> base | platform | channel
 
     def inherited(self, field: str) -> bool:
@@ -42,9 +45,9 @@ def target_of(override: dict) -> str:
 
 
 def resolve_fields(base: dict, platform_override: dict | None = None, channel_override: dict | None = None) -> Resolved:
-    """Resolve title, body, excerpt and tags: channel override, else platform override, else base."""
+    """Resolve title, body, excerpt, tags and slug: channel override, else platform override, else base."""
     fields, sources = {}, {}
-    for field in VARIANT_FIELDS:
+    for field in OVERRIDE_FIELDS:
         for source, override in ((CHANNEL, channel_override), (PLATFORM, platform_override)):
             if override and override.get(field) is not None:
                 fields[field], sources[field] = override[field], source
@@ -62,7 +65,7 @@ def resolve_for(base: dict, overrides: list[dict], channel: Channel) -> Resolved
 
 
 def base_of(content: Content) -> dict:
-    return {f: getattr(content, f) for f in VARIANT_FIELDS}
+    return {f: getattr(content, f) for f in OVERRIDE_FIELDS}
 
 
 def overrides_of(content: Content) -> list[dict]:
@@ -72,7 +75,7 @@ def overrides_of(content: Content) -> list[dict]:
 
 def as_dict(variant: ContentVariant) -> dict:
     return {"platform": variant.platform, "channel_id": variant.channel_id} | {
-        f: getattr(variant, f) for f in VARIANT_FIELDS
+        f: getattr(variant, f) for f in OVERRIDE_FIELDS
     }
 
 
@@ -95,6 +98,7 @@ def payload(content_id: int, content_type: str, resolved: Resolved) -> ContentPa
         excerpt=fields["excerpt"],
         content_type=content_type,
         tags=tuple(fields["tags"]),
+        slug=fields.get("slug"),
     )
 
 
@@ -155,7 +159,7 @@ def parse(actor: Actor, raw, errors: dict[str, str]) -> list[dict] | None:
             errors[where] = f"a second override for {target}"
             continue
         seen.add(target)
-        for field in VARIANT_FIELDS:
+        for field in OVERRIDE_FIELDS:
             value = item.get(field)
             if problem := _field_problem(field, value):
                 errors[f"variants.{target}.{field}"] = problem
@@ -184,6 +188,8 @@ def _field_problem(field: str, value) -> str | None:
         return None
     if field == "tags":
         return tags_problem(value)
+    if field == "slug":
+        return slug_problem(value)
     if field in MAX_LENGTHS:
         return text_problem(value, required=False, max_length=MAX_LENGTHS[field])
     return None if isinstance(value, str) else "must be text"
@@ -192,6 +198,8 @@ def _field_problem(field: str, value) -> str | None:
 def _clean(field: str, value):
     if field == "tags":
         return clean_tags(value) if isinstance(value, list) else None
+    if field == "slug":
+        return clean_slug(value)
     if not isinstance(value, str) or not value.strip():
         return None  # blank text is inherited
     return value if field == "body" else value.strip()
@@ -210,7 +218,7 @@ def limit_problems(actor: Actor, base: dict, overrides: list[dict]) -> dict[str,
             resolved = resolve_for(base, overrides, channel)
         else:
             continue  # a template's channel that was deleted since
-        if not any(override.get(f) is not None for f in VARIANT_FIELDS):
+        if not any(override.get(f) is not None for f in OVERRIDE_FIELDS):
             continue  # an override of nothing is the base, judged where it is published
         if problem := platform_problem(platform, payload(0, "article", resolved)):
             errors[f"variants.{target_of(override)}"] = problem
@@ -219,14 +227,14 @@ def limit_problems(actor: Actor, base: dict, overrides: list[dict]) -> dict[str,
 
 def replace(actor: Actor, content: Content, overrides: list[dict]) -> None:
     """Store exactly these overrides for the content item (the caller commits); empty ones are dropped."""
-    wanted = {target_of(o): o for o in overrides if any(o.get(f) is not None for f in VARIANT_FIELDS)}
+    wanted = {target_of(o): o for o in overrides if any(o.get(f) is not None for f in OVERRIDE_FIELDS)}
     # Update in place: a delete plus an insert for the same target would meet the unique constraint first.
     for variant in list(content.variants):
         override = wanted.pop(variant.target, None)
         if override is None:
             content.variants.remove(variant)
         else:
-            for field in VARIANT_FIELDS:
-                setattr(variant, field, override[field])
+            for field in OVERRIDE_FIELDS:
+                setattr(variant, field, override.get(field))
     for override in wanted.values():
         content.variants.append(ContentVariant(workspace_id=actor.workspace_id, **override))

@@ -104,6 +104,11 @@ CHANNEL_WRITE = {
     "timezone": {**TIMEZONE, "default": "UTC"},
     "rules": RULES,
 }
+SLUG = string(
+    maxLength=200,
+    pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+    description="The post's URL slug on WordPress, Ghost and Shopify; null: made from the title when published.",
+)
 CONTENT_WRITE = {
     "title": string(minLength=1, maxLength=300),
     "body": string(default=""),
@@ -111,6 +116,7 @@ CONTENT_WRITE = {
     "excerpt": nullable(string(maxLength=2000)),
     "content_type": enum(CONTENT_TYPES, default="article"),
     "tags": array(string(minLength=1, maxLength=60)),
+    "slug": nullable(SLUG),
     "status": enum(EditorialStatus, default=EditorialStatus.DRAFT.value),
     "variants": array(ref("ContentVariant"), description="Per-platform and per-channel overrides; PATCH replaces all"),
 }

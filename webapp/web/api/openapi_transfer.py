@@ -20,6 +20,7 @@ def transfer_schemas() -> dict:
         "tags": array(string()),
         "status": enum(EditorialStatus),
         "body_format": enum(("markdown", "html")),
+        "slug": nullable(string()),
     }
     schedule_row = {
         "id": ID,

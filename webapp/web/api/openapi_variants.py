@@ -9,6 +9,7 @@ from webapp.web.api.openapi_schemas import (
     CONTENT_WRITE,
     ID,
     INSTANT,
+    SLUG,
     TIMEZONE,
     array,
     enum,
@@ -26,6 +27,7 @@ VARIANT_TEXT = {
     "body": nullable(string()),
     "excerpt": nullable(string(maxLength=2000)),
     "tags": nullable(array(string(minLength=1, maxLength=60))),
+    "slug": nullable(SLUG),
 }
 DEFAULT_SCHEDULE = nullable(
     {
@@ -68,6 +70,7 @@ def variant_schemas() -> dict:
                 "body": string(),
                 "excerpt": nullable(string()),
                 "tags": array(string()),
+                "slug": nullable(string()),
                 "sources": record({f: enum(SOURCES) for f in VARIANT_TEXT}, description="Where each field came from."),
                 "problem": nullable(string(description="What the platform's own check would refuse (nothing sent).")),
             }
@@ -75,7 +78,7 @@ def variant_schemas() -> dict:
         "Template": record(
             {
                 "id": ID,
-                **{k: v for k, v in CONTENT_WRITE.items() if k not in ("status", "excerpt", "variants")},
+                **{k: v for k, v in CONTENT_WRITE.items() if k not in ("status", "excerpt", "variants", "slug")},
                 "excerpt": nullable(string()),
                 "content_type": enum(CONTENT_TYPES),
                 "variants": array(ref("ContentVariant")),

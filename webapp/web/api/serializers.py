@@ -34,6 +34,7 @@ def content_json(content: Content) -> dict:
         "excerpt": content.excerpt,
         "content_type": content.content_type,
         "tags": content.tags or [],
+        "slug": content.slug,
         "status": content.status,
         "variants": overrides_of(content),
         "created_at": format_utc(content.created_at),

@@ -10,7 +10,7 @@ from jinja2_fragments.flask import render_block
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from webapp.adapters import PLATFORMS
+from webapp.adapters import ADAPTERS, PLATFORMS
 from webapp.core.errors import ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import content_templates, contents, previews, variants
@@ -23,6 +23,9 @@ bp = Blueprint("editor", __name__)
 
 # The channel form's own platform labels ("WordPress", "Shopify blog", ...), so the two pages agree.
 PLATFORM_NAMES = {choice.value: choice.label for choice in ChannelForm.platform.kwargs["choices"]}
+# Platforms whose posts have a URL slug: only their columns offer one.
+SLUG_PLATFORMS = frozenset(p for p, adapter in ADAPTERS.items() if adapter.takes_slug)
+SLUG_HINT = "The post's URL on WordPress, Ghost and Shopify; blank: made from the title."
 
 
 class BaseTextForm(FlaskForm):
@@ -33,6 +36,7 @@ class BaseTextForm(FlaskForm):
     excerpt = TextAreaField("Excerpt")
     content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
     tags = StringField("Tags (comma-separated)")
+    slug = StringField("Slug")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class Target:
 
     def empty(self) -> dict:
         return {"platform": None if self.channel_id else self.platform, "channel_id": self.channel_id}
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Return the fields this column offers: the text, and the slug where the platform's posts have one."""
+        return variants.OVERRIDE_FIELDS if self.platform in SLUG_PLATFORMS else VARIANT_FIELDS
 
 
 def targets(workspace_channels: list[Channel], overrides: list[dict]) -> list[Target]:
@@ -77,6 +86,7 @@ def base_from_form(form: BaseTextForm) -> dict:
         "body": form.body.data or "",
         "excerpt": (form.excerpt.data or "").strip() or None,
         "tags": split_tags(form.tags.data),
+        "slug": (form.slug.data or "").strip() or None,
     }
 
 
@@ -85,7 +95,7 @@ def overrides_from_form(columns: list[Target]) -> list[dict]:
     found = []
     for target in columns:
         override = target.empty()
-        for field in VARIANT_FIELDS:
+        for field in target.fields:
             raw = request.form.get(target.field_name(field), "")
             if field == "tags":
                 override[field] = split_tags(raw) or None
@@ -128,7 +138,7 @@ def _editor(content: Content, form: BaseTextForm, overrides: list[dict], error=N
         values=by_target,
         inherits=inherits,
         column_errors=_column_errors(error),
-        fields=VARIANT_FIELDS,
+        slug_hint=SLUG_HINT,
         previews=previews.previews(
             workspace_channels,
             base,

@@ -1,0 +1,75 @@
+"""The editor's slug fields: the item's own, and one per blog platform and blog channel; errors beside the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from webapp.domain.channels import channels
+from webapp.domain.content import contents
+from webapp.domain.content.slugs import SLUG_HINT
+from webapp.extensions import db
+from webapp.models import Content, ContentVariant
+
+
+@pytest.fixture
+def blog(ada):
+    return channels.create_channel(
+        ada,
+        name="Blog",
+        platform="wordpress",
+        settings={"url": "https://blog.example.test"},
+        credentials={"username": "ed", "app_password": "abcd efgh ijkl mnop"},
+    )
+
+
+@pytest.fixture
+def item(ada, blog, make):
+    make.channel(ada, name="Hook")
+    return contents.create_content(ada, title="Launch", body="Body", slug="launch-day")
+
+
+def _form(item, **fields) -> dict:
+    return {"title": item.title, "body": item.body, "content_type": "article", "tags": "", **fields}
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_editor_shows_the_slug_and_offers_one_only_to_blog_columns(client, item, blog):
+    page = _html(client.get(f"/contents/{item.id}/edit"))
+
+    assert '<label for="slug">Slug</label>' in page and 'value="launch-day"' in page
+    assert 'name="v-platform-wordpress-slug"' in page and f'name="v-channel-{blog.id}-slug"' in page
+    assert 'name="v-platform-webhook-slug"' not in page  # a webhook post has no URL slug
+
+
+def test_saving_a_slug_and_a_variant_slug_stores_both(client, item, blog):
+    data = _form(item, slug="new-launch", **{f"v-channel-{blog.id}-slug": "blog-launch"})
+
+    response = client.post(f"/contents/{item.id}/edit", data=data)
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Content, item.id).slug == "new-launch"
+    assert [(v.channel_id, v.slug) for v in db.session.query(ContentVariant)] == [(blog.id, "blog-launch")]
+
+
+def test_a_bad_slug_is_shown_beside_its_field_and_nothing_changes(client, item):
+    response = client.post(f"/contents/{item.id}/edit", data=_form(item, title="Changed", slug="Launch Day!"))
+
+    assert response.status_code == 422
+    page = _html(response)
+    assert f'<p class="error" id="slug-error">Slug {SLUG_HINT}</p>' in page
+    db.session.expire_all()
+    assert (db.session.get(Content, item.id).title, db.session.get(Content, item.id).slug) == ("Launch", "launch-day")
+
+
+def test_a_bad_variant_slug_is_shown_in_its_column_and_nothing_changes(client, item, blog):
+    response = client.post(f"/contents/{item.id}/edit", data=_form(item, **{"v-platform-wordpress-slug": "a--b"}))
+
+    assert response.status_code == 422
+    page = _html(response)
+    column = page[page.index('id="variant-platform-wordpress"') :]
+    assert column.index(f"slug {SLUG_HINT}") < column.index("</fieldset>")
+    assert db.session.query(ContentVariant).count() == 0
