@@ -35,21 +35,18 @@ PENDING = tuple(
 )
 
 
-class PendingPublications(Conflict):
-    """A channel cannot be deleted while publications are pending on it (unless they are cancelled)."""
-
-    def __init__(self, pending: int, publishing: int = 0):
-        if publishing:
-            message = (
-                f"{publishing} publication(s) on this channel are being sent right now; try again when they finish."
-            )
-        else:
-            message = (
-                f"This channel has {pending} pending publication(s); cancel them and delete "
-                "(API: ?pending=cancel), or wait until they are sent."
-            )
-        super().__init__(message, {"pending": message})
-        self.extra = {"pending": pending, "publishing": publishing}
+def pending_conflict(pending: int, publishing: int = 0) -> Conflict:
+    """The refusal to delete a channel with pending publications (409 in the API, with both counts)."""
+    if publishing:
+        message = f"{publishing} publication(s) on this channel are being sent right now; try again when they finish."
+    else:
+        message = (
+            f"This channel has {pending} pending publication(s); cancel them and delete "
+            "(API: ?pending=cancel), or wait until they are sent."
+        )
+    conflict = Conflict(message, {"pending": message})
+    conflict.extra = {"pending": pending, "publishing": publishing}
+    return conflict
 
 
 def _validate(name, platform, settings, credentials, timezone, channel_rules=None) -> dict[str, str]:
@@ -186,14 +183,14 @@ def pending_counts(channel: Channel) -> dict[str, int]:
 
 
 def delete_channel(actor: Actor, channel_id: int, now: datetime | None = None) -> None:
-    """Delete (archive) a channel that has no publication left to send, or raise PendingPublications; commit.
+    """Delete (archive) a channel that has no publication left to send, or raise a Conflict; commit.
 
     `publishing.channel_control.delete_channel` can cancel the pending ones first.
     """
     actor.require_writer()
     channel = get_channel(actor, channel_id)
     if counts := pending_counts(channel):
-        raise PendingPublications(sum(counts.values()), counts.get(PublicationStatus.PUBLISHING.value, 0))
+        raise pending_conflict(sum(counts.values()), counts.get(PublicationStatus.PUBLISHING.value, 0))
     archive(actor, channel, now or utcnow())
     db.session.commit()
 

@@ -140,7 +140,7 @@ def delete_channel(actor: Actor, channel_id: int, *, cancel_pending: bool = Fals
     counts = channels.pending_counts(channel)
     publishing = counts.get(S.PUBLISHING.value, 0)
     if publishing or (counts and not cancel_pending):
-        raise channels.PendingPublications(sum(counts.values()), publishing)
+        raise channels.pending_conflict(sum(counts.values()), publishing)
     work = lifecycle.Work(now, actor=actor, action="cancelled: its channel was deleted")
     pending = db.session.scalars(
         select(Publication)
