@@ -8,8 +8,11 @@ Redis DB 14 or the session's stack. Tests leave one worker and one scheduler run
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -193,6 +196,19 @@ def test_a_skip_publication_past_its_grace_is_missed_with_an_alert(iso, schedule
     assert alerts == [("missed", scheduler_was_down.channel["id"])]
 
 
+def _healthz_once_green(stack, timeout: float) -> dict:
+    """Poll /healthz until it answers 200; return its body (fail with the last body after timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(stack.url("/healthz"), timeout=5) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            body = exc.read().decode(errors="replace")
+            assert time.monotonic() < deadline, f"/healthz still {exc.code}: {body}"
+        time.sleep(1)
+
+
 # --- 2. Redis flushed under scheduled publications ---------------------------------------------------
 
 
@@ -214,6 +230,9 @@ def test_a_flushed_redis_is_repaired_and_everything_publishes_on_time_exactly_on
             assert 0 <= publication["lateness_ms"] < 2500, publication
         assert deliveries_by_key(receiver, channel) == {p["idempotency_key"]: 1 for p in settled}
         assert PERIODIC_RECONCILE in scheduled_entries(iso)
+        # Health tells the truth again: the worker is counted by its own heartbeat (RQ's registry lost it).
+        health = _healthz_once_green(iso, timeout=45)
+        assert health["checks"]["workers"]["alive"] >= 1, health
     finally:
         if PERIODIC_RECONCILE not in scheduled_entries(iso):
             # Today's only repair: a scheduler restart re-registers the periodic job and reconciles.

@@ -68,6 +68,31 @@ def supervisor_report() -> dict | None:
     }
 
 
+# Herald's own record of live workers: a sorted set of worker names scored by the instant each is
+# alive until, refreshed by every RQ heartbeat. RQ's own registry (`rq:workers`) is written once at a
+# worker's birth, so after a Redis flush a running worker is missing from it for good; this set is
+# written again within one heartbeat (HeraldWorker.worker_ttl).
+WORKERS_ALIVE = ("workers", "alive")
+
+
+def worker_beat(redis: Redis, name: str, alive_for_s: float, now: float | None = None) -> None:
+    """Record that worker `name` is alive for the next `alive_for_s` seconds."""
+    redis.zadd(key(*WORKERS_ALIVE), {name: (now or time.time()) + alive_for_s})
+
+
+def worker_gone(redis: Redis, name: str) -> None:
+    """Forget a worker that shut down cleanly (one that died simply stops beating)."""
+    redis.zrem(key(*WORKERS_ALIVE), name)
+
+
+def live_worker_names(redis: Redis, now: float | None = None) -> set[str]:
+    """Names of the workers alive now: beating in Herald's set, or registered (not suspended) in RQ's."""
+    now = now or time.time()
+    beating = {n.decode() for n in redis.zrangebyscore(key(*WORKERS_ALIVE), now, "+inf")}
+    registered = {w.name for w in Worker.all(connection=redis) if w.get_state() != "suspended"}
+    return beating | registered
+
+
 def last_heartbeat_age() -> float | None:
     """Seconds since the scheduler's last tick, or None if none is recorded."""
     raw = get_redis().get(heartbeat_key())
@@ -81,7 +106,7 @@ def system_status() -> dict:
     try:
         redis = get_redis()
         age = last_heartbeat_age()
-        workers = sum(1 for w in Worker.all(connection=redis) if w.state != "suspended")
+        workers = len(live_worker_names(redis))
         depths = {q.name: q.count for q in all_queues()}
     except RedisError as exc:
         return {"ok": False, "redis": False, "problems": [f"Redis is unreachable ({type(exc).__name__})"]}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import configure_mappers
 
 from webapp import create_app
 from webapp.adapters.http import keep_connections_alive
-from webapp.infra import logs, tasks
+from webapp.infra import liveness, logs, tasks
 from webapp.infra.queues import QUEUE_ORDER, all_queues, get_redis
 
 log = logging.getLogger("herald.worker")
@@ -30,9 +30,27 @@ class HeraldJob(Job):
 
 
 class HeraldWorker(SimpleWorker):
-    """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id."""
+    """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id.
+
+    It also beats in Herald's own liveness set (infra/liveness.py) at every RQ heartbeat, which an idle
+    worker sends every `worker_ttl - 15` seconds: after a Redis flush it is counted again that soon.
+    """
 
     job_class = HeraldJob
+    HEARTBEAT_TTL_S = 30  # an idle worker beats every 15 s; /healthz counts it for 90 s after the last
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("worker_ttl", self.HEARTBEAT_TTL_S)
+        super().__init__(*args, **kwargs)
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        super().heartbeat(timeout, pipeline)
+        # `timeout` is a running job's own limit (+60 s) when RQ beats before one: alive for that long.
+        liveness.worker_beat(self.connection, self.name, timeout or self.worker_ttl + 60)
+
+    def register_death(self):
+        liveness.worker_gone(self.connection, self.name)
+        super().register_death()
 
     def execute_job(self, job, queue):
         with logs.job_context(job):

@@ -71,7 +71,15 @@ def requires_role(ability: str, message: str | None = None) -> Callable:
 
 # Everything else needs a signed-in member: a new page is private unless it is added here.
 # `metrics.metrics` checks its own bearer token (or loopback) instead of a session.
-PUBLIC_ENDPOINTS = {"sessions.sign_in", "sessions.sign_up", "health.healthz", "metrics.metrics", "static"}
+PUBLIC_ENDPOINTS = {
+    "sessions.sign_in",
+    "sessions.sign_up",
+    "health.livez",
+    "health.readyz",
+    "health.healthz",
+    "metrics.metrics",
+    "static",
+}
 # One-time links work signed out: password resets, and invitations (which can create the account).
 PUBLIC_ENDPOINTS |= {"sessions.forgot_password", "sessions.reset_password", "members.accept"}
 # Calendar apps cannot sign in: the feed's secret token is its credential (a wrong one is 404).

@@ -114,3 +114,32 @@ def test_without_the_launcher_the_page_points_at_the_supervisor_log(client, ada)
     html = client.get("/health").get_data(as_text=True)
 
     assert "Not run by <code>make run</code>" in html
+
+
+def test_livez_answers_while_the_process_runs_and_needs_no_sign_in(client):
+    response = client.get("/livez")
+
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_is_green_without_scheduler_or_workers(client):
+    # A scheduler restart must not take every web node out of rotation: /readyz asks only what serving needs.
+    assert client.get("/healthz").status_code == 503
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_fails_when_redis_does_not_answer(client, app, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("refused")
+
+    monkeypatch.setattr(get_redis(), "ping", refuse)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "failing", "failing": ["redis"], "problems": {"redis": "ConnectionError"}}

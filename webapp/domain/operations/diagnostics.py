@@ -57,6 +57,15 @@ def database_problem() -> str | None:
     return None
 
 
+def redis_problem() -> str | None:
+    """Ping Redis: None when it answers, else the error's class name."""
+    try:
+        get_redis().ping()
+    except RedisError as exc:
+        return type(exc).__name__
+    return None
+
+
 def database_report() -> dict:
     """Ping the database and compare its migration revision with the code's head."""
     try:

@@ -1,15 +1,36 @@
-"""Health: `/healthz` for load balancers (no login) and the `/health` page for signed-in members."""
+"""Health: `/livez` and `/readyz` for load balancers, `/healthz` for the whole system (no login for these
+three), and the `/health` page for signed-in members."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from webapp.domain.operations.diagnostics import database_problem, health_report
+from webapp.domain.operations.diagnostics import database_problem, health_report, redis_problem
 from webapp.infra.liveness import system_status
 from webapp.web.auth import ui_actor
 from webapp.web.htmx import render
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/livez")
+def livez():
+    """This web process answers requests (restart it if not). Touches nothing else."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """This web process can serve: the database and Redis answer. A silent scheduler or no worker does not
+    take a web node out of rotation (its pages still work, and `/healthz` says what is wrong)."""
+    failing = {}
+    if (problem := database_problem()) is not None:
+        failing["database"] = problem
+    if (problem := redis_problem()) is not None:
+        failing["redis"] = problem
+    if failing:
+        return jsonify({"status": "failing", "failing": sorted(failing), "problems": failing}), 503
+    return jsonify({"status": "ok"})
 
 
 @bp.get("/healthz")
