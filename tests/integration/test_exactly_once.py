@@ -16,7 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.adapters.wordpress_site import WordPressSite, wordpress_fixture, wordpress_session  # noqa: F401
-from webapp.adapters.keys import slug_for
+from webapp.adapters.keys import marker_for, title_slug
+from webapp.adapters.wordpress import marker_comment
 
 from .harness import (
     Api,
@@ -154,8 +155,10 @@ def test_a_call_whose_answer_never_comes_ends_published_with_one_post_on_an_idem
 # --- 7. a real WordPress, slow to answer, and a worker killed mid-call --------------------------------
 
 
-def wordpress_posts_with_slug(wordpress: WordPressSite, slug: str) -> list[dict]:
-    return wordpress.rest("GET", "/wp/v2/posts", params={"slug": slug, "status": "any", "context": "edit"})
+def wordpress_posts_with_marker(wordpress: WordPressSite, marker: str) -> list[dict]:
+    """Return the posts (any status) whose body carries the marker's comment, as the adapter's lookup finds them."""
+    posts = wordpress.rest("GET", "/wp/v2/posts", params={"search": marker, "status": "any", "context": "edit"})
+    return [p for p in posts if marker_comment(marker) in p["content"]["raw"]]
 
 
 def creates_post(method: str, path: str) -> bool:
@@ -173,11 +176,12 @@ def test_a_worker_killed_mid_call_to_wordpress_is_confirmed_by_lookup_not_resent
                 "credentials": {"username": wordpress.user, "app_password": wordpress.app_password},
             },
         )
-        publication = publish_soon(api, channel, f"Herald exactly once {secrets.token_hex(3)}")
-        slug = slug_for(publication["idempotency_key"])
+        title = f"Herald exactly once {secrets.token_hex(3)}"
+        publication = publish_soon(api, channel, title)
+        marker = marker_for(publication["idempotency_key"])
         # Keys are (schedule, channel, occurrence) of a fresh database: a post left by an earlier run of
-        # this test would carry the same slug (see the report), so clear it before the first call.
-        for stale in wordpress_posts_with_slug(wordpress, slug):
+        # this test would carry the same marker (see the report), so clear it before the first call.
+        for stale in wordpress_posts_with_marker(wordpress, marker):
             wordpress.rest("DELETE", f"/wp/v2/posts/{stale['id']}", params={"force": "true"})
         try:
             creates = proxy.wait_for("POST", "/wp-json/wp/v2/posts", timeout=15)
@@ -186,17 +190,52 @@ def test_a_worker_killed_mid_call_to_wordpress_is_confirmed_by_lookup_not_resent
             iso.spawn_worker()
             settled = wait_until_settled(api, publication["id"])
             time.sleep(DUPLICATE_WINDOW_S)
-            posts = wordpress_posts_with_slug(wordpress, slug)
+            posts = wordpress_posts_with_marker(wordpress, marker)
         finally:
-            for post in wordpress_posts_with_slug(wordpress, slug):
+            for post in wordpress_posts_with_marker(wordpress, marker):
                 wordpress.track_post(post["id"])  # deleted for good when the test ends
 
         assert settled["status"] == "published", settled
         assert len(posts) == 1, [(p["id"], p["status"]) for p in posts]
-        assert (posts[0]["status"], posts[0]["slug"]) == ("publish", slug)
+        assert (posts[0]["status"], posts[0]["slug"]) == ("publish", title_slug(title))  # readable, from the title
         assert settled["external_id"] == str(posts[0]["id"])
         assert settled["external_url"] == posts[0]["link"]
-        # Found by its key-derived slug, not sent again: one create ever reached WordPress.
+        # Found by its key's marker, not sent again: one create ever reached WordPress.
         assert len(proxy.requests_matching("POST", "/wp-json/wp/v2/posts")) == 1
         assert outcomes(settled) == [(1, "unknown_outcome"), (2, "published")]
+        assert settled["attempts"][1]["error_message"] == "confirmed on the platform by idempotency key"
+
+
+def test_a_lost_answer_from_wordpress_is_confirmed_by_the_marker_and_the_post_has_the_titles_slug(api, wordpress):
+    # WordPress makes the post, but its answer comes after the call's timeout: the attempt's outcome is unknown.
+    lost_after = int(KNOBS["PUBLISH_TIMEOUT_S"]) + 3
+    with SlowProxy(wordpress.url, delay=lost_after, slow=creates_post) as proxy:
+        channel = api.create(
+            "/channels",
+            {
+                "name": f"wordpress {secrets.token_hex(3)}",
+                "platform": "wordpress",
+                "settings": {"url": proxy.url},
+                "credentials": {"username": wordpress.user, "app_password": wordpress.app_password},
+            },
+        )
+        title = f"Herald lost answer {secrets.token_hex(3)}"
+        publication = publish_soon(api, channel, title)
+        marker = marker_for(publication["idempotency_key"])
+        for stale in wordpress_posts_with_marker(wordpress, marker):
+            wordpress.rest("DELETE", f"/wp/v2/posts/{stale['id']}", params={"force": "true"})
+        try:
+            settled = wait_until_settled(api, publication["id"])
+            time.sleep(DUPLICATE_WINDOW_S)
+            posts = wordpress_posts_with_marker(wordpress, marker)
+        finally:
+            for post in wordpress_posts_with_marker(wordpress, marker):
+                wordpress.track_post(post["id"])
+
+        assert settled["status"] == "published", settled
+        assert [(p["status"], p["slug"]) for p in posts] == [("publish", title_slug(title))]
+        assert settled["external_id"] == str(posts[0]["id"])
+        assert len(proxy.requests_matching("POST", "/wp-json/wp/v2/posts")) == 1
+        assert outcomes(settled) == [(1, "unknown_outcome"), (2, "published")]
+        assert "no answer within the timeout after sending" in settled["attempts"][0]["error_message"]
         assert settled["attempts"][1]["error_message"] == "confirmed on the platform by idempotency key"
