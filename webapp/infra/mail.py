@@ -49,6 +49,15 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def configured_url(endpoint: str, **values) -> str:
+    """Build a link from configuration only: PUBLIC_URL + path, or the bare path while PUBLIC_URL is unset.
+
+    For links made on behalf of someone other than the requester (a password reset asked for any email):
+    the request's `Host` header is the asker's to choose, so it must never become part of such a link.
+    """
+    return current_app.config.get("PUBLIC_URL", "") + url_for(endpoint, **values)
+
+
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()

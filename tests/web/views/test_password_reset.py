@@ -129,3 +129,20 @@ def test_a_signed_in_user_can_use_a_link_and_is_signed_out(client, auth, caplog)
 
     assert client.post(path, data={"password": NEW_PASSWORD}).status_code == 303
     assert client.get("/").status_code == 302
+
+
+def test_a_forged_host_header_never_becomes_part_of_a_reset_link(client, ada, caplog, app, monkeypatch):
+    # Anyone may ask a reset for any email: the link the operator is handed must not point where the asker says.
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "")
+    client.post("/forgot", data={"email": "ada@example.test"}, headers={"Host": "evil.example"})
+
+    link = logged_links(caplog)["ada@example.test"]
+    assert link.startswith("/reset/") and "evil.example" not in caplog.text
+    assert "prefix it with Herald's address, or set PUBLIC_URL" in caplog.text
+
+
+def test_with_public_url_the_logged_link_is_whole_whatever_the_host(client, ada, caplog, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://herald.example.test")
+    client.post("/forgot", data={"email": "ada@example.test"}, headers={"Host": "evil.example"})
+
+    assert logged_links(caplog)["ada@example.test"].startswith("https://herald.example.test/reset/")

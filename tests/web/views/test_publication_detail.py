@@ -57,3 +57,18 @@ def test_the_timeline_lists_what_people_did_and_who(client, ada, make):
     html = client.get(f"/publications/{publication.id}").get_data(as_text=True)
     steps = re.findall(r"(paused|resumed|cancelled) by ada@example\.test \(ui\)", html)
     assert steps == ["paused", "resumed", "cancelled"]  # in the order they happened
+
+
+def test_only_an_http_address_from_the_platform_becomes_a_link(client, ada, make):
+    channel, content = make.channel(ada), make.content(ada)
+    run_at = datetime.now(UTC) + timedelta(hours=1)
+    schedule = schedules.create_schedule(ada, {"content_id": content.id, "channel_ids": [channel.id], "run_at": run_at})
+    (publication,) = schedules.publications_of(schedule)
+
+    for answered, linked in (("javascript:alert(document.cookie)", False), ("https://blog.example/p/1", True)):
+        publication.external_url, publication.external_id = answered, None
+        db.session.commit()
+        html = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+
+        assert ('href="' + answered + '"' in html) is linked
+        assert answered in html  # shown as text either way

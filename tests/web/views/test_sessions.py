@@ -71,15 +71,40 @@ def test_pages_require_sign_in(client, path):
     assert response.headers["Location"].startswith("/signin?next=")
 
 
-def test_sign_in_only_redirects_to_local_paths(client, auth):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/%09/evil.example/x",  # a browser drops the tab: //evil.example/x
+        "/%0a/evil.example/x",
+        "/%5Cevil.example/x",  # a browser reads /\ as //
+        "%5C%5Cevil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "settings/",
+    ],
+)
+def test_sign_in_only_redirects_to_local_paths(client, auth, target):
     auth.sign_up()
     auth.sign_out()
 
     response = client.post(
-        "/signin?next=//evil.example/x", data={"email": "ada@example.test", "password": "Correct-Horse-42!"}
+        f"/signin?next={target}", data={"email": "ada@example.test", "password": "Correct-Horse-42!"}
     )
 
     assert response.headers["Location"] == "/"
+
+
+def test_sign_in_goes_on_to_a_local_path_with_its_query(client, auth):
+    auth.sign_up()
+    auth.sign_out()
+
+    response = client.post(
+        "/signin?next=/publications/%3Fstatus%3Dfailed",
+        data={"email": "ada@example.test", "password": "Correct-Horse-42!"},
+    )
+
+    assert response.headers["Location"] == "/publications/?status=failed"
 
 
 def test_forms_refuse_a_post_without_a_csrf_token(app):

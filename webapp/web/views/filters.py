@@ -1,9 +1,10 @@
-"""Template filters: every time shown says its zone."""
+"""Template filters: every time shown says its zone; only web addresses become links."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Flask
@@ -25,6 +26,14 @@ def duration_ms(value: int | None) -> str:
     return f"{value} ms" if abs(value) < 10_000 else f"{value / 1000:.1f} s"
 
 
+def web_link(value: str | None) -> str | None:
+    """Return value if it is an http(s) URL a page may link to, else None (a platform's `javascript:` stays text)."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 @cache
 def timezone_names() -> list[str]:
     return sorted(available_timezones())
@@ -33,4 +42,5 @@ def timezone_names() -> list[str]:
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(duration_ms, "duration_ms")
+    app.add_template_filter(web_link, "web_link")
     app.add_template_global(timezone_names, "timezone_names")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
@@ -18,9 +19,16 @@ log = logging.getLogger("herald.sessions")
 
 
 def _safe_next(default: str) -> str:
+    """Return the `next` path to go to after signing in, if it stays on this site; else default."""
     target = request.args.get("next", "")
-    # Only same-site paths: an absolute or scheme-relative URL would be an open redirect.
-    return target if target.startswith("/") and not target.startswith("//") else default
+    # Only same-site paths: an absolute or scheme-relative URL would be an open redirect. Browsers drop
+    # tabs and newlines and read a backslash as a slash, so "/\t/evil.example" is "//evil.example".
+    if any(ord(ch) < 32 or ch in "\\\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -99,11 +107,12 @@ def forgot_password():
     issued = password_reset.request_reset(email, request.remote_addr)
     if issued is not None:
         user, token = issued
-        link = mail.external_url("sessions.reset_password", token=token)
+        link = mail.configured_url("sessions.reset_password", token=token)
         body = render_template("sessions/reset_email.txt", link=link, minutes=config["PASSWORD_RESET_TTL_MINUTES"])
         if not mail.send_later(user.email, "Reset your Herald password", body):
             # No mail server: the operator hands the link on (docs/operations.md, "Email").
-            log.warning("password reset link for %s (not emailed): %s", user.email, link)
+            note = "" if config["PUBLIC_URL"] else " (prefix it with Herald's address, or set PUBLIC_URL)"
+            log.warning("password reset link for %s (not emailed): %s%s", user.email, link, note)
     # The same answer whether or not the email has an account, so the form reveals nothing.
     return render_template("sessions/forgot.html", form=form, sent=True)
 
