@@ -62,6 +62,12 @@ def state(channel: Channel, now: float | None = None) -> ChannelState:
     )
 
 
+def _locked(channel: Channel, *conditions) -> list[Publication]:
+    """The channel's publications matching the conditions, locked against a worker's concurrent claim."""
+    query = select(Publication).where(Publication.channel_id == channel.id, *conditions)
+    return list(db.session.scalars(query.order_by(Publication.id).with_for_update()))
+
+
 def states(actor: Actor, now: float | None = None) -> list[ChannelState]:
     """The live state of every channel of the workspace, by name."""
     return [state(channel, now) for channel in channels.list_channels(actor)]
@@ -79,13 +85,7 @@ def pause_channel(actor: Actor, channel_id: int, now: datetime | None = None) ->
         raise Conflict("This channel is already paused.")
     work = lifecycle.Work(now, actor=actor, action=failures.PAUSE_HOLD_PREFIX.removeprefix("held: "))
     channel.paused_at = work.now
-    waiting = db.session.scalars(
-        select(Publication)
-        .where(Publication.channel_id == channel.id, Publication.status.in_([str(s) for s in lifecycle.PAUSABLE]))
-        .order_by(Publication.id)
-        .with_for_update()
-    )
-    for publication in waiting:
+    for publication in _locked(channel, Publication.status.in_([str(s) for s in lifecycle.PAUSABLE])):
         work.drop(publication)
         publication.status, publication.hold_reason = S.PAUSED.value, failures.PAUSE_HOLD
         work.touch(publication)
@@ -109,14 +109,8 @@ def reset_breaker(actor: Actor, channel_id: int, now: datetime | None = None) ->
     except RedisError as exc:
         raise RedisUnavailable("The circuit could not be reset: Redis did not answer. Try again.") from exc
     work = lifecycle.Work(now, actor=actor, action="circuit reset by hand")
-    waiting = db.session.scalars(
-        select(Publication)
-        .where(
-            Publication.channel_id == channel.id,
-            Publication.status == S.RETRYING.value,
-            Publication.hold_reason.like(f"{throttle.CIRCUIT_WAIT}%"),
-        )
-        .with_for_update()
+    waiting = _locked(
+        channel, Publication.status == S.RETRYING.value, Publication.hold_reason.like(f"{throttle.CIRCUIT_WAIT}%")
     )
     for publication in waiting:
         work.drop(publication)
@@ -142,13 +136,7 @@ def delete_channel(actor: Actor, channel_id: int, *, cancel_pending: bool = Fals
     if publishing or (counts and not cancel_pending):
         raise channels.pending_conflict(sum(counts.values()), publishing)
     work = lifecycle.Work(now, actor=actor, action="cancelled: its channel was deleted")
-    pending = db.session.scalars(
-        select(Publication)
-        .where(Publication.channel_id == channel.id, Publication.status.in_([str(s) for s in lifecycle.CANCELLABLE]))
-        .order_by(Publication.id)
-        .with_for_update()
-    )
-    for publication in pending:
+    for publication in _locked(channel, Publication.status.in_([str(s) for s in lifecycle.CANCELLABLE])):
         lifecycle.cancel_publication(publication, work)
     channels.archive(actor, channel, work.now)
     work.commit()

@@ -92,45 +92,36 @@ def update(channel_id: int):
     return redirect(url_for("channels.page.show", channel_id=channel.id), 303)
 
 
-def _act(channel_id: int, action) -> None:
-    channels.get_channel(ui_actor(), channel_id)  # another workspace's (or a deleted) channel is 404
-    if not EmptyForm().validate_on_submit():
-        return
-    try:
-        flash(action(), "ok")
-    except (Conflict, channel_control.RedisUnavailable) as exc:
-        unit_of_work.rollback()
-        flash(exc.message, "error")
+def _act(channel_id: int, action, done: str):
+    """Run a channel action (a domain function answering a count) and say what it did, or why it could not."""
+    actor = ui_actor()
+    channels.get_channel(actor, channel_id)  # another workspace's (or a deleted) channel is 404
+    if EmptyForm().validate_on_submit():
+        try:
+            flash(done.format(n=action(actor, channel_id)), "ok")
+        except (Conflict, channel_control.RedisUnavailable) as exc:
+            unit_of_work.rollback()
+            flash(exc.message, "error")
+    return back(channel_id)
 
 
 @bp.post("/<int:channel_id>/pause")
 def pause(channel_id: int):
-    def run():
-        held = channel_control.pause_channel(ui_actor(), channel_id)
-        return f"Channel paused; {held} waiting publication(s) held until you resume it."
-
-    _act(channel_id, run)
-    return back(channel_id)
+    return _act(
+        channel_id, channel_control.pause_channel, "Channel paused; {n} waiting publication(s) held until resumed."
+    )
 
 
 @bp.post("/<int:channel_id>/resume")
 def resume(channel_id: int):
-    def run():
-        resumed = channel_control.resume_channel(ui_actor(), channel_id)
-        return f"Channel resumed; {resumed} held publication(s) back on schedule."
-
-    _act(channel_id, run)
-    return back(channel_id)
+    return _act(
+        channel_id, channel_control.resume_channel, "Channel resumed; {n} held publication(s) back on schedule."
+    )
 
 
 @bp.post("/<int:channel_id>/breaker/reset")
 def reset_breaker(channel_id: int):
-    def run():
-        released = channel_control.reset_breaker(ui_actor(), channel_id)
-        return f"Circuit breaker reset; {released} waiting publication(s) due now."
-
-    _act(channel_id, run)
-    return back(channel_id)
+    return _act(channel_id, channel_control.reset_breaker, "Circuit breaker reset; {n} waiting publication(s) due now.")
 
 
 @bp.post("/<int:channel_id>/delete")
