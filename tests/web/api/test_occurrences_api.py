@@ -119,11 +119,11 @@ def test_a_bad_count_is_422(api, series):
     assert response.status_code == 422 and "count" in response.json["error"]["fields"]
 
 
-def test_a_one_time_schedule_has_no_occurrences_to_list(api, make, owner, schedule_for):
-    schedule, _ = schedule_for(
-        owner, make.content(owner), [make.channel(owner)], run_at=datetime(2027, 3, 5, tzinfo=UTC)
-    )
-    assert api("GET", f"/schedules/{schedule.id}/occurrences").status_code == 409
+def test_a_one_time_schedule_has_no_occurrences_to_list_or_skip(api, make, owner, schedule_for):
+    run_at = datetime(2027, 3, 5, tzinfo=UTC)
+    schedule, _ = schedule_for(owner, make.content(owner), [make.channel(owner)], run_at=run_at)
+    assert api("GET", f"/schedules/{schedule.id}/occurrences").json["items"] == []
+    assert api("POST", f"/schedules/{schedule.id}/occurrences/skip", json={}).status_code == 409
 
 
 def test_another_workspaces_member_gets_404_and_changes_nothing(api, series, outsider, unchanged):

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.core.errors import Conflict
 from webapp.domain.publishing import occurrence_plan, series
 from webapp.domain.publishing.channel_rules import Ledger, Outcome
 from webapp.domain.publishing.occurrences import is_skipped
@@ -82,10 +81,13 @@ def _outcome_of(publication: Publication, at: datetime) -> Outcome:
 
 
 def upcoming(actor: Actor, schedule_id: int, count: int = 10, *, now: datetime | None = None):
-    """Return the schedule and its next `count` occurrences (skipped ones included), as the list shows them."""
+    """Return the schedule and its next `count` occurrences (skipped ones included), as the list shows them.
+
+    A one-time schedule has no series: none.
+    """
     schedule = get_schedule(actor, schedule_id)
     if not schedule.is_recurring:
-        raise Conflict("Only a recurring schedule has occurrences.")
+        return schedule, []
     return schedule, _listed(schedule, min(max(count, 1), MAX_COUNT), now or utcnow())
 
 

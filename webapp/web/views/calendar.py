@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.validation import is_id
 from webapp.domain.channels import channels
-from webapp.domain.publishing import calendar
+from webapp.domain.publishing import calendar, occurrence_list
 from webapp.domain.publishing.publications import get_publication
 from webapp.domain.shared import unit_of_work
 from webapp.models import utcnow
@@ -53,6 +53,7 @@ def _context(args, feedback: dict | None = None) -> dict:
     actor = ui_actor()
     period = calendar.period_for(state["view"], state["anchor"], current_user.timezone, state["span"])
     rows, truncated = calendar.publications_in(actor, period, state["channel_id"])
+    changed = occurrence_list.exceptions_between(actor, period.start, period.end, state["channel_id"])
     return {
         **state,
         "period": period,
@@ -60,6 +61,9 @@ def _context(args, feedback: dict | None = None) -> dict:
         "truncated": truncated,
         "days": calendar.by_day(rows, period.tz),
         "hours": calendar.by_hour(rows, period.tz),
+        # Occurrences people skipped or moved, at the time the rule gives them.
+        "changed": changed,
+        "changed_days": _by_local_day(changed, period.tz),
         "today": _today(),
         "channels": channels.list_channels(actor),
         "can_move": can("edit", actor),
@@ -69,6 +73,13 @@ def _context(args, feedback: dict | None = None) -> dict:
         "return_to": _calendar_url(state),
         "cal_url": lambda **changes: _calendar_url(state, **changes),
     }
+
+
+def _by_local_day(changed, tz) -> dict:
+    days: dict = {}
+    for exception, schedule in changed:
+        days.setdefault(exception.original_at.astimezone(tz).date(), []).append((exception, schedule))
+    return days
 
 
 def _calendar_url(state: dict, **changes) -> str:

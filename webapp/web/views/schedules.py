@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from webapp.core.errors import Conflict, ValidationFailed
-from webapp.core.time import TimeInputError, parse_instant, validate_cron, validate_timezone
-from webapp.core.time import preview as schedule_preview
+from webapp.core.time import parse_instant
 from webapp.domain.channels import channels
 from webapp.domain.publishing import lifecycle, rescheduling, schedules
 from webapp.models import Schedule, ScheduleStatus, utcnow
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm, ScheduleForm, attach_errors
-from webapp.web.htmx import render, wants_fragment
+from webapp.web.htmx import wants_fragment
 from webapp.web.views.filters import local_time
 from webapp.web.views.listing import Sort, list_page
 from webapp.web.views.publish_now import chosen, published_now
@@ -24,6 +22,7 @@ from webapp.web.views.schedule_form import (
     schedule_form,
     timing_data,
 )
+from webapp.web.views.schedule_preview import render_preview
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
@@ -191,23 +190,13 @@ def publish_now(schedule_id: int):
 
 @bp.get("/preview")
 def preview():
-    """Render the plain-language reading and next occurrences of a cron rule (saves nothing)."""
+    """Render the plain-language reading and next occurrences of a cron rule (saves nothing).
+
+    Optional arguments make it say what each run will do (schedule_preview.render_preview).
+    """
     if not wants_fragment():
         return redirect(url_for("schedules.index"))
-    cron = (request.args.get("cron") or "").strip()
-    tz_name = (request.args.get("timezone") or current_user.timezone).strip()
-    max_runs = request.args.get("max_runs", type=int)
-    result, problem = None, None
-    if cron:
-        try:
-            result = schedule_preview(
-                validate_cron(cron),
-                validate_timezone(tz_name).key,
-                max_runs=max_runs if max_runs and max_runs > 0 else None,
-            )
-        except TimeInputError as exc:
-            problem = f"{exc.field} {exc.message}"
-    return render("schedules/_preview.html", preview=result, preview_error=problem)
+    return render_preview(request.args)
 
 
 SCHEDULE_ACTIONS = {
