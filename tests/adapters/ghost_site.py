@@ -19,6 +19,15 @@ from .peers import PEERS, run, running_or_started
 
 SCRIPT = PEERS / "ghost.sh"
 ENV_NAMES = ("GHOST_URL", "GHOST_ADMIN_API_KEY")
+REAL = "real"  # the `site` fixture's parameter for a test run against the real Ghost (beside "fake")
+
+
+def needs_real_ghost(item: pytest.Item) -> bool:
+    """Return True for a test that uses the real Ghost: by its fixtures, or by its `site` parameter."""
+    callspec = getattr(item, "callspec", None)
+    return "ghost_session" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and REAL in callspec.params.values()
+    )
 
 
 @dataclass

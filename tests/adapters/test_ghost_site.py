@@ -18,13 +18,13 @@ from webapp.adapters.keys import marker_for, title_slug
 
 from .factories import content, publish_request
 from .fakes.ghost import FakeGhost
-from .ghost_site import GhostSite, ghost_session, real_ghost_fixture  # noqa: F401
+from .ghost_site import REAL, GhostSite, ghost_session, real_ghost_fixture  # noqa: F401
 
 
-@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+@pytest.fixture(params=["fake", pytest.param(REAL, marks=pytest.mark.integration)])
 def site(request) -> Iterator[GhostSite]:
     """Yield a Ghost to publish on: the fake, then the real peer (whose posts and tags are deleted afterwards)."""
-    if request.param == "real":
+    if request.param == REAL:
         yield request.getfixturevalue("real_ghost")
         return
     with FakeGhost() as fake:
