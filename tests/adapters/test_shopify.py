@@ -133,6 +133,19 @@ def test_two_articles_with_one_title_are_each_found_by_their_own_marker(shopify)
     assert [shopify_adapter.find_existing(r).external_id for r in (first, second)] == made
 
 
+def test_a_handle_shopify_refuses_as_taken_is_left_to_shopify_and_the_article_is_made_once(shopify):
+    shopify.refuse_taken_handles = True
+    shopify_adapter = adapter(shopify)
+    first, second = (publish_request(idempotency_key=f"key-{n}") for n in (1, 2))
+
+    made = [shopify_adapter.publish(request).external_id for request in (first, second)]
+
+    creates = [r.json()["variables"]["article"] for r in shopify.requests if b"articleCreate" in r.body]
+    assert [c.get("handle") for c in creates] == ["hello", "hello", None]  # refused once, then sent without
+    assert [a["handle"] for a in shopify.articles] == ["hello", "hello-1"]
+    assert shopify_adapter.find_existing(second).external_id == made[1]
+
+
 def test_find_existing_answers_none_before_and_the_article_after_publishing(shopify):
     shopify_adapter = adapter(shopify)
 

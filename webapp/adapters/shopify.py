@@ -100,7 +100,7 @@ class ShopifyAdapter(LookupFirstAdapter):
             "tags": [*unique_names(content.tags), marker_for(request.idempotency_key)],
         }
         if handle := post_slug(request):
-            article["handle"] = handle  # a handle another article has already is made unique by Shopify
+            article["handle"] = handle
         if content.excerpt and content.excerpt.strip():
             article["summary"] = to_html(content.excerpt.strip())
         if request.media:
@@ -108,11 +108,19 @@ class ShopifyAdapter(LookupFirstAdapter):
             # article's handle lookup that guards the post also guards the image: no separate upload to repeat.
             first = request.media[0]
             article["image"] = {"url": first.url, "altText": first.alt_text}
-        response, data = self._graphql(CREATE_ARTICLE, {"article": article})
-        payload = data.get("articleCreate") or {}
-        if problems := [e for e in payload.get("userErrors") or [] if isinstance(e, dict)]:
+        response, payload, problems = self._create_article(article)
+        if "handle" in article and any(_taken_handle(p) for p in problems):
+            # Refused, so nothing was made: send it again without the handle, and Shopify makes a free one.
+            del article["handle"]
+            response, payload, problems = self._create_article(article)
+        if problems:
             raise PermanentError(f"Shopify refused the article: {_user_errors(problems)}", http_status=response.status)
         return self._article_result(response, payload.get("article") or {})
+
+    def _create_article(self, article: dict[str, Any]) -> tuple[HttpResponse, dict[str, Any], list[dict[str, Any]]]:
+        response, data = self._graphql(CREATE_ARTICLE, {"article": article})
+        payload = data.get("articleCreate") or {}
+        return response, payload, [e for e in payload.get("userErrors") or [] if isinstance(e, dict)]
 
     def probe(self) -> HealthResult:
         """Read the shop's name with the token."""
@@ -179,6 +187,10 @@ def _user_errors(errors: list[dict[str, Any]]) -> str:
         return f"{field}: {error.get('message')}" if field else str(error.get("message"))
 
     return "; ".join(one(e) for e in errors)
+
+
+def _taken_handle(error: dict[str, Any]) -> bool:
+    return error.get("code") == "TAKEN" and "handle" in (error.get("field") or ())
 
 
 def _throttle_wait(body: dict[str, Any]) -> float | None:

@@ -54,6 +54,9 @@ class FakeShopify(FakePlatform):
         self.scopes = {"read_content", "write_content"}
         self.currently_available = MAXIMUM_AVAILABLE
         self.image_fetches: list[tuple[str, int, str]] = []  # (url, status, content type) of each image download
+        # Shopify's documentation lists TAKEN among articleCreate's errors: with this set, a handle given
+        # explicitly that another article has is refused (otherwise it is made unique with -1, -2, ...).
+        self.refuse_taken_handles = False
 
     @property
     def blog_id(self) -> str:
@@ -148,6 +151,10 @@ class FakeShopify(FakePlatform):
             user_errors.append({"code": "NOT_FOUND", "field": ["article", "blogId"], "message": "Blog does not exist"})
         if not given["title"].strip():
             user_errors.append({"code": "BLANK", "field": ["article", "title"], "message": "Title can't be blank"})
+        if self.refuse_taken_handles and given.get("handle") in {a["handle"] for a in self.articles}:
+            user_errors.append(
+                {"code": "TAKEN", "field": ["article", "handle"], "message": "Handle has already been taken"}
+            )
         stored_image = None
         if image and not user_errors:
             # Shopify downloads the image from the URL while creating the article, and keeps its own copy.
