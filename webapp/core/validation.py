@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from webapp.core.time import TimeInputError, validate_timezone
 
@@ -74,3 +75,22 @@ def tags_problem(value) -> str | None:
 def clean_tags(tags: list[str]) -> list[str]:
     """Trim the tags and drop blanks and repeats, keeping their order."""
     return list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+
+
+# Days a filter may name: wide enough for any real history or plan, narrow enough that turning a day
+# into an instant in any zone (and adding a day for an end) never leaves datetime's range.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def parse_day(raw: str | None) -> date | None:
+    """Read an optional YYYY-MM-DD day; ValueError (with a message for a person) if it is not one or out of range."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError("must be a date like 2026-05-31") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be a date from {FIRST_DAY} to {LAST_DAY}")
+    return day

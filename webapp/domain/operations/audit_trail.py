@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
 from webapp.core.errors import Forbidden, ValidationFailed
 from webapp.core.time import localize, validate_timezone
+from webapp.core.validation import parse_day
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, Role, User
@@ -47,11 +48,10 @@ def parse_filters(args, tz_name: str) -> AuditFilters:
         errors["actor"] = "must be a member or system"
     days = {}
     for name in ("from", "to"):
-        raw = (args.get(name) or "").strip()
         try:
-            days[name] = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            errors[name] = "must be a date like 2026-05-31"
+            days[name] = parse_day(args.get(name))
+        except ValueError as exc:
+            errors[name] = str(exc)
     if not errors and days["from"] and days["to"] and days["from"] > days["to"]:
         errors["to"] = "must not be before from"
     if errors:

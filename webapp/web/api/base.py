@@ -13,6 +13,7 @@ from webapp.domain.shared.actor import Actor
 from webapp.extensions import csrf
 from webapp.infra import ratelimit
 from webapp.web.auth import SAFE_METHODS, require_role
+from webapp.web.paging import MAX_PAGE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
@@ -76,9 +77,17 @@ def actor() -> Actor:
     return g.api_actor
 
 
+def json_document():
+    """Return the request's parsed JSON, or None when it is not JSON (or nests deeper than Python can parse)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def json_body() -> dict:
     """Return the request's JSON object, or answer 400 for anything else."""
-    data = request.get_json(silent=True)
+    data = json_document()
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "The request body must be a JSON object.")
     return data
@@ -90,8 +99,8 @@ def page_args() -> tuple[int, int]:
         per_page = int(request.args.get("per_page", 50))
     except ValueError:
         raise ApiError(422, "validation_failed", "page and per_page must be whole numbers.") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ApiError(422, "validation_failed", f"page must be >= 1 and per_page 1..{MAX_PER_PAGE}.")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ApiError(422, "validation_failed", f"page must be 1..{MAX_PAGE} and per_page 1..{MAX_PER_PAGE}.")
     return page, per_page
 
 

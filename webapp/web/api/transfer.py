@@ -6,7 +6,7 @@ from flask import Response, jsonify, request
 
 from webapp.domain.operations import transfer
 from webapp.models import utcnow
-from webapp.web.api.base import ApiError, actor, bp
+from webapp.web.api.base import ApiError, actor, bp, json_document
 
 
 @bp.get("/export")
@@ -26,7 +26,7 @@ def import_records():
     if request.mimetype == "text/csv":
         rows = transfer.parse("csv", request.get_data())
     else:
-        document = request.get_json(silent=True)
+        document = json_document()
         if document is None:
             raise ApiError(400, "bad_request", 'Send JSON (an array of rows, or {"items": [...]}) or text/csv.')
         rows = transfer.rows_of(document)

@@ -10,6 +10,7 @@ from webapp.domain.operations import audit_trail
 from webapp.domain.publishing.publications import paginate
 from webapp.web.auth import requires_role, ui_actor
 from webapp.web.htmx import render
+from webapp.web.paging import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -27,7 +28,7 @@ def index():
     except ValidationFailed as exc:
         # Show the page unfiltered with the complaint, rather than a guess at what was meant.
         filters, errors = audit_trail.AuditFilters(), exc.fields
-    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    page = page_number(args.get("page"))
     events, total = paginate(audit_trail.audit_query(actor, filters), page, PER_PAGE)
     return render(
         "audit/index.html",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from webapp.domain.publishing.publications import sorted_page
+from webapp.web.paging import page_number
 
 PER_PAGE = 50
 
@@ -25,13 +26,6 @@ class ListPage:
     pages: int
     sort: str
     descending: bool
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
 
 
 def list_page(query, args: MultiDict, sorts: dict[str, Sort], default: str, tie_breaker) -> ListPage:
@@ -55,7 +49,7 @@ def list_page(query, args: MultiDict, sorts: dict[str, Sort], default: str, tie_
             per_page=PER_PAGE,
         )
 
-    page = _page_number(args.get("page"))
+    page = page_number(args.get("page"))
     items, total = fetch(page)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:

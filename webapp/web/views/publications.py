@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.core.search import parse_query
 from webapp.core.time import localize, validate_timezone
+from webapp.core.validation import parse_day
 from webapp.domain.channels import channels
 from webapp.domain.operations import bulk
 from webapp.domain.publishing import lifecycle
@@ -24,6 +25,7 @@ from webapp.models import CONTENT_TYPES, Priority, PublicationStatus
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm
 from webapp.web.htmx import render, wants_fragment
+from webapp.web.paging import page_number
 from webapp.web.views.filters import local_time
 
 bp = Blueprint("publications", __name__, url_prefix="/publications")
@@ -35,8 +37,8 @@ STATUSES = tuple(s.value for s in PublicationStatus)
 def _day(value: str | None, end: bool = False) -> datetime | None:
     """Read a YYYY-MM-DD filter as the start (or end) of that day in the user's zone."""
     try:
-        day = date.fromisoformat(value) if value else None
-    except ValueError:
+        day = parse_day(value)
+    except ValueError:  # the monitor ignores a filter it cannot read (the field shows what was typed)
         return None
     if day is None:
         return None
@@ -67,10 +69,7 @@ def index():
     args = request.args
     sort = args.get("sort") if args.get("sort") in SORTS else "due"
     descending = args.get("dir", "desc") != "asc"
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(args.get("page"))
     query = publication_query(ui_actor(), **monitor_filters(args), sort=sort, descending=descending)
     rows, total = paginate_publications(query, page, PER_PAGE, *TABLE_RELATIONS)
     return render(
