@@ -156,7 +156,9 @@ def test_publish_now_from_a_schedule_sends_its_content_on_the_chosen_channels(cl
     now = db.session.scalars(select(Schedule).where(Schedule.id != schedule.id)).one()
     [publication] = schedules.publications_of(now)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/publications/?q=schedule_id:{now.id}")
+    assert response.headers["Location"].endswith(f"/publications/?q=schedule:{now.id}")
+    monitor = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 publication " in monitor and f'href="/publications/{publication.id}"' in monitor  # only the new run
     assert (publication.channel_id, publication.priority) == (second.id, "high")
     assert (publication.due_at - NOW).total_seconds() == 1 and entry(publication) == publication.due_at.timestamp()
 

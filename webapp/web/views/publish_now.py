@@ -16,4 +16,4 @@ def chosen(formdata) -> dict:
 def published_now(made: list):
     """Say what was sent and show it live: the monitor, filtered to the new schedule's publications."""
     flash(f"Publishing now on {len(made)} channel(s).", "ok")
-    return redirect(url_for("publications.index", q=f"schedule_id:{made[0].schedule_id}"), 303)
+    return redirect(url_for("publications.index", q=f"schedule:{made[0].schedule_id}"), 303)
