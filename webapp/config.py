@@ -185,6 +185,9 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
         # Open /events streams per user across all web processes (each tab holds one); 0: no cap.
         "SSE_MAX_STREAMS_PER_USER": env_int("SSE_MAX_STREAMS_PER_USER", 8, environ),
+        # Open streams per web process: each holds a gunicorn thread, so keep the rest (128 - 96 with the
+        # Procfile's --threads 128) for pages and the API, however many streams are asked for.
+        "SSE_MAX_STREAMS_PER_PROCESS": env_int("SSE_MAX_STREAMS_PER_PROCESS", 96, environ),
         # Per-channel token buckets, posts per minute by platform (a burst of one minute's worth);
         # a channel's own `rate_per_minute` rule wins; 0 means no limit.
         "RATE_PER_MINUTE": {

@@ -4,7 +4,7 @@ import time
 
 from webapp.extensions import db
 from webapp.infra.live import events
-from webapp.infra.liveness import heartbeat_key
+from webapp.infra.liveness import heartbeat_key, worker_beat
 from webapp.infra.queues import get_redis
 from webapp.models import Membership, User
 
@@ -73,15 +73,11 @@ def test_the_banner_says_the_scheduler_is_silent(client, auth):
 def test_the_banner_is_empty_when_scheduler_and_worker_are_alive(client, auth, monkeypatch):
     auth.sign_up("ada@example.test")
     get_redis().set(heartbeat_key(), f"{time.time():.3f}")
-    monkeypatch.setattr("webapp.infra.liveness.Worker.all", lambda connection: [_Alive()])
+    worker_beat(get_redis(), "worker-1", alive_for_s=90)
 
     html = client.get("/status", headers={"HX-Request": "true"}).get_data(as_text=True)
 
     assert 'role="alert"' not in html
-
-
-class _Alive:
-    state = "idle"
 
 
 def test_healthz_names_the_failing_checks(client):
@@ -96,7 +92,7 @@ def test_healthz_names_the_failing_checks(client):
 
 def test_healthz_is_ok_when_everything_answers(client, monkeypatch):
     get_redis().set(heartbeat_key(), f"{time.time():.3f}")
-    monkeypatch.setattr("webapp.infra.liveness.Worker.all", lambda connection: [_Alive()])
+    worker_beat(get_redis(), "worker-1", alive_for_s=90)
 
     response = client.get("/healthz")
 

@@ -64,6 +64,16 @@ def test_the_replaced_stream_ends_at_its_next_renew_and_its_release_frees_nothin
     assert redis.zcard(KEY) == 0
 
 
+def test_one_tab_id_reused_cannot_hold_more_than_twice_the_cap(redis):
+    # Each takeover leaves the replaced stream open until its next keep-alive: counted, so bounded.
+    held = [stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-aaaaaaaa") for _ in range(4)]
+
+    assert all(held)
+    assert stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-aaaaaaaa") is None
+    held[0].release()  # a replaced stream that ended gives its place back
+    assert stream_slots.claim(redis, KEY, cap=2, ttl=30, tab="tab-aaaaaaaa") is not None
+
+
 def test_every_web_process_counts_against_the_same_cap(redis):
     other_process = Redis.from_url(TEST_REDIS_URL)  # its own connection pool, as another process has
     try:
@@ -155,6 +165,24 @@ def test_one_user_s_streams_do_not_count_against_another_s(app, auth, client, ca
             stream.close()
 
 
+def test_streams_leave_a_share_of_the_process_s_threads_to_pages(client, auth, capped, monkeypatch):
+    monkeypatch.setitem(capped.config, "SSE_MAX_STREAMS_PER_PROCESS", 1)
+    auth.sign_up("ada@example.test")
+    streams = [_open(client)]
+    try:
+        refused = client.get("/events")
+
+        assert streams[0].status_code == 200
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == str(capped.config["SSE_KEEPALIVE_S"])
+        assert client.get("/livez").status_code == 200  # other requests still answer
+        streams.pop().close()
+        streams.append(_open(client))
+        assert streams[-1].status_code == 200  # a closed stream gave its place back
+    finally:
+        for stream in reversed(streams):
+            stream.close()
+
+
 def test_a_stream_closed_before_it_started_gives_its_slot_back(client, auth, capped, redis):
     auth.sign_up("ada@example.test")
     for _ in range(3):
@@ -162,6 +190,7 @@ def test_a_stream_closed_before_it_started_gives_its_slot_back(client, auth, cap
 
     user = db.session.query(User).filter_by(email="ada@example.test").one()
     assert redis.zcard(key("sse", "slots", user.id)) == 0
+    assert redis.zcard(key("sse", "slots", user.id) + ":streams") == 0
 
 
 # Over a real HTTP server: browsers that go away free their slot at the next keep-alive.

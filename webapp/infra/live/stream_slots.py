@@ -11,6 +11,11 @@ keeps its slot until its stream's next keep-alive write fails (up to SSE_KEEPALI
 through a few pages quickly ran into the cap. Ownership of a tab's slot is the newest stream's
 (key + ":owners", tab -> nonce): the replaced stream's release frees nothing, and its next renew
 tells it to end.
+
+A tab's takeover alone would let one account hold any number of streams (and web threads) by
+reusing one tab id: every replaced stream stays open until its next keep-alive. So every open stream
+also counts, by its own nonce, in key + ":streams", under a hard cap of twice the per-user cap
+(room for each tab's page change, never more).
 """
 
 from __future__ import annotations
@@ -24,20 +29,28 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-# Sweep lapsed slots, then take one if the user is under the cap, or take over the tab's own slot.
-# KEYS: slots, owners. ARGV: member (tab or stream id), ttl, cap, nonce. Returns 1 (taken) or 0 (full).
+# Sweep lapsed slots and streams; refuse at the hard cap of open streams; then take a slot if the user
+# is under the cap, or take over the tab's own slot; count the stream.
+# KEYS: slots, owners, streams. ARGV: member (tab or stream id), ttl, cap, nonce, hard cap.
+# Returns 1 (taken) or 0 (full).
 _CLAIM_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[5]) then
+  return 0
+end
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   return 0
 end
 local ttl = math.ceil(tonumber(ARGV[2])) + 1
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[4])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
 return 1
 """
 # Push the slot's lapse time forward (re-adding it if it lapsed while the process was stalled),
@@ -52,12 +65,15 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local ttl = math.ceil(tonumber(ARGV[2])) + 1
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
 return 1
 """
-# Give the slot back only if this stream still owns it.
+# The stream no longer counts; give the slot back only if this stream still owns it.
 _RELEASE_LUA = """
+redis.call('ZREM', KEYS[3], ARGV[2])
 local owner = redis.call('HGET', KEYS[2], ARGV[1])
 if owner and owner ~= ARGV[2] then
   return 0
@@ -80,7 +96,7 @@ class Slot:
 
     @property
     def _keys(self) -> list[str]:
-        return [self.key, self.key + ":owners"]
+        return [self.key, self.key + ":owners", self.key + ":streams"]
 
     def renew(self) -> bool:
         """Keep the slot for another `ttl` seconds (every keep-alive); False once a newer stream of the tab has it."""
@@ -100,13 +116,16 @@ class Slot:
 
 
 def claim(redis: Redis, key: str, cap: int, ttl: int, tab: str | None = None) -> Slot | None:
-    """Take a slot under `key` if fewer than `cap` are held (or the tab's own), else None; cap <= 0: no cap."""
+    """Take a slot under `key` if fewer than `cap` are held (or the tab's own), else None; cap <= 0: no cap.
+
+    Whatever the tab, no more than 2 * cap streams are open at once.
+    """
     nonce = uuid.uuid4().hex
     slot = Slot(redis, key, f"tab:{tab}" if tab else nonce, ttl, nonce)
     if cap <= 0:
         return slot
     try:
-        taken = redis.register_script(_CLAIM_LUA)(keys=slot._keys, args=[slot.token, ttl, cap, nonce])
+        taken = redis.register_script(_CLAIM_LUA)(keys=slot._keys, args=[slot.token, ttl, cap, nonce, 2 * cap])
     except RedisError:
         # Without Redis the stream has no events to carry anyway; let it open and retry its
         # subscription rather than refusing every dashboard for a blip.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import re
+import threading
 import time
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
@@ -21,6 +22,28 @@ bp = Blueprint("stream", __name__)
 
 
 _TAB_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+class ProcessStreams:
+    """How many streams this web process holds open: never more than SSE_MAX_STREAMS_PER_PROCESS."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def take(self, limit: int) -> bool:
+        with self._lock:
+            if limit > 0 and self.open >= limit:
+                return False
+            self.open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.open -= 1
+
+
+process_streams = ProcessStreams()
 
 
 def _claim_slot(user_id: int, keepalive: int) -> stream_slots.Slot | None:
@@ -49,8 +72,17 @@ def events():
     last_event_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     broker = current_app.extensions["herald.broker"]
     keepalive = current_app.config["SSE_KEEPALIVE_S"]
+    if not process_streams.take(current_app.config["SSE_MAX_STREAMS_PER_PROCESS"]):
+        # The threads left must serve pages and the API; the browser's EventSource retries after `retry`.
+        return Response(
+            "This server is carrying all the live streams it can; retrying shortly.\n",
+            503,
+            mimetype="text/plain",
+            headers={"Retry-After": str(keepalive)},
+        )
     slot = _claim_slot(actor.user_id, keepalive)
     if slot is None:
+        process_streams.give_back()
         return _too_many_streams(keepalive)
     inbox = broker.subscribe(workspace_id)
     # The stream may stay open for hours: give the pooled DB connection back now.
@@ -90,6 +122,7 @@ def events():
     )
     # On close, even if the stream never started (the generator's own `finally` would not run then).
     response.call_on_close(slot.release)
+    response.call_on_close(process_streams.give_back)
     return response
 
 
