@@ -74,7 +74,7 @@ def test_a_person_edits_schedules_publishes_now_and_clones_a_past_post(page: Pag
     page.goto(f"/contents/{content['id']}/edit")
     loaded(page)
     publish = page.get_by_role("form", name="Publish now")
-    publish.get_by_label(channel["name"], exact=True).check()
+    publish.get_by_label(f"Publish now on {channel['name']}", exact=True).check()
     publish.get_by_role("button", name="Publish now").click()
 
     expect(page.get_by_text("Publishing now on 1 channel(s).")).to_be_visible()
@@ -86,7 +86,7 @@ def test_a_person_edits_schedules_publishes_now_and_clones_a_past_post(page: Pag
     page.goto(f"/schedules/{series['id']}/edit")
     loaded(page)
     publish = page.get_by_role("form", name="Publish now")
-    expect(publish.get_by_label(channel["name"], exact=True)).to_be_checked()
+    expect(publish.get_by_label(f"Publish now on {channel['name']}", exact=True)).to_be_checked()
     publish.get_by_role("button", name="Publish now").click()
     expect(page.get_by_role("row").filter(has_text=title)).to_contain_text("published", timeout=30_000)
 

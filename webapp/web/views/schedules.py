@@ -134,8 +134,12 @@ def update(schedule_id: int):
     return redirect(url_for("schedules.edit", schedule_id=schedule_id), 303)
 
 
+def _time_passed(original) -> bool:
+    return not original.is_recurring and original.run_at is not None and original.run_at <= utcnow()
+
+
 def _clone_page(original, form, status: int = 200, free_slots=None):
-    passed = not original.is_recurring and original.run_at is not None and original.run_at <= utcnow()
+    passed = _time_passed(original)
     return render_template(
         "schedules/clone.html", original=original, form=form, free_slots=free_slots or [], time_passed=passed
     ), status
@@ -146,8 +150,7 @@ def clone_form(schedule_id: int):
     """Show the create form filled from the schedule; a one-time time that has passed is left to set."""
     original = schedules.get_schedule(ui_actor(), schedule_id)
     form = schedule_form(schedule=original)
-    passed = not original.is_recurring and original.run_at is not None and original.run_at <= utcnow()
-    if passed:
+    if _time_passed(original):
         form.run_at.data = None
     return _clone_page(original, form)
 
