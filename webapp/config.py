@@ -90,6 +90,7 @@ def _media_settings(environ) -> dict:
         "MEDIA_ROOT": environ.get("MEDIA_ROOT", "").strip(),
         "MEDIA_MAX_BYTES": env_int("MEDIA_MAX_BYTES", 5 * 1024 * 1024, environ),
         "MEDIA_MAX_WIDTH": env_int("MEDIA_MAX_WIDTH", 4096, environ),
+        "MEDIA_UPLOADS_PER_HOUR": env_int("MEDIA_UPLOADS_PER_HOUR", 200, environ),
         "MEDIA_MAX_HEIGHT": env_int("MEDIA_MAX_HEIGHT", 4096, environ),
         "MEDIA_MAX_PER_CONTENT": env_int("MEDIA_MAX_PER_CONTENT", 10, environ),
         # How long a media URL handed to a platform or webhook receiver works (S3 allows a week at most).
@@ -143,6 +144,7 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         # Who may make an account at /signup once the first one exists: anyone (open), only invited people
         # through their invitation link (invite), or nobody but the operator's CLI (closed).
         "SIGNUP": env_choice("SIGNUP", "invite", SIGNUP_MODES, environ),
+        "SIGNUP_ATTEMPTS_PER_ADDRESS": env_int("SIGNUP_ATTEMPTS_PER_ADDRESS", 10, environ),  # per hour
         "LOGIN_ATTEMPTS": env_int("LOGIN_ATTEMPTS", 10, environ),
         "LOGIN_WINDOW_S": env_int("LOGIN_WINDOW_S", 900, environ),
         # ...and from one address whatever the email: one machine trying many accounts (password spraying).

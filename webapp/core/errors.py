@@ -32,3 +32,13 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     code = "conflict"
+
+
+class RateLimited(ServiceError):
+    """Too many of one action in its window; `retry_after` seconds until it is allowed again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, field: str | None = None):
+        super().__init__(message, {field: message} if field else None)
+        self.retry_after = retry_after

@@ -61,10 +61,13 @@ def id_list(value) -> list[int] | None:
 
 
 MAX_TAG_LENGTH = 60
+MAX_TAGS = 50  # more than any platform shows; 20,000 tags would be a denial of service, not a post
 
 
 def tags_problem(value) -> str | None:
     """Say what is wrong with a list of tags, or None."""
+    if isinstance(value, list) and len(value) > MAX_TAGS:
+        return f"must be at most {MAX_TAGS} tags"
     if not isinstance(value, list) or not all(
         isinstance(t, str) and 0 < len(t.strip()) <= MAX_TAG_LENGTH and not character_problem(t) for t in value
     ):

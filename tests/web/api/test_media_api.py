@@ -91,3 +91,16 @@ def test_another_workspaces_content_is_not_found_and_a_viewer_cannot_upload(api,
     refused = _upload(api, content["id"], image_bytes(), key_override=viewer_key)
     assert refused.status_code == 403
     assert api("GET", f"/contents/{content['id']}/media").json["total"] == 0
+
+
+def test_uploads_past_the_hourly_share_are_429_with_retry_after_and_store_nothing(app, api, content, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_UPLOADS_PER_HOUR", 2)
+    for _ in range(2):
+        assert _upload(api, content["id"], image_bytes("PNG", (8, 8))).status_code == 201
+
+    refused = _upload(api, content["id"], image_bytes("PNG", (8, 8)))
+
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert refused.json["error"]["code"] == "rate_limited"
+    assert refused.json["error"]["fields"]["file"].startswith("too many uploads this hour; try again in")
+    assert api("GET", f"/contents/{content['id']}/media").json["total"] == 2

@@ -180,3 +180,14 @@ def test_an_htmx_upload_or_delete_tells_the_editor_to_redraw_its_previews(client
 
     assert uploaded.headers["HX-Trigger"] == deleted.headers["HX-Trigger"] == "media-changed"
     assert "HX-Trigger" not in refused.headers  # nothing changed
+
+
+def test_past_the_hourly_upload_share_the_panel_says_so_beside_the_file(client, post, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_UPLOADS_PER_HOUR", 1)
+    assert _upload(client, post.id, image_bytes("PNG", (8, 8))).status_code == 303
+
+    refused = _upload(client, post.id, image_bytes("PNG", (8, 8)), headers=HX)
+
+    assert refused.status_code == 429
+    assert "too many uploads this hour; try again in" in refused.text
+    assert db.session.query(Media).count() == 1

@@ -87,3 +87,16 @@ def test_closed_sign_up_refuses_an_invitation_that_would_make_an_account(client,
 
     assert "this Herald makes none by sign-up" in page.get_data(as_text=True)
     assert response.status_code == 403 and _users() == 1
+
+
+def test_sign_ups_from_one_address_are_throttled(client, auth, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNUP_ATTEMPTS_PER_ADDRESS", 2)
+    for n in range(2):
+        auth.sign_up(f"user{n}@example.test")
+        auth.sign_out()
+
+    refused = auth.sign_up("third@example.test")
+
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "too many sign-ups from your address" in refused.get_data(as_text=True)
+    assert _users() == 2

@@ -16,13 +16,14 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from webapp.adapters.base import MediaAttachment, RemoteMedia
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import RateLimited, ValidationFailed
 from webapp.core.validation import text_problem
 from webapp.domain.content import approvals, contents
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
 from webapp.extensions import db
+from webapp.infra import ratelimit
 from webapp.infra.storage import Storage, StorageError, from_config
 from webapp.models import Content, Media, MediaUpload
 
@@ -114,6 +115,11 @@ def add_media(actor: Actor, content_id: int, data: bytes, filename: str | None, 
     actor.require_writer()
     content = contents.get_content(actor, content_id)
     config = current_app.config
+    # Each upload costs decoding and storage: a person (or a leaked key) gets a generous hourly share.
+    verdict = ratelimit.hit(f"uploads:{actor.user_id}", config["MEDIA_UPLOADS_PER_HOUR"], 3600)
+    if not verdict.allowed:
+        minutes = verdict.retry_after // 60 + 1
+        raise RateLimited(f"too many uploads this hour; try again in {minutes} minutes", verdict.retry_after, "file")
     errors = _problems(content, data, alt_text)
     found = None
     if "file" not in errors:  # every problem at once: the alt text's and the image's

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from webapp.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from webapp.core.errors import Conflict, Forbidden, NotFound, RateLimited, ServiceError, ValidationFailed
 from webapp.core.validation import is_id
 from webapp.domain.accounts.accounts import authenticate_api_key
 from webapp.domain.shared import unit_of_work
@@ -18,7 +18,7 @@ from webapp.web.paging import MAX_PAGE
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # API clients authenticate with a Bearer key, never a cookie
 
-STATUS_FOR = {ValidationFailed: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
+STATUS_FOR = {ValidationFailed: 422, NotFound: 404, Forbidden: 403, Conflict: 409, RateLimited: 429}
 MAX_PER_PAGE = 200
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # A viewer's key changes nothing: every non-GET call is refused to it except these, which save nothing
@@ -127,7 +127,10 @@ def handle_api_error(exc: ApiError):
 def handle_service_error(exc: ServiceError):
     unit_of_work.rollback()  # nothing is written when a request fails
     extra = getattr(exc, "extra", {})
-    return error_response(STATUS_FOR.get(type(exc), 400), exc.code, exc.message, exc.fields, **extra)
+    response = error_response(STATUS_FOR.get(type(exc), 400), exc.code, exc.message, exc.fields, **extra)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import RateLimited, ValidationFailed
 from webapp.domain.content import contents, media
 from webapp.domain.shared import unit_of_work
 from webapp.infra.storage import FilesystemStorage, StorageError, check_key
@@ -46,6 +46,9 @@ def upload(content_id: int):
     alt_text = request.form.get("alt_text", "")
     try:
         media.add_media(actor, content_id, file.read() if file else b"", file.filename if file else None, alt_text)
+    except RateLimited as exc:
+        unit_of_work.rollback()
+        return _panel(content, exc.fields, alt_text, 429)
     except ValidationFailed as exc:
         unit_of_work.rollback()
         return _panel(content, exc.fields, alt_text, 422)

@@ -41,6 +41,13 @@ def sign_up():
         return render_template("sessions/sign_up.html", closed=mode), 403 if request.method == "POST" else 200
     form = SignUpForm()
     if form.validate_on_submit():
+        config = current_app.config
+        verdict = ratelimit.hit(f"signup-address:{request.remote_addr}", config["SIGNUP_ATTEMPTS_PER_ADDRESS"], 3600)
+        if not verdict.allowed:
+            form.email.errors = [
+                f"too many sign-ups from your address; try again in {verdict.retry_after // 60 + 1} minutes"
+            ]
+            return render_template("sessions/sign_up.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}
         try:
             user = accounts.create_user(form.email.data, form.password.data, form.timezone.data.strip())
         except ValidationFailed as exc:
