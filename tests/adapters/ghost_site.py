@@ -5,7 +5,6 @@ before lint, and the fixture's own `start` waits for that one. When it cannot st
 registry), the tests that need it are skipped with the script's reason.
 """
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,7 @@ import requests
 
 from webapp.adapters.ghost import ACCEPT_VERSION, admin_token
 
-from .peers import PEERS, run, running_or_started
+from .peers import PEERS, peer
 
 SCRIPT = PEERS / "ghost.sh"
 ENV_NAMES = ("GHOST_URL", "GHOST_ADMIN_API_KEY")
@@ -72,20 +71,10 @@ class GhostSite:
 @pytest.fixture(scope="session")
 def ghost_session() -> Iterator[GhostSite]:
     """Yield the Ghost named by GHOST_URL/GHOST_ADMIN_API_KEY, or one the peer script starts (skipped if it cannot)."""
-    if all(os.environ.get(name) for name in ENV_NAMES):
-        yield GhostSite(*(os.environ[name] for name in ENV_NAMES))
-        return
-    if not SCRIPT.is_file():
-        pytest.skip(f"no Ghost peer script at {SCRIPT.resolve()} and GHOST_URL is not set")
-    # A Ghost that is already up is used and left running; one started here is stopped at the end.
-    values, started, error = running_or_started(SCRIPT, "/ghost/api/admin/site/", "GHOST_URL")
-    if error:
-        pytest.skip(f"the Ghost peer could not start (ghost.sh start):\n{error}")
-    try:
-        yield GhostSite(*(values[name] for name in ENV_NAMES))
-    finally:
-        if started:
-            run(SCRIPT, "stop")
+    with peer(
+        SCRIPT, ENV_NAMES, "/ghost/api/admin/site/", lambda reason: pytest.skip(f"no real Ghost: {reason}")
+    ) as values:
+        yield GhostSite(*values)
 
 
 @pytest.fixture(name="real_ghost")

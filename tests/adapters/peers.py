@@ -1,9 +1,13 @@
 """The shared peer scripts (../shared/peers/*.sh): run one, read the export lines it prints, tell if a site answers."""
 
+import os
 import shlex
 import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 
 # tests/adapters/peers.py -> the repo root is parents[2]; CI clones shared/ beside it.
@@ -51,3 +55,25 @@ def running_or_started(script: Path, probe: str, url_name: str) -> tuple[dict[st
     if started.returncode != 0:
         return {}, False, started.stderr[-2000:]
     return exports(started.stdout), True, ""
+
+
+@contextmanager
+def peer(script: Path, names: tuple[str, ...], probe: str, failed: Callable[[str], object]) -> Iterator[list[str]]:
+    """Yield the values of names (URL first): from the environment when all are set, else from the script.
+
+    A peer already up is used and left running; one started here is stopped at the end. When the
+    start fails, failed(message) is called (pytest.fail, or a pytest.skip that gives the reason).
+    """
+    if all(os.environ.get(name) for name in names):
+        yield [os.environ[name] for name in names]
+        return
+    if not script.is_file():
+        pytest.skip(f"no peer script at {script.resolve()} and {names[0]} is not set")
+    values, started, error = running_or_started(script, probe, names[0])
+    if error:
+        failed(f"{script.name} start failed:\n{error}")
+    try:
+        yield [values[name] for name in names]
+    finally:
+        if started:
+            run(script, "stop")

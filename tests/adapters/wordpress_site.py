@@ -1,6 +1,5 @@
 """A real WordPress for adapter tests: the shared peer script starts it; helpers read and clean up through REST."""
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from .peers import PEERS, run, running_or_started
+from .peers import PEERS, peer
 
 SCRIPT = PEERS / "wordpress.sh"
 ENV_NAMES = ("WP_URL", "WP_USER", "WP_APP_PASSWORD")
@@ -32,6 +31,15 @@ class WordPressSite:
         )
         assert response.ok, f"{method} {path}: HTTP {response.status_code} {response.text[:300]}"
         return response.json()
+
+    def channel_body(self, url: str | None = None) -> dict[str, Any]:
+        """Return the body that adds this WordPress as a Herald channel (at url, a proxy in front of it, if given)."""
+        return {
+            "name": f"wordpress {uuid.uuid4().hex[:6]}",
+            "platform": "wordpress",
+            "settings": {"url": url or self.url},
+            "credentials": {"username": self.user, "app_password": self.app_password},
+        }
 
     def user_with_role(self, role: str) -> dict[str, str]:
         """Create a user with this role and an Application Password (deleted when the test ends); return its login."""
@@ -78,20 +86,8 @@ class WordPressSite:
 @pytest.fixture(scope="session")
 def wordpress_session() -> Iterator[WordPressSite]:
     """Yield the WordPress named by WP_URL/WP_USER/WP_APP_PASSWORD, or one the peer script starts."""
-    if all(os.environ.get(name) for name in ENV_NAMES):
-        yield WordPressSite(*(os.environ[name] for name in ENV_NAMES))
-        return
-    if not SCRIPT.is_file():
-        pytest.skip(f"no WordPress peer script at {SCRIPT.resolve()} and WP_URL is not set")
-    # A WordPress that is already up is used and left running; one started here is stopped at the end.
-    values, started, error = running_or_started(SCRIPT, "/wp-json/", "WP_URL")
-    if error:
-        pytest.fail(f"wordpress.sh start failed:\n{error}")
-    try:
-        yield WordPressSite(*(values[name] for name in ENV_NAMES))
-    finally:
-        if started:
-            run(SCRIPT, "stop")
+    with peer(SCRIPT, ENV_NAMES, "/wp-json/", pytest.fail) as values:
+        yield WordPressSite(*values)
 
 
 @pytest.fixture(name="wordpress")

@@ -161,28 +161,28 @@ def wordpress_posts_with_marker(wordpress: WordPressSite, marker: str) -> list[d
     return [p for p in posts if marker_comment(marker) in p["content"]["raw"]]
 
 
+def clear_marker(wordpress: WordPressSite, publication: dict) -> str:
+    """Delete any post carrying the publication's marker; return the marker.
+
+    Keys are (schedule, channel, occurrence) of a fresh database: a post left by an earlier run of
+    this module would carry the same marker (see the report), so clear it before the first call.
+    """
+    marker = marker_for(publication["idempotency_key"])
+    for stale in wordpress_posts_with_marker(wordpress, marker):
+        wordpress.rest("DELETE", f"/wp/v2/posts/{stale['id']}", params={"force": "true"})
+    return marker
+
+
 def creates_post(method: str, path: str) -> bool:
     return method == "POST" and path.startswith("/wp-json/wp/v2/posts")
 
 
 def test_a_worker_killed_mid_call_to_wordpress_is_confirmed_by_lookup_not_resent(iso, api, wordpress):
     with SlowProxy(wordpress.url, delay=SLOW_ANSWER_S, slow=creates_post) as proxy:
-        channel = api.create(
-            "/channels",
-            {
-                "name": f"wordpress {secrets.token_hex(3)}",
-                "platform": "wordpress",
-                "settings": {"url": proxy.url},
-                "credentials": {"username": wordpress.user, "app_password": wordpress.app_password},
-            },
-        )
+        channel = api.create("/channels", wordpress.channel_body(proxy.url))
         title = f"Herald exactly once {secrets.token_hex(3)}"
         publication = publish_soon(api, channel, title)
-        marker = marker_for(publication["idempotency_key"])
-        # Keys are (schedule, channel, occurrence) of a fresh database: a post left by an earlier run of
-        # this test would carry the same marker (see the report), so clear it before the first call.
-        for stale in wordpress_posts_with_marker(wordpress, marker):
-            wordpress.rest("DELETE", f"/wp/v2/posts/{stale['id']}", params={"force": "true"})
+        marker = clear_marker(wordpress, publication)
         try:
             creates = proxy.wait_for("POST", "/wp-json/wp/v2/posts", timeout=15)
             assert [c.status for c in creates] == [201]  # WordPress made the post; its answer is held in the proxy
@@ -210,20 +210,10 @@ def test_a_lost_answer_from_wordpress_is_confirmed_by_the_marker_and_the_post_ha
     # WordPress makes the post, but its answer comes after the call's timeout: the attempt's outcome is unknown.
     lost_after = int(KNOBS["PUBLISH_TIMEOUT_S"]) + 3
     with SlowProxy(wordpress.url, delay=lost_after, slow=creates_post) as proxy:
-        channel = api.create(
-            "/channels",
-            {
-                "name": f"wordpress {secrets.token_hex(3)}",
-                "platform": "wordpress",
-                "settings": {"url": proxy.url},
-                "credentials": {"username": wordpress.user, "app_password": wordpress.app_password},
-            },
-        )
+        channel = api.create("/channels", wordpress.channel_body(proxy.url))
         title = f"Herald lost answer {secrets.token_hex(3)}"
         publication = publish_soon(api, channel, title)
-        marker = marker_for(publication["idempotency_key"])
-        for stale in wordpress_posts_with_marker(wordpress, marker):
-            wordpress.rest("DELETE", f"/wp/v2/posts/{stale['id']}", params={"force": "true"})
+        marker = clear_marker(wordpress, publication)
         try:
             settled = wait_until_settled(api, publication["id"])
             time.sleep(DUPLICATE_WINDOW_S)
