@@ -224,3 +224,29 @@ def test_the_preview_says_what_the_rules_do_to_each_run(make):
         [f"1 Mar 17:00: moved to 00:00 on 2 Mar, daily limit ({channel.name})"],
         [f"2 Mar 09:00: skipped, daily limit ({channel.name})"],
     ]
+
+
+def test_a_move_made_under_an_old_rule_does_not_run_once_the_rule_no_longer_has_that_occurrence(series):
+    from webapp.domain.publishing import series as walk
+
+    actor, schedule = series()
+    occurrences.move(actor, schedule.id, {"at": MAR[3].isoformat(), "to": "2027-03-03T12:00:00Z"}, now=NOW)
+    exceptions = walk.exceptions_of(schedule.id)
+    after = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # past the 3rd's 08:30, before its new 12:00
+
+    kept = walk.runs("30 9 * * *", "Europe/Paris", after, 1, exceptions)
+    edited = walk.runs("30 9 * * mon", "Europe/Paris", after, 1, exceptions)  # the 3rd is a Wednesday
+
+    assert [r.at for r in kept] == [datetime(2027, 3, 3, 12, 0, tzinfo=UTC)]
+    assert [r.at for r in edited] == [datetime(2027, 3, 8, 8, 30, tzinfo=UTC)]
+
+
+def test_deleting_a_schedule_deletes_its_skipped_and_moved_occurrences(series):
+    from webapp.domain.publishing import lifecycle
+
+    actor, schedule = series()
+    occurrences.skip(actor, schedule.id, {"at": MAR[4].isoformat()}, now=NOW)
+
+    lifecycle.delete_schedule(actor, schedule.id)
+
+    assert db.session.query(ScheduleException).count() == 0

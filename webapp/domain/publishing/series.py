@@ -77,7 +77,10 @@ def runs(
     found: list[Run] = []
     for original, exception in exceptions.items():
         if exception.change == OccurrenceChange.MOVE.value and original <= after < exception.moved_to:
-            found.append(run_of(original, exception))
+            # Moved from before `after` to after it: still to run, if the rule (maybe edited since) still has it.
+            again = occurrences(cron, tz_name, original - _TICK, 1, starts_at=starts_at, ends_at=ends_at)
+            if again and again[0] == original:
+                found.append(run_of(original, exception))
     # Every exception at or after `after` may remove one rule instant: ask for that many more.
     spare = sum(1 for original in exceptions if original > after)
     for original in occurrences(cron, tz_name, after, count + spare, starts_at=starts_at, ends_at=ends_at):
