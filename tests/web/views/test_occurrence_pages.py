@@ -123,6 +123,9 @@ def test_the_calendar_shows_a_skipped_occurrence_at_its_time(client, series):
 
     month = client.get("/calendar/?view=month&date=2027-03-01").get_data(as_text=True)
     listing = client.get("/calendar/?view=list&date=2027-03-01").get_data(as_text=True)
+    timeline = client.get("/calendar/?view=timeline&span=week&date=2027-03-02").get_data(as_text=True)
 
     assert 'data-occurrence="skip"' in month and "Weekly notes" in month
     assert "occurrence skipped" in listing
+    slot = timeline[timeline.index('data-date="2027-03-02" data-hour="9"') :]
+    assert 'data-occurrence="skip"' in slot[: slot.index("</td>")]

@@ -64,6 +64,7 @@ def _context(args, feedback: dict | None = None) -> dict:
         # Occurrences people skipped or moved, at the time the rule gives them.
         "changed": changed,
         "changed_days": _by_local_day(changed, period.tz),
+        "changed_hours": _by_local_day(changed, period.tz, hourly=True),
         "today": _today(),
         "channels": channels.list_channels(actor),
         "can_move": can("edit", actor),
@@ -75,10 +76,12 @@ def _context(args, feedback: dict | None = None) -> dict:
     }
 
 
-def _by_local_day(changed, tz) -> dict:
+def _by_local_day(changed, tz, hourly: bool = False) -> dict:
+    """Group skipped or moved occurrences by the local day (or (day, hour)) of the rule's time for them."""
     days: dict = {}
     for exception, schedule in changed:
-        days.setdefault(exception.original_at.astimezone(tz).date(), []).append((exception, schedule))
+        local = exception.original_at.astimezone(tz)
+        days.setdefault((local.date(), local.hour) if hourly else local.date(), []).append((exception, schedule))
     return days
 
 
