@@ -250,3 +250,17 @@ def test_deleting_a_schedule_deletes_its_skipped_and_moved_occurrences(series):
     lifecycle.delete_schedule(actor, schedule.id)
 
     assert db.session.query(ScheduleException).count() == 0
+
+
+def test_skipping_an_occurrence_one_of_whose_posts_was_cancelled_cancels_the_rest(series):
+    actor, schedule = series()
+    cancelled, waiting = schedules.publications_of(schedule)
+    cancelled.status = "cancelled"
+    db.session.commit()
+
+    occurrences.skip(actor, schedule.id, now=NOW)
+
+    db.session.refresh(waiting)
+    db.session.refresh(cancelled)
+    assert (waiting.status, waiting.hold_reason) == ("cancelled", "occurrence skipped")
+    assert cancelled.hold_reason is None  # a person's own cancel stays theirs

@@ -100,13 +100,19 @@ def is_skipped(publication: Publication) -> bool:
     return publication.status == S.CANCELLED and publication.hold_reason == series.SKIPPED_REASON
 
 
-def _refuse_started(publications: list[Publication]) -> None:
-    started = [p for p in publications if p.status not in MOVABLE]
+# Finished without being sent (a person cancelled it, or it was missed): left as they are.
+_SETTLED = frozenset({S.CANCELLED, S.MISSED})
+
+
+def _waiting(publications: list[Publication]) -> list[Publication]:
+    """The occurrence's publications still waiting, after refusing one that has started (409)."""
+    started = [p for p in publications if p.status not in MOVABLE | _SETTLED]
     if started:
         raise Conflict(
             f"This occurrence is already {started[0].status} (publication #{started[0].id}); "
             "only an occurrence still waiting can be skipped or moved."
         )
+    return [p for p in publications if p.status in MOVABLE]
 
 
 def _target(schedule: Schedule, data: dict, exceptions, now: datetime) -> series.Run:
@@ -141,17 +147,17 @@ def skip(actor: Actor, schedule_id: int, data: dict | None = None, *, now: datet
     if run.change == OccurrenceChange.SKIP.value:
         raise Conflict("This occurrence is already skipped.")
     _, following = _neighbours(schedule, run, exceptions, work.now)
-    pending = materialised(schedule, run.anchor, following.at if following else None)
-    _refuse_started(pending)
+    materialised_run = materialised(schedule, run.anchor, following.at if following else None)
+    pending = _waiting(materialised_run)
     row = _exception(schedule, run, exceptions, actor)
     row.change, row.moved_to = OccurrenceChange.SKIP.value, run.moved_to
     for publication in pending:
         cancel_publication(publication, work)
         publication.hold_reason = series.SKIPPED_REASON
-    if pending:
+    if materialised_run:
         db.session.flush()
         last_occurrence, _, runs = schedules.series_counts(schedule)
-        if pending[0].occurrence == last_occurrence and schedule.status == ScheduleStatus.ACTIVE.value:
+        if materialised_run[0].occurrence == last_occurrence and schedule.status == ScheduleStatus.ACTIVE.value:
             # It was the series' materialised run: the next one takes its place now.
             work.to_enqueue.extend(schedules.materialise_next(schedule, run.anchor, last_occurrence, runs))
     result = series.run_of(run.original_at, row)
@@ -175,8 +181,7 @@ def move(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = N
             raise ValidationFailed({"to": "is already this occurrence's time"})
         return restore(actor, schedule_id, {"at": format_utc(run.original_at)}, now=work.now)
     previous, following = _neighbours(schedule, run, exceptions, work.now)
-    pending = materialised(schedule, run.anchor, following.at if following else None)
-    _refuse_started(pending)
+    pending = _waiting(materialised(schedule, run.anchor, following.at if following else None))
     _check_target(schedule, run, to, previous, following, pending, work.now, data)
     row = _exception(schedule, run, exceptions, actor)
     row.change, row.moved_to = OccurrenceChange.MOVE.value, to
@@ -233,8 +238,7 @@ def restore(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None 
     _, following = _neighbours(schedule, run, exceptions, work.now)
     end = following.at if following else None
     if run.change == OccurrenceChange.MOVE.value:
-        pending = materialised(schedule, run.anchor, end)
-        _refuse_started(pending)
+        pending = _waiting(materialised(schedule, run.anchor, end))
         _move_publications(schedule, pending, run.original_at, work)
     else:
         _revive(schedule, run, end, work)
