@@ -12,7 +12,7 @@ from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.liveness import last_heartbeat_age
-from webapp.infra.queues import all_queues, get_redis
+from webapp.infra.queues import QUEUE_FOR_PRIORITY, all_queues, get_redis
 from webapp.models import Publication, utcnow
 from webapp.processes.scheduler import HeraldScheduler
 
@@ -244,3 +244,56 @@ def test_a_skip_publication_found_late_at_the_tick_is_missed_not_published(make,
     assert _reload(pid).status == "missed"
     assert receiver.requests == []
     assert db.session.query(Alert).filter_by(kind="missed", publication_id=pid).count() == 1
+
+
+def _queued_and_stale(make) -> int:
+    """A publication the scheduler handed to its queue ten minutes ago; return its id."""
+    publication = _schedule(make)
+    pid = publication.id
+    _make_due(publication)
+    _run_scheduler_tick()
+    publication = _reload(pid)
+    publication.enqueued_at = utcnow() - timedelta(minutes=10)
+    db.session.commit()
+    return pid
+
+
+def _taken_by_a_worker(pid: int, worker_name: str | None) -> None:
+    """What a worker does with the job before it claims the publication: take it off the queue, maybe start it."""
+    from rq.job import Job
+
+    ident = dispatch.job_id(_reload(pid))
+    queue = Queue(QUEUE_FOR_PRIORITY["normal"], connection=get_redis())
+    assert get_redis().lrem(queue.key, 0, ident) == 1
+    if worker_name is not None:
+        job = Job.fetch(ident, connection=get_redis())
+        job.worker_name = worker_name
+        job.set_status("started")
+        job.save()
+
+
+def test_a_job_taken_by_a_worker_killed_before_it_started_is_requeued(make):
+    # Its hash still says "queued", but it sits in no queue: trusting the status left it queued forever.
+    pid = _queued_and_stale(make)
+    _taken_by_a_worker(pid, worker_name=None)
+
+    assert reconcile()["requeued"] == 1
+    assert _reload(pid).status == "scheduled" and dispatch.scheduled_time(_reload(pid)) is not None
+
+
+def test_a_job_started_by_a_worker_that_died_is_requeued(make):
+    pid = _queued_and_stale(make)
+    _taken_by_a_worker(pid, worker_name="worker-killed-by-sigkill")
+
+    assert reconcile()["requeued"] == 1
+
+
+def test_a_job_held_by_a_live_worker_or_waiting_in_its_queue_is_left_alone(make):
+    from webapp.infra.liveness import worker_beat
+
+    in_hand, waiting = _queued_and_stale(make), _queued_and_stale(make)
+    _taken_by_a_worker(in_hand, worker_name="worker-busy")
+    worker_beat(get_redis(), "worker-busy", alive_for_s=180)
+
+    assert reconcile()["requeued"] == 0
+    assert {_reload(in_hand).status, _reload(waiting).status} == {"queued"}

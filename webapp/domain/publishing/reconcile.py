@@ -12,6 +12,8 @@ from webapp.domain.publishing import chains, missed_runs, recovery, schedules
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.live import events
+from webapp.infra.liveness import live_worker_names
+from webapp.infra.queues import get_redis
 from webapp.models import Publication, PublicationStatus, Schedule, ScheduleStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,9 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
         )
         .limit(batch)
     )
+    whereabouts = JobWhereabouts()
     for publication in stuck:
-        if not _job_alive(publication):
+        if not whereabouts.alive(publication):
             publication.status = PublicationStatus.SCHEDULED.value
             dispatch.redispatch(publication)
             to_enqueue.append(publication)
@@ -84,14 +87,45 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
     return report
 
 
-def _job_alive(publication: Publication) -> bool:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
+class JobWhereabouts:
+    """Is a publication's job somewhere a worker will run it: rq-scheduler's set, its queue's list, or in
+    the hands of a live worker?
 
-    from webapp.infra.queues import get_redis
+    Judged by where the job is, never by its recorded status: a worker killed between taking a job and
+    committing its claim leaves a job whose status says "queued" or "started" while it sits in no queue,
+    held by a worker that no longer exists. Trusting the status left such publications `queued` forever.
+    Each queue's list and the live workers are read once per reconcile, however many jobs are checked.
+    """
 
-    try:
-        status = Job.fetch(dispatch.job_id(publication), connection=get_redis()).get_status()
-    except NoSuchJobError:
-        return False
-    return status in ("queued", "started", "scheduled", "deferred")
+    def __init__(self) -> None:
+        self._redis = get_redis()
+        self._queued: dict[str, set[str]] = {}
+        self._live_workers: set[str] | None = None
+
+    def _in_queue(self, origin: str, ident: str) -> bool:
+        from rq.queue import Queue
+
+        if origin not in self._queued:
+            key = Queue(origin, connection=self._redis).key
+            self._queued[origin] = {raw.decode() for raw in self._redis.lrange(key, 0, -1)}
+        return ident in self._queued[origin]
+
+    def _held_by_live_worker(self, worker_name: str | None) -> bool:
+        if self._live_workers is None:
+            self._live_workers = live_worker_names(self._redis)
+        return bool(worker_name) and worker_name in self._live_workers
+
+    def alive(self, publication: Publication) -> bool:
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        if dispatch.scheduled_time(publication) is not None:
+            return True
+        ident = dispatch.job_id(publication)
+        try:
+            job = Job.fetch(ident, connection=self._redis)
+        except NoSuchJobError:
+            return False
+        if job.origin and self._in_queue(job.origin, ident):
+            return True
+        return job.get_status() == "started" and self._held_by_live_worker(job.worker_name)
