@@ -138,7 +138,11 @@ def seed(api: Api, peer: Peer) -> dict[str, int]:
     (failed,) = [p for p in launch if p["channel_id"] == partners["id"]]
     publish_now("Webinar recording", [newsletter])  # 401: the channel needs a person
     assert failed["status"] == "failed", failed
-    return {"failed_publication": failed["id"], "edited_content": edited(api, peer)["id"]}
+    return {
+        "failed_publication": failed["id"],
+        "edited_content": edited(api, peer)["id"],
+        "held_channel": newsletter["id"],  # its page offers "fix the credentials", then resume
+    }
 
 
 def edited(api: Api, peer: Peer) -> dict:
@@ -250,6 +254,7 @@ def main() -> int:
                     "schedules": "/schedules/",
                     "editor": f"/contents/{ids['edited_content']}/edit",
                     "channels": "/channels/",
+                    "channel": f"/channels/{ids['held_channel']}",
                     "integrations": "/integrations/",
                     "members": "/members/",
                     "health": "/health",
