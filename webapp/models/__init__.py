@@ -1,7 +1,7 @@
 """Herald's records; the database is the source of truth."""
 
 from webapp.core.orm import utcnow
-from webapp.models.account import ApiKey, Membership, Role, User, Workspace
+from webapp.models.account import ApiKey, Membership, Role, SignInSession, User, Workspace
 from webapp.models.audit import Alert, AuditEvent
 from webapp.models.channel import Channel
 from webapp.models.content import CONTENT_TYPES, Content, EditorialStatus
@@ -62,6 +62,7 @@ __all__ = [
     "Schedule",
     "ScheduleException",
     "ScheduleStatus",
+    "SignInSession",
     "User",
     "WebhookDelivery",
     "WebhookSubscription",

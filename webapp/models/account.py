@@ -45,6 +45,10 @@ class User(UserMixin, db.Model):
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
+    # The browser session this instance was loaded for (not a column): set at sign-in and by the user
+    # loader, so get_id names it in the session and the remember-me cookie.
+    session_token = None  # str | None; not annotated: an annotation would ask the ORM to map it
+
     def password_digest(self) -> str:
         """Digest the password hash: it changes with every password change, and reveals nothing of it."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:24]
@@ -52,8 +56,9 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         # Flask-Login keeps this in the session and the remember-me cookie: carrying the password digest, every
         # session and cookie made before a password change stops matching (auth.load_user), so a reset signs out
-        # whoever else was signed in with the old password.
-        return f"{self.id}.{self.password_digest()}"
+        # whoever else was signed in with the old password. The sign-in's token ties both to one
+        # SignInSession row, which signing out ends: a copied cookie is worthless afterwards.
+        return f"{self.id}.{self.password_digest()}.{self.session_token or ''}"
 
     def session_id_matches(self, digest: str) -> bool:
         return hmac.compare_digest(digest, self.password_digest())
@@ -89,3 +94,15 @@ class ApiKey(db.Model):
 
     user: Mapped[User] = relationship()
     workspace: Mapped[Workspace] = relationship()
+
+
+class SignInSession(db.Model):
+    """One browser's sign-in: its cookies carry the token, the database only its SHA-256; sign-out ends it."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,8 @@ from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user, login_user
 
 from webapp.core.errors import Forbidden
-from webapp.domain.accounts.accounts import membership_for, user_for_session
+from webapp.domain.accounts import sign_ins
+from webapp.domain.accounts.accounts import membership_for
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import login_manager
 from webapp.models import Membership, Role, User
@@ -94,6 +95,7 @@ VIEWER_MAY_POST = {
     "sessions.sign_out": "ends the viewer's own session",
     "settings.set_timezone": "the viewer's own profile",
     "settings.change_password": "the viewer's own password",
+    "settings.sign_out_elsewhere": "ends the viewer's own other sessions",
     "settings.create_api_key": "a key of the viewer's own, acting with the viewer's read-only role",
     "settings.revoke_api_key": "one of the viewer's own keys (any other reads as not found)",
     "workspaces.create": "a new workspace that the viewer owns, apart from this one",
@@ -129,13 +131,14 @@ def sign_in_user(user: User, remember: bool = False) -> None:
     from flask import session
 
     session.clear()
+    sign_ins.start(user)  # a row this browser's cookies name: signing out ends it server-side
     login_user(user, remember=remember)
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    # A cookie made before the password last changed no longer loads (accounts.user_for_session).
-    return user_for_session(session_id)
+    # A cookie made before the password last changed, or of a sign-in that was ended, no longer loads.
+    return sign_ins.load(session_id)
 
 
 def current_membership():

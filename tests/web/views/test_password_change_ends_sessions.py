@@ -8,11 +8,12 @@ import re
 import pytest
 
 from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from webapp.domain.accounts import accounts
 from webapp.extensions import db
-from webapp.models import User
+from webapp.models import SignInSession, User
 
 PASSWORD, NEW_PASSWORD = "Correct-Horse-42!", "Brand-New-Pass-7"
-LOGGED_LINK = re.compile(r"password reset link for \S+ \(not emailed\): \S+(/reset/\S+)")
+LOGGED_LINK = re.compile(r"password reset link for \S+ \(not emailed\): \S*?(/reset/\S+)")
 
 
 @pytest.fixture
@@ -75,30 +76,36 @@ def test_sessions_that_did_not_see_a_password_change_stay_signed_in(app, ada, ma
     assert laptop.get("/").status_code == 200
 
 
-def test_the_session_id_names_the_user_and_the_password_it_was_made_with(app, ada):
+def test_the_session_id_names_the_user_the_password_and_the_sign_in(app, ada):
     laptop = signed_in(app)
     with laptop.session_transaction() as session:
-        user_id, digest = session["_user_id"].split(".")
+        user_id, digest, token = session["_user_id"].split(".")
 
     user = db.session.get(User, int(user_id))
     assert user.email == "ada@example.test" and digest == user.password_digest()
     assert user.password_hash not in session["_user_id"]
+    row = db.session.query(SignInSession).one()
+    assert row.user_id == user.id and row.token_hash == accounts.hash_token(token) and token not in row.token_hash
 
 
 @pytest.mark.parametrize(
     ("session_id", "status"),
     [
-        ("{id}.{digest}", 200),
+        ("{id}.{digest}.{token}", 200),
+        ("{id}.{digest}", 302),  # a cookie from before sign-ins were recorded
+        ("{id}.{digest}.", 302),
+        ("{id}.{digest}.{token}x", 302),
         ("{id}", 302),
         ("{id}.", 302),
-        ("{id}.0000", 302),
-        ("{id}.{digest}x", 302),
-        ("x.{digest}", 302),
+        ("{id}.0000.{token}", 302),
+        ("{id}.{digest}x.{token}", 302),
+        ("x.{digest}.{token}", 302),
     ],
 )
-def test_only_a_session_id_with_the_current_digest_signs_in(app, ada, session_id, status):
+def test_only_a_session_id_with_the_current_digest_and_an_open_sign_in_signs_in(app, ada, session_id, status):
     browser = signed_in(app)
     with browser.session_transaction() as session:  # keeps the session's other keys (strong protection's `_id`)
-        session["_user_id"] = session_id.format(id=ada.id, digest=ada.password_digest())
+        token = session["_user_id"].rsplit(".", 1)[1]
+        session["_user_id"] = session_id.format(id=ada.id, digest=ada.password_digest(), token=token)
 
     assert browser.get("/").status_code == status

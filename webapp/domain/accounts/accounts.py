@@ -222,16 +222,6 @@ def authenticate_api_key(plaintext: str) -> tuple[ApiKey, Membership] | None:
     return found
 
 
-def user_for_session(session_id: str) -> User | None:
-    """Load the user a session or remember-me cookie names, as `User.get_id` wrote it: "<id>.<password digest>".
-
-    A cookie made before the password last changed (a reset, on any device) no longer loads, so it is signed out.
-    """
-    user_id, _, digest = session_id.partition(".")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.session_id_matches(digest) else None
-
-
 def email_has_account(email: str) -> bool:
     """Whether a user with exactly this email exists (an invitation's email: already normalised when stored)."""
     return db.session.scalar(select(User.id).where(User.email == email)) is not None

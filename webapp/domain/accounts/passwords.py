@@ -36,10 +36,11 @@ def verify(stored: str, password: str) -> tuple[bool, str | None]:
 
 
 @cache
-def _decoy() -> str:
+def _decoy(time_cost: int, memory_cost: int, parallelism: int) -> str:
     return hash_password("no account has this password; it only costs the time a real check costs")
 
 
 def spend_a_check(password: str) -> None:
     """Verify against a decoy hash: what an unknown email costs, the same as a wrong password."""
-    verify(_decoy(), password)
+    # Made with the hasher's current parameters, so it costs exactly what a real user's check costs.
+    verify(_decoy(_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism), password)

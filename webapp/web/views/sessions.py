@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, logout_user
 
 from webapp.core.errors import NotFound, ValidationFailed
-from webapp.domain.accounts import accounts, password_reset
+from webapp.domain.accounts import accounts, password_reset, sign_ins
 from webapp.infra import mail, ratelimit
 from webapp.web.auth import sign_in_user
 from webapp.web.forms import EmptyForm, ForgotPasswordForm, ResetPasswordForm, SignInForm, SignUpForm, attach_errors
@@ -94,6 +94,8 @@ def sign_in():
 @bp.post("/signout")
 def sign_out():
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            sign_ins.end(current_user)  # the cookies, wherever they were copied to, open nothing now
         logout_user()
     return redirect(url_for("sessions.sign_in"), 303)
 

@@ -1,4 +1,4 @@
-"""Settings: the profile timezone, the user's password and API keys (created, named, revoked)."""
+"""Settings: the profile timezone, the user's password, their other sign-ins, and API keys (created, named, revoked)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
-from webapp.domain.accounts import accounts, workspaces
+from webapp.domain.accounts import accounts, sign_ins, workspaces
 from webapp.domain.content import approvals
 from webapp.infra import ratelimit
 from webapp.web.auth import sign_in_user, ui_actor
@@ -22,6 +22,7 @@ def _page(profile=None, key_form=None, password_form=None, new_key: str | None =
         password_form=password_form or ChangePasswordForm(),
         key_form=key_form or ApiKeyForm(),
         keys=accounts.api_keys_of(ui_actor()),
+        signed_in_elsewhere=sign_ins.active_count(current_user) - 1,
         action_form=EmptyForm(),
         new_key=new_key,
     ), status
@@ -73,6 +74,15 @@ def change_password():
     remembered = request.cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token")) is not None
     sign_in_user(current_user._get_current_object(), remember=remembered)
     flash("Your password is changed; every other browser and device is signed out.", "ok")
+    return redirect(url_for("settings.index"), 303)
+
+
+@bp.post("/sessions/end-others")
+def sign_out_elsewhere():
+    """End every other browser's sign-in of this user (their cookies open nothing afterwards)."""
+    if EmptyForm().validate_on_submit():
+        ended = sign_ins.end_others(ui_actor(), current_user)
+        flash(f"Signed out of {ended} other browser(s) and device(s); this one stays signed in.", "ok")
     return redirect(url_for("settings.index"), 303)
 
 
