@@ -73,3 +73,14 @@ def test_a_bad_variant_slug_is_shown_in_its_column_and_nothing_changes(client, i
     column = page[page.index('id="variant-platform-wordpress"') :]
     assert column.index(f"slug {SLUG_HINT}") < column.index("</fieldset>")
     assert db.session.query(ContentVariant).count() == 0
+
+
+def test_each_blog_preview_shows_the_url_slug_its_post_would_get(client, item, blog):
+    page = _html(client.get(f"/contents/{item.id}/edit"))
+    preview = page[page.index(f'aria-label="Preview on {blog.name}"') :]
+    assert preview.index("URL slug: launch-day") < preview.index("</article>")
+    assert page.count("URL slug:") == 1  # the webhook's preview has none
+
+    data = _form(item, slug="", title="Café déjà vu", content_id=str(item.id))
+    fragment = _html(client.post("/contents/preview", data=data, headers={"HX-Request": "true"}))
+    assert "URL slug: cafe-deja-vu" in fragment  # from the unsaved title, as the adapter will make it

@@ -11,6 +11,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from webapp.adapters import ADAPTERS, PLATFORMS
+from webapp.adapters.keys import title_slug
 from webapp.core.errors import ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import content_templates, contents, previews, variants
@@ -125,6 +126,14 @@ def _editor(content: Content, form: BaseTextForm, overrides: list[dict], error=N
     columns = targets(workspace_channels, overrides)
     base = base_from_form(form)
     by_target = {variants.target_of(o): o for o in overrides}
+    found = previews.previews(
+        workspace_channels,
+        base,
+        overrides,
+        content_id=content.id,
+        content_type=form.content_type.data,
+        images=content.media,
+    )
     # What each column would inherit for a blank field: the base, or for a channel its platform's override.
     inherits = {
         t.key: variants.resolve_fields(base, by_target.get(f"platform:{t.platform}") if t.channel_id else None)
@@ -139,17 +148,20 @@ def _editor(content: Content, form: BaseTextForm, overrides: list[dict], error=N
         inherits=inherits,
         column_errors=_column_errors(error),
         slug_hint=SLUG_HINT,
-        previews=previews.previews(
-            workspace_channels,
-            base,
-            overrides,
-            content_id=content.id,
-            content_type=form.content_type.data,
-            images=content.media,
-        ),
+        previews=found,
+        slugs=_slugs(found),
         channels=workspace_channels,
         template_form=EmptyForm(),
     ), status
+
+
+def _slugs(found: list) -> dict[int, str | None]:
+    """Return the URL slug each blog channel's post would get, by channel id (None: the platform picks one)."""
+    return {
+        p.channel.id: p.resolved.fields["slug"] or title_slug(p.resolved.fields["title"] or "") or None
+        for p in found
+        if p.channel.platform in SLUG_PLATFORMS
+    }
 
 
 @bp.get("/<int:content_id>/edit")
@@ -198,7 +210,7 @@ def preview():
         content_type=form.content_type.data or "article",
         images=content.media if content else (),
     )
-    response = render_block("contents/edit.html", "previews", previews=found)
+    response = render_block("contents/edit.html", "previews", previews=found, slugs=_slugs(found))
     return response, 200, {"Vary": "HX-Request"}
 
 
