@@ -3,12 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from tests.adapters.receiver import Receiver
 from webapp.core.errors import Conflict, NotFound, ValidationFailed
 from webapp.domain.channels import channels
-from webapp.domain.publishing import channel_control, failures, publisher, throttle
+from webapp.domain.publishing import channel_control, failures, publisher, schedules, throttle
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.crypto import decrypt_credentials
@@ -249,3 +250,30 @@ def test_an_edit_with_merged_credentials_keeps_the_keys_it_does_not_give(make, o
     assert decrypt_credentials(channel.credentials_encrypted) == {"username": "ada", "app_password": "new-pass-5678"}
     with pytest.raises(ValidationFailed):  # without merging, the API's PATCH replaces them whole: username missing
         channels.update_channel(owner, channel.id, {"credentials": {"app_password": "x-pass-0000"}})
+
+
+def test_resuming_goes_through_a_person_s_resume_timeline_and_missed_run_policy_included(make, owner):
+    channel = make.channel(owner)
+    content = make.content(owner, status="approved")
+    at = datetime(2031, 5, 4, 9, 0, tzinfo=UTC)
+    with time_machine.travel(at - timedelta(hours=1), tick=False):
+        kept = make.publication(owner, content, channel, run_at=at + timedelta(days=1))
+        skip = schedules.create_schedule(
+            owner,
+            {
+                "content_id": content.id,
+                "channel_ids": [channel.id],
+                "run_at": at,
+                "missed_policy": "skip",
+                "grace_minutes": 5,
+            },
+        )
+        [late] = schedules.publications_of(skip)
+        channel_control.pause_channel(owner, channel.id)
+    with time_machine.travel(at + timedelta(hours=1), tick=False):  # the skip schedule's run is past its grace
+        assert channel_control.resume_channel(owner, channel.id) == 2
+
+    db.session.expire_all()
+    assert (kept.status, late.status) == ("scheduled", "missed")
+    details = db.session.scalars(select(PublicationChange.detail).where(PublicationChange.publication_id == kept.id))
+    assert "resumed with its channel" in list(details)

@@ -9,6 +9,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
+from webapp.domain.publishing import lifecycle
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -124,22 +125,22 @@ def held_count(channel: Channel) -> int:
 
 
 def resume_channel(actor: Actor, channel: Channel) -> int:
-    """Clear a channel's failure state and its pause; put its held publications back on schedule; return how many."""
+    """Clear a channel's failure state and its pause; put its held publications back on schedule; return how many.
+
+    Each goes back as a person's resume would: to `scheduled` under a fresh job (due at once if its
+    time has passed), `missed` past a `skip` schedule's grace, or waiting again for the publication
+    it is chained after; each gets a timeline entry.
+    """
     actor.require_writer()
     was_paused = channel.paused_at is not None
     channel.health, channel.health_message, channel.paused_at = "unknown", None, None
-    held = list(db.session.scalars(held_by_channel(channel).with_for_update()))
-    for publication in held:
-        publication.status, publication.hold_reason = PublicationStatus.SCHEDULED.value, None
-        dispatch.redispatch(publication)
-    audit.record(actor, "channel.resumed", "channel", channel.id, publications=len(held), was_paused=was_paused)
-    db.session.commit()
-    now = utcnow()
-    for publication in held:
-        dispatch.enqueue_publication(publication, when=max(now, publication.next_attempt_at or publication.due_at))
-        events.publication_changed(publication)
+    work = lifecycle.Work(actor=actor, action="resumed with its channel")
+    for publication in db.session.scalars(held_by_channel(channel).with_for_update()):
+        lifecycle.wake(publication, work)
+    audit.record(actor, "channel.resumed", "channel", channel.id, publications=len(work.changed), was_paused=was_paused)
+    work.commit()
     channel_changed(channel)
-    return len(held)
+    return len(work.changed)
 
 
 def channel_changed(channel: Channel) -> None:
