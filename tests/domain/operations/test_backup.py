@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.media_files import image_bytes
+from webapp.domain.accounts import accounts
 from webapp.domain.content import approvals, content_templates, media
 from webapp.domain.integrations import notifications, subscriptions
 from webapp.domain.operations import backup
@@ -24,8 +25,10 @@ from webapp.models import (
     Channel,
     ContentTemplate,
     ContentVariant,
+    Invitation,
     Media,
     MediaUpload,
+    Membership,
     NotificationSettings,
     Publication,
     ReviewDecision,
@@ -72,6 +75,17 @@ def _normalised(archive: dict) -> dict:
         result[name] = [_plain(row, names) for row in archive[name]]
     result["schedule_channels"] = len(archive["schedule_channels"])
     return result
+
+
+def _restore(archive: dict, slug: str | None = None, **kwargs):
+    """Restore as the operator does, naming the archive's (first) owner as the new workspace's owner."""
+    owners = (
+        [m["email"] for m in archive.get("members", []) if m.get("role") == "owner"]
+        if isinstance(archive, dict)
+        else []
+    )
+    kwargs.setdefault("owner_email", owners[0] if owners else None)
+    return backup.restore(archive, slug, **kwargs)
 
 
 @pytest.fixture
@@ -129,7 +143,7 @@ def test_backup_restore_backup_gives_the_same_archive_but_for_ids(workspace, mak
     first = json.loads(json.dumps(backup.backup(original.slug)))  # through JSON, as the file is
     owner = make.user()
 
-    restored = backup.restore(first, "copy", owner.email)
+    restored = _restore(first, "copy", owner_email=owner.email)
     second = backup.backup("copy")
 
     assert restored.id != original.id
@@ -152,14 +166,15 @@ def test_backup_restore_backup_gives_the_same_archive_but_for_ids(workspace, mak
     assert first["members"][0]["notification_settings"]["kinds"] == ["failed"]
     assert _normalised(second)["channels"] == _normalised(first)["channels"]
     expected = _normalised(first)
-    expected["members"] = [*expected["members"], {"email": owner.email, "role": "owner"}]
+    # The named owner is the only member: the archive's members were invited, not added.
+    expected["members"] = [{"email": owner.email, "role": "owner"}]
     expected["users"] = sorted([*expected["users"], owner.email])
     assert _normalised(second) == expected
 
 
 def test_the_restored_records_point_at_each_other(workspace):
     actor, original = workspace
-    restored = backup.restore(backup.backup(original.slug), "copy")
+    restored = _restore(backup.backup(original.slug), "copy")
 
     channels = {c.name: c.id for c in _in(Channel, restored)}
     publications = _in(Publication, restored)
@@ -178,7 +193,7 @@ def test_the_restored_records_point_at_each_other(workspace):
 
 def test_a_chain_is_restored_onto_the_new_channels_and_publications(workspace):
     _, original = workspace
-    restored = backup.restore(backup.backup(original.slug), "copy")
+    restored = _restore(backup.backup(original.slug), "copy")
 
     channels = {c.name: c.id for c in _in(Channel, restored)}
     [chained] = [s for s in _in(Schedule, restored) if s.chain]
@@ -192,7 +207,7 @@ def test_a_chain_is_restored_onto_the_new_channels_and_publications(workspace):
 
 def test_a_template_keeps_its_channels_and_variants_on_the_new_channels(workspace):
     _, original = workspace
-    restored = backup.restore(backup.backup(original.slug), "copy")
+    restored = _restore(backup.backup(original.slug), "copy")
 
     news = db.session.query(Channel).filter_by(workspace_id=restored.id, name="News").one()
     [template] = _in(ContentTemplate, restored)
@@ -205,7 +220,7 @@ def test_images_travel_with_their_bytes_and_upload_records(workspace, app):
     archive = json.loads(json.dumps(backup.backup(original.slug)))
     assert base64.b64decode(archive["media"][0]["data"]) == image_bytes("PNG")
 
-    restored = backup.restore(archive, "copy")
+    restored = _restore(archive, "copy")
 
     [image] = _in(Media, restored)
     [before] = _in(Media, original)
@@ -222,7 +237,7 @@ def test_a_damaged_image_in_the_archive_restores_nothing_and_leaves_no_file(work
     files_before = sorted(Path(app.config["MEDIA_ROOT"]).rglob("*.png"))
 
     with pytest.raises(backup.BackupError, match="damaged"):
-        backup.restore(archive, "copy")
+        _restore(archive, "copy")
 
     assert db.session.query(Workspace).filter_by(slug="copy").count() == 0
     assert sorted(Path(app.config["MEDIA_ROOT"]).rglob("*.png")) == files_before
@@ -235,7 +250,7 @@ def test_a_failed_restore_removes_the_files_it_stored(workspace, app):
     files_before = sorted(Path(app.config["MEDIA_ROOT"]).rglob("*.png"))
 
     with pytest.raises(backup.BackupError, match="CREDENTIALS_KEY"):
-        backup.restore(archive, "copy")
+        _restore(archive, "copy")
 
     assert sorted(Path(app.config["MEDIA_ROOT"]).rglob("*.png")) == files_before
 
@@ -249,31 +264,44 @@ def test_an_image_missing_from_storage_is_left_out_with_a_warning(workspace):
 
     assert archive["media"] == [] and archive["media_uploads"] == []
     assert len(archive["warnings"]) == 1 and "launch.png" in archive["warnings"][0]
-    restored = backup.restore(archive, "copy")
+    restored = _restore(archive, "copy")
     assert _in(Media, restored) == [] and len(_in(Publication, restored)) == 4
 
 
-def test_notification_settings_are_restored_for_members_without_their_own(workspace):
+def test_a_restore_touches_no_account_but_the_workspace_it_creates(workspace, make):
     actor, original = workspace
+    bystander = make.user("owner-of-another-workspace@example.test")
     archive = backup.backup(original.slug)
-    db.session.query(NotificationSettings).filter_by(user_id=actor.user_id).delete()  # as on another install
+    # A crafted archive: it names someone else's account as a member, with Slack settings of its own.
+    crafted = {
+        "email": bystander.email,
+        "role": "editor",
+        "notification_settings": {**archive["members"][0]["notification_settings"]},
+    }
+    archive["members"].append(crafted)
+    db.session.query(NotificationSettings).filter_by(user_id=actor.user_id).delete()  # the owner has none here
     db.session.commit()
+    invited = []
 
-    backup.restore(archive, "copy")
+    restored = _restore(archive, "copy", on_invite=lambda *made: invited.append(made))
 
-    settings = db.session.query(NotificationSettings).filter_by(user_id=actor.user_id).one()
-    assert (settings.kinds, settings.digest_hour) == (["failed"], 7)
-    assert notifications.slack_url(settings) == "https://hooks.example.test/T1"
+    members = db.session.query(Membership).filter_by(workspace_id=restored.id).all()
+    assert [(m.user_id, m.role) for m in members] == [(actor.user_id, "owner")]  # the named owner only
+    assert [(email, role) for email, role, _ in invited] == [(bystander.email, "editor")]
+    invitation = db.session.query(Invitation).filter_by(workspace_id=restored.id).one()
+    assert invitation.email == bystander.email and invitation.token_hash == accounts.hash_token(invited[0][2])
+    assert db.session.query(NotificationSettings).count() == 0  # nobody's notification settings were written
 
 
-def test_a_members_own_notification_settings_are_never_overwritten(workspace):
-    actor, original = workspace
+def test_a_restore_needs_an_owner_with_an_account_here(workspace):
+    _, original = workspace
     archive = backup.backup(original.slug)
-    archive["members"][0]["notification_settings"]["digest_hour"] = 22
 
-    backup.restore(archive, "copy")
-
-    assert db.session.query(NotificationSettings).filter_by(user_id=actor.user_id).one().digest_hour == 7
+    with pytest.raises(backup.BackupError, match="name the restored workspace's owner"):
+        backup.restore(archive, "copy")
+    with pytest.raises(backup.BackupError, match="no user 'nobody@example.test' on this install"):
+        backup.restore(archive, "copy", owner_email="nobody@example.test")
+    assert db.session.query(Workspace).filter_by(slug="copy").count() == 0
 
 
 def test_a_version_1_archive_still_restores(workspace):
@@ -286,7 +314,7 @@ def test_a_version_1_archive_still_restores(workspace):
     archive["members"] = [{"email": m["email"], "role": m["role"]} for m in archive["members"]]
     archive["version"] = 1
 
-    restored = backup.restore(archive, "copy")
+    restored = _restore(archive, "copy")
 
     assert len(_in(Publication, restored)) == 4 and len(_in(Channel, restored)) == 2
     assert _in(Publication, restored)[0].content.created_by_id is None  # no user references in version 1
@@ -295,7 +323,7 @@ def test_a_version_1_archive_still_restores(workspace):
 
 def test_restored_pending_publications_are_dispatched_by_the_reconciler(workspace):
     _, original = workspace
-    restored = backup.restore(backup.backup(original.slug), "copy")
+    restored = _restore(backup.backup(original.slug), "copy")
     pending = db.session.query(Publication).filter_by(workspace_id=restored.id, status="scheduled").first()
     assert dispatch.scheduled_time(pending) is None
 
@@ -311,7 +339,7 @@ def test_a_failed_restore_writes_nothing(workspace, app):
     before = db.session.query(Workspace).count()
 
     with pytest.raises(backup.BackupError, match="CREDENTIALS_KEY"):
-        backup.restore(archive, "copy")
+        _restore(archive, "copy")
 
     assert db.session.query(Workspace).count() == before
     assert db.session.query(Channel).filter(Channel.name == "Blog").count() == 1
@@ -320,11 +348,11 @@ def test_a_failed_restore_writes_nothing(workspace, app):
 def test_restore_refuses_a_taken_slug_and_a_foreign_file(workspace):
     _, original = workspace
     with pytest.raises(backup.BackupError, match="exists"):
-        backup.restore(backup.backup(original.slug))
+        _restore(backup.backup(original.slug))
     with pytest.raises(backup.BackupError, match="not a Herald"):
-        backup.restore({"hello": 1}, "x")
+        _restore({"hello": 1}, "x")
     with pytest.raises(backup.BackupError, match="version"):
-        backup.restore({**backup.backup(original.slug), "version": 99}, "x")
+        _restore({**backup.backup(original.slug), "version": 99}, "x")
 
 
 def test_the_flask_commands_back_up_and_restore(workspace, runner, tmp_path):
@@ -336,9 +364,10 @@ def test_the_flask_commands_back_up_and_restore(workspace, runner, tmp_path):
     assert json.loads(path.read_text())["format"] == backup.FORMAT
     assert "1 media" in result.output and "2 content_variants" in result.output
 
-    result = runner.invoke(args=["workspace", "restore", str(path), "--as-slug", "from-file"])
+    owner = json.loads(path.read_text())["members"][0]["email"]
+    result = runner.invoke(args=["workspace", "restore", str(path), "--as-slug", "from-file", "--owner", owner])
     assert result.exit_code == 0, result.output
-    assert "restored workspace 'from-file'" in result.output
+    assert "restored workspace 'from-file' (id" in result.output and f"owned by {owner}" in result.output
     assert db.session.query(Workspace).filter_by(slug="from-file").count() == 1
 
     result = runner.invoke(args=["workspace", "backup", "no-such-slug", str(path)])

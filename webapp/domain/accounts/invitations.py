@@ -28,6 +28,13 @@ def create_invitation(actor: Actor, email: str, role: str) -> tuple[Invitation, 
 
     A newer invitation for the same email replaces the pending one, so only the latest link works.
     """
+    invitation, token = add_invitation(actor, email, role)
+    db.session.commit()
+    return invitation, token
+
+
+def add_invitation(actor: Actor, email: str, role: str) -> tuple[Invitation, str]:
+    """Add an invitation as create_invitation does, inside the caller's transaction (the caller commits)."""
     require_owner(actor)
     email = accounts.normalise_email(email)
     errors = {}
@@ -57,7 +64,6 @@ def create_invitation(actor: Actor, email: str, role: str) -> tuple[Invitation, 
     db.session.add(invitation)
     db.session.flush()
     audit.record(actor, "member.invited", "invitation", invitation.id, email=email, role=role)
-    db.session.commit()
     return invitation, token
 
 

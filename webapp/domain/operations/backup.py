@@ -6,8 +6,9 @@ kept inside JSON columns (a schedule's chain, a template's channels and variants
 webhook secrets and Slack URLs stay Fernet-encrypted in the archive: restoring needs the
 CREDENTIALS_KEY that made them (listed in CREDENTIALS_KEY, newest first, if the install has moved
 on) and re-encrypts them under the newest key. Images travel with their bytes (base64, checked
-against their SHA-256 on restore). Users are not part of a backup: members, authors and reviewers
-are matched by email with the users of the install restored into.
+against their SHA-256 on restore). Users are not part of a backup: authors and reviewers are matched
+by email with the users of the install restored into; of the members, only the owner the operator
+names joins, the others are invited (restore_members), and nobody's notification settings change.
 
 Left out on purpose: API keys and calendar-feed tokens (secrets of one install: make new ones),
 invitations, audit events, and the webhook-delivery and notification outboxes (logs of messages
@@ -28,6 +29,8 @@ from sqlalchemy import func, inspect, select, update
 from webapp.core.orm import UTCDateTime, utcnow
 from webapp.core.time import format_utc
 from webapp.domain.content import media as media_service
+from webapp.domain.operations import restore_members
+from webapp.domain.operations.restore_members import OnInvite
 from webapp.domain.publishing.schedules import idempotency_key
 from webapp.extensions import db
 from webapp.infra.crypto import rotate_credentials
@@ -75,6 +78,7 @@ SECTIONS = (
     ("webhook_subscriptions", WebhookSubscription),
 )
 ENCRYPTED = {"channels": "credentials_encrypted", "webhook_subscriptions": "secret_encrypted"}
+# A member's Slack URL in their archived notification settings: encrypted in the archive, never restored.
 SETTINGS_ENCRYPTED = "slack_url_encrypted"
 # Rows that belong to the workspace through their publication rather than a workspace_id of their own.
 _THROUGH_PUBLICATION = (Attempt, MediaUpload)
@@ -215,15 +219,21 @@ def _check(archive) -> None:
         raise BackupError(f"backup version {archive.get('version')!r} is not supported (this Herald reads {readable})")
 
 
-def restore(archive: dict, slug: str | None = None, owner_email: str | None = None) -> Workspace:
-    """Restore an archive into a new workspace in one transaction; return it (pending work is re-dispatched)."""
+def restore(
+    archive: dict, slug: str | None = None, owner_email: str | None = None, on_invite: OnInvite | None = None
+) -> Workspace:
+    """Restore an archive into a new workspace in one transaction; return it (pending work is re-dispatched).
+
+    `owner_email` names its owner; the archive's other members are invited (restore_members), each
+    invitation handed to `on_invite` with its one-time token.
+    """
     _check(archive)
     slug = slug or archive["workspace"]["slug"]
     if db.session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
         raise BackupError(f"a workspace with slug {slug!r} exists; choose another with --as-slug")
     stored_keys: list[str] = []
     try:
-        workspace = _restore_rows(archive, slug, owner_email, stored_keys)
+        workspace = _restore_rows(archive, slug, owner_email, stored_keys, on_invite)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -234,12 +244,17 @@ def restore(archive: dict, slug: str | None = None, owner_email: str | None = No
     return workspace
 
 
-def _restore_rows(archive: dict, slug: str, owner_email: str | None, stored_keys: list[str]) -> Workspace:
+def _restore_rows(
+    archive: dict, slug: str, owner_email: str | None, stored_keys: list[str], on_invite: OnInvite | None
+) -> Workspace:
     workspace = _load(Workspace, {**archive["workspace"], "slug": slug}, 0, {})
     db.session.add(workspace)
     db.session.flush()
     maps: dict[str, dict[int, int]] = {"users": _users_by_email(archive.get("users", []))}
-    _add_members(workspace, archive.get("members", []), owner_email, maps)
+    try:
+        restore_members.add(workspace, archive.get("members", []), owner_email, on_invite)
+    except restore_members.MissingOwner as exc:
+        raise BackupError(str(exc)) from None
     for name, model in SECTIONS:
         table = model.__tablename__
         maps[table] = {}
@@ -274,32 +289,6 @@ def _users_by_email(users: list[dict]) -> dict[int, int]:
         return {}
     found = db.session.execute(select(User.id, func.lower(User.email)).where(func.lower(User.email).in_(emails)))
     return {emails[email]: user_id for user_id, email in found}
-
-
-def _add_members(workspace: Workspace, members: list[dict], owner_email: str | None, maps: dict) -> None:
-    roles = {m["email"].lower(): m["role"] for m in members}
-    settings = {m["email"].lower(): m["notification_settings"] for m in members if m.get("notification_settings")}
-    if owner_email:
-        roles[owner_email.strip().lower()] = "owner"
-    for email, role in roles.items():
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None:
-            db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=role))
-            if email in settings:
-                _restore_settings(user, settings[email])
-        elif email == (owner_email or "").strip().lower():
-            raise BackupError(f"no user {owner_email!r} on this install")
-
-
-def _restore_settings(user: User, row: dict) -> None:
-    # A person's notification settings are theirs, not the workspace's: never overwrite ones they have here.
-    if db.session.scalar(select(NotificationSettings.id).where(NotificationSettings.user_id == user.id)):
-        return
-    settings = _load(NotificationSettings, {**row, "user_id": None}, 0, {})
-    settings.user_id = user.id
-    if settings.slack_url_encrypted:
-        _reencrypt(settings, SETTINGS_ENCRYPTED, {"name": f"{user.email}'s Slack URL"})
-    db.session.add(settings)
 
 
 def _reencrypt(record, column: str, row: dict) -> None:
