@@ -72,7 +72,9 @@ def test_a_removed_channel_s_pending_run_is_cancelled_and_its_job_removed(make, 
     assert reload(gone).status == "cancelled" and job not in scheduled_job_ids()
     assert [c.id for c in db.session.get(Schedule, schedule.id).channels] == [first.id]
     changes = db.session.scalars(select(PublicationChange).where(PublicationChange.publication_id == gone.id)).all()
-    assert [c.status for c in changes] == ["cancelled"]
+    assert [(c.status, c.detail) for c in changes] == [
+        ("cancelled", "cancelled: its channel was removed from the schedule")
+    ]
 
 
 def test_a_channel_removed_then_added_back_gets_its_own_run_again(make, actor):

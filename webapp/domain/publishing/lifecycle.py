@@ -293,6 +293,8 @@ def open_schedule(actor: Actor, schedule_id: int, verb: str) -> Schedule:
 
 
 def _change_detail(action: str, publication: Publication) -> str:
+    if action == "rescheduled" and publication.status == S.CANCELLED:
+        return "cancelled: its channel was removed from the schedule"  # an edit's other change (rescheduling)
     if action == "rescheduled":
         return f"rescheduled: due {publication.due_at:%Y-%m-%d %H:%M:%S} UTC"
     return action
