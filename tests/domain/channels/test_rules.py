@@ -23,10 +23,21 @@ def _at(y, mo, d, h, mi=0):
         ({"min_spacing_minutes": 0}, "rules.min_spacing_minutes"),
         ({"daily_limit": "3"}, "rules.daily_limit"),
         ({"hourly_limit": 3}, "rules"),
+        ({"daily_limit": 10**20}, "rules.daily_limit"),  # would overflow a database integer
+        ({"monthly_limit": 310_001}, "rules.monthly_limit"),
+        ({"min_spacing_minutes": 10**9}, "rules.min_spacing_minutes"),
+        ({"rate_per_minute": -1}, "rules.rate_per_minute"),
+        ({"rate_per_minute": 10**20}, "rules.rate_per_minute"),
+        ({"time_slots": ["09:00"] * 1441}, "rules.time_slots"),
     ],
 )
 def test_bad_rules_are_refused_by_field(raw, field):
     assert field in rules.validate(raw)
+
+
+def test_a_bound_says_the_range():
+    assert rules.validate({"daily_limit": 10**20}) == {"rules.daily_limit": "must be a whole number from 1 to 10,000"}
+    assert rules.validate({"rate_per_minute": 0, "daily_limit": 10_000}) == {}
 
 
 def test_good_rules_pass():

@@ -16,6 +16,15 @@ PERIOD_NAMES = {"daily_limit": "day", "weekly_limit": "week", "monthly_limit": "
 QUARTER_HOURS = tuple(time(h, m) for h in range(24) for m in (0, 15, 30, 45))
 # How far ahead the free-slot search looks before giving up (a rule set may be very narrow).
 SEARCH_DAYS = 120
+# Upper bounds of the numeric rules: past any real channel's needs, and inside every database's integers.
+MAXIMUM = {
+    "min_spacing_minutes": 31 * 24 * 60,
+    "daily_limit": 10_000,
+    "weekly_limit": 70_000,
+    "monthly_limit": 310_000,
+    "rate_per_minute": 10_000,
+}
+MAX_TIME_SLOTS = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -53,15 +62,17 @@ def validate(raw) -> dict[str, str]:
     if days is not None and (not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days)):
         errors["rules.weekdays"] = "must be a non-empty list of " + ", ".join(WEEKDAYS)
     slots = raw.get("time_slots")
-    if slots is not None and (not isinstance(slots, list) or any(not _SLOT.match(str(s)) for s in slots)):
+    if slots is not None and (
+        not isinstance(slots, list) or len(slots) > MAX_TIME_SLOTS or any(not _SLOT.match(str(s)) for s in slots)
+    ):
         errors["rules.time_slots"] = "must be a list of HH:MM times"
-    rate = raw.get("rate_per_minute")
-    if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 0):
-        errors["rules.rate_per_minute"] = "must be a whole number of at least 0 (0: no limit)"
-    for name in ("min_spacing_minutes", *LIMITS):
+    for name, lowest in (("rate_per_minute", 0), ("min_spacing_minutes", 1), *((limit, 1) for limit in LIMITS)):
         value = raw.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            errors[f"rules.{name}"] = "must be a whole number of at least 1"
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not lowest <= value <= MAXIMUM[name]
+        ):
+            no_limit = " (0: no limit)" if lowest == 0 else ""
+            errors[f"rules.{name}"] = f"must be a whole number from {lowest} to {MAXIMUM[name]:,}{no_limit}"
     return errors
 
 
