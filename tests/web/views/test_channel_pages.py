@@ -1,5 +1,6 @@
 """A channel's own page: edit it (credentials never shown back), pause and resume, reset its circuit, delete it."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from webapp.domain.channels import channels
 from webapp.domain.publishing import failures, throttle
 from webapp.extensions import db
 from webapp.infra.crypto import decrypt_credentials
+from webapp.infra.live import events
 from webapp.models import Alert, AuditEvent, Channel, Membership, Publication
 
 HX = {"HX-Request": "true"}
@@ -254,3 +256,27 @@ def test_a_deleted_channel_s_name_is_free_again(client, hook, ada):
     )  # fmt: skip
     assert response.status_code == 303
     assert [c.name for c in channels.list_channels(ada)] == ["Blog hook"]
+
+
+def test_the_page_says_how_many_wait_for_the_rate_limit_and_when_the_next_token_comes(
+    client, hook, make, ada, monkeypatch
+):
+    monkeypatch.setattr(throttle, "clock", lambda: NOW.timestamp())
+    channels.update_channel(ada, hook.id, {"rules": {"rate_per_minute": 2}})
+    waiting = _pending(make, ada, hook)
+    waiting.status, waiting.hold_reason = "retrying", f"{throttle.RATE_WAIT} 10:00:30 UTC"
+    db.session.commit()
+    for _ in range(3):  # two tokens a minute: the third is owed
+        throttle.take_token(f"channel:{hook.id}", 2, NOW.timestamp())
+
+    html = client.get(f"/channels/{hook.id}").get_data(as_text=True)
+
+    assert "2/min" in html and "1 waiting</span>" in html
+    assert 'next token at <time datetime="2030-12-02T10:01:00Z"' in html
+
+
+def test_saving_or_pausing_tells_live_pages_the_channel_changed(client, hook, ada):
+    client.post(f"/channels/{hook.id}", data=_form(name="Announced"))
+    client.post(f"/channels/{hook.id}/pause")
+    names = [json.loads(payload) for _, payload in events.replay(ada.workspace_id, "0-0")]
+    assert [e for e in names if e["name"] == "channel"] == [{"name": "channel", "id": hook.id}] * 2
