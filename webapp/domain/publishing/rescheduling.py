@@ -36,10 +36,6 @@ RULE_FIELDS = ("cron", "timezone", "starts_at", "ends_at")
 BUSY = "A publication of this schedule is being published right now; try again when it finishes."
 
 
-def _whole(value, low: int, high: int | None = None) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
-
-
 def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tuple[dict, list | None, datetime | None]:
     """Validate a PATCH body against the schedule; return the changed fields, the new channels and the new due time.
 
@@ -76,9 +72,7 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
         elif name in data:
             errors[name] = problem
     if "grace_minutes" in data:
-        values["grace_minutes"] = data["grace_minutes"]
-        if not _whole(data["grace_minutes"], 0, schedules.MAX_GRACE_MINUTES):
-            errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {schedules.MAX_GRACE_MINUTES}"
+        values["grace_minutes"] = schedules.grace_field(data["grace_minutes"], errors)
     if "max_runs" in data and "max_runs" not in errors:
         values["max_runs"], made = schedules.max_runs_field(data["max_runs"], errors), _occurrences_made(schedule)
         if "max_runs" not in errors and values["max_runs"] is not None and values["max_runs"] < made:

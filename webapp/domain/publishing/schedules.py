@@ -54,6 +54,13 @@ def max_runs_field(value, errors: dict[str, str]) -> int | None:
     return value
 
 
+def grace_field(value, errors: dict[str, str]):
+    """Read a missed run's grace in minutes (0 to a week), recording a problem in `errors`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_GRACE_MINUTES:
+        errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {MAX_GRACE_MINUTES}"
+    return value
+
+
 def clash_policy_field(value, errors: dict[str, str]) -> str:
     """Read what an occurrence breaking a channel rule does (default: move to the next free slot)."""
     policy = value or ClashPolicy.MOVE.value
@@ -149,9 +156,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     missed_policy = data.get("missed_policy") or "run_late"
     if problem := choice_problem(missed_policy, MISSED_POLICIES):
         errors["missed_policy"] = problem
-    grace = data.get("grace_minutes", current_app.config["DEFAULT_GRACE_MINUTES"])
-    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= MAX_GRACE_MINUTES:
-        errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {MAX_GRACE_MINUTES}"
+    grace = grace_field(data.get("grace_minutes", current_app.config["DEFAULT_GRACE_MINUTES"]), errors)
     chain, problem = chains.chain_problem(data.get("chain"), [c.id for c in channels])
     if problem:
         errors["chain"] = problem
