@@ -43,6 +43,26 @@ def test_a_csv_export_has_a_header_and_comma_joined_lists(api, make, api_key):
     assert (rows[0]["title"], rows[0]["tags"]) == ("Hello, world", "a, b")
 
 
+FORMULAS = ('=HYPERLINK("http://evil.test","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1")
+
+
+@pytest.mark.parametrize("title", FORMULAS)
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_text_and_imports_back_unchanged(api, make, api_key, title):
+    _, actor = api_key
+    item = make.content(actor, title=f"{title} launch", excerpt="plain text stays plain", tags=["=cmd|' /C calc'!A0"])
+    stored = item.title  # a title is trimmed when saved: a leading tab or CR goes, the formula stays
+
+    exported = api("GET", "/export?kind=contents&format=csv").get_data(as_text=True)
+
+    [row] = list(csv.DictReader(io.StringIO(exported, newline="")))
+    assert row["title"] == f"'{stored}" and row["tags"] == "'=cmd|' /C calc'!A0"
+    assert row["excerpt"] == "plain text stays plain"
+    response = api("POST", "/import?kind=contents", data=exported, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 201, response.json
+    copy = db.session.get(Content, response.json["ids"][0])
+    assert copy.title == stored and copy.tags == ["=cmd|' /C calc'!A0"]
+
+
 def test_a_csv_import_with_one_bad_row_imports_nothing_and_names_each_problem(api):
     body = "title,content_type,status,tags\r\nGood one,article,draft,x\r\n,article,draft,\r\nThird,poem,draft,\r\n"
 

@@ -14,6 +14,7 @@ import json
 from flask import current_app
 from sqlalchemy import select
 
+from webapp.core import spreadsheet
 from webapp.core.errors import ValidationFailed
 from webapp.core.time import format_utc
 from webapp.core.validation import is_id
@@ -103,7 +104,8 @@ def render_export(actor: Actor, kind: str, fmt: str) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+        cells = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+        writer.writerow({k: spreadsheet.neutralise(v) for k, v in cells.items()})
     return out.getvalue()
 
 
@@ -161,7 +163,7 @@ def _csv_row(row: dict) -> dict:
     for column, cell in row.items():
         if column is None or cell is None or not cell.strip():
             continue  # extra cells past the header, or an empty cell
-        cell = cell.strip()
+        cell = spreadsheet.restore(cell.strip())
         if column in LIST_COLUMNS:
             values[column] = [part.strip() for part in cell.split(",") if part.strip()]
         elif column in INTEGER_COLUMNS and cell.isascii() and cell.lstrip("-").isdigit():

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from webapp.core import spreadsheet
 from webapp.core.errors import ValidationFailed
 from webapp.domain.operations import analytics
 from webapp.models import utcnow
@@ -19,8 +20,6 @@ from webapp.web.auth import ui_actor
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
 PRESETS = (7, 30, 90)
-# A spreadsheet runs a cell that starts with one of these as a formula; channel names are user text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _today():
@@ -120,12 +119,6 @@ def index():
     return _page(*_figures(request.args))
 
 
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
 @bp.get("/export.csv")
 def export():
     figures, errors = _figures(request.args)
@@ -133,7 +126,7 @@ def export():
         return _page(figures, errors)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerows([_cell(v) for v in row] for row in analytics.csv_rows(figures))
+    writer.writerows([spreadsheet.neutralise(v) for v in row] for row in analytics.csv_rows(figures))
     rng = figures["range"]
     filename = f"herald-analytics-{rng.first.isoformat()}-{rng.last.isoformat()}.csv"
     return Response(
