@@ -277,3 +277,15 @@ def test_resuming_goes_through_a_person_s_resume_timeline_and_missed_run_policy_
     assert (kept.status, late.status) == ("scheduled", "missed")
     details = db.session.scalars(select(PublicationChange.detail).where(PublicationChange.publication_id == kept.id))
     assert "resumed with its channel" in list(details)
+
+
+def test_nothing_is_ever_sent_to_a_deleted_channel(make, owner, receiver):
+    channel = make.channel(owner, url=receiver.url)
+    stray = _due(make, owner, channel)
+    channels.archive(owner, channel, utcnow())  # as if a publication slipped past the delete's cancel
+    db.session.commit()
+    _queue(stray)
+
+    assert publisher.execute(stray.id) == "held"
+
+    assert receiver.requests == []

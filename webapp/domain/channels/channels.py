@@ -167,7 +167,9 @@ def archive(actor: Actor, channel: Channel, now: datetime) -> None:
     name = channel.name
     suffix = ARCHIVED_SUFFIX.format(id=channel.id)
     channel.name = name[: 120 - len(suffix)] + suffix
-    channel.archived_at, channel.paused_at = now, None
+    # Paused for good as well: should a publication still reach it (a schedule made with its id from
+    # a stale form), the worker holds it rather than send it to a channel its owner deleted.
+    channel.archived_at, channel.paused_at = now, channel.paused_at or now
     db.session.execute(delete(ContentVariant).where(ContentVariant.channel_id == channel.id))
     audit.record(actor, "channel.deleted", "channel", channel.id, name=name)
 
