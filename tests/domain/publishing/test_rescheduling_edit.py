@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.web.api_actions.support import entry, reload, scheduled_job_ids
 from webapp.core.errors import Conflict, ValidationFailed
-from webapp.domain.publishing import lifecycle, rescheduling, schedules
+from webapp.domain.publishing import lifecycle, occurrences, rescheduling, schedules
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.models import AuditEvent, Publication, PublicationChange, Schedule
@@ -240,3 +240,13 @@ def test_publish_now_keeps_channel_rules_unless_told_to_publish_anyway(make, act
 
     assert "run_at" in raised.value.fields
     assert made.status == "scheduled" and (made.due_at - NOW).total_seconds() == 1
+
+
+def test_a_new_window_never_brings_back_an_occurrence_a_person_skipped(make, actor):
+    schedule, _ = series(make, actor)
+    [publication] = schedules.publications_of(schedule)
+    occurrences.skip(actor, schedule.id, {"at": "2030-12-05T08:30:00Z"}, now=NOW)
+
+    rescheduling.reschedule(actor, schedule.id, {"starts_at": "2030-12-05T00:00:00Z"})
+
+    assert reload(publication).due_at == datetime(2030, 12, 6, 8, 30, tzinfo=UTC)  # 5 Dec stays skipped

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from webapp.core.errors import Conflict, ValidationFailed
-from webapp.core.time import TimeInputError, ceil_to_second, occurrences, validate_cron
+from webapp.core.time import TimeInputError, ceil_to_second, validate_cron
 from webapp.core.validation import choice_problem, timezone_problem
-from webapp.domain.publishing import chains, channel_rules, schedules
+from webapp.domain.publishing import chains, channel_rules, schedules, series
 from webapp.domain.publishing.lifecycle import (
     CANCELLABLE,
     Work,
@@ -90,10 +90,12 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
         due = ceil_to_second(values["run_at"])
     elif schedule.is_recurring and any(name in values for name in RULE_FIELDS):
         rule = {name: values.get(name, getattr(schedule, name)) for name in RULE_FIELDS}
-        upcoming = occurrences(rule.pop("cron"), rule.pop("timezone"), now, 1, **rule)
+        # The occurrences people skipped or moved stay so: the next run is the series' next, not the bare rule's.
+        exceptions = series.exceptions_of(schedule.id)
+        upcoming = series.runs(rule.pop("cron"), rule.pop("timezone"), now, 1, exceptions, **rule)
         if not upcoming:
             raise ValidationFailed({"cron": "has no occurrence in the schedule's window"})
-        due = upcoming[0]
+        due = upcoming[0].at
     return values, channels, due
 
 
