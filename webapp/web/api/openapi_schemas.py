@@ -133,13 +133,13 @@ SCHEDULE_OPTIONS = {
     "priority": enum(Priority, default=Priority.NORMAL.value),
     "missed_policy": enum(MISSED_POLICIES, default="run_late"),
     "grace_minutes": integer(minimum=0, maximum=MAX_GRACE_MINUTES, default=60),
+    "clash_policy": enum(CLASH_POLICIES, default="move", description="A recurring run breaking a channel rule"),
 }
 ATTEMPT = {
     "number": integer(minimum=1),
     "started_at": INSTANT,
     "finished_at": nullable(INSTANT),
     "outcome": string(description="running, published, or the error class of a failed attempt"),
-    "clash_policy": enum(CLASH_POLICIES, default="move", description="A recurring run breaking a channel rule"),
     "error_class": nullable(string()),
     "error_message": nullable(string()),
     "http_status": nullable(integer()),
@@ -183,13 +183,13 @@ SCHEDULE = {
     "priority": enum(Priority),
     "missed_policy": enum(MISSED_POLICIES),
     "grace_minutes": integer(minimum=0, maximum=MAX_GRACE_MINUTES),
+    "clash_policy": enum(CLASH_POLICIES),
     "next_run_at": nullable(INSTANT),
     "created_at": INSTANT,
     "chain": CHAIN,
 }
 SKIPPED = array(record({"id": ID, "reason": string()}))
 BULK_COUNTS = {"matched": COUNT, "changed": COUNT, "skipped": SKIPPED}
-    "clash_policy": enum(CLASH_POLICIES),
 FILTER = obj(
     {
         "status": {"anyOf": [string(), array(enum(PublicationStatus))]},
@@ -257,13 +257,13 @@ def schemas() -> dict:
                 "health": enum(("unknown", "healthy", "unhealthy", "needs_intervention")),
                 "health_message": nullable(string()),
                 "last_checked_at": nullable(INSTANT),
+                "paused_at": nullable(INSTANT),
                 "created_at": INSTANT,
             }
         ),
         "ChannelCreate": obj(
             {**CHANNEL_WRITE, "platform": enum(PLATFORMS)},
             required=["name", "platform", "settings", "credentials"],
-                "paused_at": nullable(INSTANT),
             oneOf=[platform_variant(p) for p in PLATFORMS],
         ),
         "ChannelUpdate": obj(CHANNEL_WRITE, description="The platform cannot change; credentials change when given."),
