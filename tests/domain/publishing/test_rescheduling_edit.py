@@ -172,7 +172,7 @@ def test_max_runs_cannot_fall_below_the_runs_already_made(make, actor):
     with pytest.raises(ValidationFailed) as raised:
         rescheduling.reschedule(actor, schedule.id, {"max_runs": 1})
 
-    assert raised.value.fields["max_runs"] == "must be at least 2 (occurrences already created)"
+    assert raised.value.fields["max_runs"] == "must be at least 2 (runs already made)"
 
 
 def test_clash_policy_does_not_apply_to_a_one_time_schedule(make, actor):

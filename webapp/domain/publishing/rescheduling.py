@@ -74,9 +74,11 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
     if "grace_minutes" in data:
         values["grace_minutes"] = schedules.grace_field(data["grace_minutes"], errors)
     if "max_runs" in data and "max_runs" not in errors:
-        values["max_runs"], made = schedules.max_runs_field(data["max_runs"], errors), _occurrences_made(schedule)
+        # Runs skipped by a person count for nothing toward max_runs (schedules.series_counts).
+        values["max_runs"] = schedules.max_runs_field(data["max_runs"], errors)
+        made = schedules.series_counts(schedule)[2]
         if "max_runs" not in errors and values["max_runs"] is not None and values["max_runs"] < made:
-            errors["max_runs"] = f"must be at least {made} (occurrences already created)"
+            errors["max_runs"] = f"must be at least {made} (runs already made)"
     if "clash_policy" in data and "clash_policy" not in errors:
         values["clash_policy"] = schedules.clash_policy_field(data["clash_policy"], errors)
     channels = _new_channels(actor, schedule, data["channel_ids"], errors) if "channel_ids" in data else None
