@@ -131,6 +131,8 @@ def test_the_held_count_covers_auth_holds_and_pause_holds(make, owner):
 def test_deleting_a_channel_with_pending_publications_is_refused_unless_they_are_cancelled(make, owner):
     channel = make.channel(owner, name="Blog")
     pending = _due(make, owner, channel)
+    channel.health = "unhealthy"
+    db.session.commit()
 
     with pytest.raises(Conflict) as refused:
         channel_control.delete_channel(owner, channel.id)
@@ -145,6 +147,7 @@ def test_deleting_a_channel_with_pending_publications_is_refused_unless_they_are
     assert pending.status == "cancelled" and dispatch.scheduled_time(pending) is None
     row = db.session.get(Channel, channel.id)
     assert row.archived_at is not None and row.name == f"Blog (deleted #{channel.id})"
+    assert row.health == "unknown"  # the dashboard's "channels needing attention" no longer counts it
     assert "channel.deleted" in _actions(channel.id)
 
 

@@ -170,6 +170,7 @@ def archive(actor: Actor, channel: Channel, now: datetime) -> None:
     # Paused for good as well: should a publication still reach it (a schedule made with its id from
     # a stale form), the worker holds it rather than send it to a channel its owner deleted.
     channel.archived_at, channel.paused_at = now, channel.paused_at or now
+    channel.health, channel.health_message = "unknown", None  # no longer a channel that needs attention
     db.session.execute(delete(ContentVariant).where(ContentVariant.channel_id == channel.id))
     audit.record(actor, "channel.deleted", "channel", channel.id, name=name)
 
