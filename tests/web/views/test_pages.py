@@ -238,8 +238,8 @@ def test_the_cron_and_stop_after_fields_ask_htmx_for_the_live_preview(signed_in)
     html = signed_in.get("/schedules/").get_data(as_text=True)
 
     # htmx reads hx-* attributes only: an hx_get spelling would leave the preview dead in the browser.
-    # The rule, its zone, window and run count, and the channel boxes each ask again (schedules/_form.html).
-    assert html.count('hx-get="/schedules/preview"') == 6 and "hx_get" not in html
+    # The rule, its zone, window, run count, clash policy and the channel boxes each ask again (schedules/_form.html).
+    assert html.count('hx-get="/schedules/preview"') == 7 and "hx_get" not in html
     assert "#schedule-form [name='timezone'], #schedule-form [name='max_runs']" in unescape(html)
 
 
