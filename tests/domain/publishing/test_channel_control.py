@@ -171,6 +171,24 @@ def test_a_deleted_channel_leaves_every_list_but_its_history_stays_and_its_name_
     assert make.channel(owner, name="Blog").name == "Blog"
 
 
+def test_a_deleted_channel_takes_no_new_schedule_variant_or_health_row(make, owner):
+    from webapp.domain.content import contents
+    from webapp.domain.operations import diagnostics
+
+    kept, deleted = make.channel(owner, name="Kept"), make.channel(owner, name="Gone")
+    content = make.content(owner)
+    channel_control.delete_channel(owner, deleted.id)
+    run_at = utcnow() + timedelta(hours=1)
+
+    with pytest.raises(ValidationFailed) as refused:
+        schedules.create_schedule(owner, {"content_id": content.id, "channel_ids": [deleted.id], "run_at": run_at})
+    assert refused.value.fields["channel_ids"] == f"unknown channel id(s): {deleted.id}"
+    with pytest.raises(ValidationFailed) as refused:
+        contents.update_content(owner, content.id, {"variants": [{"channel_id": deleted.id, "body": "x"}]})
+    assert "variants[0]" in refused.value.fields
+    assert [row["channel"].id for row in diagnostics.channel_reports(owner)] == [kept.id]
+
+
 def test_a_publication_being_sent_blocks_the_delete_even_with_cancel(make, owner):
     channel = make.channel(owner)
     publication = _due(make, owner, channel)

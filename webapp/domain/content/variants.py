@@ -145,7 +145,10 @@ def parse(actor: Actor, raw, errors: dict[str, str]) -> list[dict] | None:
         errors["variants"] = "must be a list of overrides"
         return None
     channel_ids = {
-        c for (c,) in db.session.execute(select(Channel.id).where(Channel.workspace_id == actor.workspace_id))
+        c
+        for (c,) in db.session.execute(
+            select(Channel.id).where(Channel.workspace_id == actor.workspace_id, Channel.archived_at.is_(None))
+        )
     }
     cleaned, seen = [], set()
     for index, item in enumerate(raw):

@@ -91,7 +91,9 @@ def channel_reports(actor: Actor) -> list[dict]:
     from webapp.domain.publishing.preflight import check_channel
 
     rows = db.session.scalars(
-        select(Channel).where(Channel.workspace_id == actor.workspace_id).order_by(Channel.name, Channel.id)
+        select(Channel)
+        .where(Channel.workspace_id == actor.workspace_id, Channel.archived_at.is_(None))
+        .order_by(Channel.name, Channel.id)
     )
     # check_channel is local (decrypts the credentials, validates settings): nothing is sent to a platform.
     return [{"channel": channel, "problems": check_channel(channel)[1]} for channel in rows]

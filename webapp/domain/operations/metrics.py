@@ -113,7 +113,9 @@ def attention(workspace_id: int, now: datetime | None = None, days: int = 7) -> 
     )
     counts["channels_needing_attention"] = db.session.scalar(
         select(func.count(Channel.id)).where(
-            Channel.workspace_id == workspace_id, Channel.health.in_(["unhealthy", "needs_intervention"])
+            Channel.workspace_id == workspace_id,
+            Channel.archived_at.is_(None),
+            Channel.health.in_(["unhealthy", "needs_intervention"]),
         )
     )
     return counts

@@ -98,7 +98,12 @@ def channels_field(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Ch
         errors["channel_ids"] = "must be a non-empty list of channel ids"
         return []
     found = list(
-        db.session.scalars(select(Channel).where(Channel.id.in_(ids), Channel.workspace_id == actor.workspace_id))
+        db.session.scalars(
+            # A deleted (archived) channel reads as unknown too: nothing new is scheduled on it.
+            select(Channel).where(
+                Channel.id.in_(ids), Channel.workspace_id == actor.workspace_id, Channel.archived_at.is_(None)
+            )
+        )
     )
     missing = sorted(set(ids) - {c.id for c in found})
     if missing:
