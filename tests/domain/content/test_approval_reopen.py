@@ -55,6 +55,7 @@ def decisions(actor, content) -> list[tuple[str, str, str | None]]:
         ({"tags": ["launch", "delay"]}, "tags"),
         ({"content_type": "announcement"}, "content_type"),
         ({"body_format": "html"}, "body_format"),
+        ({"slug": "launch-moved"}, "slug"),  # the post's URL
         ({"variants": [{"platform": "mastodon", "body": "Tuesday!"}]}, "variants"),
     ],
 )
