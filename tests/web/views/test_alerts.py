@@ -58,3 +58,27 @@ def test_another_workspace_cannot_mark_or_see_these_alerts(client, auth, alerts)
 
     assert "Nothing needs your attention" in client.get("/alerts/").get_data(as_text=True)
     assert db.session.query(Alert).filter(Alert.read_at.is_(None)).count() == 3
+
+
+def test_an_alert_about_a_deleted_channel_names_it_without_a_dead_link(client, auth, make):
+    from webapp.domain.publishing import channel_control
+    from webapp.domain.shared.actor import Actor
+
+    auth.sign_up("ada@example.test")
+    user = db.session.query(User).filter_by(email="ada@example.test").one()
+    workspace_id = db.session.query(Membership).filter_by(user_id=user.id).one().workspace_id
+    actor = Actor(user.id, workspace_id, "owner", "ui")
+    live, gone = make.channel(actor, name="Live"), make.channel(actor, name="Gone")
+    db.session.add_all(
+        [
+            Alert(workspace_id=workspace_id, kind="channel_unhealthy", message="Live rejected", channel_id=live.id),
+            Alert(workspace_id=workspace_id, kind="channel_unhealthy", message="Gone rejected", channel_id=gone.id),
+        ]
+    )
+    db.session.commit()
+    channel_control.delete_channel(actor, gone.id)
+
+    html = client.get("/alerts/").get_data(as_text=True)
+
+    assert f'href="/channels/{live.id}#edit"' in html
+    assert f"channel #{gone.id} (deleted)" in html and f'href="/channels/{gone.id}' not in html

@@ -12,7 +12,7 @@ from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.infra import outbox
 from webapp.infra.live import events
-from webapp.models import Alert, Publication, utcnow
+from webapp.models import Alert, Channel, Publication, utcnow
 
 KINDS = ("failure", "needs_intervention", "missed", "channel_unhealthy", "preflight", "conflict", "scheduler_silent")
 LIVE = "alerts.live"  # the outbox entry: workspaces whose alerts changed, announced once the change commits
@@ -82,6 +82,20 @@ def alert_query(actor: Actor, kind: str | None = None, unread_only: bool = False
 def list_alerts(actor: Actor, kind: str | None = None, unread_only: bool = False, limit: int = 200) -> list[Alert]:
     """Return the workspace's newest alerts (of one kind, or only the unread ones), for the notification center."""
     return list(db.session.scalars(alert_query(actor, kind, unread_only).limit(limit)))
+
+
+def deleted_channel_ids(actor: Actor, items: list[Alert]) -> set[int]:
+    """The channels named by these alerts that were deleted since: their page is gone, so no link to it."""
+    named = {a.channel_id for a in items if a.channel_id is not None}
+    if not named:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Channel.id).where(
+                Channel.workspace_id == actor.workspace_id, Channel.id.in_(named), Channel.archived_at.is_not(None)
+            )
+        )
+    )
 
 
 def unread_count(actor: Actor) -> int:

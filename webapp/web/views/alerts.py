@@ -16,11 +16,13 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 def index():
     kind = request.args.get("kind") if request.args.get("kind") in alerts.KINDS else None
     unread_only = request.args.get("unread") == "1"
-    items = alerts.list_alerts(ui_actor(), kind, unread_only, limit=200)
+    actor = ui_actor()
+    items = alerts.list_alerts(actor, kind, unread_only, limit=200)
     return render(
         "alerts/index.html",
         block="alert_list",
         items=items,
+        deleted_channels=alerts.deleted_channel_ids(actor, items),
         kind=kind,
         unread_only=unread_only,
         kinds=alerts.KINDS,
