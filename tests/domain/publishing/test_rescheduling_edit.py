@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
+from tests.frozen import frozen_clock
 from tests.web.api_actions.support import entry, reload, scheduled_job_ids
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.domain.publishing import lifecycle, occurrences, rescheduling, schedules
@@ -18,11 +18,7 @@ from webapp.models import AuditEvent, Publication, PublicationChange, Schedule
 NOW = datetime(2030, 12, 2, 10, tzinfo=UTC)
 RUN_AT = datetime(2031, 1, 10, 9, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+_clock = frozen_clock(NOW)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
+from tests.frozen import frozen_clock
 from tests.web.api_actions.support import entry, reload, scheduled_job_ids
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
@@ -15,11 +15,7 @@ from webapp.models import Publication
 
 NOW = datetime(2030, 12, 2, 10, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+_clock = frozen_clock(NOW)
 
 
 def one_time(make, owner, channels=1):

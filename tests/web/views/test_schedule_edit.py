@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
+from tests.frozen import frozen_clock
 from tests.web.api_actions.support import entry, reload, scheduled_job_ids
 from webapp.domain.accounts import workspaces
 from webapp.domain.publishing import schedules
@@ -19,11 +19,7 @@ from webapp.models import AuditEvent, Publication, Schedule, User
 
 NOW = datetime(2030, 12, 2, 10, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+_clock = frozen_clock(NOW)
 
 
 def one_time(make, actor, channels=1, run_at="2031-01-10T09:00:00Z", **channel_extra):

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from tests.frozen import frozen_clock
 from tests.web.api_actions.support import entry
 from webapp.domain.accounts import accounts
 from webapp.domain.publishing import schedules
@@ -19,11 +20,7 @@ from webapp.models import AuditEvent, Publication, Schedule
 
 NOW = datetime(2030, 12, 2, 10, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+_clock = frozen_clock(NOW)
 
 
 def past_one_time(make, actor, channels=1):
@@ -37,6 +34,12 @@ def past_one_time(make, actor, channels=1):
         publication.status = "published"
     db.session.commit()
     return schedule, made, content
+
+
+def schedule_form(content, channel, **fields) -> dict:
+    """What the create (or clone) form posts, in Paris time, with the fields a test cares about."""
+    base = {"content_id": content.id, "channel_ids": [channel.id], "timezone": "Europe/Paris", "priority": "normal"}
+    return {**base, **fields}
 
 
 def count(model) -> int:
@@ -63,16 +66,7 @@ def test_clone_of_a_past_one_time_schedule_opens_the_form_filled_but_for_the_tim
 
 def test_submitting_the_clone_form_creates_a_new_schedule_and_leaves_the_original(client, ada, make):
     schedule, [channel], content = past_one_time(make, ada)
-    data = {
-        "content_id": content.id,
-        "channel_ids": [channel.id],
-        "kind": "once",
-        "run_at": "2031-01-05T09:00",
-        "timezone": "Europe/Paris",
-        "priority": "high",
-        "missed_policy": "run_late",
-        "grace_minutes": "60",
-    }
+    data = schedule_form(content, channel, kind="once", run_at="2031-01-05T09:00", priority="high", grace_minutes="60")
 
     response = client.post(f"/schedules/{schedule.id}/clone", data=data)
 
@@ -87,9 +81,9 @@ def test_submitting_the_clone_form_creates_a_new_schedule_and_leaves_the_origina
 
 def test_a_clone_form_without_a_time_says_so_beside_it_and_creates_nothing(client, ada, make):
     schedule, [channel], content = past_one_time(make, ada)
-    data = {"content_id": content.id, "channel_ids": [channel.id], "kind": "once", "run_at": "", "timezone": "UTC"}
-
-    response = client.post(f"/schedules/{schedule.id}/clone", data={**data, "priority": "normal"})
+    response = client.post(
+        f"/schedules/{schedule.id}/clone", data=schedule_form(content, channel, kind="once", run_at="")
+    )
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="run_at-error"' in html and "Publish at is required" in html
@@ -111,17 +105,8 @@ def test_clone_of_a_series_is_filled_with_its_rule_window_and_policies(client, a
 
 def test_the_create_form_takes_a_series_window_and_clash_policy(client, ada, make):
     channel, content = make.channel(ada), make.content(ada)
-    data = {
-        "content_id": content.id,
-        "channel_ids": [channel.id],
-        "kind": "recurring",
-        "cron": "30 9 * * *",
-        "timezone": "Europe/Paris",
-        "starts_at": "2030-12-10T00:00",
-        "ends_at": "2031-03-01T00:00",
-        "clash_policy": "publish",
-        "priority": "normal",
-    }
+    window = {"starts_at": "2030-12-10T00:00", "ends_at": "2031-03-01T00:00", "clash_policy": "publish"}
+    data = schedule_form(content, channel, kind="recurring", cron="30 9 * * *", **window)
 
     response = client.post("/schedules/", data=data)
 
@@ -136,10 +121,11 @@ def test_the_create_form_takes_a_series_window_and_clash_policy(client, ada, mak
 
 def test_the_create_form_refuses_an_end_before_the_start_beside_the_end(client, ada, make):
     channel, content = make.channel(ada), make.content(ada)
-    data = {"content_id": content.id, "channel_ids": [channel.id], "kind": "recurring", "cron": "30 9 * * *"}
-    window = {"starts_at": "2031-01-10T00:00", "ends_at": "2031-01-01T00:00", "timezone": "UTC", "priority": "normal"}
+    window = {"starts_at": "2031-01-10T00:00", "ends_at": "2031-01-01T00:00"}
 
-    response = client.post("/schedules/", data={**data, **window})
+    response = client.post(
+        "/schedules/", data=schedule_form(content, channel, kind="recurring", cron="30 9 * * *", **window)
+    )
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="ends_at-error"' in html and "Ends must be after starts_at" in html
