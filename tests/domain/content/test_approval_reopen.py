@@ -55,7 +55,6 @@ def decisions(actor, content) -> list[tuple[str, str, str | None]]:
         ({"tags": ["launch", "delay"]}, "tags"),
         ({"content_type": "announcement"}, "content_type"),
         ({"body_format": "html"}, "body_format"),
-        ({"slug": "launch-moved"}, "slug"),  # the post's URL
         ({"variants": [{"platform": "mastodon", "body": "Tuesday!"}]}, "variants"),
     ],
 )
@@ -68,6 +67,15 @@ def test_an_edit_of_published_text_sends_approved_content_back_to_review(team, a
     assert decisions(author, approved)[-1] == ("reopened", "approved", f"edited after approval: {part}")
     event = db.session.scalars(db.select(AuditEvent).filter_by(action="content.reopened")).one()
     assert event.details["changed"] == [part]
+
+
+@pytest.mark.parametrize("changes", [{"slug": "launch-moved"}, {"variants": [{"platform": "ghost", "slug": "moved"}]}])
+def test_a_new_slug_alone_keeps_the_approval(team, approved, changes):
+    author, _ = team
+
+    contents.update_content(author, approved.id, changes)
+
+    assert stored_status(approved) == "approved"  # the URL, not the text the reviewer approved
 
 
 def test_the_reopened_decision_names_every_changed_part_and_who_edited(team, approved):

@@ -118,10 +118,10 @@ def recent_contents(actor: Actor, limit: int = 200) -> list[Content]:
 
 
 def _published_parts(content: Content) -> dict:
-    """What an approval of the content vouches for, to tell which parts an edit changed."""
-    parts = {f: getattr(content, f) for f in ("title", "body", "excerpt", "content_type", "body_format", "slug")}
-    overrides = variants.overrides_of(content)
-    return parts | {"tags": list(content.tags or []), "variants": sorted(overrides, key=variants.target_of)}
+    """What an approval of the content vouches for, to tell which parts an edit changed: its text, not URL slugs."""
+    parts = {f: getattr(content, f) for f in ("title", "body", "excerpt", "content_type", "body_format")}
+    texts = [v.overrides() | {"target": v.target} for v in content.variants if v.overrides()]
+    return parts | {"tags": list(content.tags or []), "variants": sorted(texts, key=lambda t: t["target"])}
 
 
 def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
