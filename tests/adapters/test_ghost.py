@@ -79,6 +79,7 @@ def test_publish_looks_the_key_up_by_tag_then_by_the_old_slug_before_creating_wi
         ("POST", "/ghost/api/admin/posts/"),
     ]
     assert ghost.requests[0].query["filter"] == [f"tag:hash-{marker}"]
+    assert ghost.requests[2].query["filter"] == ["visibility:public"]  # not the markers: one per post
     assert ghost.requests[3].query == {"source": ["html"]}
     assert all(r.headers["Accept-Version"] == "v5.0" for r in ghost.requests)
     assert [t["header"]["kid"] for t in ghost.tokens] == [ghost.key_id] * 4

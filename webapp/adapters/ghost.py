@@ -104,7 +104,9 @@ class GhostAdapter(LookupFirstAdapter):
         # become a second tag, "news-2". Use the spelling the site already has.
         if not names:
             return names
-        response = self._call("GET", "tags/?" + urlencode({"limit": "all", "fields": "id,name"}))
+        # Public ones only: the internal tags (one #herald- marker per post) would make the answer grow without end.
+        query = {"limit": "all", "fields": "id,name", "filter": "visibility:public"}
+        response = self._call("GET", "tags/?" + urlencode(query))
         tags = (response.json_object() or {}).get("tags")
         known = {
             t["name"].casefold(): t["name"]

@@ -101,7 +101,9 @@ class FakeGhost(FakePlatform):
         if request.method == "GET" and resource == "posts/":
             return self._browse_posts(request)
         if request.method == "GET" and resource == "tags/":
+            wanted = request.query.get("filter", [""])[0].removeprefix("visibility:") or None
             tags = [{k: t[k] for k in ("id", "name", "slug", "visibility")} for t in self.tags]
+            tags = [t for t in tags if wanted in (None, t["visibility"])]
             pagination = {"page": 1, "limit": "all", "pages": 1, "total": len(tags), "next": None, "prev": None}
             return json_response(200, {"tags": tags, "meta": {"pagination": pagination}})
         if request.method == "GET" and resource.startswith("posts/slug/"):
