@@ -51,7 +51,10 @@ def running_or_started(script: Path, probe: str, url_name: str) -> tuple[dict[st
     url = values.get(url_name)
     if current.returncode == 0 and url and answers(url + probe):
         return values, False, ""
-    started = run(script, "start")
+    try:
+        started = run(script, "start")
+    except subprocess.TimeoutExpired:
+        return {}, False, f"{script.name} start did not finish within {START_TIMEOUT_S} s"
     if started.returncode != 0:
         return {}, False, started.stderr[-2000:]
     return exports(started.stdout), True, ""

@@ -19,9 +19,13 @@ from webapp.adapters.keys import marker_for, title_slug
 from .factories import content, publish_request
 from .fakes.ghost import FakeGhost
 from .ghost_site import REAL, GhostSite, ghost_session, real_ghost_fixture  # noqa: F401
+from .peers import START_TIMEOUT_S
+
+# The first real test may wait for Ghost's first start (minutes): more than the suite's 300 s per test.
+REAL_MARKS = [pytest.mark.integration, pytest.mark.timeout(START_TIMEOUT_S + 60)]
 
 
-@pytest.fixture(params=["fake", pytest.param(REAL, marks=pytest.mark.integration)])
+@pytest.fixture(params=["fake", pytest.param(REAL, marks=REAL_MARKS)])
 def site(request) -> Iterator[GhostSite]:
     """Yield a Ghost to publish on: the fake, then the real peer (whose posts and tags are deleted afterwards)."""
     if request.param == REAL:
