@@ -138,10 +138,10 @@ def report(a: argparse.Namespace, wp_url: str, due: float, rows: list[dict], cal
     done_s, span = (max(ends) - due, max(ends) - min(starts)) if ends else (math.nan, math.nan)
     wp_s = sum(c[2] for c in calls)
     job_s = sum(r["rq_ended"] - r["rq_started"] for r in rows if r["rq_ended"] and r["rq_started"])
-    per_post: list[float] = []  # per worker connection, a post's calls start with its lookup (GET posts?slug=)
+    per_post: list[float] = []  # per worker connection, a post's calls start with its marker lookup (GET posts?search=)
     for conn in sorted({c[0] for c in calls}):
         for i, c in enumerate(sorted((c for c in calls if c[0] == conn), key=lambda c: c[1])):
-            if i == 0 or (c[4] == "GET" and "slug=" in c[5]):
+            if i == 0 or (c[4] == "GET" and "search=" in c[5]):
                 per_post.append(0.0)
             per_post[-1] += c[2]
     kinds, kind_s = Counter(), Counter()
