@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.time import TimeInputError, ceil_to_second, validate_cron
@@ -116,12 +116,6 @@ def _new_channels(actor: Actor, schedule: Schedule, raw, errors: dict[str, str])
     return channels
 
 
-def _occurrences_made(schedule: Schedule) -> int:
-    return (
-        db.session.scalar(select(func.max(Publication.occurrence)).where(Publication.schedule_id == schedule.id)) or 0
-    )
-
-
 def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = None) -> Schedule:
     """Change a schedule's time or rule, window, channels, priority and policies; waiting publications follow.
 
@@ -136,7 +130,7 @@ def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | No
     values, channels, due = _changes(actor, schedule, data, work.now)
     if not values and channels is None:
         return schedule  # nothing to change
-    latest = _occurrences_made(schedule)
+    latest = schedules.series_counts(schedule)[0] or 0  # the latest occurrence made
     waiting = publications_in(schedule, MOVABLE | {S.RETRYING})
     current = [p for p in waiting if p.occurrence == latest and p.status in MOVABLE]
     kept = {c.id for c in channels} if channels is not None else {c.id for c in schedule.channels}
