@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.adapters.wordpress_site import WordPressSite, wordpress_fixture, wordpress_session  # noqa: F401
-from webapp.domain.content.slugs import SLUG_HINT
+from webapp.domain.content.slugs import SLUG_PROBLEM
 
 from .browser import collect_page_errors, sign_in
 from .harness import utc_text, whole_seconds_ahead
@@ -31,7 +31,7 @@ def test_slugs_are_set_in_the_editor_and_the_wordpress_post_goes_out_at_the_vari
     slug = page.get_by_label("Slug", exact=True)
     slug.fill("Spring Sale!")
     save.click()
-    expect(page.get_by_text(f"Slug {SLUG_HINT}")).to_be_visible()
+    expect(page.get_by_text(f"Slug {SLUG_PROBLEM}")).to_be_visible()
     expect(page.get_by_label("Slug", exact=True)).to_have_attribute("aria-invalid", "true")
     assert api.call("GET", f"/contents/{content['id']}").json()["slug"] is None  # nothing changed
 

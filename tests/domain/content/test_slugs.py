@@ -10,7 +10,7 @@ from webapp.adapters.keys import post_slug, title_slug
 from webapp.core.errors import ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import contents, variants
-from webapp.domain.content.slugs import SLUG_HINT, slug_problem
+from webapp.domain.content.slugs import SLUG_PROBLEM, slug_problem
 from webapp.extensions import db
 from webapp.models import Content
 
@@ -61,13 +61,13 @@ def test_the_post_slug_is_the_authors_or_the_titles(fields, slug):
         ("a", None),
         ("x" * 200, None),
         ("x" * 201, "must be at most 200 characters"),
-        ("Spring-Sale", SLUG_HINT),
-        ("spring sale", SLUG_HINT),
-        ("spring--sale", SLUG_HINT),
-        ("-spring", SLUG_HINT),
-        ("spring-", SLUG_HINT),
-        ("café", SLUG_HINT),
-        ("spring/sale", SLUG_HINT),
+        ("Spring-Sale", SLUG_PROBLEM),
+        ("spring sale", SLUG_PROBLEM),
+        ("spring--sale", SLUG_PROBLEM),
+        ("-spring", SLUG_PROBLEM),
+        ("spring-", SLUG_PROBLEM),
+        ("café", SLUG_PROBLEM),
+        ("spring/sale", SLUG_PROBLEM),
         (42, "must be text"),
     ],
 )
@@ -127,7 +127,7 @@ def test_a_bad_slug_is_refused_with_its_field_and_nothing_is_stored(owner):
     with pytest.raises(ValidationFailed) as error:
         contents.create_content(owner, title="T", slug="Not A Slug")
 
-    assert error.value.fields == {"slug": SLUG_HINT}
+    assert error.value.fields == {"slug": SLUG_PROBLEM}
     db.session.rollback()
     assert db.session.query(Content).count() == 0
 
@@ -136,7 +136,7 @@ def test_a_bad_variant_slug_is_refused_under_its_target(owner, blogs):
     with pytest.raises(ValidationFailed) as error:
         contents.create_content(owner, title="T", variants=[{"platform": "wordpress", "slug": "a b"}])
 
-    assert error.value.fields == {"variants.platform:wordpress.slug": SLUG_HINT}
+    assert error.value.fields == {"variants.platform:wordpress.slug": SLUG_PROBLEM}
 
 
 def test_a_ghost_variant_slug_longer_than_ghost_keeps_is_refused_by_ghosts_own_check(owner, blogs):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from webapp.domain.content.slugs import SLUG_HINT
+from webapp.domain.content.slugs import SLUG_PROBLEM
 from webapp.extensions import db
 from webapp.models import Content
 
@@ -52,7 +52,7 @@ def test_patch_changes_or_clears_the_slug_and_a_bad_one_changes_nothing(api):
 
     assert api("PATCH", f"/contents/{item['id']}", json={"slug": "second"}).json["slug"] == "second"
     refused = api("PATCH", f"/contents/{item['id']}", json={"slug": "Third One"})
-    assert (refused.status_code, refused.json["error"]["fields"]) == (422, {"slug": SLUG_HINT})
+    assert (refused.status_code, refused.json["error"]["fields"]) == (422, {"slug": SLUG_PROBLEM})
     assert api("GET", f"/contents/{item['id']}").json["slug"] == "second"
     assert api("PATCH", f"/contents/{item['id']}", json={"slug": None}).json["slug"] is None
 
@@ -76,7 +76,7 @@ def test_a_bad_variant_slug_is_422_under_its_target(api, blog):
     response = api("POST", "/contents", json=body)
 
     assert response.status_code == 422
-    assert response.json["error"]["fields"] == {"variants.platform:wordpress.slug": SLUG_HINT}
+    assert response.json["error"]["fields"] == {"variants.platform:wordpress.slug": SLUG_PROBLEM}
 
 
 def test_the_slug_goes_through_a_json_export_and_import(api):
@@ -108,5 +108,5 @@ def test_an_imported_row_with_a_bad_slug_imports_nothing(api):
     response = api("POST", "/import?kind=contents", data=body, headers={"Content-Type": "text/csv"})
 
     assert response.status_code == 422
-    assert response.json["error"]["rows"] == [{"row": 2, "field": "slug", "message": SLUG_HINT}]
+    assert response.json["error"]["rows"] == [{"row": 2, "field": "slug", "message": SLUG_PROBLEM}]
     assert db.session.query(Content).count() == 0

@@ -6,7 +6,7 @@ import pytest
 
 from webapp.domain.channels import channels
 from webapp.domain.content import contents
-from webapp.domain.content.slugs import SLUG_HINT
+from webapp.domain.content.slugs import SLUG_PROBLEM
 from webapp.extensions import db
 from webapp.models import Content, ContentVariant
 
@@ -60,7 +60,7 @@ def test_a_bad_slug_is_shown_beside_its_field_and_nothing_changes(client, item):
 
     assert response.status_code == 422
     page = _html(response)
-    assert f'<p class="error" id="slug-error">Slug {SLUG_HINT}</p>' in page
+    assert f'<p class="error" id="slug-error">Slug {SLUG_PROBLEM}</p>' in page
     db.session.expire_all()
     assert (db.session.get(Content, item.id).title, db.session.get(Content, item.id).slug) == ("Launch", "launch-day")
 
@@ -71,7 +71,7 @@ def test_a_bad_variant_slug_is_shown_in_its_column_and_nothing_changes(client, i
     assert response.status_code == 422
     page = _html(response)
     column = page[page.index('id="variant-platform-wordpress"') :]
-    assert column.index(f"slug {SLUG_HINT}") < column.index("</fieldset>")
+    assert column.index(f"slug {SLUG_PROBLEM}") < column.index("</fieldset>")
     assert db.session.query(ContentVariant).count() == 0
 
 

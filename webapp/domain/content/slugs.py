@@ -6,7 +6,7 @@ import re
 
 MAX_SLUG = 200  # WordPress keeps 200 characters of a post's slug
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SLUG_HINT = "use lowercase letters, digits and single hyphens between them (like spring-sale-2027)"
+SLUG_PROBLEM = "must use lowercase letters, digits and single hyphens between them (like spring-sale-2027)"
 
 
 def slug_problem(value) -> str | None:
@@ -18,7 +18,7 @@ def slug_problem(value) -> str | None:
     if len(value.strip()) > MAX_SLUG:
         return f"must be at most {MAX_SLUG} characters"
     if not _SLUG.fullmatch(value.strip()):
-        return SLUG_HINT
+        return SLUG_PROBLEM
     return None
 
 
