@@ -2,9 +2,9 @@
 WordPress behind a slow proxy. Real processes on a stack of their own (its own redis-server and database).
 
 A publication whose call was cut off becomes `unconfirmed` (the reconciler marks a `publishing` row orphaned
-after ORPHAN_AFTER_S, or the adapter reports the read timeout); reconciliation then asks the platform by
-idempotency key when it can (WordPress) and otherwise sends again under the same key (webhook), which a real
-idempotent endpoint answers without creating a second post.
+after ORPHAN_AFTER_S, or the adapter reports the read timeout); reconciliation then asks the platform by its
+marker when it can (WordPress) and re-sends only if the platform has nothing; a platform that cannot be asked
+(webhook) is never re-sent blindly: the publication waits for a person, whose retry goes under the same key.
 """
 
 from __future__ import annotations
@@ -103,7 +103,22 @@ def outcomes(publication: dict) -> list[tuple[int, str]]:
 # --- 5. the worker dies while the receiver holds its answer -----------------------------------------
 
 
-def test_a_worker_killed_mid_call_ends_published_with_one_post_on_an_idempotent_receiver(iso, api, peer):
+def wait_until_waiting_for_a_person(api: Api, publication_id: int, timeout: float = SETTLE_TIMEOUT_S) -> dict:
+    """Poll until the publication is unconfirmed and held for a person (the reconciler decided not to re-send)."""
+    deadline = time.monotonic() + timeout
+    while not ((publication := api.publication(publication_id))["hold_reason"] or "").startswith("waiting for you"):
+        api.stack.assert_running()
+        assert time.monotonic() < deadline, f"publication still {publication['status']} after {timeout} s"
+        time.sleep(0.1)
+    return publication
+
+
+def retry_by_a_person(api: Api, publication_id: int) -> None:
+    response = api.call("POST", "/publications/bulk", json={"action": "retry", "ids": [publication_id]})
+    assert response.status_code == 200 and response.json()["changed"] == 1, response.text
+
+
+def test_a_worker_killed_mid_call_waits_for_a_person_and_their_retry_makes_one_post(iso, api, peer):
     url = peer.hook(first_delay=SLOW_ANSWER_S)
     publication = publish_soon(api, webhook_channel(api, url), "killed mid-call")
 
@@ -112,44 +127,51 @@ def test_a_worker_killed_mid_call_ends_published_with_one_post_on_an_idempotent_
     iso.kill("worker")  # kill -9 mid-call: no outcome recorded, the row stays `publishing`
     iso.spawn_worker()
 
-    settled = wait_until_settled(api, publication["id"])
+    held = wait_until_waiting_for_a_person(api, publication["id"])
     time.sleep(DUPLICATE_WINDOW_S)
-    deliveries, posts = peer.deliveries_to(url), peer.posts_at(url)
 
-    assert settled["status"] == "published", settled
-    assert outcomes(settled) == [(1, "unknown_outcome"), (2, "published")]  # orphaned, then resent
-    # Sent again (the webhook platform cannot be asked) but always under the same key ...
-    assert [d.headers["Idempotency-Key"] for d in deliveries] == [publication["idempotency_key"]] * 2
-    # ... so the endpoint made one post, and Herald recorded that post.
-    assert [p.key for p in posts] == [publication["idempotency_key"]]
-    assert (settled["external_id"], settled["external_url"]) == (posts[0].id, posts[0].url)
-    assert settled["last_error"] is None
-    # Resent only once the row was an orphan (ORPHAN_AFTER_S after its claim), never while a call might live.
-    assert deliveries[1].arrived_at - deliveries[0].arrived_at >= int(KNOBS["ORPHAN_AFTER_S"]) - 1
-
-
-# --- 6. the answer never comes ------------------------------------------------------------------------
-
-
-def test_a_call_whose_answer_never_comes_ends_published_with_one_post_on_an_idempotent_receiver(api, peer):
-    url = peer.hook(hang_first=True)
-    publication = publish_soon(api, webhook_channel(api, url), "no answer")
-
-    assert len(peer.wait_for(url, 1)) == 1  # the request is in; the receiver never answers it
+    # A webhook receiver cannot be asked whether the post arrived: Herald does not send it again by itself.
+    assert held["status"] == "unconfirmed" and outcomes(held) == [(1, "unknown_outcome")]
+    assert "webhook cannot be asked whether the post arrived" in held["hold_reason"]
+    assert len(peer.deliveries_to(url)) == 1
+    # Orphaned only after ORPHAN_AFTER_S, never while a call might live; then a person decides: retry.
+    retry_by_a_person(api, publication["id"])
     settled = wait_until_settled(api, publication["id"])
     time.sleep(DUPLICATE_WINDOW_S)
     deliveries, posts = peer.deliveries_to(url), peer.posts_at(url)
 
     assert settled["status"] == "published", settled
     assert outcomes(settled) == [(1, "unknown_outcome"), (2, "published")]
+    # The retry goes under the same key, so the idempotent endpoint made one post, and Herald recorded it.
     assert [d.headers["Idempotency-Key"] for d in deliveries] == [publication["idempotency_key"]] * 2
     assert [p.key for p in posts] == [publication["idempotency_key"]]
-    assert settled["external_id"] == posts[0].id
+    assert (settled["external_id"], settled["external_url"]) == (posts[0].id, posts[0].url)
+    assert settled["last_error"] is None and settled["hold_reason"] is None
+
+
+# --- 6. the answer never comes ------------------------------------------------------------------------
+
+
+def test_a_call_whose_answer_never_comes_is_never_resent_blindly(api, peer):
+    url = peer.hook(hang_first=True)
+    publication = publish_soon(api, webhook_channel(api, url), "no answer")
+
+    assert len(peer.wait_for(url, 1)) == 1  # the request is in; the receiver never answers it
+    held = wait_until_waiting_for_a_person(api, publication["id"])
+    time.sleep(DUPLICATE_WINDOW_S + int(KNOBS["RECONCILE_INTERVAL_S"]))  # several reconciles pass
+
+    assert held["status"] == "unconfirmed" and len(peer.deliveries_to(url)) == 1
     # The worker gave up after PUBLISH_TIMEOUT_S and recorded an unknown outcome, without resending itself:
-    first = settled["attempts"][0]
+    first = held["attempts"][0]
     assert (first["error_class"], first["http_status"]) == ("unknown_outcome", None)
     assert "no answer within the timeout after sending" in first["error_message"]
-    assert deliveries[1].arrived_at - deliveries[0].arrived_at >= int(KNOBS["PUBLISH_TIMEOUT_S"])
+    # A person who finds the post on the receiver's side marks it published, with its address.
+    response = api.call(
+        "POST", f"/publications/{publication['id']}/mark-published", json={"url": "https://receiver.example/p/1"}
+    )
+    assert response.status_code == 200 and response.json()["status"] == "published"
+    assert response.json()["external_url"] == "https://receiver.example/p/1"
+    assert len(peer.deliveries_to(url)) == 1
 
 
 # --- 7. a real WordPress, slow to answer, and a worker killed mid-call --------------------------------

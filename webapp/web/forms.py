@@ -198,6 +198,12 @@ class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
 
 
+class MarkPublishedForm(FlaskForm):
+    """The address of a post a person found on the platform, for an unconfirmed publication."""
+
+    url = StringField("Address of the post", validators=[Optional()])
+
+
 class ReviewForm(FlaskForm):
     """A review decision's comment (required to reject; the service says so)."""
 

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from webapp.adapters.base import PublishResult, TransientError
-from webapp.domain.publishing import publisher, recovery, schedules
+from webapp.domain.publishing import lifecycle, publisher, recovery, schedules
 from webapp.extensions import db
 from webapp.infra import dispatch
-from webapp.models import Publication, utcnow
+from webapp.models import Alert, Publication, utcnow
 
 
 def _stuck_publishing(make, minutes_ago: int = 10) -> int:
@@ -62,7 +62,7 @@ def test_an_unconfirmed_publication_found_on_the_platform_is_published_without_r
     adapter = _LookupAdapter(found=PublishResult("123", "http://site/p/123", 200, None))
     monkeypatch.setattr(recovery, "adapter_for", lambda channel, timeout: adapter)
 
-    assert recovery.resolve_unconfirmed() == {"confirmed": 1, "resent": 0, "undecided": 0}
+    assert recovery.resolve_unconfirmed() == {"confirmed": 1, "resent": 0, "undecided": 0, "held": 0}
 
     publication = db.session.get(Publication, pid)
     assert (publication.status, publication.external_id) == ("published", "123")
@@ -92,12 +92,36 @@ def test_a_lookup_that_fails_keeps_the_publication_unconfirmed(make, monkeypatch
     assert db.session.get(Publication, pid).status == "unconfirmed"
 
 
-def test_a_webhook_publication_is_resent_with_the_same_idempotency_key(make):
+def test_a_webhook_publication_is_never_resent_blindly_it_waits_for_a_person_with_one_alert(make):
     pid = _stuck_publishing(make)
     key = db.session.get(Publication, pid).idempotency_key
     recovery.mark_orphans()
 
-    recovery.resolve_unconfirmed()
+    assert recovery.resolve_unconfirmed()["held"] == 1
+    assert recovery.resolve_unconfirmed() == {"confirmed": 0, "resent": 0, "undecided": 0, "held": 0}  # asked once
 
     publication = db.session.get(Publication, pid)
-    assert publication.status == "scheduled" and publication.idempotency_key == key
+    assert publication.status == "unconfirmed" and dispatch.scheduled_time(publication) is None
+    assert publication.hold_reason.startswith("waiting for you: webhook cannot be asked whether the post arrived")
+    [alert] = db.session.query(Alert).filter_by(kind="unconfirmed").all()
+    assert alert.publication_id == pid and "retry it, mark it published, or cancel it" in alert.message
+
+    # A person retries: same key, the hold is gone (a second unknown outcome would alert again).
+    work = lifecycle.Work()
+    lifecycle.retry_publication(publication, work)
+    work.commit()
+    publication = db.session.get(Publication, pid)
+    assert publication.status == "queued" and publication.idempotency_key == key and publication.hold_reason is None
+
+
+def test_after_the_last_attempt_a_lookup_that_finds_nothing_holds_instead_of_resending(make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLISH_MAX_ATTEMPTS", 1)
+    pid = _stuck_publishing(make)
+    recovery.mark_orphans()
+    monkeypatch.setattr(recovery, "adapter_for", lambda channel, timeout: _LookupAdapter(found=None))
+
+    assert recovery.resolve_unconfirmed()["held"] == 1
+
+    publication = db.session.get(Publication, pid)
+    assert publication.status == "unconfirmed" and "1 attempts made, none confirmed" in publication.hold_reason
+    assert dispatch.scheduled_time(publication) is None

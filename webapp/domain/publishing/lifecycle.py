@@ -202,6 +202,7 @@ def retry_publication(publication: Publication, work: Work) -> Publication:
     # so a platform that saw an unconfirmed attempt recognises the resend.
     publication.status, publication.enqueued_at = S.QUEUED.value, work.now
     publication.finished_at, publication.next_attempt_at = None, work.now
+    publication.hold_reason = None  # a person decided: no longer waiting for one
     dispatch.redispatch(publication)
     work.touch(publication, enqueue=True)
     return publication

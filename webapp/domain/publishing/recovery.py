@@ -6,13 +6,14 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.adapters.base import AdapterError
 from webapp.core import signals
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.publishing import schedules
 from webapp.domain.publishing.publisher import build_request, redact
+from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.live import events
@@ -45,12 +46,23 @@ def mark_orphans(now: datetime | None = None, limit: int = 500) -> int:
     return len(orphans)
 
 
+# The mark of an unconfirmed publication Herald will not decide alone: it waits for a person.
+WAITING_FOR_A_PERSON = "waiting for you: "
+
+
 def resolve_unconfirmed(limit: int = 100) -> dict[str, int]:
-    """Ask each platform about unconfirmed publications; publish the found, re-queue the rest under the same key."""
-    report = {"confirmed": 0, "resent": 0, "undecided": 0}
+    """Ask each platform about unconfirmed publications: publish the found; re-send the rest only when the
+    platform said it has nothing and attempts are left; otherwise hold them for a person, with an alert."""
+    report = {"confirmed": 0, "resent": 0, "undecided": 0, "held": 0}
     pending = list(
         db.session.scalars(
-            select(Publication).where(Publication.status == PublicationStatus.UNCONFIRMED.value).limit(limit)
+            select(Publication)
+            .where(
+                Publication.status == PublicationStatus.UNCONFIRMED.value,
+                # Those already waiting for a person stay as they are until someone acts.
+                or_(Publication.hold_reason.is_(None), ~Publication.hold_reason.startswith(WAITING_FOR_A_PERSON)),
+            )
+            .limit(limit)
         )
     )
     for publication in pending:
@@ -93,8 +105,23 @@ def _resolve(publication: Publication) -> str:
             signals.publication_published.send(publication)
             schedules.settle(publication.schedule)
             return "confirmed"
-    # Either the platform says it has nothing under this key, or it cannot be asked but dedupes on
-    # the Idempotency-Key we send (webhook receivers, Mastodon): sending again is safe.
-    publication.status = PublicationStatus.SCHEDULED.value
-    dispatch.redispatch(publication)
-    return "resent"
+        if publication.attempts_count >= current_app.config["PUBLISH_MAX_ATTEMPTS"]:
+            return _hold(publication, f"{publication.attempts_count} attempts made, none confirmed")
+        # The platform says it has nothing under this publication's marker: sending again is safe.
+        publication.status = PublicationStatus.SCHEDULED.value
+        dispatch.redispatch(publication)
+        return "resent"
+    # The platform cannot be asked (a webhook receiver): a re-send would lean on it deduplicating the
+    # Idempotency-Key, which many servers do not (or only for an hour). Never re-send blindly.
+    return _hold(publication, f"{publication.channel.platform} cannot be asked whether the post arrived")
+
+
+def _hold(publication: Publication, why: str) -> str:
+    """Leave the publication unconfirmed for a person to decide, with an alert (raised once)."""
+    publication.hold_reason = (
+        f"{WAITING_FOR_A_PERSON}{why}. Check the platform, then retry it, mark it published, or cancel it."
+    )
+    alerts.publication_alert(
+        publication, "unconfirmed", f"Publication #{publication.id}'s outcome is unknown: {publication.hold_reason}"
+    )
+    return "held"

@@ -14,7 +14,16 @@ from webapp.infra import outbox
 from webapp.infra.live import events
 from webapp.models import Alert, Channel, Publication, utcnow
 
-KINDS = ("failure", "needs_intervention", "missed", "channel_unhealthy", "preflight", "conflict", "scheduler_silent")
+KINDS = (
+    "failure",
+    "needs_intervention",
+    "missed",
+    "channel_unhealthy",
+    "preflight",
+    "conflict",
+    "scheduler_silent",
+    "unconfirmed",
+)
 LIVE = "alerts.live"  # the outbox entry: workspaces whose alerts changed, announced once the change commits
 
 

@@ -320,6 +320,11 @@ def schemas() -> dict:
             description="Waiting publications move with it (an added channel gets the waiting run, a removed one's are "
             "cancelled), checked against the channels' rules; unchanged fields change nothing; 409 while publishing.",
         ),
+        "MarkPublished": obj(
+            {"url": string(format="uri", maxLength=2000, description="The post's http(s) address on the platform.")},
+            required=["url"],
+            description="For an unconfirmed publication a person found on the platform; 409 in any other status.",
+        ),
         "ScheduleClone": obj(
             {**TIMING, **SCHEDULE_OPTIONS, "content_id": ID, "channel_ids": array(ID, minItems=1), "chain": CHAIN},
             description="Overrides of the original's fields.",

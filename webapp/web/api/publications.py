@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from webapp.core.time import TimeInputError, parse_instant
-from webapp.domain.publishing import publications
-from webapp.web.api.base import ApiError, actor, bp, int_arg, listing, page_args
+from webapp.domain.publishing import confirmations, publications
+from webapp.web.api.base import ApiError, actor, bp, int_arg, json_body, listing, page_args
 from webapp.web.api.serializers import publication_json
 
 
@@ -40,3 +40,10 @@ def list_publications():
 @bp.get("/publications/<int:publication_id>")
 def get_publication(publication_id: int):
     return jsonify(publication_json(publications.get_publication(actor(), publication_id)))
+
+
+@bp.post("/publications/<int:publication_id>/mark-published")
+def mark_publication_published(publication_id: int):
+    """A person found an unconfirmed publication's post on the platform: record it as published at `url`."""
+    body = json_body()
+    return jsonify(publication_json(confirmations.mark_published(actor(), publication_id, body.get("url"))))

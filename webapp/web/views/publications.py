@@ -7,12 +7,13 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.search import parse_query
 from webapp.core.time import localize, validate_timezone
 from webapp.core.validation import parse_day
 from webapp.domain.channels import channels
 from webapp.domain.operations import bulk
-from webapp.domain.publishing import lifecycle
+from webapp.domain.publishing import confirmations, lifecycle
 from webapp.domain.publishing.publications import (
     SORTS,
     TABLE_RELATIONS,
@@ -21,9 +22,10 @@ from webapp.domain.publishing.publications import (
     paginate_publications,
     publication_query,
 )
+from webapp.domain.shared import unit_of_work
 from webapp.models import CONTENT_TYPES, Priority, PublicationStatus
 from webapp.web.auth import ui_actor
-from webapp.web.forms import EmptyForm
+from webapp.web.forms import EmptyForm, MarkPublishedForm, attach_errors
 from webapp.web.htmx import render, wants_fragment
 from webapp.web.paging import page_number
 from webapp.web.views.filters import local_time
@@ -111,17 +113,44 @@ def timeline(publication) -> list[tuple]:
     return sorted(entries, key=lambda e: e[0])
 
 
-@bp.get("/<int:publication_id>")
-def show(publication_id: int):
-    publication = get_publication(ui_actor(), publication_id)
+def _detail(publication, mark_form: MarkPublishedForm | None = None, status: int = 200):
     return render(
         "publications/show.html",
         block="detail",
+        status=status,
         publication=publication,
         timeline=timeline(publication),
         actions=lifecycle.actions_for(publication.status),  # exactly what the state machine allows from here
         action_form=EmptyForm(),
+        mark_form=mark_form or MarkPublishedForm(),
     )
+
+
+@bp.get("/<int:publication_id>")
+def show(publication_id: int):
+    return _detail(get_publication(ui_actor(), publication_id))
+
+
+@bp.post("/<int:publication_id>/mark-published")
+def mark_published(publication_id: int):
+    """A person found an unconfirmed publication's post on the platform: record it as published, at its address."""
+    actor = ui_actor()
+    publication = get_publication(actor, publication_id)  # another workspace's publication is a 404
+    form = MarkPublishedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        confirmations.mark_published(actor, publication_id, form.url.data)
+    except ValidationFailed as exc:
+        unit_of_work.rollback()
+        attach_errors(form, exc)
+        return _detail(publication, form, 422)
+    except Conflict as exc:
+        unit_of_work.rollback()
+        flash(f"Not marked published: {exc.message}", "error")
+    else:
+        flash(f"Publication #{publication_id} marked published.", "ok")
+    return redirect(url_for("publications.show", publication_id=publication_id), 303)
 
 
 def _act(publication_id: int, action: str):

@@ -20,6 +20,7 @@ KINDS = {
     "failure": "a publication failed",
     "needs_intervention": "a channel or schedule needs intervention",
     "missed": "a run was missed",
+    "unconfirmed": "a publication's outcome is unknown and waits for you",
     "digest": "a daily digest",
 }
 ALERT_KINDS = frozenset(KINDS) - {"digest"}
