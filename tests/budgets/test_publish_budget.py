@@ -1,0 +1,124 @@
+"""Budgets of work per publication, counted exactly (never timed): a later change cannot quietly add round trips.
+
+One publish inside the worker (publisher.execute) and one scheduler tick moving 100 due entries, counted in
+SQL statements, database commits and Redis commands. Redis commands are read off the server's MONITOR feed,
+filtered to this test's database index, so nothing else on the server is counted. A budget is an upper bound:
+when a change lowers the count, lower the budget with it (bench/execute_path.py prints the same figures).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+from sqlalchemy import event
+
+from tests.adapters.receiver import Receiver
+from tests.conftest import TEST_REDIS_URL
+from webapp.domain.publishing import publisher, schedules
+from webapp.extensions import db
+from webapp.infra import dispatch
+from webapp.infra.queues import get_redis
+from webapp.models import utcnow
+from webapp.processes.scheduler import HeraldScheduler
+
+# Per publish: claim, attempt, outcome, schedule settle and the event announcing it.
+PUBLISH_SQL, PUBLISH_COMMITS, PUBLISH_REDIS = 8, 2, 10
+# Per scheduler tick moving 100 due entries to their queue (and marking them queued in the database): 8 Redis
+# commands an entry today (rq's job hash read and written, the queue push, the live event's XADD and PUBLISH, …),
+# which issue 16 sets out to cut.
+MOVE_100_SQL, MOVE_100_REDIS = 4, 808
+
+
+@contextmanager
+def counted():
+    """Count SQL statements, commits and Redis commands (this test's database only) inside the block."""
+    sql, commits, commands = Counter(), Counter(), Counter()
+    on_sql = lambda conn, cursor, statement, *rest: sql.update([statement.split(None, 1)[0].upper()])  # noqa: E731
+    on_commit = lambda conn: commits.update(["commit"])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", on_sql)
+    event.listen(db.engine, "commit", on_commit)
+    watcher = Redis.from_url(TEST_REDIS_URL)
+    index = watcher.connection_pool.connection_kwargs.get("db", 0)
+    sentinel = "herald-budget-end"
+    ready = threading.Event()
+
+    def watch() -> None:
+        with watcher.monitor() as monitor:
+            ready.set()
+            for line in monitor.listen():
+                if sentinel in line["command"]:
+                    return
+                if line["db"] == index:
+                    commands.update([line["command"].split(" ", 1)[0].upper()])
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    ready.wait(5)
+    try:
+        yield sql, commits, commands
+    finally:
+        get_redis().echo(sentinel)
+        thread.join(10)
+        watcher.close()
+        event.remove(db.engine, "before_cursor_execute", on_sql)
+        event.remove(db.engine, "commit", on_commit)
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        running.respond(200, body={"id": "post-1", "url": "https://example.test/p/1"})
+        yield running
+
+
+def _queued(make, n: int, url: str) -> list[int]:
+    actor = make.actor()
+    channel = make.channel(actor, url=url)
+    content = make.content(actor, status="approved")
+    soon = utcnow() + timedelta(seconds=30)
+    ids = []
+    for _ in range(n):
+        schedule = schedules.create_schedule(
+            actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": soon}
+        )
+        ids += [p.id for p in schedules.publications_of(schedule)]
+    return ids
+
+
+def test_one_publish_stays_within_its_budget(make, receiver):
+    warm, measured = _queued(make, 2, receiver.url)
+    publisher.mark_queued([warm, measured])
+    assert publisher.execute(warm) == "published"  # the first publish pays for caches; the budget is the steady one
+    db.session.remove()
+
+    with counted() as (sql, commits, commands):
+        assert publisher.execute(measured) == "published"
+
+    report = f"SQL {dict(sql)}, commits {commits['commit']}, Redis {dict(commands)}"
+    print(report)
+    assert sum(sql.values()) <= PUBLISH_SQL, report
+    assert commits["commit"] <= PUBLISH_COMMITS, report
+    assert sum(commands.values()) <= PUBLISH_REDIS, report
+
+
+def test_a_scheduler_tick_moving_100_due_entries_stays_within_its_budget(make, receiver):
+    ids = _queued(make, 100, receiver.url)
+    redis = get_redis()
+    scheduler = dispatch.get_scheduler()
+    due = {dispatch.job_id(db.session.get(publisher.Publication, pid)): 1 for pid in ids}
+    redis.zadd(scheduler.scheduled_jobs_key, due)  # every entry falls due at once
+    tick = HeraldScheduler(connection=redis, interval=1)
+    db.session.remove()
+
+    with counted() as (sql, _, commands):
+        moved = tick.enqueue_jobs()
+
+    report = f"SQL {dict(sql)}, Redis {dict(commands)}"
+    assert len(moved) == 100
+    assert sum(sql.values()) <= MOVE_100_SQL, report
+    assert sum(commands.values()) <= MOVE_100_REDIS, report
