@@ -277,3 +277,5 @@ def test_a_viewer_reads_the_page_without_a_form(client, auth, make):
 
     assert "Viewers can read this schedule" in html and 'name="run_at"' not in html and "Publish now" not in html
     assert client.post(f"/schedules/{schedule.id}/edit", data=form(schedule)).status_code == 403
+    clone = client.get(f"/schedules/{schedule.id}/clone").get_data(as_text=True)
+    assert "Viewers can read schedules but not create them." in clone and "Create the copy" not in clone
