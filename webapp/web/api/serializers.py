@@ -108,8 +108,8 @@ def schedule_json(schedule: Schedule, publications: list[Publication] | None = N
         "channel_ids": [c.id for c in schedule.channels],
         "status": schedule.status,
         **schedule_timing(schedule),
-        "next_run_at": format_utc(schedule.next_run_at),
         "clash_policy": schedule.clash_policy,
+        "next_run_at": format_utc(schedule.next_run_at),
         "created_at": format_utc(schedule.created_at),
         "chain": schedule.chain or [],
     }
