@@ -116,6 +116,7 @@ def main() -> None:
         env = {
             **BASE_ENV,
             "HERALD_ENV": "production",
+            "OUTBOUND_ALLOW_PRIVATE": "127.0.0.0/8",  # the bench receivers listen on loopback
             "SECRET_KEY": "bench-secret-key-bench-secret-key",
             "HERALD_INSTANCE_PATH": str(tmp / "instance"),
             "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'herald.db'}",

@@ -358,6 +358,7 @@ class HeraldStack:
         self.env = {
             **BASE_ENV,
             "HERALD_ENV": "production",
+            "OUTBOUND_ALLOW_PRIVATE": "127.0.0.0/8",  # the bench receivers listen on loopback
             "SECRET_KEY": secrets.token_urlsafe(32),
             "HERALD_INSTANCE_PATH": str(self.tmp / f"instance{self.tag}"),
             "DATABASE_URL": self.database_url,

@@ -122,6 +122,7 @@ class Scale:
         self.env = {
             **BASE_ENV,
             "HERALD_ENV": "production",
+            "OUTBOUND_ALLOW_PRIVATE": "127.0.0.0/8",  # the bench receivers listen on loopback
             "SECRET_KEY": "scale-bench-" + hashlib.sha256(str(time.time()).encode()).hexdigest(),
             "HERALD_INSTANCE_PATH": str(self.tmp / "instance"),
             "DATABASE_URL": self.database_url,

@@ -130,6 +130,7 @@ class Move(BenchRun):
         env = {
             **BASE_ENV,
             "HERALD_ENV": "production",
+            "OUTBOUND_ALLOW_PRIVATE": "127.0.0.0/8",  # the bench receivers listen on loopback
             "SECRET_KEY": secrets.token_urlsafe(32),
             "HERALD_INSTANCE_PATH": str(self.tmp / "instance"),
             "DATABASE_URL": a.database_url or f"sqlite:///{self.tmp / 'herald.db'}",

@@ -54,8 +54,16 @@ def _clock_at() -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+# Receivers, fake platforms and the real peers listen on loopback: outbound calls may reach it, by name
+# (the app's OUTBOUND_ALLOW_PRIVATE says the same; adapter tests run without an app).
+LOOPBACK_TARGETS = "127.0.0.0/8,::1/128"
+
+
 def pytest_configure(config) -> None:
-    """Start the opt-in session clock shift before any fixture or test reads the time; it ticks on from there."""
+    """Allow loopback targets, and start the opt-in session clock shift before any test reads the time."""
+    from webapp.adapters import targets
+
+    targets.set_policy(targets.TargetPolicy.from_setting(LOOPBACK_TARGETS))
     if CLOCK_SHIFT_DAYS:
         shift = time_machine.travel(datetime.now(UTC) + timedelta(days=float(CLOCK_SHIFT_DAYS)), tick=True)
         shift.start()
@@ -114,6 +122,7 @@ def _session_app(database_url, tmp_path_factory):
             "REDIS_KEY_PREFIX": "herald-test",
             "SERVER_NAME": "herald.test",
             "SIGNUP": "open",  # most tests sign up several people; tests/web/views/test_signup_modes.py the rest
+            "OUTBOUND_ALLOW_PRIVATE": LOOPBACK_TARGETS,
         }
     )
     with app.app_context():

@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_id_bounds(app)
     if test_config:
         app.config.update(test_config)
+    register_outbound_policy(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_proxy_fix(app)
     register_logging(app)
@@ -51,6 +52,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_error_pages(app)
     return app
+
+
+def register_outbound_policy(app: Flask) -> None:
+    """Install which non-public addresses outbound calls may reach (OUTBOUND_ALLOW_PRIVATE; none by default)."""
+    from webapp.adapters import targets
+    from webapp.config import ConfigError
+
+    try:
+        targets.set_policy(targets.TargetPolicy.from_setting(app.config.get("OUTBOUND_ALLOW_PRIVATE", "")))
+    except targets.SettingError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def register_error_pages(app: Flask) -> None:

@@ -144,6 +144,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         # Who may make an account at /signup once the first one exists: anyone (open), only invited people
         # through their invitation link (invite), or nobody but the operator's CLI (closed).
         "SIGNUP": env_choice("SIGNUP", "invite", SIGNUP_MODES, environ),
+        # Non-public addresses outbound calls may reach (adapters/targets.py): "" none, "true" all, or networks.
+        "OUTBOUND_ALLOW_PRIVATE": environ.get("OUTBOUND_ALLOW_PRIVATE", "").strip(),
         "SIGNUP_ATTEMPTS_PER_ADDRESS": env_int("SIGNUP_ATTEMPTS_PER_ADDRESS", 10, environ),  # per hour
         "LOGIN_ATTEMPTS": env_int("LOGIN_ATTEMPTS", 10, environ),
         "LOGIN_WINDOW_S": env_int("LOGIN_WINDOW_S", 900, environ),

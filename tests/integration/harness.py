@@ -156,6 +156,7 @@ class Stack:
             "REDIS_URL": self.redis_url,
             "REDIS_KEY_PREFIX": "herald-e2e",
             "SIGNUP": "open",  # the browser tests sign several people up
+            "OUTBOUND_ALLOW_PRIVATE": "127.0.0.0/8,::1/128",  # the receivers and peers listen on loopback
             "HERALD_INSTANCE_PATH": str(workdir / "instance"),
             "PORT": str(self.port),
             "SCHEDULER_INTERVAL_S": "1",

@@ -47,11 +47,18 @@ def test_defaults_fill_in_a_first_local_run(tmp_path):
     assert environ["HERALD_ENV"] == "development"
     assert environ["SECRET_KEY"] == (tmp_path / "secret_key").read_text().strip()
     assert environ["PORT"] == "8000"
-    assert len(applied) == 3
+    assert environ["OUTBOUND_ALLOW_PRIVATE"] == "true" and "production refuses that" in applied[-1]
+    assert len(applied) == 4
 
 
 def test_defaults_do_not_override_what_the_user_set(tmp_path):
-    environ = {"HERALD_INSTANCE_PATH": str(tmp_path), "HERALD_ENV": "testing", "SECRET_KEY": "mine", "PORT": "9001"}
+    environ = {
+        "HERALD_INSTANCE_PATH": str(tmp_path),
+        "HERALD_ENV": "testing",
+        "SECRET_KEY": "mine",
+        "PORT": "9001",
+        "OUTBOUND_ALLOW_PRIVATE": "",
+    }
 
     applied = launcher.apply_defaults(environ)
 
@@ -60,6 +67,7 @@ def test_defaults_do_not_override_what_the_user_set(tmp_path):
         "HERALD_ENV": "testing",
         "SECRET_KEY": "mine",
         "PORT": "9001",
+        "OUTBOUND_ALLOW_PRIVATE": "",  # set, even empty: the operator's choice stands
     }
     assert applied == []
     assert not (tmp_path / "secret_key").exists()
@@ -70,7 +78,7 @@ def test_production_without_a_secret_key_is_left_to_fail_fast(tmp_path):
 
     launcher.apply_defaults(environ)
 
-    assert "SECRET_KEY" not in environ
+    assert "SECRET_KEY" not in environ and "OUTBOUND_ALLOW_PRIVATE" not in environ
     assert not (tmp_path / "secret_key").exists()
 
 

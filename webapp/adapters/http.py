@@ -3,6 +3,7 @@
 import contextlib
 import json as jsonlib
 import os
+import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -12,8 +13,12 @@ from http import HTTPStatus
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from . import targets
 from .base import AdapterError, AuthError, PermanentError, RateLimited, TransientError, UnknownOutcome
 
 USER_AGENT = "Herald/0.1"
@@ -97,6 +102,56 @@ def parse_reset_instant(value: str | None, now: datetime) -> float | None:
 _shared = threading.local()
 
 
+class TargetRefused(Exception):
+    """The address a connection would go to is not one Herald may call (targets.py); nothing was sent.
+
+    Not an OSError on purpose: urllib3 would wrap one as a connection failure and retry it.
+    """
+
+
+class _Guarded:
+    """A connection that checks where it goes: every resolved address before connecting, the peer after."""
+
+    def _new_conn(self):
+        try:
+            found = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            found = []  # the connection below reports the resolution failure as it always has
+        for *_, sockaddr in found:
+            if reason := targets.policy().refusal(sockaddr[0]):
+                raise TargetRefused(f"{self.host} {reason}")
+        sock = super()._new_conn()
+        # The name may resolve differently a moment later (DNS rebinding): judge the address connected to.
+        if reason := targets.policy().refusal(sock.getpeername()[0]):
+            sock.close()
+            raise TargetRefused(f"{self.host} {reason}")
+        return sock
+
+
+class _GuardedHTTPConnection(_Guarded, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """requests' adapter whose direct connections are guarded (a proxy the operator set is trusted)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
@@ -106,6 +161,9 @@ def _new_session() -> requests.Session:
     # (about a tenth of a publish's CPU). A channel's credentials never come from .netrc, so the
     # environment is only trusted when it names a proxy.
     session.trust_env = any(os.environ.get(name) or os.environ.get(name.upper()) for name in _PROXY_VARIABLES)
+    guarded = _GuardedAdapter()
+    session.mount("http://", guarded)
+    session.mount("https://", guarded)
     return session
 
 
@@ -175,6 +233,8 @@ def send(
                     body = b""
     except requests.RequestException as exc:
         raise _classify_exception(exc, secrets) from exc
+    except TargetRefused as exc:
+        raise PermanentError(f"refused before sending anything: {redact(str(exc), secrets)}") from None
     result = HttpResponse(status, reply_headers, body, excerpt(body, secrets))
     if check:
         raise_for_status(result, secrets, error_detail)

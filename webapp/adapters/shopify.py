@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from . import targets
 from .base import (
     AuthError,
     HealthResult,
@@ -53,6 +54,8 @@ class ShopifyAdapter(LookupFirstAdapter):
         domain = settings.get("shop_domain")
         if not (isinstance(domain, str) and (SHOP_DOMAIN.match(domain) or is_http_url(domain))):
             errors["settings.shop_domain"] = "must be your-store.myshopify.com"
+        elif refusal := targets.url_refusal(domain if "://" in domain else f"https://{domain}"):
+            errors["settings.shop_domain"] = refusal
         if not BLOG_ID.match(str(settings.get("blog_id", ""))) or isinstance(settings.get("blog_id"), bool):
             errors["settings.blog_id"] = "must be a blog id (123 or gid://shopify/Blog/123)"
         if "api_version" in settings and not VERSION.match(str(settings["api_version"])):

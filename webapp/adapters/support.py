@@ -4,6 +4,7 @@ from abc import abstractmethod
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import targets
 from .base import Adapter, AdapterError, HealthResult, PermanentError, PublishRequest, PublishResult
 from .http import HttpResponse, send
 
@@ -23,9 +24,11 @@ def is_http_url(value: object) -> bool:
 
 
 def check_url(errors: dict[str, str], settings: dict[str, Any], field: str = "url") -> None:
-    """Record an error unless settings[field] is an http(s) URL."""
+    """Record an error unless settings[field] is an http(s) URL Herald may call (targets.py)."""
     if not is_http_url(settings.get(field)):
         errors[f"settings.{field}"] = "must be an http(s) URL"
+    elif refusal := targets.url_refusal(settings[field]):
+        errors[f"settings.{field}"] = refusal
 
 
 def check_text(errors: dict[str, str], section: dict[str, Any], key: str, *, prefix: str = "credentials") -> None:

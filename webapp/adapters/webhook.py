@@ -5,6 +5,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import targets
 from .base import Adapter, AdapterError, HealthResult, PublishRequest, PublishResult
 from .http import HttpResponse, send
 from .signing import sign
@@ -21,6 +22,8 @@ class WebhookAdapter(Adapter):
         errors: dict[str, str] = {}
         if not _is_http_url(settings.get("url")):
             errors["settings.url"] = "must be an http(s) URL"
+        elif refusal := targets.url_refusal(settings["url"]):
+            errors["settings.url"] = refusal
         secret = credentials.get("secret")
         if not isinstance(secret, str) or not secret.strip():
             errors["credentials.secret"] = "is required"

@@ -86,6 +86,14 @@ def apply_defaults(environ: MutableMapping[str, str]) -> list[str]:
     if not environ.get("PORT"):
         environ["PORT"] = "8000"
         applied.append("PORT=8000")
+    # On one's own machine, channels are often a local WordPress or receiver; production refuses
+    # non-public targets unless its operator lists them (adapters/targets.py).
+    if "OUTBOUND_ALLOW_PRIVATE" not in environ and environ["HERALD_ENV"].strip().lower() != "production":
+        environ["OUTBOUND_ALLOW_PRIVATE"] = "true"
+        applied.append(
+            "OUTBOUND_ALLOW_PRIVATE=true (channels may call this machine and your private network;"
+            " production refuses that unless you set it)"
+        )
     return applied
 
 

@@ -30,10 +30,8 @@ def url_problem(url) -> str | None:
     """Say what is wrong with a receiver URL, or None; only http(s) URLs are ever posted to."""
     if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
         return "must be an http(s) URL"
-    # The webhook channel's own check: the same rules for every URL Herald posts to.
-    if WebhookAdapter.validate_config({"url": url}, {"secret": "-"}):
-        return "must be an http(s) URL"
-    return None
+    # The webhook channel's own check: the same rules for every URL Herald posts to (an outbound target too).
+    return WebhookAdapter.validate_config({"url": url}, {"secret": "-"}).get("settings.url")
 
 
 def _validate(url, events) -> dict[str, str]:
