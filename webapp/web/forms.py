@@ -87,6 +87,7 @@ class ContentForm(FlaskForm):
     excerpt = TextAreaField("Excerpt")
     content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
     tags = StringField("Tags (comma-separated)")
+    slug = StringField("Slug")
     status = SelectField("Status", choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")])
 
 

@@ -84,3 +84,19 @@ def test_each_blog_preview_shows_the_url_slug_its_post_would_get(client, item, b
     data = _form(item, slug="", title="Café déjà vu", content_id=str(item.id))
     fragment = _html(client.post("/contents/preview", data=data, headers={"HX-Request": "true"}))
     assert "URL slug: cafe-deja-vu" in fragment  # from the unsaved title, as the adapter will make it
+
+
+def test_a_new_item_may_get_its_slug_on_the_create_form(client, ada):
+    page = _html(client.get("/contents/"))
+    assert '<label for="slug">Slug</label>' in page
+
+    bad = client.post(
+        "/contents/", data={"title": "Spring", "content_type": "article", "status": "draft", "slug": "No Way"}
+    )
+    good = client.post(
+        "/contents/", data={"title": "Spring", "content_type": "article", "status": "draft", "slug": "spring-26"}
+    )
+
+    assert bad.status_code == 422 and SLUG_PROBLEM in _html(bad)
+    assert good.status_code == 303
+    assert db.session.query(Content).filter_by(title="Spring").one().slug == "spring-26"

@@ -79,6 +79,7 @@ def test_the_edit_page_of_a_recurring_schedule_asks_for_its_preview_when_it_load
     assert 'name="max_runs" type="number" value="5"' in html
     assert 'name="starts_at"' in html and 'name="ends_at"' in html and 'name="clash_policy"' in html
     assert "move it to the channel's next free slot" in html
+    assert f'href="/schedules/{schedule.id}/occurrences">its next occurrences (skip or move one)</a>' in html
 
 
 def test_saving_a_new_time_moves_the_publication_and_its_job(client, ada, make):

@@ -72,6 +72,7 @@ def create():
                 excerpt=form.excerpt.data,
                 content_type=form.content_type.data,
                 tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
+                slug=(form.slug.data or "").strip() or None,
                 status=form.status.data,
             )
         except ValidationFailed as exc:
