@@ -1,6 +1,8 @@
 """A chain keeps its order across a crash: A is mid-call, B waits, then the worker and the scheduler are killed
-(kill -9) and Redis is flushed. After the restart, A publishes first and B after it, exactly once each, with A's
-URL in B's text (issue 8: "built on the state machine, so a restart, a retry or a reconcile keeps the order").
+(kill -9) and Redis is flushed. After the restart A's outcome is unknown and its webhook cannot be asked, so A
+waits for a person (never re-sent blindly) and B keeps waiting; the person's retry publishes A, then B, exactly
+once each, with A's URL in B's text (issue 8: "built on the state machine, so a restart, a retry or a reconcile
+keeps the order").
 
 Real web, worker and scheduler processes on a stack of their own (`IsolatedStack`: its own redis-server, so
 FLUSHALL touches nothing shared), and an idempotent webhook peer, as a real platform would be.
@@ -113,6 +115,16 @@ def test_a_chain_keeps_its_order_and_publishes_each_once_across_a_crash_and_a_fl
         redis.flushall()  # every job, rq-scheduler entry and periodic job is gone
     iso.wait_ready(iso.spawn_scheduler(wait=False), iso.spawn_worker(wait=False))
 
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while not (api.publication(first["id"])["hold_reason"] or "").startswith("waiting for you"):
+        assert time.monotonic() < deadline, f"A still {api.publication(first['id'])['status']}"
+        time.sleep(0.2)
+    held = api.publication(second["id"])
+    assert (api.publication(first["id"])["status"], held["status"]) == ("unconfirmed", "scheduled")
+    assert peer.deliveries_to(b_url) == []
+    retried = api.call("POST", "/publications/bulk", json={"action": "retry", "ids": [first["id"]]})
+    assert retried.status_code == 200 and retried.json()["changed"] == 1, retried.text
+
     seen = watch_until_published(api, first, second, b_url, peer)
     time.sleep(DUPLICATE_WINDOW_S)
     a, b = api.publication(first["id"]), api.publication(second["id"])
@@ -120,7 +132,7 @@ def test_a_chain_keeps_its_order_and_publishes_each_once_across_a_crash_and_a_fl
     assert (a["status"], b["status"]) == ("published", "published"), (a, b)
     # B never went out, nor left waiting, before A had published.
     assert all(b_status == "scheduled" and sent == 0 for a_status, b_status, sent in seen if a_status != "published")
-    # A: orphaned by the crash, then sent again under its own key, which the peer answered with the same post.
+    # A: orphaned by the crash, retried by a person under its own key, which the peer answered with the same post.
     assert [(x["number"], x["outcome"]) for x in a["attempts"]] == [(1, "unknown_outcome"), (2, "published")]
     assert {d.headers["Idempotency-Key"] for d in peer.deliveries_to(a_url)} == {a["idempotency_key"]}
     [a_post] = peer.posts_at(a_url)

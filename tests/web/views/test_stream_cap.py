@@ -238,3 +238,27 @@ def test_over_http_the_third_tab_is_refused_until_one_closes(server):
         for tab in tabs:
             tab.close()
         browser.close()
+
+
+def test_over_http_a_tab_s_new_stream_ends_its_old_one_at_once(server, capped, monkeypatch):
+    # Without it the page the tab left holds its stream (and a server thread) until the next keep-alive.
+    monkeypatch.setitem(capped.config, "SSE_KEEPALIVE_S", 30)
+    browser = requests.Session()
+    assert browser.post(
+        server + "/signup", data={"email": "ada@example.test", "password": PASSWORD, "timezone": "UTC"}
+    ).ok
+    old = browser.get(server + "/events?tab=tab-aaaaaaaa", stream=True, timeout=(5, 40))
+    old_lines = old.iter_lines()
+    assert next(old_lines) == b"retry: 3000"
+    new = browser.get(server + "/events?tab=tab-aaaaaaaa", stream=True, timeout=(5, 40))
+    try:
+        assert new.status_code == 200
+        started = time.monotonic()
+        rest = list(old_lines)  # ends when the server ends the old stream
+
+        assert time.monotonic() - started < 5  # not the 30 s keep-alive
+        assert not any(b"stream.replaced" in line for line in rest)  # never shown to the page
+    finally:
+        new.close()
+        old.close()
+        browser.close()

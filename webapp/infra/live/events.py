@@ -50,6 +50,27 @@ def publish(workspace_id: int, name: str, **data) -> str | None:
     return event_id.decode() if isinstance(event_id, bytes) else event_id
 
 
+# Not an event for pages: the signal that one stream of a tab was replaced by the tab's newer one, so the
+# older ends now instead of at its next keep-alive (holding a thread until then). Never kept for replay.
+STREAM_REPLACED = "stream.replaced"
+
+
+def end_replaced_stream(workspace_id: int, nonce: str) -> None:
+    """Tell the process holding the stream `nonce` (any web process) that its tab has moved on."""
+    try:
+        get_redis().publish(stream_key(workspace_id), "0|" + _payload(STREAM_REPLACED, {"nonce": nonce}))
+    except RedisError:
+        log.warning("stream %s not told to end: Redis unavailable (it ends at its next keep-alive)", nonce)
+
+
+def is_stream_replaced(payload: str, nonce: str) -> bool | None:
+    """For a stream's inbox: True if this payload ends the stream `nonce`, False if it ends another, None if
+    it is an ordinary event to pass on."""
+    if not payload.startswith('{"name":"' + STREAM_REPLACED + '"'):
+        return None
+    return json.loads(payload).get("nonce") == nonce
+
+
 def publication_changed(publication) -> str | None:
     """Publish the small signal that a publication's row should be re-rendered."""
     return publish(publication.workspace_id, "publication", id=publication.id, status=publication.status)

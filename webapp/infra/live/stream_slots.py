@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # Sweep lapsed slots and streams; refuse at the hard cap of open streams; then take a slot if the user
 # is under the cap, or take over the tab's own slot; count the stream.
 # KEYS: slots, owners, streams. ARGV: member (tab or stream id), ttl, cap, nonce, hard cap.
-# Returns 1 (taken) or 0 (full).
+# Returns 0 (full), or {1, the nonce of the stream whose tab slot was taken over, or ''}.
 _CLAIM_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -45,13 +45,14 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >
   return 0
 end
 local ttl = math.ceil(tonumber(ARGV[2])) + 1
+local replaced = redis.call('HGET', KEYS[2], ARGV[1]) or ''
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[4])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('EXPIRE', KEYS[3], ttl)
-return 1
+return {1, replaced}
 """
 # Push the slot's lapse time forward (re-adding it if it lapsed while the process was stalled),
 # unless a newer stream of the same tab owns it: then answer 0, and the stream ends.
@@ -93,6 +94,7 @@ class Slot:
     token: str  # the member: the tab's id, or the stream's own when the tab gave none
     ttl: int
     nonce: str = ""  # this stream's, telling it from a newer stream of the same tab
+    replaced: str = ""  # the nonce of the older stream of the same tab this one took the slot from
 
     @property
     def _keys(self) -> list[str]:
@@ -131,4 +133,8 @@ def claim(redis: Redis, key: str, cap: int, ttl: int, tab: str | None = None) ->
         # subscription rather than refusing every dashboard for a blip.
         log.warning("SSE slot for %s not counted: Redis unavailable", key)
         return slot
-    return slot if taken else None
+    if not taken:
+        return None
+    replaced = taken[1] if isinstance(taken, list) else b""
+    slot.replaced = replaced.decode() if isinstance(replaced, bytes) else str(replaced or "")
+    return slot

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from webapp.domain.shared import unit_of_work
 from webapp.infra.live import stream_slots
-from webapp.infra.live.events import format_sse, replay
+from webapp.infra.live.events import end_replaced_stream, format_sse, is_stream_replaced, replay
 from webapp.infra.liveness import system_status
 from webapp.infra.queues import get_redis, key
 from webapp.web.auth import ui_actor
@@ -84,6 +84,8 @@ def events():
     if slot is None:
         process_streams.give_back()
         return _too_many_streams(keepalive)
+    if slot.replaced:
+        end_replaced_stream(workspace_id, slot.replaced)  # the tab's previous page has gone: free its thread now
     inbox = broker.subscribe(workspace_id)
     # The stream may stay open for hours: give the pooled DB connection back now.
     unit_of_work.release()
@@ -108,7 +110,11 @@ def events():
                         event_id, payload = inbox.get(timeout=left)
                     except queue.Empty:
                         break
-                    yield format_sse(event_id, payload)
+                    replaced = is_stream_replaced(payload, slot.nonce)
+                    if replaced:
+                        return  # this tab opened a newer stream: end now, not at the next keep-alive
+                    if replaced is None:
+                        yield format_sse(event_id, payload)
                 yield ": ping\n\n"
                 if not slot.renew():
                     return  # the same tab opened a newer stream (the page moved on): this one is done
