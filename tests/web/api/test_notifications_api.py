@@ -75,11 +75,14 @@ def test_an_empty_or_null_webhook_url_removes_it(api, owner, removal):
     assert notifications.settings_of(owner.user_id).slack_url_encrypted is None
 
 
+KINDS_PROBLEM = "must be a list of: failure, needs_intervention, missed, unconfirmed, digest"
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"kinds": ["failure", "gossip"]}, "kinds", "must be a list of: failure, needs_intervention, missed, unconfirmed, digest"),
-        ({"kinds": "failure"}, "kinds", "must be a list of: failure, needs_intervention, missed, unconfirmed, digest"),
+        ({"kinds": ["failure", "gossip"]}, "kinds", KINDS_PROBLEM),
+        ({"kinds": "failure"}, "kinds", KINDS_PROBLEM),
         ({"email_enabled": "yes"}, "email_enabled", "must be true or false"),
         ({"quiet_start": "25:00", "quiet_end": "07:00"}, "quiet_start", "must be a time as HH:MM"),
         ({"quiet_start": "22:00"}, "quiet_end", "give both ends of the quiet hours, or neither"),
