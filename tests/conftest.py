@@ -174,6 +174,17 @@ def _truncate_all() -> None:
 
 
 @pytest.fixture
+def strict_targets():
+    """Production's outbound policy for one test: no non-public address at all (tests allow loopback)."""
+    from webapp.adapters import targets
+
+    before = targets.policy()
+    targets.set_policy(targets.TargetPolicy())
+    yield
+    targets.set_policy(before)
+
+
+@pytest.fixture
 def app(_session_app):
     redis = Redis.from_url(TEST_REDIS_URL)
     redis.flushdb()

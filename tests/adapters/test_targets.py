@@ -31,15 +31,6 @@ LOOPBACK_SPELLINGS = (
 
 
 @pytest.fixture
-def strict():
-    """The default production policy: no non-public address at all."""
-    before = targets.policy()
-    targets.set_policy(targets.TargetPolicy())
-    yield
-    targets.set_policy(before)
-
-
-@pytest.fixture
 def receiver():
     with Receiver() as running:
         running.respond(200, body={"secret": "the answer of an internal service"})
@@ -47,7 +38,7 @@ def receiver():
 
 
 @pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
-def test_every_spelling_of_loopback_is_refused_before_anything_is_sent(strict, receiver, host):
+def test_every_spelling_of_loopback_is_refused_before_anything_is_sent(strict_targets, receiver, host):
     port = receiver.url.rsplit(":", 1)[1].split("/", 1)[0]
 
     with pytest.raises(PermanentError, match="refused before sending anything") as refused:
@@ -95,7 +86,9 @@ def test_public_addresses_pass():
     assert targets.TargetPolicy().refusal("2606:2800:220:1:248:1893:25c8:1946") is None
 
 
-def test_a_name_that_rebinds_to_loopback_between_the_check_and_the_connection_is_refused(strict, receiver, monkeypatch):
+def test_a_name_that_rebinds_to_loopback_between_the_check_and_the_connection_is_refused(
+    strict_targets, receiver, monkeypatch
+):
     port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
     real = socket.getaddrinfo
     answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]])

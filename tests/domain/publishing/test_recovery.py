@@ -26,6 +26,19 @@ def _stuck_publishing(make, minutes_ago: int = 10) -> int:
     return claimed.id
 
 
+def waiting_for_a_person(make, workspace_id: int) -> int:
+    """An unconfirmed webhook publication of the workspace, held by the reconciler for a person; its id."""
+    pid = _stuck_publishing(make)
+    publication = db.session.get(Publication, pid)
+    for record in (publication, publication.schedule, publication.channel, publication.content):
+        record.workspace_id = workspace_id
+    publication.updated_at = utcnow() - timedelta(minutes=10)  # its worker died long ago
+    db.session.commit()
+    recovery.mark_orphans()
+    recovery.resolve_unconfirmed()
+    return pid
+
+
 class _LookupAdapter:
     supports_lookup = True
 

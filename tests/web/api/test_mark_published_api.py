@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from tests.domain.publishing.test_recovery import _stuck_publishing
-from webapp.domain.publishing import recovery
+from tests.domain.publishing.test_recovery import waiting_for_a_person
 from webapp.extensions import db
-from webapp.models import Publication, utcnow
+from webapp.models import Publication
 
 
 def _unconfirmed_in(actor, make) -> int:
-    pid = _stuck_publishing(make)
-    publication = db.session.get(Publication, pid)
-    for record in (publication, publication.schedule, publication.channel, publication.content):
-        record.workspace_id = actor.workspace_id
-    publication.updated_at = utcnow() - timedelta(minutes=10)  # its worker died long ago
-    db.session.commit()
-    recovery.mark_orphans()
-    recovery.resolve_unconfirmed()
-    return pid
+    return waiting_for_a_person(make, actor.workspace_id)
 
 
 def test_it_answers_the_published_publication(api, api_key, make, assert_schema):

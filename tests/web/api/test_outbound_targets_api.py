@@ -12,20 +12,12 @@ from webapp.adapters import targets
 INSIDE = "inside the network Herald runs in"
 
 
-@pytest.fixture
-def strict():
-    before = targets.policy()
-    targets.set_policy(targets.TargetPolicy())
-    yield
-    targets.set_policy(before)
-
-
 def _webhook(url: str) -> dict:
     return {"name": "hook", "platform": "webhook", "settings": {"url": url}, "credentials": {"secret": "s3cret-s3cret"}}
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:6379/", "http://localhost/", "http://[::1]/x", "http://10.0.0.7/"])
-def test_a_channel_aimed_inside_the_network_is_refused_by_field(api, strict, url):
+def test_a_channel_aimed_inside_the_network_is_refused_by_field(api, strict_targets, url):
     response = api("POST", "/channels", json=_webhook(url))
 
     assert response.status_code == 422
@@ -34,7 +26,7 @@ def test_a_channel_aimed_inside_the_network_is_refused_by_field(api, strict, url
 
 
 @pytest.mark.parametrize("platform", ["wordpress", "ghost", "mastodon"])
-def test_every_platform_s_site_url_is_checked(api, strict, platform):
+def test_every_platform_s_site_url_is_checked(api, strict_targets, platform):
     body = {
         "name": platform,
         "platform": platform,
@@ -54,7 +46,7 @@ def test_the_metadata_address_is_refused_even_where_private_targets_are_allowed(
     assert response.status_code == 422 and "cloud metadata" in response.json["error"]["fields"]["settings.url"]
 
 
-def test_a_subscription_and_a_slack_url_are_checked_too(api, strict):
+def test_a_subscription_and_a_slack_url_are_checked_too(api, strict_targets):
     hook = api("POST", "/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["publication.failed"]})
     slack = api("PATCH", "/notifications/settings", json={"slack_url": "http://192.168.1.1/hooks/x"})
 

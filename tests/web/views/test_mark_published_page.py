@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from tests.domain.publishing.test_recovery import _stuck_publishing
-from webapp.domain.publishing import recovery
+from tests.domain.publishing.test_recovery import waiting_for_a_person
 from webapp.extensions import db
-from webapp.models import Membership, Publication, User, utcnow
+from webapp.models import Membership, Publication, User
 
 
 def _unconfirmed_of(email: str, make) -> int:
-    """An unconfirmed webhook publication in the workspace of the signed-up `email`."""
+    """An unconfirmed webhook publication, waiting for a person, in the workspace of the signed-up `email`."""
     user = db.session.query(User).filter_by(email=email).one()
-    membership = db.session.query(Membership).filter_by(user_id=user.id).one()
-    pid = _stuck_publishing(make)
-    publication = db.session.get(Publication, pid)
-    # Move the made-up publication's records into this user's workspace.
-    for record in (publication, publication.schedule, publication.channel, publication.content):
-        record.workspace_id = membership.workspace_id
-    publication.updated_at = utcnow() - timedelta(minutes=10)  # its worker died long ago
-    db.session.commit()
-    recovery.mark_orphans()
-    recovery.resolve_unconfirmed()
-    return pid
+    return waiting_for_a_person(make, db.session.query(Membership).filter_by(user_id=user.id).one().workspace_id)
 
 
 def test_the_page_says_why_it_waits_and_offers_retry_cancel_and_mark_published(client, ada, make):
