@@ -116,15 +116,21 @@ def seed(api: Api, peer: Peer) -> dict[str, int]:
                 "priority": priority,
             },
         )
-    api.create(
+    weekly = api.create(
         "/schedules",
         {
             "content_id": content("Weekly digest", "newsletter")["id"],
             "channel_ids": [blog["id"]],
             "cron": "30 9 * * mon",
             "timezone": "Europe/Berlin",
+            "max_runs": 12,
         },
     )
+    # One occurrence skipped and one moved by a person, as the occurrences page and the preview show them.
+    upcoming = api.call("GET", f"/schedules/{weekly['id']}/occurrences?count=3").json()["items"]
+    api.call("POST", f"/schedules/{weekly['id']}/occurrences/skip", json={"at": upcoming[1]["at"]})
+    moved_to = utc_text(datetime.fromisoformat(upcoming[2]["at"].replace("Z", "+00:00")) + timedelta(hours=7))
+    api.call("POST", f"/schedules/{weekly['id']}/occurrences/move", json={"at": upcoming[2]["at"], "to": moved_to})
 
     def publish_now(title: str, channels: list[dict]) -> list[dict]:
         items = api.create(
@@ -142,6 +148,7 @@ def seed(api: Api, peer: Peer) -> dict[str, int]:
         "failed_publication": failed["id"],
         "edited_content": edited(api, peer)["id"],
         "held_channel": newsletter["id"],  # its page offers "fix the credentials", then resume
+        "weekly_schedule": weekly["id"],
     }
 
 
@@ -252,6 +259,8 @@ def main() -> int:
                     "calendar": "/calendar/",
                     "analytics": "/analytics/",
                     "schedules": "/schedules/",
+                    "schedule-edit": f"/schedules/{ids['weekly_schedule']}/edit",
+                    "occurrences": f"/schedules/{ids['weekly_schedule']}/occurrences",
                     "editor": f"/contents/{ids['edited_content']}/edit",
                     "channels": "/channels/",
                     "channel": f"/channels/{ids['held_channel']}",
