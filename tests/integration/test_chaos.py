@@ -1,0 +1,140 @@
+"""Chaos: kill -9 of a worker every few seconds and of the scheduler once, over a hundred and fifty
+publications due within half a minute, on real processes (a stack of its own: its own redis-server).
+
+Nothing is lost and nothing is sent twice: every publication ends `published`, except those whose call a
+kill cut off mid-request, which wait `unconfirmed` for a person (a webhook cannot be asked whether the post
+arrived, so Herald never re-sends one blindly), each with exactly one request sent; none is left scheduled,
+queued or publishing; the site answers throughout. The person's retry then publishes the held ones under
+their own keys, and the idempotent receiver holds exactly one post per key.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from .harness import IdempotentReceiver, IsolatedStack, assert_survived, running_isolated_stack, utc_text
+
+pytestmark = pytest.mark.integration
+
+KNOBS = {"RECONCILE_INTERVAL_S": "2", "PUBLISH_TIMEOUT_S": "5", "ORPHAN_AFTER_S": "6", "SCHEDULER_INTERVAL_S": "1"}
+PUBLICATIONS = 150
+SPREAD_S = 20  # due over this many seconds, from a few seconds ahead
+CALL_S = 0.15  # the receiver takes this long to answer a new post, so kills land mid-call too
+KILL_EVERY_S = 3.0
+SETTLE_TIMEOUT_S = 90
+WAITING = "waiting for you"
+
+
+@pytest.fixture(scope="module")
+def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
+    with running_isolated_stack(tmp_path_factory.mktemp("herald-chaos"), pytestconfig, KNOBS, "chaos") as stack:
+        yield stack
+
+
+@pytest.fixture(autouse=True)
+def _processes_survive_each_test(iso) -> Iterator[None]:
+    iso.assert_running()
+    yield
+    assert_survived(iso)
+
+
+@pytest.fixture(scope="module")
+def peer() -> Iterator[IdempotentReceiver]:
+    with IdempotentReceiver() as running:
+        yield running
+
+
+def _seed(iso: IsolatedStack, url: str) -> list[int]:
+    api = iso.api
+    channel = api.create(
+        "/channels",
+        {"name": f"chaos {secrets.token_hex(2)}", "platform": "webhook", "settings": {"url": url},
+         "credentials": {"secret": secrets.token_urlsafe(16)}},
+    )  # fmt: skip
+    content = api.create("/contents", {"title": "Chaos", "body": "Exactly once.", "status": "approved"})
+    start = int(time.time()) + 4
+    rows = [
+        {
+            "content_id": content["id"],
+            "channel_ids": [channel["id"]],
+            "run_at": utc_text_at(start + i * SPREAD_S / PUBLICATIONS),
+        }
+        for i in range(PUBLICATIONS)
+    ]
+    imported = api.call("POST", "/import?kind=schedules", json=rows)
+    assert imported.status_code == 201, imported.text
+    listed = api.call("GET", f"/publications?channel_id={channel['id']}&per_page=200").json()
+    ids = [p["id"] for p in listed["items"]]
+    assert len(ids) == PUBLICATIONS
+    return ids
+
+
+def utc_text_at(unix: float) -> str:
+    from datetime import UTC, datetime
+
+    return utc_text(datetime.fromtimestamp(int(unix), UTC))
+
+
+def _statuses(iso: IsolatedStack, ids: list[int]) -> dict[int, dict]:
+    return {pid: iso.api.publication(pid) for pid in ids}
+
+
+def test_kill_9_of_workers_and_the_scheduler_loses_nothing_and_sends_nothing_twice(iso, peer):
+    rng = random.Random(7)
+    url = peer.hook(first_delay=CALL_S)
+    iso.spawn_worker()  # two workers, as the benches run
+    ids = _seed(iso, url)
+
+    kills, answers, started = 0, Counter(), time.monotonic()
+    scheduler_killed = False
+    while time.monotonic() - started < SPREAD_S + 6:
+        time.sleep(KILL_EVERY_S)
+        victim = rng.choice(iso.role("worker"))
+        iso.kill(victim.name)  # kill -9, wherever it is in a publication
+        kills += 1
+        iso.spawn_worker(wait=False)
+        if not scheduler_killed and time.monotonic() - started > SPREAD_S / 2:
+            iso.kill("scheduler")
+            iso.spawn_scheduler(wait=False)
+            scheduler_killed = True
+        answers[requests.get(iso.url("/livez"), timeout=5).status_code] += 1
+    assert answers == Counter({200: answers[200]}), answers  # the site answered throughout
+
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while True:
+        seen = _statuses(iso, ids)
+        open_ = [
+            p for p in seen.values() if p["status"] != "published" and not (p["hold_reason"] or "").startswith(WAITING)
+        ]
+        if not open_:
+            break
+        assert time.monotonic() < deadline, Counter(p["status"] for p in open_)
+        time.sleep(1)
+
+    held = [p for p in seen.values() if p["status"] == "unconfirmed"]
+    sent = Counter(d.headers["Idempotency-Key"] for d in peer.deliveries_to(url))
+    # Every key was sent at least once, none of them twice: a kill mid-call leaves the publication held.
+    assert set(sent) == {p["idempotency_key"] for p in seen.values()}
+    assert max(sent.values()) == 1, [key for key, n in sent.items() if n > 1]
+    assert len(held) <= kills  # a worker runs one publication at a time: a kill cuts at most one call
+    assert all(p["status"] in ("published", "unconfirmed") for p in seen.values())
+
+    print(
+        f"chaos: {kills} worker kills, 1 scheduler kill; "
+        f"{len(held)} held for a person, {len(seen) - len(held)} published"
+    )
+    # A person retries what waits for them: published under the same keys, still one post per key.
+    if held:
+        retried = iso.api.call("POST", "/publications/bulk", json={"action": "retry", "ids": [p["id"] for p in held]})
+        assert retried.status_code == 200 and retried.json()["changed"] == len(held), retried.text
+        for publication in held:
+            assert iso.api.wait_until_final(publication["id"], timeout=30)["status"] == "published"
+    posts = peer.posts_at(url)
+    assert len(posts) == PUBLICATIONS and len({p.key for p in posts}) == PUBLICATIONS
