@@ -207,6 +207,8 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "PREFLIGHT_MINUTES": env_int("PREFLIGHT_MINUTES", 10, environ),
         "PREFLIGHT_INTERVAL_S": env_int("PREFLIGHT_INTERVAL_S", 60, environ),
         # The scheduler counts as silent after three missed ticks (DESIGN: liveness).
+        # A scheduler silent this long raises the `scheduler_silent` alert (domain/operations/scheduler_watch.py).
+        "SCHEDULER_SILENT_ALERT_S": env_int("SCHEDULER_SILENT_ALERT_S", 60, environ),
         "HEARTBEAT_STALE_S": env_int("HEARTBEAT_STALE_S", 3 * env_int("SCHEDULER_INTERVAL_S", 1, environ), environ),
         # Prefix for Herald's own Redis keys, so several installs (or tests) can share one server.
         "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", "herald"),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import configure_mappers
 
 from webapp import create_app
 from webapp.adapters.http import keep_connections_alive
+from webapp.domain.operations import scheduler_watch
 from webapp.infra import liveness, logs, tasks
 from webapp.infra.queues import QUEUE_ORDER, all_queues, get_redis
 
@@ -47,6 +48,7 @@ class HeraldWorker(SimpleWorker):
         super().heartbeat(timeout, pipeline)
         # `timeout` is a running job's own limit (+60 s) when RQ beats before one: alive for that long.
         liveness.worker_beat(self.connection, self.name, timeout or self.worker_ttl + 60)
+        scheduler_watch.check_now_and_then()  # workers are who notice a silent scheduler
 
     def register_death(self):
         liveness.worker_gone(self.connection, self.name)

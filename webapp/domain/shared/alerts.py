@@ -12,7 +12,7 @@ from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.infra import outbox
 from webapp.infra.live import events
-from webapp.models import Alert, Channel, Publication, utcnow
+from webapp.models import Alert, Channel, Publication, Workspace, utcnow
 
 KINDS = (
     "failure",
@@ -69,6 +69,24 @@ def raise_alert(
     signals.alert_raised.send(alert)
     outbox.add(LIVE, workspace_id)
     return alert
+
+
+def raise_everywhere(kind: str, message: str) -> int:
+    """Add an alert of `kind` to every workspace (a problem of the whole install); the caller commits."""
+    workspace_ids = list(db.session.scalars(select(Workspace.id)))
+    for workspace_id in workspace_ids:
+        raise_alert(workspace_id, kind, message)
+    return len(workspace_ids)
+
+
+def resolve_everywhere(kind: str, now=None) -> int:
+    """Mark every open alert of `kind`, in every workspace, resolved; the caller commits."""
+    now = now or utcnow()
+    open_ = list(db.session.scalars(select(Alert).where(Alert.kind == kind, Alert.resolved_at.is_(None))))
+    for alert in open_:
+        alert.resolved_at = now
+        outbox.add(LIVE, alert.workspace_id)
+    return len(open_)
 
 
 def publication_alert(publication: Publication, kind: str, message: str) -> Alert | None:

@@ -21,6 +21,7 @@ KINDS = {
     "needs_intervention": "a channel or schedule needs intervention",
     "missed": "a run was missed",
     "unconfirmed": "a publication's outcome is unknown and waits for you",
+    "scheduler_silent": "the scheduler went silent (owners only)",
     "digest": "a daily digest",
 }
 ALERT_KINDS = frozenset(KINDS) - {"digest"}
