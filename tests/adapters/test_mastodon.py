@@ -1,5 +1,9 @@
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from tests.media_files import attachment
 from webapp.adapters.base import AuthError, PermanentError, RateLimited, TransientError
 from webapp.adapters.mastodon import MastodonAdapter, status_length, status_text
 
@@ -128,9 +132,60 @@ def test_a_retry_after_a_lost_reply_returns_the_first_status(mastodon):
     assert result.external_id == mastodon.statuses[0]["id"]
 
 
-def test_mastodon_cannot_look_a_key_up():
-    assert MastodonAdapter.supports_lookup is False
-    assert MastodonAdapter({"url": "https://m.example"}, {"access_token": "t"}).find_existing(publish_request()) is None
+def _since(request, moment):
+    return replace(request, sent_since=moment)
+
+
+def test_a_status_posted_since_the_first_attempt_is_found_by_its_text(mastodon):
+    mastodon.ignores_idempotency_key = True  # as GoToSocial and Takahē: the key protects nothing
+    request = social("Launch day!\n\nRead <all> about it & more")
+    before = datetime.now(UTC)
+    posted = adapter(mastodon).publish(request)
+
+    found = adapter(mastodon).find_existing(_since(request, before))
+
+    assert found is not None and (found.external_id, found.external_url) == (posted.external_id, posted.external_url)
+    assert len(mastodon.statuses) == 1
+
+
+def test_an_identical_status_from_before_the_first_attempt_is_not_taken_for_this_one(mastodon):
+    request = social("Weekly digest")
+    adapter(mastodon).publish(request)  # last week's run of the same text
+
+    assert adapter(mastodon).find_existing(_since(request, datetime.now(UTC) + timedelta(hours=1))) is None
+    assert (
+        adapter(mastodon).find_existing(_since(social("Another text"), datetime.now(UTC) - timedelta(hours=1))) is None
+    )
+
+
+def test_without_the_first_attempt_s_time_the_lookup_refuses_to_guess(mastodon):
+    assert MastodonAdapter.supports_lookup is True
+    with pytest.raises(TransientError, match="without the time of the first attempt"):
+        adapter(mastodon).find_existing(social("Hello"))
+
+
+def test_takahe_s_html_400_for_a_bad_token_is_a_credentials_problem(mastodon):
+    mastodon.fail_next(400, "<html><body><h1>Invalid Bearer token</h1></body></html>", path="/api/v1/statuses",
+                       headers={"Content-Type": "text/html"})  # fmt: skip
+
+    with pytest.raises(AuthError, match="HTTP 400: Invalid Bearer token"):
+        adapter(mastodon).publish(social("Hello"))
+
+
+def test_an_image_the_server_fails_on_with_a_500_page_is_permanent(mastodon):
+    mastodon.fail_next(500, "<html><h1>Server Error (500)</h1></html>", path="/api/v2/media",
+                       headers={"Content-Type": "text/html"})  # fmt: skip
+
+    with pytest.raises(PermanentError, match="the server failed on this image"):
+        adapter(mastodon).publish(publish_request(content=content(body="Look", tags=()), media=(attachment(1),)))
+    assert mastodon.statuses == []
+
+
+def test_an_overlong_status_answered_by_takahe_names_its_error(mastodon):
+    mastodon.fail_next(400, {"error": "Status is too long"}, path="/api/v1/statuses")
+
+    with pytest.raises(PermanentError, match="HTTP 400 Bad Request: Status is too long"):
+        adapter(mastodon).publish(social("Hello"))
 
 
 def test_a_status_over_the_limit_fails_before_posting_with_a_clear_message(mastodon):

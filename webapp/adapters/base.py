@@ -89,6 +89,8 @@ class PublishRequest:
     # The content's images in order (the first is the featured one), and the ledger of their uploads.
     media: tuple[MediaAttachment, ...] = ()
     uploads: UploadLedger = field(default_factory=MemoryLedger, repr=False, compare=False)
+    # When the first attempt that may have reached the platform began (for lookups by content, not key).
+    sent_since: datetime | None = None
 
     def __post_init__(self) -> None:
         # A naive datetime would be read in the server's local zone and sent as the wrong instant.
@@ -158,6 +160,9 @@ class Adapter(ABC):
     supports_lookup: ClassVar[bool] = False
     # True when posts get a URL slug (from the title, or the one the author set on the content or a variant).
     takes_slug: ClassVar[bool] = False
+    # True when an uploaded image belongs to the one post that attaches it (Mastodon): attaching it to a
+    # second post moves it. After an unknown outcome the first post may exist, so images are uploaded anew.
+    uploads_bind_to_one_post: ClassVar[bool] = False
 
     def __init__(self, settings: dict[str, Any], credentials: dict[str, Any], *, timeout: float = 10.0) -> None:
         self.settings = dict(settings)

@@ -1,13 +1,16 @@
 """The Mastodon platform: one status per publication, deduplicated by Mastodon's Idempotency-Key."""
 
+import html
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import regex
 from twitter_text import extract_urls_with_indices
 
 from .base import (
+    AuthError,
     ContentPayload,
     HealthResult,
     MediaAttachment,
@@ -45,8 +48,15 @@ _GRAPHEME = regex.compile(r"\X")
 
 class MastodonAdapter(PlatformAdapter):
     platform = "mastodon"
-    # Mastodon has no "find my status by key": the Idempotency-Key (kept 1 hour) makes a resend safe instead.
-    supports_lookup = False
+    # Mastodon keeps an Idempotency-Key one hour, and servers that speak its API (GoToSocial, Takahē) ignore
+    # it: so a status is looked for among the account's recent ones (same text, posted since the first
+    # attempt began) before anything is sent again.
+    supports_lookup = True
+    # Attaching an image already on a status moves it (Takahē): after an unknown outcome, upload anew.
+    uploads_bind_to_one_post = True
+    # How far back the lookup reads the account's statuses, and the clock skew it allows.
+    LOOKUP_STATUSES = 40
+    LOOKUP_SKEW = timedelta(seconds=30)
 
     @classmethod
     def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
@@ -94,7 +104,7 @@ class MastodonAdapter(PlatformAdapter):
             raise TransientError(
                 "Mastodon is still processing an image", http_status=422, response_excerpt=response.excerpt
             )
-        raise_for_status(response, self.secrets, mastodon_error)
+        raise_for_answer(response, self.secrets)
         posted = response.json_object() or {}
         return result(response, posted.get("id"), posted.get("url") or posted.get("uri"))
 
@@ -130,6 +140,25 @@ class MastodonAdapter(PlatformAdapter):
                 time.sleep(self.processing_poll_s)
         raise TransientError(f"Mastodon is still processing image {media_id}; the retry attaches the same upload")
 
+    def find_existing(self, request: PublishRequest) -> PublishResult | None:
+        """Find the status among the account's latest ones: the same text, posted since the first attempt began.
+
+        Without `sent_since` the answer would match last week's identical status: refuse to guess.
+        """
+        if request.sent_since is None:
+            raise TransientError("cannot look for the status without the time of the first attempt")
+        account = self._call("GET", "/api/v1/accounts/verify_credentials").json_object() or {}
+        if not isinstance(account.get("id"), str | int):
+            raise TransientError("Mastodon answered no account id")
+        response = self._call("GET", f"/api/v1/accounts/{account['id']}/statuses?limit={self.LOOKUP_STATUSES}")
+        wanted = _comparable(status_text(request.content))
+        since = request.sent_since - self.LOOKUP_SKEW
+        for status in response.json_objects():
+            posted = _instant(status.get("created_at"))
+            if posted is not None and posted >= since and _comparable(to_text(status.get("content") or "")) == wanted:
+                return result(response, status.get("id"), status.get("url") or status.get("uri"))
+        return None
+
     def probe(self) -> HealthResult:
         """Verify the token's account and report the instance's status length limit."""
         response = self._call("GET", "/api/v1/accounts/verify_credentials")
@@ -150,6 +179,13 @@ class MastodonAdapter(PlatformAdapter):
         limit = statuses.get("max_characters") or instance.get("max_toot_chars") or DEFAULT_MAX_CHARACTERS
         url_chars = statuses.get("characters_reserved_per_url") or DEFAULT_URL_CHARACTERS
         return int(limit), int(url_chars)
+
+    def _call(self, method: str, path: str, *, check: bool = True, **kwargs) -> HttpResponse:
+        """Send one request; with `check`, classify the answer as real Mastodon-API servers give it."""
+        response = super()._call(method, path, check=False, **kwargs)
+        if check:
+            raise_for_answer(response, self.secrets, uploading=(method, path) == ("POST", "/api/v2/media"))
+        return response
 
     def _api_url(self, path: str) -> str:
         return base_url(self.settings["url"]) + path
@@ -198,9 +234,44 @@ def status_length(text: str, url_chars: int = DEFAULT_URL_CHARACTERS) -> int:
 
 
 def mastodon_error(response: HttpResponse) -> str | None:
-    """Read Mastodon's {"error": "...", "error_description"?} body."""
+    """Read Mastodon's {"error": "...", "error_description"?} body (or a plain-text one, as Takahē answers)."""
     body = response.json_object() or {}
     error, description = body.get("error"), body.get("error_description")
     if not isinstance(error, str):
-        return None
+        # An HTML error page: its words, without the markup.
+        text = html.unescape(re.sub(r"<[^>]*>", " ", response.body.decode("utf-8", errors="replace")))
+        return " ".join(text.split())[:200] or None
     return f"{error}: {description}" if isinstance(description, str) and description else error
+
+
+def raise_for_answer(response: HttpResponse, secrets, *, uploading: bool = False) -> None:
+    """Classify what a Mastodon-API server answered, as real servers answer (not only Mastodon itself).
+
+    Takahē answers a bad token with 400 text/html "Invalid Bearer token" (a credentials problem, like a
+    401), and an image it cannot decode with a 500 HTML page (the same image fails again: permanent).
+    """
+    detail = mastodon_error(response) or ""
+    if response.status == 400 and "bearer token" in detail.lower():
+        raise AuthError(f"HTTP 400: {detail}", http_status=400, response_excerpt=response.excerpt)
+    if uploading and response.status == 500 and response.json_object() is None:
+        raise PermanentError(
+            f"HTTP 500: the server failed on this image ({detail[:120] or 'no detail'}); sending it again won't help",
+            http_status=500,
+            response_excerpt=response.excerpt,
+        )
+    raise_for_status(response, secrets, mastodon_error)
+
+
+def _comparable(text: str) -> str:
+    """A status's text as both sides can agree on: whitespace collapsed (servers re-wrap paragraphs)."""
+    return " ".join(text.split())
+
+
+def _instant(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,5 +1,6 @@
 """A fake Mastodon 4 instance: bearer tokens, statuses with Idempotency-Key, instance limits and rate-limit headers."""
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,8 @@ class FakeMastodon(FakePlatform):
         self.media: dict[str, dict[str, Any]] = {}  # uploaded attachments by id
         # 0: an upload is processed at once (200); n: it answers 202 and GET /api/v1/media/:id answers 206 n times.
         self.processing_polls = 0
+        # Servers that speak Mastodon's API but keep no Idempotency-Key (GoToSocial, Takahē): a repeat posts again.
+        self.ignores_idempotency_key = False
 
     def route(self, request: Request) -> Response:
         if request.path == "/api/v2/instance" and request.method == "GET":
@@ -43,6 +46,9 @@ class FakeMastodon(FakePlatform):
             return json_response(401, {"error": "The access token is invalid"})
         if request.path == "/api/v1/accounts/verify_credentials" and request.method == "GET":
             return json_response(200, self._account())
+        if request.path == f"/api/v1/accounts/{self._account()['id']}/statuses" and request.method == "GET":
+            limit = min(int((request.query.get("limit") or ["20"])[0]), 40)  # Mastodon's default 20, at most 40
+            return json_response(200, list(reversed(self.statuses))[:limit])  # newest first
         if request.path == "/api/v1/statuses" and request.method == "POST":
             return self._post_status(request)
         if request.path == "/api/v2/media" and request.method == "POST":
@@ -92,7 +98,7 @@ class FakeMastodon(FakePlatform):
         return {k: v for k, v in attachment.items() if k not in ("data", "polls_left")}
 
     def _post_status(self, request: Request) -> Response:
-        key = request.headers.get("Idempotency-Key")
+        key = None if self.ignores_idempotency_key else request.headers.get("Idempotency-Key")
         if key and key in self.idempotency:  # the same status again, as Mastodon answers a repeated key
             existing = next(s for s in self.statuses if s["id"] == self.idempotency[key])
             return json_response(200, existing, self._rate_headers())
@@ -121,7 +127,10 @@ class FakeMastodon(FakePlatform):
             "visibility": visibility,
             "uri": f"{self.url}/users/{self.username}/statuses/{status_id}",
             "url": f"{self.url}/@{self.username}/{status_id}",
-            "content": "<p>" + text.replace("\n", "<br />") + "</p>",
+            # As Mastodon renders a plain-text status: escaped, a paragraph per blank line, <br /> within one.
+            "content": "".join(
+                "<p>" + html.escape(paragraph).replace("\n", "<br />") + "</p>" for paragraph in text.split("\n\n")
+            ),
             "text": text,
             "media_attachments": [self._public(a) for a in attached],
             "account": self._account(),

@@ -12,9 +12,10 @@ from functools import partial
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import event, insert, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
+from webapp.adapters import adapter_class
 from webapp.adapters.base import MediaAttachment, RemoteMedia
 from webapp.core.errors import RateLimited, ValidationFailed
 from webapp.core.validation import text_problem
@@ -211,6 +212,17 @@ def attachments_of(images: list[Media]) -> tuple[MediaAttachment, ...]:
         )
         for m in images
     )
+
+
+def forget_uploads_after_unknown_outcome(publication) -> int:
+    """Drop the publication's upload records when its platform binds an image to one post (Mastodon).
+
+    The post the last attempt sent may exist: attaching its images to the next attempt's post would move
+    them off it (Takahē does). So the next attempt uploads its own. The caller commits; returns how many.
+    """
+    if not adapter_class(publication.channel.platform).uploads_bind_to_one_post:
+        return 0
+    return db.session.execute(delete(MediaUpload).where(MediaUpload.publication_id == publication.id)).rowcount
 
 
 class UploadLedger:

@@ -23,7 +23,7 @@ from webapp.adapters.base import (
 from webapp.core import signals
 from webapp.core.backoff import backoff_seconds
 from webapp.domain.channels.channels import adapter_for
-from webapp.domain.content import variants
+from webapp.domain.content import media, variants
 from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
 from webapp.domain.publishing import chains, failures, missed_runs, schedules, throttle
 from webapp.domain.shared import alerts
@@ -318,6 +318,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
     elif exc.error_class is ErrorClass.UNKNOWN_OUTCOME:
         # Never resend blindly: reconciliation asks the platform by idempotency key first.
         publication.status = PublicationStatus.UNCONFIRMED.value
+        media.forget_uploads_after_unknown_outcome(publication)
     elif exc.error_class is ErrorClass.AUTH:
         # Credentials problems are fixable: hold everything on the channel rather than fail it.
         held = failures.on_auth_error(publication, message)

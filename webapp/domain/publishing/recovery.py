@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -11,6 +12,7 @@ from sqlalchemy import or_, select
 from webapp.adapters.base import AdapterError
 from webapp.core import signals
 from webapp.domain.channels.channels import adapter_for
+from webapp.domain.content import media
 from webapp.domain.publishing import schedules
 from webapp.domain.publishing.publisher import build_request, redact
 from webapp.domain.shared import alerts
@@ -34,6 +36,7 @@ def mark_orphans(now: datetime | None = None, limit: int = 500) -> int:
         )
     )
     for publication in orphans:
+        media.forget_uploads_after_unknown_outcome(publication)
         publication.status = PublicationStatus.UNCONFIRMED.value
         publication.last_error = "unknown_outcome: the worker stopped during the platform call"
         for attempt in publication.attempts:
@@ -75,11 +78,17 @@ def resolve_unconfirmed(limit: int = 100) -> dict[str, int]:
     return report
 
 
+def lookup_request(publication: Publication):
+    """The publish request, with when its first attempt began: platforms looked up by content need it."""
+    started = [a.started_at for a in publication.attempts if a.started_at is not None]
+    return replace(build_request(publication), sent_since=min(started) if started else None)
+
+
 def _resolve(publication: Publication) -> str:
     adapter = adapter_for(publication.channel, timeout=current_app.config["PUBLISH_TIMEOUT_S"])
     if adapter.supports_lookup:
         try:
-            found = adapter.find_existing(build_request(publication))
+            found = adapter.find_existing(lookup_request(publication))
         except AdapterError as exc:
             # The platform cannot answer now: stay unconfirmed and ask again next round.
             publication.last_error = f"unconfirmed; lookup failed: {redact(exc.message)}"
