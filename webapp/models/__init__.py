@@ -25,7 +25,7 @@ from webapp.models.schedule import (
     ScheduleStatus,
     schedule_channels,
 )
-from webapp.models.team import Invitation, PasswordReset
+from webapp.models.team import Invitation, PasswordReset, PendingSignUp
 from webapp.models.variants import VARIANT_FIELDS, ContentVariant
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "OccurrenceChange",
     "NotificationSettings",
     "PasswordReset",
+    "PendingSignUp",
     "Priority",
     "Publication",
     "PublicationChange",

@@ -83,6 +83,7 @@ PUBLIC_ENDPOINTS = {
 }
 # One-time links work signed out: password resets, and invitations (which can create the account).
 PUBLIC_ENDPOINTS |= {"sessions.forgot_password", "sessions.reset_password", "members.accept"}
+PUBLIC_ENDPOINTS |= {"sessions.finish_sign_up"}  # an emailed sign-up link (open sign-up with a mail server)
 # Calendar apps cannot sign in: the feed's secret token is its credential (a wrong one is 404).
 PUBLIC_ENDPOINTS |= {"integrations.calendar_feed"}
 # Platforms (Shopify) and webhook receivers fetch an image by its signed, expiring URL (a wrong one is 404).

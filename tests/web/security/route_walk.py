@@ -14,7 +14,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from tests.web.api.test_isolation import INT_VARIABLE, PASSWORD, RECORD_FOR
 from tests.web.api.test_viewer_cannot_change import every_row
-from webapp.domain.accounts import accounts, invitations, password_reset
+from webapp.domain.accounts import accounts, invitations, password_reset, sign_ups
 from webapp.domain.content import media
 from webapp.domain.integrations import feeds
 from webapp.domain.shared.actor import Actor
@@ -26,6 +26,7 @@ REAL_VALUES = {
     ("integrations.calendar_feed", "token"): "feed_token",
     ("members.accept", "token"): "invitation_token",
     ("sessions.reset_password", "token"): "reset_token",
+    ("sessions.finish_sign_up", "token"): "sign_up_token",
     ("media.signed_file", "key"): "media_key",
     ("static", "filename"): "static_file",
 }
@@ -49,6 +50,7 @@ def real_values(app, alpha: dict) -> dict:
         "feed_token": feeds.regenerate(actor),
         "invitation_token": invitations.create_invitation(actor, "newcomer@example.test", "editor")[1],
         "reset_token": password_reset.request_reset(user.email)[1],
+        "sign_up_token": sign_ups.request("newcomer-by-sign-up@example.test", PASSWORD, "UTC"),
         "media_key": item.storage_key,
         "static_file": "herald.css",
         "export_query": "kind=schedules&format=csv",

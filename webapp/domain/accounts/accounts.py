@@ -43,21 +43,34 @@ def _unique_slug(base: str) -> str:
     return slug
 
 
-def new_user(email: str, password: str, timezone: str = "UTC") -> User:
-    """Validate and add a user without a workspace (the caller adds a membership and commits)."""
-    email = normalise_email(email)
+def sign_up_problems(email: str, password: str | None, timezone: str) -> dict[str, str]:
+    """What is wrong with a sign-up's email (its form, not whether it is taken), password and timezone."""
     errors: dict[str, str] = {}
     if not EMAIL_RE.match(email):
         errors["email"] = "must be an email address"
-    elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        errors["email"] = "is already registered"
-    if problem := password_problem(password or ""):
+    if password is not None and (problem := password_problem(password or "")):
         errors["password"] = problem
     if problem := timezone_problem(timezone):
         errors["timezone"] = problem
+    return errors
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(select(User.id).where(func.lower(User.email) == normalise_email(email))) is not None
+
+
+def new_user(email: str, password: str | None, timezone: str = "UTC", *, password_hash: str | None = None) -> User:
+    """Validate and add a user without a workspace (the caller adds a membership and commits).
+
+    `password_hash` instead of `password`: a hash made when the sign-up was asked for (sign_ups.py).
+    """
+    email = normalise_email(email)
+    errors = sign_up_problems(email, None if password_hash else password, timezone)
+    if "email" not in errors and email_taken(email):
+        errors["email"] = "is already registered"
     if errors:
         raise ValidationFailed(errors)
-    user = User(email=email, password_hash=passwords.hash_password(password), timezone=timezone)
+    user = User(email=email, password_hash=password_hash or passwords.hash_password(password), timezone=timezone)
     db.session.add(user)
     db.session.flush()
     return user
@@ -71,9 +84,11 @@ def new_workspace(name: str, slug_base: str | None = None) -> Workspace:
     return workspace
 
 
-def create_user(email: str, password: str, timezone: str = "UTC", source: str = "ui") -> User:
+def create_user(
+    email: str, password: str | None, timezone: str = "UTC", source: str = "ui", *, password_hash: str | None = None
+) -> User:
     """Create a user with their own workspace, owned by them; commit."""
-    user = new_user(email, password, timezone)
+    user = new_user(email, password, timezone, password_hash=password_hash)
     local = user.email.split("@", 1)[0]
     workspace = new_workspace(f"{local}'s workspace", local)
     db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=Role.OWNER.value))

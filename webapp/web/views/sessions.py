@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, logout_user
 
 from webapp.core.errors import NotFound, ValidationFailed
-from webapp.domain.accounts import accounts, password_reset, sign_ins
+from webapp.domain.accounts import accounts, password_reset, sign_ins, sign_ups
 from webapp.infra import mail, ratelimit
 from webapp.web.auth import sign_in_user
 from webapp.web.forms import EmptyForm, ForgotPasswordForm, ResetPasswordForm, SignInForm, SignUpForm, attach_errors
@@ -48,6 +48,8 @@ def sign_up():
                 f"too many sign-ups from your address; try again in {verdict.retry_after // 60 + 1} minutes"
             ]
             return render_template("sessions/sign_up.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}
+        if sign_ups.needs_confirmation(mode):
+            return _confirm_by_email(form)
         try:
             user = accounts.create_user(form.email.data, form.password.data, form.timezone.data.strip())
         except ValidationFailed as exc:
@@ -57,6 +59,48 @@ def sign_up():
             return redirect(url_for("dashboard.index"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("sessions/sign_up.html", form=form), status
+
+
+def _confirm_by_email(form: SignUpForm):
+    """Answer every address alike ("check your inbox"), and tell its owner privately what happens next."""
+    email = accounts.normalise_email(form.email.data)
+    try:
+        token = sign_ups.request(email, form.password.data, form.timezone.data.strip())
+    except ValidationFailed as exc:
+        attach_errors(form, exc)
+        return render_template("sessions/sign_up.html", form=form), 422
+    if token is not None:
+        link = mail.configured_url("sessions.finish_sign_up", token=token)
+        body = render_template(
+            "sessions/sign_up_email.txt", link=link, hours=int(sign_ups.LINK_TTL.total_seconds() // 3600)
+        )
+        mail.send_later(email, "Finish creating your Herald account", body)
+    else:
+        body = render_template(
+            "sessions/sign_up_taken_email.txt",
+            sign_in=mail.configured_url("sessions.sign_in"),
+            reset=mail.configured_url("sessions.forgot_password"),
+        )
+        mail.send_later(email, "You already have a Herald account", body)
+    return render_template("sessions/sign_up.html", sent=email)
+
+
+@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
+def finish_sign_up(token: str):
+    """Follow the emailed link: a page with one button (nothing changes on GET), which makes the account."""
+    try:
+        pending = sign_ups.find(token)
+    except NotFound as exc:
+        return render_template("sessions/finish_sign_up.html", invalid=exc.message), 404
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            user = sign_ups.finish(token)
+        except NotFound as exc:
+            return render_template("sessions/finish_sign_up.html", invalid=exc.message), 404
+        sign_in_user(user)
+        return redirect(url_for("dashboard.index"), 303)
+    return render_template("sessions/finish_sign_up.html", email=pending.email, form=form)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
