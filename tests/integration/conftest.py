@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from .harness import Api, IsolatedStack, Receiver, Stack
+from .harness import Api, IdempotentReceiver, IsolatedStack, Receiver, Stack
 
 _STACK_KEY = pytest.StashKey[Stack]()
 
@@ -29,6 +29,13 @@ def _processes_survive_each_test(stack) -> Iterator[None]:
     stack.assert_running()
     yield
     stack.assert_running()
+
+
+@pytest.fixture(scope="module")
+def peer() -> Iterator[IdempotentReceiver]:
+    """A webhook endpoint that honours Idempotency-Key like a real platform (the stacks of their own use it)."""
+    with IdempotentReceiver() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

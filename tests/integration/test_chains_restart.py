@@ -53,12 +53,6 @@ def _processes_survive_each_test(iso) -> Iterator[None]:
     assert_survived(iso)
 
 
-@pytest.fixture(scope="module")
-def peer() -> Iterator[IdempotentReceiver]:
-    with IdempotentReceiver() as running:
-        yield running
-
-
 def webhook_channel(api: Api, name: str, url: str) -> dict:
     return api.create(
         "/channels",

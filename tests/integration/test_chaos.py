@@ -15,11 +15,12 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from .harness import IdempotentReceiver, IsolatedStack, assert_survived, running_isolated_stack, utc_text
+from .harness import IsolatedStack, assert_survived, running_isolated_stack, utc_text
 
 pytestmark = pytest.mark.integration
 
@@ -43,12 +44,6 @@ def _processes_survive_each_test(iso) -> Iterator[None]:
     iso.assert_running()
     yield
     assert_survived(iso)
-
-
-@pytest.fixture(scope="module")
-def peer() -> Iterator[IdempotentReceiver]:
-    with IdempotentReceiver() as running:
-        yield running
 
 
 def _seed(iso: IsolatedStack, url: str) -> list[int]:
@@ -77,8 +72,6 @@ def _seed(iso: IsolatedStack, url: str) -> list[int]:
 
 
 def utc_text_at(unix: float) -> str:
-    from datetime import UTC, datetime
-
     return utc_text(datetime.fromtimestamp(int(unix), UTC))
 
 

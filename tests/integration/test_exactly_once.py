@@ -21,7 +21,6 @@ from webapp.adapters.wordpress import marker_comment
 
 from .harness import (
     Api,
-    IdempotentReceiver,
     IsolatedStack,
     SlowProxy,
     assert_survived,
@@ -58,12 +57,6 @@ def _processes_survive_each_test(iso) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def api(iso) -> Api:
     return iso.api
-
-
-@pytest.fixture(scope="module")
-def peer() -> Iterator[IdempotentReceiver]:
-    with IdempotentReceiver() as running:
-        yield running
 
 
 def publish_soon(api: Api, channel: dict, title: str) -> dict:
