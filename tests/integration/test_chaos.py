@@ -29,7 +29,9 @@ PUBLICATIONS = 150
 SPREAD_S = 20  # due over this many seconds, from a few seconds ahead
 CALL_S = 0.15  # the receiver takes this long to answer a new post, so kills land mid-call too
 KILL_EVERY_S = 3.0
-SETTLE_TIMEOUT_S = 90
+# A job a kill took off its queue before the claim is queued again by the reconciler once it has sat `queued`
+# for reconcile.STUCK_QUEUED_AFTER (2 min) with no live job: the wait must outlast that.
+SETTLE_TIMEOUT_S = 180
 WAITING = "waiting for you"
 
 
