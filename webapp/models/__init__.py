@@ -8,7 +8,7 @@ from webapp.models.content import CONTENT_TYPES, Content, EditorialStatus
 from webapp.models.content_templates import ContentTemplate
 from webapp.models.integrations import CalendarFeed, WebhookDelivery, WebhookSubscription
 from webapp.models.media import Media, MediaUpload
-from webapp.models.notifications import Notification, NotificationSettings
+from webapp.models.notifications import Notification, NotificationSettings, WorkspaceNotificationSettings
 from webapp.models.publication_change import PublicationChange
 from webapp.models.review import Decision, ReviewDecision
 from webapp.models.schedule import (
@@ -68,6 +68,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookSubscription",
     "Workspace",
+    "WorkspaceNotificationSettings",
     "schedule_channels",
     "utcnow",
 ]

@@ -29,7 +29,10 @@ class AuditEvent(db.Model):
 
 class Alert(db.Model):
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_workspace_read", "workspace_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_alerts_workspace_read", "workspace_id", "read_at"),
+        Index("ix_alerts_workspace_resolved", "workspace_id", "resolved_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -40,4 +43,6 @@ class Alert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     # Set when the cause went away on its own (the scheduler came back): the alert stays, marked resolved.
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who resolved it; NULL with resolved_at set means it resolved itself when its cause went away.
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

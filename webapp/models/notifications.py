@@ -36,6 +36,22 @@ class NotificationSettings(db.Model):
     user: Mapped[User] = relationship()
 
 
+class WorkspaceNotificationSettings(db.Model):
+    """A workspace's own destination, set by an owner: a shared Slack/Mattermost webhook and/or a team email."""
+
+    __tablename__ = "workspace_notification_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), unique=True)
+    email_address: Mapped[str | None] = mapped_column(String(320))
+    # Fernet token (webapp.infra.crypto) of {"url": ...}, as for a user's own webhook.
+    slack_url_encrypted: Mapped[str | None] = mapped_column(Text)
+    kinds: Mapped[list] = mapped_column(JSON, default=list)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow())
+
+
 class Notification(db.Model):
     """One message to one user over one medium: written in the transaction of the moment it reports."""
 
@@ -46,7 +62,8 @@ class Notification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # NULL: addressed to the workspace's own destination (WorkspaceNotificationSettings), not to a user.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     medium: Mapped[str] = mapped_column(String(16))  # email | slack
