@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.orm import UTCDateTime, utcnow
@@ -42,6 +42,12 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     last_workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id", ondelete="SET NULL"))
+    # None: the browser's Accept-Language decides (webapp.web.i18n).
+    locale: Mapped[str | None] = mapped_column(String(16))
+    # None: the default dashboard; else panels in order with their collapsed/hidden state.
+    dashboard_layout: Mapped[list | None] = mapped_column(JSON)
+    # Single-key shortcuts (g d, ?, ...) can be turned off: WCAG 2.1.4.
+    shortcuts_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
