@@ -11,6 +11,10 @@ ENVIRONMENTS = ("production", "development", "testing")
 # Publications per minute per channel, by platform (0: no limit). A webhook is the user's own
 # receiver, so it is not limited unless a channel rule says so.
 RATE_PER_MINUTE_DEFAULTS = {"webhook": 0, "wordpress": 30, "ghost": 30, "shopify": 30, "mastodon": 5}
+# Publications in flight at once per channel, by platform (0: no cap), shared by every worker on every
+# machine: a platform that stalls holds at most this many worker slots. WordPress and Mastodon 5, as
+# Postiz does; Shopify throttles hardest; a webhook is the user's own receiver.
+MAX_IN_FLIGHT_DEFAULTS = {"webhook": 10, "wordpress": 5, "ghost": 5, "shopify": 2, "mastodon": 5}
 
 
 class ConfigError(RuntimeError):
@@ -186,6 +190,10 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "DEFAULT_GRACE_MINUTES": env_int("DEFAULT_GRACE_MINUTES", 60, environ),
         # A `publishing` row untouched this long lost its worker (must exceed the job timeout, 120 s).
         "ORPHAN_AFTER_S": env_int("ORPHAN_AFTER_S", 150, environ),
+        # Publications one worker process has in flight (threads; processes/worker.py), and how many worker
+        # processes `make run` starts: 2 x 8 slots keep 16 slow platform calls going on 2 cores.
+        "WORKER_CONCURRENCY": env_int("WORKER_CONCURRENCY", 8, environ),
+        "WORKER_PROCESSES": env_int("WORKER_PROCESSES", 2, environ),
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
         # Open /events streams per user across all web processes (each tab holds one); 0: no cap.
         "SSE_MAX_STREAMS_PER_USER": env_int("SSE_MAX_STREAMS_PER_USER", 8, environ),
@@ -197,6 +205,11 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "RATE_PER_MINUTE": {
             platform: env_int(f"RATE_PER_MINUTE_{platform.upper()}", default, environ)
             for platform, default in RATE_PER_MINUTE_DEFAULTS.items()
+        },
+        # A channel's own `max_in_flight` rule wins over its platform's cap; 0 means no cap.
+        "MAX_IN_FLIGHT": {
+            platform: env_int(f"MAX_IN_FLIGHT_{platform.upper()}", default, environ)
+            for platform, default in MAX_IN_FLIGHT_DEFAULTS.items()
         },
         # Circuit breaker: N consecutive transient failures open a channel for the cool-off, then one
         # probe may pass; the probe lock outlives a hung call (job timeout 120 s).

@@ -159,3 +159,23 @@ def test_the_flask_cli_uses_the_key_the_launcher_keeps_in_the_instance_folder(tm
     config = load_config(str(tmp_path), environ={"HERALD_ENV": "production"})
 
     assert config["SECRET_KEY"] == key
+
+
+def test_make_run_starts_two_worker_processes_by_default_and_worker_processes_sets_how_many():
+    assert launcher.formation({}) == [
+        ("web", "web"),
+        ("worker.1", "worker"),
+        ("worker.2", "worker"),
+        ("scheduler", "scheduler"),
+    ]
+    assert launcher.formation({"WORKER_PROCESSES": "1"}) == [
+        ("web", "web"),
+        ("worker", "worker"),
+        ("scheduler", "scheduler"),
+    ]
+    assert [name for name, _ in launcher.formation({"WORKER_PROCESSES": "3"})].count("worker.3") == 1
+
+
+def test_a_worker_processes_setting_that_is_not_a_number_stops_the_launcher_with_its_name():
+    with pytest.raises(launcher.LauncherError, match="WORKER_PROCESSES='many'"):
+        launcher.formation({"WORKER_PROCESSES": "many"})

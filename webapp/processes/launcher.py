@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webapp.config import SECRET_KEY_FILE
+from webapp.config import SECRET_KEY_FILE, ConfigError, env_int
 from webapp.processes.procfile import (
     ROOT,
     procfile_argv,
@@ -180,6 +180,20 @@ def restart_recorder(environ: Mapping[str, str]):
     return on_restart
 
 
+def formation(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Name each process to start and its Procfile service: WORKER_PROCESSES workers (worker.1, worker.2, …).
+
+    Each worker process runs WORKER_CONCURRENCY publications at once on threads (processes/worker.py);
+    more processes use more cores for the CPU part of a publish, at ~90 MB each.
+    """
+    try:
+        workers = max(1, env_int("WORKER_PROCESSES", 2, environ))
+    except ConfigError as exc:
+        raise LauncherError(str(exc)) from None
+    names = [("worker", "worker")] if workers == 1 else [(f"worker.{n}", "worker") for n in range(1, workers + 1)]
+    return [("web", "web"), *names, ("scheduler", "scheduler")]
+
+
 # --- Main --------------------------------------------------------------------------------------
 
 
@@ -228,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {name: procfile_argv(procfile[name], env) for name in SERVICES}
         commands["web"] = with_bind(commands["web"], f"{args.host}:{port}")
         # Spawn everything before any output thread exists: forking with threads running is unsafe.
-        procs = [Supervised.start(name, commands[name], env) for name in SERVICES]
+        procs = [Supervised.start(name, commands[service], env) for name, service in formation(env)]
         for proc in procs:
             proc.start_output()
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host

@@ -1,13 +1,29 @@
-"""Run an RQ worker for Herald's queues, inside the app context (`python worker.py [--burst]`)."""
+"""Run Herald's RQ workers inside the app context (`python worker.py [--burst] [--concurrency N]`).
+
+One process runs `WORKER_CONCURRENCY` slots: each slot is a SimpleWorker in its own thread, with its own
+app context, database session and keep-alive HTTP session, so one process has that many publications in
+flight. A publication spends nearly all its time waiting for the platform, so threads are the cheap way to
+wait on many at once: a slot costs a thread and two connections, where a process per slot (rq's worker
+pool) costs a whole interpreter with the app loaded (~90 MB each; docs/benchmarks.md). `make run` starts
+`WORKER_PROCESSES` such processes, so CPU-bound bursts use every core too.
+
+The main thread owns the signals: the first SIGTERM or SIGINT lets every slot finish the job it holds and
+take no other (warm shutdown); a second stops at once (the claim and the reconciler make that safe).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import threading
+import time
 
 from rq import SimpleWorker
 from rq.job import Job
+from rq.timeouts import TimerDeathPenalty
 from rq.utils import import_attribute
+from rq.worker import WorkerStatus
 from sqlalchemy.orm import configure_mappers
 
 from webapp import create_app
@@ -59,20 +75,107 @@ class HeraldWorker(SimpleWorker):
             return super().execute_job(job, queue)
 
 
+class SlotWorker(HeraldWorker):
+    """One slot of a threaded worker process: the process's main thread handles signals, a timer the job timeout.
+
+    SIGALRM reaches only the main thread, so the job timeout is rq's TimerDeathPenalty, which raises in the
+    slot's own thread once it runs Python again; a platform call cannot hang that long anyway, as every
+    adapter call has its own socket timeout (PUBLISH_TIMEOUT_S, well under the job timeout).
+    """
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass  # signal.signal works only in the main thread, which stops the slots (Slots.stop)
+
+    def subscribe(self):
+        pass  # rq's command channel stops a job only on forking workers: a thread and a connection per slot saved
+
+    def unsubscribe(self):
+        pass
+
+    def stop_after_current_job(self) -> None:
+        """Take no new job after the one in hand (if any)."""
+        self._stop_requested = True
+
+    @property
+    def busy(self) -> bool:
+        return self.get_state() == WorkerStatus.BUSY
+
+
+class Slots:
+    """N SlotWorkers on threads of this process, stopped together."""
+
+    def __init__(self, app, concurrency: int, name: str | None = None) -> None:
+        self.app = app
+        base = name or f"herald-{threading.get_native_id()}-{time.time_ns() % 10**9}"
+        with app.app_context():
+            self.workers = [
+                # The first slot carries the name itself (what tests and operators look for), the others .2, .3, …
+                SlotWorker(all_queues(), connection=get_redis(), name=base if n == 1 else f"{base}.{n}")
+                for n in range(1, concurrency + 1)
+            ]
+        self.threads: list[threading.Thread] = []
+        self.stopping = threading.Event()
+
+    def _run(self, worker: SlotWorker, burst: bool) -> None:
+        with self.app.app_context():
+            keep_connections_alive(True)  # one keep-alive HTTP session per slot (requests' are per thread)
+            worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+
+    def start(self, burst: bool = False) -> None:
+        for worker in self.workers:
+            # Daemon threads: a slot blocked in an idle BLPOP must not keep a stopping process alive.
+            thread = threading.Thread(target=self._run, args=(worker, burst), name=worker.name, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        """Warm shutdown: every slot finishes the job it holds and takes no other."""
+        self.stopping.set()
+        for worker in self.workers:
+            worker.stop_after_current_job()
+
+    def wait(self, poll_s: float = 0.2) -> None:
+        """Return when every slot has ended (burst) or, after stop(), when none holds a job."""
+        while any(thread.is_alive() for thread in self.threads):
+            if self.stopping.is_set() and not any(
+                worker.busy for worker, thread in zip(self.workers, self.threads, strict=True) if thread.is_alive()
+            ):
+                break
+            time.sleep(poll_s)
+        with self.app.app_context():
+            for worker, thread in zip(self.workers, self.threads, strict=True):
+                if thread.is_alive():  # idle in BLPOP: it ends with the process; it is gone from the live set now
+                    worker.register_death()
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    parser.add_argument("--name", default=None, help="worker name (default: rq's own)")
+    parser.add_argument("--name", default=None, help="the first slot's name; the others add .2, .3, …")
+    parser.add_argument("--concurrency", type=int, default=None, help="slots (default: WORKER_CONCURRENCY)")
     args = parser.parse_args(argv)
     app = create_app()
-    keep_connections_alive(True)  # one keep-alive HTTP session for this worker's publications
     with app.app_context():
         configure_mappers()
-        # SimpleWorker runs jobs in this process: about 4x the throughput of forking per job on
-        # this hardware, and the job code is Herald's own (no untrusted code to isolate).
-        worker = HeraldWorker(all_queues(), connection=get_redis(), name=args.name)
-        log.info("worker listening on %s", " ".join(QUEUE_ORDER))
-        worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")
+    concurrency = max(1, args.concurrency or app.config["WORKER_CONCURRENCY"])
+    slots = Slots(app, concurrency, args.name)
+    presses = []
+
+    def on_signal(signum, frame):
+        presses.append(signum)
+        if len(presses) > 1:
+            log.warning("second stop request: stopping now; jobs in hand are left to the reconciler")
+            raise SystemExit(1)
+        log.info("stopping: %d slot(s) finish the job in hand first", sum(w.busy for w in slots.workers))
+        slots.stop()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, on_signal)
+    slots.start(burst=args.burst)
+    log.info("worker: %d slot(s) listening on %s", concurrency, " ".join(QUEUE_ORDER))
+    slots.wait()
 
 
 if __name__ == "__main__":
