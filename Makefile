@@ -4,15 +4,43 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench scale
+.PHONY: install run test lint bench scale lock lock-check audit
 
-# Reinstall only when pyproject.toml changes; the stamp lives inside the venv it describes.
+# Reinstall only when the lock changes; the stamp lives inside the venv it describes. Every package comes from
+# requirements.lock, pinned with its hashes (pip refuses a file whose hash is not listed), then Herald itself,
+# editable, with no dependency of its own resolved and the locked hatchling as its build backend.
 install: $(VENV)/.herald-installed
 
-$(VENV)/.herald-installed: pyproject.toml
+$(VENV)/.herald-installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r requirements.lock
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# The lock (README: Reproducible installs): `make lock` after changing pyproject.toml's dependencies. Versions and
+# hashes are PyPI's: a machine's own pip configuration (mirrors, find-links) is kept out so the lock is the same
+# everywhere. `make lock-check` (CI's lint step) recompiles into a copy and fails when it differs: the lock is
+# stale. pip-compile keeps the pins a lock already has, so a new upstream release alone never makes it stale.
+LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
+	CUSTOM_COMPILE_COMMAND="make lock"
+LOCK_ARGS := --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-find-links \
+	--no-emit-index-url --index-url https://pypi.org/simple
+lock:
+	$(LOCK_ENV) $(VENV)/bin/pip-compile $(LOCK_ARGS) --output-file requirements.lock pyproject.toml
+
+lock-check: install
+	@tmp=$$(mktemp -d) && cp requirements.lock $$tmp/requirements.lock && \
+	$(LOCK_ENV) $(VENV)/bin/pip-compile $(LOCK_ARGS) --output-file $$tmp/requirements.lock pyproject.toml 2>/dev/null && \
+	if diff -u requirements.lock $$tmp/requirements.lock; then rm -r $$tmp; echo "lock-check: requirements.lock is up to date"; \
+	else rm -r $$tmp; echo "lock-check: requirements.lock is stale against pyproject.toml: run make lock" >&2; exit 1; fi
+
+# Known vulnerabilities in the locked packages (PyPI's advisory data, so it needs the network). A vulnerability
+# fails; one that is accepted for a while goes in .ci/audit-ignore (its id, a reason, a date to look again).
+# A package the advisory service cannot answer for is reported; AUDIT_STRICT=1 makes that a failure too.
+audit: install
+	$(VENV)/bin/pip-audit -r requirements.lock --require-hashes --disable-pip --progress-spinner off \
+		$$(grep -oE '^[A-Za-z0-9._-]+' .ci/audit-ignore | sed 's/^/--ignore-vuln /') \
+		$(if $(filter 1,$(AUDIT_STRICT)),--strict,)
 
 run: install
 	$(PY) -m webapp.processes.launcher

@@ -31,6 +31,9 @@ def resources() -> Path:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints and commands."""
+    from webapp.config import read_dotenv
+
+    read_dotenv()  # a .env beside the checkout, before anything reads the environment (set variables win)
     app = Flask(
         __name__,
         instance_path=os.environ.get("HERALD_INSTANCE_PATH") or str(ROOT / "instance"),

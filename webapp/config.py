@@ -21,6 +21,33 @@ class ConfigError(RuntimeError):
     """The environment is missing or has a malformed setting."""
 
 
+# The .env beside the checkout (README: Configuration); HERALD_DOTENV names another file, or `off`.
+DOTENV = Path(__file__).resolve().parent.parent / ".env"
+
+
+def read_dotenv(environ: os._Environ | dict | None = None) -> list[str]:
+    """Copy the .env file's settings into the environment where a variable is not already set; return their names.
+
+    Variables already in the environment win; an empty value in the file counts as unset. Tests (HERALD_ENV=testing)
+    read no file, so a developer's .env never leaks into them.
+    """
+    from dotenv import dotenv_values
+
+    environ = os.environ if environ is None else environ
+    choice = environ.get("HERALD_DOTENV", "").strip()
+    if choice.lower() in ("off", "0", "false", "no") or environ.get("HERALD_ENV", "").strip().lower() == "testing":
+        return []
+    path = Path(choice) if choice else DOTENV
+    if not path.is_file():
+        return []
+    applied = []
+    for name, value in dotenv_values(path).items():
+        if value and name not in environ:
+            environ[name] = value
+            applied.append(name)
+    return applied
+
+
 SIGNUP_MODES = ("open", "invite", "closed")
 
 

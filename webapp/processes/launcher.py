@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webapp.config import SECRET_KEY_FILE, ConfigError, env_int
+from webapp.config import SECRET_KEY_FILE, ConfigError, env_int, read_dotenv
 from webapp.processes.procfile import (
     ROOT,
     procfile_argv,
@@ -213,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address the web server binds (default: %(default)s)")
     args = parser.parse_args(argv)
 
+    read_dotenv()  # the .env beside the checkout, for the launcher and every process it starts
     env = dict(os.environ)
     for note in apply_defaults(env):
         say("launcher", f"default: {note}")
