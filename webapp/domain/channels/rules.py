@@ -23,6 +23,7 @@ MAXIMUM = {
     "weekly_limit": 70_000,
     "monthly_limit": 310_000,
     "rate_per_minute": 10_000,
+    "max_in_flight": 1_000,
 }
 MAX_TIME_SLOTS = 24 * 60
 
@@ -55,7 +56,7 @@ def validate(raw) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {"rules": "must be an object"}
     errors: dict[str, str] = {}
-    unknown = set(raw) - {"weekdays", "time_slots", "min_spacing_minutes", "rate_per_minute", *LIMITS}
+    unknown = set(raw) - {"weekdays", "time_slots", "min_spacing_minutes", "rate_per_minute", "max_in_flight", *LIMITS}
     if unknown:
         errors["rules"] = "unknown rule(s): " + ", ".join(sorted(unknown))
     days = raw.get("weekdays")
@@ -66,7 +67,8 @@ def validate(raw) -> dict[str, str]:
         not isinstance(slots, list) or len(slots) > MAX_TIME_SLOTS or any(not _SLOT.match(str(s)) for s in slots)
     ):
         errors["rules.time_slots"] = "must be a list of HH:MM times"
-    for name, lowest in (("rate_per_minute", 0), ("min_spacing_minutes", 1), *((limit, 1) for limit in LIMITS)):
+    numeric = (("rate_per_minute", 0), ("max_in_flight", 0), ("min_spacing_minutes", 1), *((n, 1) for n in LIMITS))
+    for name, lowest in numeric:
         value = raw.get(name)
         if value is not None and (
             not isinstance(value, int) or isinstance(value, bool) or not lowest <= value <= MAXIMUM[name]

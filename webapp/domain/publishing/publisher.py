@@ -236,17 +236,17 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
     try:
         result = _call_platform(publication)
     except AdapterError as exc:
-        throttle.observe(channel_id, exc.error_class, admission.probe)
+        throttle.observe(channel_id, exc.error_class, admission.probe, admission.slot)
         return _record_failure(publication, attempt, exc)
     except CredentialsError as exc:
-        throttle.release(channel_id, admission.probe)
+        throttle.release(channel_id, admission.probe, admission.slot)
         return _record_failure(publication, attempt, AuthError(str(exc)))
     except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
         log.exception("publication %s: unexpected error", publication.id)
         # Herald's own bug says nothing about the platform: the circuit neither counts nor closes.
-        throttle.release(channel_id, admission.probe)
+        throttle.release(channel_id, admission.probe, admission.slot)
         return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
-    throttle.observe(channel_id, None, admission.probe)
+    throttle.observe(channel_id, None, admission.probe, admission.slot)
     return _record_success(publication, attempt, result)
 
 
@@ -266,6 +266,8 @@ def _wait(publication: Publication, admission: throttle.Admission) -> str:
     dispatch.redispatch(publication)
     db.session.commit()
     _enqueue_retry(publication)
+    if admission.slot_full:  # brought forward as soon as a call to the channel ends
+        throttle.wait_for_slot(publication.channel_id, dispatch.job_id(publication))
     events.publication_changed(publication)
     return "waiting"
 

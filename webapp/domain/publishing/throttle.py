@@ -1,4 +1,4 @@
-"""Per-channel token buckets and circuit breakers in Redis, shared by every worker."""
+"""Per-channel token buckets, circuit breakers and in-flight caps in Redis, shared by every worker on every machine."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
+from rq_scheduler import Scheduler
 
 from webapp.adapters.base import ErrorClass
 from webapp.infra.queues import get_redis, key
@@ -25,6 +26,12 @@ PROBE_RETRY_S = 15
 # The start of a waiting publication's visible reason: the channel page counts them by it.
 RATE_WAIT = "waiting for rate limit until"
 CIRCUIT_WAIT = "channel circuit open"
+SLOT_WAIT = "waiting for a free slot on the channel"
+# A publication that found its channel full is woken (its rq-scheduler entry brought forward) when a slot
+# frees; this is only the latest it looks again should that wake-up be lost.
+SLOT_RETRY_S = 30
+# A slot is a lease: a worker killed mid-call frees it when the lease runs out (job timeout 120 s + margin).
+SLOT_LEASE_S = 150
 
 # Refill by the time elapsed since the last take (never backwards: workers' clocks differ slightly),
 # then take one token; when there is none, take it on credit (the balance goes below zero) and answer
@@ -45,19 +52,50 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
 return tostring(wait)
 """
 # Closed: no open_until. Open: before it. Half-open: after it, and the first to SET NX the probe lock
-# is the one call let through. A call that may go also takes back the publication's reserved slot
-# (KEYS[3], if any), in the same round trip: this runs once per publish.
+# is the one call let through. A call that may go takes a lease in the channel's in-flight set (KEYS[4],
+# if it has a cap: at most ARGV[3] unexpired leases, the publication id ARGV[4] as member) and takes back
+# the publication's reserved token (KEYS[3], if any), in the same round trip: this runs once per publish.
+# Expired leases (a killed worker's) are swept only when the set looks full, to keep the common case short.
 _ADMIT = """
-local function going(state)
-  local reserved = false
-  if KEYS[3] then reserved = redis.call('GETDEL', KEYS[3]) end
-  return {state, reserved or ''}
-end
+local now = tonumber(ARGV[1])
+local state = 'closed'
 local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until'))
-if not open_until then return going('closed') end
-if tonumber(ARGV[1]) < open_until then return {'open', tostring(open_until)} end
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return going('probe') end
-return {'busy', '0'}
+if open_until then
+  if now < open_until then return {'open', tostring(open_until)} end
+  if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', '0'} end
+  state = 'probe'
+end
+if KEYS[4] then
+  local cap, lease = tonumber(ARGV[3]), tonumber(ARGV[5])
+  redis.call('ZADD', KEYS[4], now + lease, ARGV[4])
+  if redis.call('ZCARD', KEYS[4]) > cap then
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+    if redis.call('ZCARD', KEYS[4]) > cap then
+      redis.call('ZREM', KEYS[4], ARGV[4])
+      return {'full', tostring(cap)}
+    end
+  end
+  redis.call('EXPIRE', KEYS[4], lease)
+end
+if state == 'probe' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
+local reserved = false
+if KEYS[3] then reserved = redis.call('GETDEL', KEYS[3]) end
+return {state, reserved or ''}
+"""
+# A finished call gives its lease back (KEYS[1], member ARGV[1]) and wakes the channel's longest waiter
+# (KEYS[2]): its rq-scheduler entry (KEYS[3]) is brought forward to now, so the next tick queues it. A
+# waiter whose entry is gone (cancelled, moved already) is skipped. With ARGV[3] = 1 the call succeeded:
+# the circuit closes too (KEYS[4], KEYS[5]). The scheduler's key sits outside the channel's hash tag: a
+# Redis cluster would want the wake-up as a second call.
+_DONE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[3] == '1' then redis.call('DEL', KEYS[4], KEYS[5]) end
+for _ = 1, 5 do
+  local woken = redis.call('ZPOPMIN', KEYS[2])
+  if not woken[1] then return 0 end
+  if redis.call('ZADD', KEYS[3], 'XX', 'CH', ARGV[2], woken[1]) == 1 then return 1 end
+end
+return 0
 """
 # A failure while open or half-open (the probe) re-opens for a full cool-off; otherwise it counts
 # towards the threshold.
@@ -86,6 +124,8 @@ class Admission:
     until: datetime | None = None
     reason: str | None = None
     probe: bool = False  # this call is the half-open circuit's one probe
+    slot_full: bool = False  # it waits for a free slot: line it up to be woken (wait_for_slot)
+    slot: int | None = None  # the publication id holding a lease in the channel's in-flight set
 
     @property
     def allowed(self) -> bool:
@@ -95,6 +135,19 @@ class Admission:
 def _keys(channel_id: int) -> list[str]:
     # One hash tag per channel keeps a script's keys in one slot, should Redis ever be a cluster.
     return [key("breaker", f"{{{channel_id}}}"), key("breaker", f"{{{channel_id}}}", "probe")]
+
+
+def _slot_keys(channel_id: int) -> list[str]:
+    return [key("inflight", f"{{{channel_id}}}"), key("inflight", f"{{{channel_id}}}", "waiting")]
+
+
+def max_in_flight(channel) -> int:
+    """Return how many of the channel's publications may be in flight at once: its `max_in_flight` rule, else its
+    platform's default (0: no cap)."""
+    own = (channel.rules or {}).get("max_in_flight")
+    if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
+        return own
+    return current_app.config["MAX_IN_FLIGHT"].get(channel.platform, 0)
 
 
 def rate_per_minute(channel) -> int:
@@ -123,26 +176,34 @@ def _reservation_key(channel_id: int, publication_id: int) -> str:
 def admit(channel, publication_id: int | None = None) -> Admission:
     """Let a call to the channel go if its circuit and its rate limit allow it; fail open if Redis does not answer.
 
-    A publication sent away to wait already holds its token: when it comes back at its slot it goes.
+    A publication sent away to wait already holds its token: when it comes back at its slot it goes. With
+    a publication id, the channel's in-flight cap applies too: a call that goes holds a lease until
+    `observe` or `release` (pass them `slot`), and one that finds the channel full waits to be woken.
     """
     config, now = current_app.config, clock()
     try:
         redis = get_redis()
-        keys = _keys(channel.id)
+        keys, args = _keys(channel.id), [now, config["BREAKER_PROBE_TTL_S"]]
+        cap = max_in_flight(channel) if publication_id is not None else 0
         if publication_id is not None:
             keys.append(_reservation_key(channel.id, publication_id))
-        answer = redis.register_script(_ADMIT)(keys=keys, args=[now, config["BREAKER_PROBE_TTL_S"]])
+        if cap > 0:
+            keys.append(_slot_keys(channel.id)[0])
+            args += [cap, publication_id, SLOT_LEASE_S]
+        answer = redis.register_script(_ADMIT)(keys=keys, args=args)
         state, value = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
             return _wait(float(value), f"{CIRCUIT_WAIT} until")
         if state == "busy":
             return _wait(now + PROBE_RETRY_S, f"{CIRCUIT_WAIT} (a probe is checking it) until")
-        probe = state == "probe"
+        if state == "full":
+            return _wait(now + SLOT_RETRY_S, f"{SLOT_WAIT} ({value} in flight); at the latest", slot_full=True)
+        probe, slot = state == "probe", (publication_id if cap > 0 else None)
         if value and now >= float(value) - 1:  # back at the slot it reserved while waiting
-            return Admission(probe=probe)
+            return Admission(probe=probe, slot=slot)
         wait = take_token(f"channel:{channel.id}", rate_per_minute(channel), now)
         if wait > 0:
-            release(channel.id, probe)  # the probe did not go: let the next caller be it
+            release(channel.id, probe, slot)  # neither the probe nor the lease went: let the next caller have them
             if publication_id is not None:
                 slot = now + wait
                 redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
@@ -151,20 +212,44 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
         log.warning("channel %s: rate limit and circuit not checked, Redis did not answer", channel.id)
         return Admission()
-    return Admission(probe=probe)
+    return Admission(probe=probe, slot=slot)
 
 
-def _wait(until: float, reason: str) -> Admission:
+def _wait(until: float, reason: str, slot_full: bool = False) -> Admission:
     # Whole seconds: rq-scheduler keeps no fractions, and the time shown is the time it runs.
     at = datetime.fromtimestamp(math.ceil(until), UTC)
-    return Admission(until=at, reason=f"{reason} {at:%H:%M:%S} UTC")
+    return Admission(until=at, reason=f"{reason} {at:%H:%M:%S} UTC", slot_full=slot_full)
 
 
-def observe(channel_id: int, error_class: ErrorClass | None, probe: bool) -> None:
-    """Feed a finished call's outcome (None: success) to the channel's circuit."""
+def wait_for_slot(channel_id: int, job_id: str) -> None:
+    """Line up a publication's rq-scheduler entry to be brought forward when the channel frees a slot."""
+    waiting = _slot_keys(channel_id)[1]
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            pipe.zadd(waiting, {job_id: clock()}).expire(waiting, SLOT_LEASE_S + SLOT_RETRY_S).execute()
+    except RedisError:
+        log.warning("channel %s: %s waits without a wake-up, Redis did not answer", channel_id, job_id)
+
+
+def _done(channel_id: int, slot: int, closes_circuit: bool) -> None:
+    """Give the lease back, wake the longest waiter and, after a success, close the circuit: one round trip."""
+    keys = [*_slot_keys(channel_id), Scheduler.scheduled_jobs_key, *_keys(channel_id)]
+    get_redis().register_script(_DONE)(keys=keys, args=[slot, int(clock()), int(closes_circuit)])
+
+
+def observe(channel_id: int, error_class: ErrorClass | None, probe: bool, slot: int | None = None) -> None:
+    """Feed a finished call's outcome (None: success) to the channel's circuit; give its lease back, if any."""
     # A transient failure counts towards opening; a success or a permanent error (the platform
     # answered) closes; auth, 429 and unknown outcomes say nothing about the link.
-    if error_class is None or error_class is ErrorClass.PERMANENT:
+    closes = error_class is None or error_class is ErrorClass.PERMANENT
+    if slot is not None:
+        try:
+            _done(channel_id, slot, closes)
+        except RedisError:
+            log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
+        if closes:
+            return
+    if closes:
         succeeded(channel_id)
     elif error_class is ErrorClass.TRANSIENT:
         failed(channel_id)
@@ -194,8 +279,13 @@ def failed(channel_id: int) -> bool:
     return bool(opened)
 
 
-def release(channel_id: int, probe: bool) -> None:
-    """Give the probe lock back when a probe ended without a verdict on the channel."""
+def release(channel_id: int, probe: bool, slot: int | None = None) -> None:
+    """Give the probe lock back when a probe ended without a verdict on the channel, and the lease, if any."""
+    if slot is not None:
+        try:
+            _done(channel_id, slot, False)
+        except RedisError:
+            log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
     if not probe:
         return
     try:
@@ -215,20 +305,23 @@ class ChannelLimits:
     tokens: float | None = None  # left in the bucket now (None: unlimited, or never used)
     next_token_at: datetime | None = None  # when the next token is there, if the bucket is empty
     known: bool = True
+    max_in_flight: int = 0  # 0: no cap
+    in_flight: int = 0  # unexpired leases: calls to the channel under way on any worker
 
 
 def limits(channel, now: float | None = None) -> ChannelLimits:
     """Read the channel's circuit and rate-limit bucket without changing either."""
     now = clock() if now is None else now
-    per_minute = rate_per_minute(channel)
+    per_minute, cap = rate_per_minute(channel), max_in_flight(channel)
     try:
         redis = get_redis()
         with redis.pipeline(transaction=False) as pipe:
             pipe.hmget(_keys(channel.id)[0], "open_until", "failures")
             pipe.hmget(key("bucket", f"channel:{channel.id}"), "tokens", "at")
-            (open_until, failures), (tokens, at) = pipe.execute()
+            pipe.zcount(_slot_keys(channel.id)[0], f"({now}", "+inf")
+            (open_until, failures), (tokens, at), in_flight = pipe.execute()
     except RedisError:
-        return ChannelLimits(rate_per_minute=per_minute, known=False)
+        return ChannelLimits(rate_per_minute=per_minute, known=False, max_in_flight=cap)
     breaker, until = "closed", None
     if open_until is not None:
         until = datetime.fromtimestamp(math.ceil(float(open_until)), UTC)
@@ -239,7 +332,7 @@ def limits(channel, now: float | None = None) -> ChannelLimits:
         left = min(per_minute, float(tokens) + max(0.0, now - float(at or now)) * rate)
         if left < 1:
             next_at = datetime.fromtimestamp(math.ceil(now + (1 - left) / rate), UTC)
-    return ChannelLimits(breaker, until, int(failures or 0), per_minute, left, next_at)
+    return ChannelLimits(breaker, until, int(failures or 0), per_minute, left, next_at, True, cap, in_flight)
 
 
 def reset_breaker(channel_id: int) -> None:

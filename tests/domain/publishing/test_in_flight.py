@@ -1,0 +1,125 @@
+"""The per-channel in-flight cap: leases in Redis shared by every worker, given back or expiring, waiters woken."""
+
+import pytest
+from redis import Redis
+from rq_scheduler import Scheduler
+
+from tests.conftest import TEST_REDIS_URL
+from tests.domain.publishing.test_throttle import T0, FakeClock
+from webapp.adapters.base import ErrorClass
+from webapp.domain.channels import rules
+from webapp.domain.publishing import throttle
+from webapp.infra.queues import get_redis
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(throttle, "clock", fake)
+    return fake
+
+
+@pytest.fixture
+def capped(app, make, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_PER_MINUTE", {"webhook": 0})
+    actor = make.actor()
+    return make.channel(actor, rules={"max_in_flight": 2})
+
+
+def test_a_channel_takes_no_more_calls_than_its_cap_and_says_why_the_next_waits(app, capped, clock):
+    first, second = throttle.admit(capped, 1), throttle.admit(capped, 2)
+
+    third = throttle.admit(capped, 3)
+
+    assert first.allowed and first.slot == 1 and second.slot == 2
+    assert not third.allowed and third.slot_full
+    assert third.reason.startswith(f"{throttle.SLOT_WAIT} (2 in flight)")
+    assert third.until.timestamp() == T0 + throttle.SLOT_RETRY_S
+    assert throttle.limits(capped).in_flight == 2 and throttle.limits(capped).max_in_flight == 2
+
+
+def test_a_finished_call_gives_its_slot_to_the_next(app, capped, clock):
+    throttle.admit(capped, 1)
+    throttle.admit(capped, 2)
+    throttle.observe(capped.id, None, probe=False, slot=1)
+
+    assert throttle.admit(capped, 3).allowed
+    throttle.observe(capped.id, ErrorClass.TRANSIENT, probe=False, slot=2)
+    throttle.release(capped.id, probe=False, slot=3)
+    assert throttle.limits(capped).in_flight == 0
+
+
+def test_a_killed_workers_slot_frees_itself_when_its_lease_runs_out(app, capped, clock):
+    throttle.admit(capped, 1)
+    throttle.admit(capped, 2)  # both workers die mid-call: nobody gives these back
+
+    assert not throttle.admit(capped, 3).allowed
+    clock.advance(throttle.SLOT_LEASE_S + 1)
+    assert throttle.admit(capped, 3).allowed
+
+
+def test_workers_on_their_own_connections_share_the_cap(app, capped, clock, monkeypatch):
+    throttle.admit(capped, 1)
+    other = Redis.from_url(TEST_REDIS_URL)
+    monkeypatch.setattr(throttle, "get_redis", lambda: other)
+    throttle.admit(capped, 2)
+
+    assert not throttle.admit(capped, 3).allowed
+    other.close()
+
+
+def test_the_same_publication_admitted_again_keeps_one_slot(app, capped, clock):
+    throttle.admit(capped, 1)
+    throttle.admit(capped, 1)  # a retry of the same publication after its lease was left behind
+
+    assert throttle.admit(capped, 2).allowed
+
+
+def test_a_freed_slot_brings_the_longest_waiter_forward_in_rq_scheduler(app, capped, clock):
+    redis, key = get_redis(), Scheduler.scheduled_jobs_key
+    throttle.admit(capped, 1)
+    throttle.admit(capped, 2)
+    redis.zadd(key, {"herald-publication-3-2": T0 + 30, "herald-publication-4-2": T0 + 30})
+    throttle.wait_for_slot(capped.id, "herald-publication-3-2")
+    clock.advance(1)
+    throttle.wait_for_slot(capped.id, "herald-publication-4-2")
+
+    throttle.observe(capped.id, None, probe=False, slot=1)
+
+    assert redis.zscore(key, "herald-publication-3-2") == int(T0 + 1)  # due now: the next tick queues it
+    assert redis.zscore(key, "herald-publication-4-2") == T0 + 30
+
+
+def test_a_waiter_whose_entry_is_gone_is_skipped_for_the_next(app, capped, clock):
+    redis, key = get_redis(), Scheduler.scheduled_jobs_key
+    throttle.admit(capped, 1)
+    redis.zadd(key, {"herald-publication-4-2": T0 + 30})
+    throttle.wait_for_slot(capped.id, "herald-publication-3-2")  # cancelled since: no entry
+    throttle.wait_for_slot(capped.id, "herald-publication-4-2")
+
+    throttle.release(capped.id, probe=False, slot=1)
+
+    assert redis.zscore(key, "herald-publication-4-2") == int(T0)
+    assert redis.zscore(key, "herald-publication-3-2") is None  # not re-created
+
+
+def test_the_platform_default_applies_without_a_rule_and_zero_means_no_cap(app, make, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_IN_FLIGHT", {"webhook": 1})
+    monkeypatch.setitem(app.config, "RATE_PER_MINUTE", {"webhook": 0})
+    actor = make.actor()
+    default, uncapped = make.channel(actor), make.channel(actor, rules={"max_in_flight": 0})
+
+    assert throttle.admit(default, 1).allowed and not throttle.admit(default, 2).allowed
+    assert all(throttle.admit(uncapped, pid).allowed for pid in range(10, 20))
+    assert throttle.admit(uncapped, 9).slot is None  # no lease to give back
+
+
+@pytest.mark.parametrize("value", [-1, 1001, "5", True])
+def test_max_in_flight_is_a_whole_number_up_to_a_thousand(value):
+    assert rules.validate({"max_in_flight": value}) == {
+        "rules.max_in_flight": "must be a whole number from 0 to 1,000 (0: no limit)"
+    }
+
+
+def test_max_in_flight_is_a_known_rule():
+    assert rules.validate({"max_in_flight": 5}) == {}
