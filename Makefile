@@ -72,3 +72,19 @@ bench: install
 # database herald_bench_scale): page server times, a bulk retry of 10,000, 200 SSE clients. About 2 minutes.
 scale: install
 	$(PY) bench/scale.py
+
+# The UI's languages (README: Languages). `make translations` extracts every marked string into
+# webapp/translations/messages.pot and merges it into each language's messages.po (new strings arrive empty, no
+# fuzzy guesses: tests/web/i18n/test_catalogs.py fails until each is translated); `catalogs` compiles the .po
+# files to the .mo files the app reads (not committed), as part of install, so run and test have them.
+BABEL := $(VENV)/bin/pybabel
+.PHONY: translations catalogs
+install: catalogs
+catalogs: $(VENV)/.herald-installed
+	$(BABEL) -q compile -d webapp/translations
+
+translations: install
+	$(BABEL) -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output --omit-header \
+		-o webapp/translations/messages.pot .
+	$(BABEL) -q update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching \
+		--ignore-obsolete

@@ -125,6 +125,9 @@ def register_extensions(app: Flask) -> None:
     queues.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    from webapp.web import i18n
+
+    i18n.init_app(app)  # the UI's language and timezone (Flask-Babel), and dates and numbers shown in them
     from webapp.domain.integrations import outbound_webhooks
 
     outbound_webhooks.init_app(app)  # outbound webhooks: signal receivers and the outbox's commit hook

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,15 +25,15 @@ from webapp.models import CONTENT_TYPES, Priority
 
 
 class SignUpForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired()])
-    password = PasswordField("Password", validators=[InputRequired()])
-    timezone = StringField("Timezone", default="UTC", validators=[InputRequired()])
+    email = EmailField(lazy_gettext("Email"), validators=[InputRequired()])
+    password = PasswordField(lazy_gettext("Password"), validators=[InputRequired()])
+    timezone = StringField(lazy_gettext("Timezone"), default="UTC", validators=[InputRequired()])
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired()])
-    password = PasswordField("Password", validators=[InputRequired()])
-    remember = BooleanField("Keep me signed in on this device")
+    email = EmailField(lazy_gettext("Email"), validators=[InputRequired()])
+    password = PasswordField(lazy_gettext("Password"), validators=[InputRequired()])
+    remember = BooleanField(lazy_gettext("Keep me signed in on this device"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -41,31 +42,32 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ChannelForm(FlaskForm):
-    name = StringField("Name")
+    name = StringField(lazy_gettext("Name"))
     platform = SelectField(
-        "Platform",
+        lazy_gettext("Platform"),
         choices=[
             SelectChoice(p, label)
             for p, label in (
-                ("webhook", "signed webhook"),
+                ("webhook", lazy_gettext("signed webhook")),
                 ("wordpress", "WordPress"),
                 ("ghost", "Ghost"),
-                ("shopify", "Shopify blog"),
+                ("shopify", lazy_gettext("Shopify blog")),
                 ("mastodon", "Mastodon"),
             )
         ],
         default="webhook",
     )
-    timezone = StringField("Timezone", default="UTC")
+    timezone = StringField(lazy_gettext("Timezone"), default="UTC")
     weekdays = MultiCheckboxField(
-        "Allowed weekdays", choices=[SelectChoice(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+        lazy_gettext("Allowed weekdays"),
+        choices=[SelectChoice(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
     )
-    time_slots = StringField("Time slots (HH:MM, comma-separated)")
-    min_spacing_minutes = IntegerField("Minimum spacing (minutes)", validators=[Optional()])
-    daily_limit = IntegerField("Daily limit", validators=[Optional()])
-    weekly_limit = IntegerField("Weekly limit", validators=[Optional()])
-    monthly_limit = IntegerField("Monthly limit", validators=[Optional()])
-    rate_per_minute = IntegerField("Rate limit (posts per minute)", validators=[Optional()])
+    time_slots = StringField(lazy_gettext("Time slots (HH:MM, comma-separated)"))
+    min_spacing_minutes = IntegerField(lazy_gettext("Minimum spacing (minutes)"), validators=[Optional()])
+    daily_limit = IntegerField(lazy_gettext("Daily limit"), validators=[Optional()])
+    weekly_limit = IntegerField(lazy_gettext("Weekly limit"), validators=[Optional()])
+    monthly_limit = IntegerField(lazy_gettext("Monthly limit"), validators=[Optional()])
+    rate_per_minute = IntegerField(lazy_gettext("Rate limit (posts per minute)"), validators=[Optional()])
 
     def rules(self) -> dict:
         """Collect the publishing rules the form sets (empty fields set none)."""
@@ -82,13 +84,17 @@ class ChannelForm(FlaskForm):
 
 
 class ContentForm(FlaskForm):
-    title = StringField("Title")
-    body = TextAreaField("Body")
-    excerpt = TextAreaField("Excerpt")
-    content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
-    tags = StringField("Tags (comma-separated)")
-    slug = StringField("Slug")
-    status = SelectField("Status", choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")])
+    title = StringField(lazy_gettext("Title"))
+    body = TextAreaField(lazy_gettext("Body"))
+    excerpt = TextAreaField(lazy_gettext("Excerpt"))
+    content_type = SelectField(
+        lazy_gettext("Content type"), choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES]
+    )
+    tags = StringField(lazy_gettext("Tags (comma-separated)"))
+    slug = StringField(lazy_gettext("Slug"))
+    status = SelectField(
+        lazy_gettext("Status"), choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")]
+    )
 
 
 def _optional_id(value) -> int | None:
@@ -96,103 +102,121 @@ def _optional_id(value) -> int | None:
 
 
 class ScheduleForm(FlaskForm):
-    content_id = SelectField("Content", coerce=int, validate_choice=False)
-    channel_ids = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
+    content_id = SelectField(lazy_gettext("Content"), coerce=int, validate_choice=False)
+    channel_ids = MultiCheckboxField(lazy_gettext("Channels"), coerce=int, validate_choice=False)
     kind = RadioField(
-        "Repeat",
-        choices=[SelectChoice("once", "one time"), SelectChoice("recurring", "recurring (cron)")],
+        lazy_gettext("Repeat"),
+        choices=[
+            SelectChoice("once", lazy_gettext("one time")),
+            SelectChoice("recurring", lazy_gettext("recurring (cron)")),
+        ],
         default="once",
     )
-    cron = StringField("Cron rule")
-    max_runs = IntegerField("Stop after (runs)", validators=[Optional()])
-    starts_at = DateTimeLocalField("Starts", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
-    ends_at = DateTimeLocalField("Ends", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
+    cron = StringField(lazy_gettext("Cron rule"))
+    max_runs = IntegerField(lazy_gettext("Stop after (runs)"), validators=[Optional()])
+    starts_at = DateTimeLocalField(
+        lazy_gettext("Starts"), format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()]
+    )
+    ends_at = DateTimeLocalField(
+        lazy_gettext("Ends"), format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()]
+    )
     clash_policy = SelectField(
-        "If a run breaks a channel's rules",
+        lazy_gettext("If a run breaks a channel's rules"),
         choices=[
-            SelectChoice("move", "move it to the channel's next free slot"),
-            SelectChoice("skip", "skip it on that channel, with an alert"),
-            SelectChoice("publish", "publish anyway, at its time"),
+            SelectChoice("move", lazy_gettext("move it to the channel's next free slot")),
+            SelectChoice("skip", lazy_gettext("skip it on that channel, with an alert")),
+            SelectChoice("publish", lazy_gettext("publish anyway, at its time")),
         ],
         default="move",
     )
     missed_policy = SelectField(
-        "If missed",
+        lazy_gettext("If missed"),
         choices=[
-            SelectChoice("run_late", "run late, however late"),
-            SelectChoice("skip", "skip if later than the grace"),
+            SelectChoice("run_late", lazy_gettext("run late, however late")),
+            SelectChoice("skip", lazy_gettext("skip if later than the grace")),
         ],
         default="run_late",
     )
-    grace_minutes = IntegerField("Grace (minutes)", default=60, validators=[Optional()])
-    allow_conflicts = BooleanField("Schedule anyway, ignoring the channels' rules")
-    run_at = DateTimeLocalField("Publish at", format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()])
-    timezone = StringField("Timezone")
-    priority = SelectField("Priority", choices=[SelectChoice(p.value) for p in Priority], default="normal")
+    grace_minutes = IntegerField(lazy_gettext("Grace (minutes)"), default=60, validators=[Optional()])
+    allow_conflicts = BooleanField(lazy_gettext("Schedule anyway, ignoring the channels' rules"))
+    run_at = DateTimeLocalField(
+        lazy_gettext("Publish at"), format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], validators=[Optional()]
+    )
+    timezone = StringField(lazy_gettext("Timezone"))
+    priority = SelectField(
+        lazy_gettext("Priority"), choices=[SelectChoice(p.value) for p in Priority], default="normal"
+    )
     # One chain link (the API takes several): the publication on this channel waits for the other one's.
-    chain_channel_id = SelectField("Then publish on", coerce=_optional_id, validate_choice=False)
-    chain_after_channel_id = SelectField("once this channel has published", coerce=_optional_id, validate_choice=False)
+    chain_channel_id = SelectField(lazy_gettext("Then publish on"), coerce=_optional_id, validate_choice=False)
+    chain_after_channel_id = SelectField(
+        lazy_gettext("once this channel has published"), coerce=_optional_id, validate_choice=False
+    )
 
 
 class NotificationsForm(FlaskForm):
-    email_enabled = BooleanField("Email me")
-    slack_url = StringField("Slack-compatible webhook URL")
-    remove_slack = BooleanField("Remove the stored webhook URL")
-    kinds = MultiCheckboxField("Tell me about", validate_choice=False)
-    quiet_start = StringField("Quiet hours from")
-    quiet_end = StringField("Quiet hours until")
+    email_enabled = BooleanField(lazy_gettext("Email me"))
+    slack_url = StringField(lazy_gettext("Slack-compatible webhook URL"))
+    remove_slack = BooleanField(lazy_gettext("Remove the stored webhook URL"))
+    kinds = MultiCheckboxField(lazy_gettext("Tell me about"), validate_choice=False)
+    quiet_start = StringField(lazy_gettext("Quiet hours from"))
+    quiet_end = StringField(lazy_gettext("Quiet hours until"))
     digest_hour = SelectField(
-        "Daily digest at", coerce=int, choices=[SelectChoice(h, f"{h:02d}:00") for h in range(24)]
+        lazy_gettext("Daily digest at"), coerce=int, choices=[SelectChoice(h, f"{h:02d}:00") for h in range(24)]
     )
 
 
 class ProfileForm(FlaskForm):
-    timezone = StringField("Your timezone", validators=[InputRequired()])
+    timezone = StringField(lazy_gettext("Your timezone"), validators=[InputRequired()])
+
+
+class LanguageForm(FlaskForm):
+    # Labels and choices are read per request (lazy_gettext): the page speaks the language being chosen.
+    locale = SelectField(lazy_gettext("Language"), validate_choice=False)
 
 
 class ApiKeyForm(FlaskForm):
-    name = StringField("Key name", validators=[InputRequired()])
+    name = StringField(lazy_gettext("Key name"), validators=[InputRequired()])
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[InputRequired()])
-    new_password = PasswordField("New password", validators=[InputRequired()])
-    confirmation = PasswordField("Confirm new password", validators=[InputRequired()])
+    current_password = PasswordField(lazy_gettext("Current password"), validators=[InputRequired()])
+    new_password = PasswordField(lazy_gettext("New password"), validators=[InputRequired()])
+    confirmation = PasswordField(lazy_gettext("Confirm new password"), validators=[InputRequired()])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired()])
+    email = EmailField(lazy_gettext("Email"), validators=[InputRequired()])
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[InputRequired()])
+    password = PasswordField(lazy_gettext("New password"), validators=[InputRequired()])
 
 
 class WorkspaceForm(FlaskForm):
-    name = StringField("Workspace name", validators=[InputRequired()])
+    name = StringField(lazy_gettext("Workspace name"), validators=[InputRequired()])
 
 
 ROLE_CHOICES = [
-    SelectChoice("viewer", "viewer — reads everything, changes nothing"),
-    SelectChoice("editor", "editor — writes, schedules and publishes"),
-    SelectChoice("owner", "owner — also manages the workspace and its members"),
+    SelectChoice("viewer", lazy_gettext("viewer — reads everything, changes nothing")),
+    SelectChoice("editor", lazy_gettext("editor — writes, schedules and publishes")),
+    SelectChoice("owner", lazy_gettext("owner — also manages the workspace and its members")),
 ]
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email to invite", validators=[InputRequired()])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
+    email = EmailField(lazy_gettext("Email to invite"), validators=[InputRequired()])
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES, default="editor")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
 
 
 class JoinForm(FlaskForm):
     """Create the invited account: the email is the invitation's, so only a password and a zone."""
 
-    password = PasswordField("Choose a password", validators=[InputRequired()])
-    timezone = StringField("Timezone", default="UTC", validators=[InputRequired()])
+    password = PasswordField(lazy_gettext("Choose a password"), validators=[InputRequired()])
+    timezone = StringField(lazy_gettext("Timezone"), default="UTC", validators=[InputRequired()])
 
 
 class EmptyForm(FlaskForm):
@@ -202,13 +226,13 @@ class EmptyForm(FlaskForm):
 class MarkPublishedForm(FlaskForm):
     """The address of a post a person found on the platform, for an unconfirmed publication."""
 
-    url = StringField("Address of the post", validators=[Optional()])
+    url = StringField(lazy_gettext("Address of the post"), validators=[Optional()])
 
 
 class ReviewForm(FlaskForm):
     """A review decision's comment (required to reject; the service says so)."""
 
-    comment = TextAreaField("Comment")
+    comment = TextAreaField(lazy_gettext("Comment"))
 
 
 def attach_errors(form: FlaskForm, error: ValidationFailed, aliases: dict[str, str] | None = None) -> None:

@@ -267,6 +267,20 @@ def set_timezone(actor: Actor, user: User, timezone: str) -> None:
     db.session.commit()
 
 
+# The languages the UI ships (webapp.web.i18n names them); a user without a choice gets the browser's language.
+LOCALES = ("en", "de", "fr", "es")
+
+
+def set_locale(actor: Actor, user: User, locale: str | None) -> None:
+    """Set the user's UI language, one of LOCALES, or None (empty) for the browser's Accept-Language."""
+    locale = (locale or "").strip() or None
+    if locale is not None and locale not in LOCALES:
+        raise ValidationFailed({"locale": f"must be one of {', '.join(LOCALES)}, or empty for the browser's language"})
+    user.locale = locale
+    audit.record(actor, "user.locale_changed", "user", user.id, locale=locale)
+    db.session.commit()
+
+
 def api_keys_of(actor: Actor) -> list[ApiKey]:
     """Return the acting user's API keys in the current workspace, newest first."""
     return list(

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from flask import Flask
-from flask_login import current_user
 
-
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """Show an instant in the signed-in user's timezone, with the zone's abbreviation."""
-    if value is None:
-        return "—"
-    tz_name = current_user.timezone if current_user.is_authenticated else "UTC"
-    local = value.astimezone(ZoneInfo(tz_name))
-    return f"{local.strftime(fmt)} {local.tzname()}"
-
-
-def duration_ms(value: int | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value} ms" if abs(value) < 10_000 else f"{value / 1000:.1f} s"
+# Times, days and durations are shown in the request's language and zone (webapp.web.i18n registers the filters).
+from webapp.web.i18n import format_instant as local_time  # noqa: F401  (the views' name for it)
 
 
 def web_link(value: str | None) -> str | None:
@@ -40,7 +26,5 @@ def timezone_names() -> list[str]:
 
 
 def register(app: Flask) -> None:
-    app.add_template_filter(local_time, "local_time")
-    app.add_template_filter(duration_ms, "duration_ms")
     app.add_template_filter(web_link, "web_link")
     app.add_template_global(timezone_names, "timezone_names")

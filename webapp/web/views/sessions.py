@@ -6,6 +6,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from webapp.core.errors import NotFound, ValidationFailed
@@ -45,7 +46,10 @@ def sign_up():
         verdict = ratelimit.hit(f"signup-address:{request.remote_addr}", config["SIGNUP_ATTEMPTS_PER_ADDRESS"], 3600)
         if not verdict.allowed:
             form.email.errors = [
-                f"too many sign-ups from your address; try again in {verdict.retry_after // 60 + 1} minutes"
+                _(
+                    "too many sign-ups from your address; try again in %(minutes)d minutes",
+                    minutes=verdict.retry_after // 60 + 1,
+                )
             ]
             return render_template("sessions/sign_up.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}
         if sign_ups.needs_confirmation(mode):
@@ -74,14 +78,14 @@ def _confirm_by_email(form: SignUpForm):
         body = render_template(
             "sessions/sign_up_email.txt", link=link, hours=int(sign_ups.LINK_TTL.total_seconds() // 3600)
         )
-        mail.send_later(email, "Finish creating your Herald account", body)
+        mail.send_later(email, _("Finish creating your Herald account"), body)
     else:
         body = render_template(
             "sessions/sign_up_taken_email.txt",
             sign_in=mail.configured_url("sessions.sign_in"),
             reset=mail.configured_url("sessions.forgot_password"),
         )
-        mail.send_later(email, "You already have a Herald account", body)
+        mail.send_later(email, _("You already have a Herald account"), body)
     return render_template("sessions/sign_up.html", sent=email)
 
 
@@ -122,7 +126,9 @@ def sign_in():
         ]
         verdict = max(verdicts, key=lambda v: (not v.allowed, v.retry_after))
         if not verdict.allowed:
-            form.password.errors = [f"too many attempts; try again in {verdict.retry_after // 60 + 1} minutes"]
+            form.password.errors = [
+                _("too many attempts; try again in %(minutes)d minutes", minutes=verdict.retry_after // 60 + 1)
+            ]
             return render_template("sessions/sign_in.html", form=form), 429, {"Retry-After": str(verdict.retry_after)}
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -131,7 +137,7 @@ def sign_in():
             accounts.record_sign_in(user, request.remote_addr, ok=True)
             return redirect(_safe_next(url_for("dashboard.index")), 303)
         accounts.record_sign_in(None, request.remote_addr, ok=False, email=form.email.data)
-        form.password.errors = ["email or password is wrong"]
+        form.password.errors = [_("email or password is wrong")]
     return render_template("sessions/sign_in.html", form=form), status
 
 
@@ -155,14 +161,16 @@ def forgot_password():
     verdicts = [ratelimit.hit(f"reset:{bucket}", limit, window) for bucket in (email, request.remote_addr)]
     if not all(v.allowed for v in verdicts):
         retry_after = max(v.retry_after for v in verdicts)
-        form.email.errors = [f"has had too many reset requests; try again in {retry_after // 60 + 1} minutes"]
+        form.email.errors = [
+            _("has had too many reset requests; try again in %(minutes)d minutes", minutes=retry_after // 60 + 1)
+        ]
         return render_template("sessions/forgot.html", form=form), 429, {"Retry-After": str(retry_after)}
     issued = password_reset.request_reset(email, request.remote_addr)
     if issued is not None:
         user, token = issued
         link = mail.configured_url("sessions.reset_password", token=token)
         body = render_template("sessions/reset_email.txt", link=link, minutes=config["PASSWORD_RESET_TTL_MINUTES"])
-        if not mail.send_later(user.email, "Reset your Herald password", body):
+        if not mail.send_later(user.email, _("Reset your Herald password"), body):
             # No mail server: the operator hands the link on (docs/operations.md, "Email").
             note = "" if config["PUBLIC_URL"] else " (prefix it with Herald's address, or set PUBLIC_URL)"
             log.warning("password reset link for %s (not emailed): %s%s", user.email, link, note)
@@ -184,6 +192,6 @@ def reset_password(token: str):
             attach_errors(form, exc)
         else:
             logout_user()  # whoever was signed in here, the next sign-in uses the new password
-            flash("Your password is changed; sign in with it.", "ok")
+            flash(_("Your password is changed; sign in with it."), "ok")
             return redirect(url_for("sessions.sign_in"), 303)
     return render_template("sessions/reset.html", form=form), 422 if request.method == "POST" else 200

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
@@ -10,15 +12,19 @@ from webapp.domain.accounts import accounts, sign_ins, workspaces
 from webapp.domain.content import approvals
 from webapp.infra import ratelimit
 from webapp.web.auth import sign_in_user, ui_actor
-from webapp.web.forms import ApiKeyForm, ChangePasswordForm, EmptyForm, ProfileForm, attach_errors
+from webapp.web.forms import ApiKeyForm, ChangePasswordForm, EmptyForm, LanguageForm, ProfileForm, attach_errors
+from webapp.web.i18n import language_form, language_name
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-def _page(profile=None, key_form=None, password_form=None, new_key: str | None = None, status: int = 200):
+def _page(
+    profile=None, key_form=None, language=None, password_form=None, new_key: str | None = None, status: int = 200
+):
     return render_template(
         "settings/index.html",
         profile=profile or ProfileForm(timezone=current_user.timezone),
+        language=language or language_form(LanguageForm(locale=current_user.locale or "")),
         password_form=password_form or ChangePasswordForm(),
         key_form=key_form or ApiKeyForm(),
         keys=accounts.api_keys_of(ui_actor()),
@@ -45,6 +51,21 @@ def set_timezone():
             flash(f"Times now show in {current_user.timezone}.", "ok")
             return redirect(url_for("settings.index"), 303)
     return _page(profile=form, status=422)
+
+
+@bp.post("/language")
+def set_language():
+    form = language_form(LanguageForm())
+    if form.validate_on_submit():
+        try:
+            accounts.set_locale(ui_actor(), current_user, form.locale.data)
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            refresh()  # this response already speaks the new language
+            flash(_("Pages now show in %(language)s.", language=language_name(current_user.locale)), "ok")
+            return redirect(url_for("settings.index"), 303)
+    return _page(language=form, status=422)
 
 
 @bp.post("/password")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.accounts import workspaces
 from webapp.web.auth import requires_role, ui_actor
 from webapp.web.forms import EmptyForm, WorkspaceForm, attach_errors
+from webapp.web.i18n import term
 from webapp.web.views.members import render_page
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
@@ -37,7 +39,7 @@ def create():
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            flash(f"Workspace '{workspace.name}' created; you are its owner.", "ok")
+            flash(_("Workspace '%(name)s' created; you are its owner.", name=workspace.name), "ok")
             return redirect(url_for("dashboard.index"), 303)
     return render_template("workspaces/new.html", form=form), 422
 
@@ -46,7 +48,14 @@ def create():
 def switch(workspace_id: int):
     if EmptyForm().validate_on_submit():
         membership = workspaces.switch_workspace(current_user, workspace_id, "ui", request.remote_addr)
-        flash(f"Now working in '{membership.workspace.name}' as {membership.role}.", "ok")
+        flash(
+            _(
+                "Now working in '%(name)s' as %(role)s.",
+                name=membership.workspace.name,
+                role=term(membership.role),
+            ),
+            "ok",
+        )
     # The page you were on may show the other workspace's records: start from its dashboard.
     return redirect(url_for("dashboard.index"), 303)
 
@@ -62,6 +71,6 @@ def rename():
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            flash(f"Workspace renamed to '{workspace.name}'.", "ok")
+            flash(_("Workspace renamed to '%(name)s'.", name=workspace.name), "ok")
             return redirect(url_for("members.index"), 303)
     return render_page(rename_form=form, status=422)

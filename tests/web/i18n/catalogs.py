@@ -1,0 +1,92 @@
+"""What the i18n tests share: the catalogs on disk, a fresh extraction, and the templates not yet translated."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+CHECKOUT = Path(__file__).resolve().parents[3]
+TRANSLATIONS = CHECKOUT / "webapp" / "translations"
+TEMPLATES = CHECKOUT / "templates"
+SHIPPED = ("de", "fr", "es")  # English is the source language: its strings are the msgids
+
+# Templates whose visible strings are still English, for round 2 of issue 17. Every template NOT listed here keeps
+# every visible string inside _() or {% trans %} (test_catalogs.py), and a page that renders none of these shows a
+# French user no English (test_walk.py). Remove a template from these lists when it is done; never add one back.
+# Other engineers were editing these while round 1 wrapped the rest:
+BUSY = frozenset(
+    {
+        "alerts/index.html",
+        "notifications/edit.html",
+        "dashboard/index.html",
+        "integrations/index.html",
+        "integrations/subscription.html",
+        "contents/_review.html",
+        "contents/edit.html",
+        "contents/index.html",
+        "schedules/_preview.html",
+        "settings/index.html",
+    }
+)
+# Round 1 ran out of time before these:
+NOT_YET = frozenset(
+    {
+        "analytics/index.html",
+        "audit/index.html",
+        "calendar/_changed.html",
+        "calendar/_day.html",
+        "calendar/_list.html",
+        "calendar/_move_form.html",
+        "calendar/_timeline.html",
+        "calendar/index.html",
+        "channels/_links.html",
+        "channels/_platform_fields.html",
+        "channels/_rules.html",
+        "channels/_state.html",
+        "channels/index.html",
+        "channels/show.html",
+        "content_templates/index.html",
+        "contents/_publish_now.html",
+        "contents/publish_now.html",
+        "contents/review.html",
+        "health/index.html",
+        "media/_panel.html",
+        "media/index.html",
+        "members/accept.html",
+        "members/index.html",
+        "members/invitation_email.txt",
+        "publications/index.html",
+        "publications/show.html",
+        "schedules/_form.html",
+        "schedules/clone.html",
+        "schedules/edit.html",
+        "schedules/index.html",
+        "schedules/occurrences.html",
+    }
+)
+PENDING = BUSY | NOT_YET
+
+
+def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+@cache
+def extracted(tmp: Path) -> Catalog:
+    """Extract every marked string from the checkout now, exactly as `make translations` does."""
+    out = tmp / "messages.pot"
+    argv = [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "-k", "lazy_gettext"]
+    subprocess.run(
+        [*argv, "--no-location", "--sort-output", "--omit-header", "-o", str(out), "."], cwd=CHECKOUT, check=True
+    )
+    return read_catalog(out)
+
+
+def msgids(catalog: Catalog) -> set:
+    return {message.id for message in catalog if message.id}
