@@ -1,4 +1,4 @@
-"""The notification center: unread badge, filters, mark as read, links to what failed."""
+"""The alerts work list: open-alerts badge, filters, mark as read, links to what failed."""
 
 import pytest
 
@@ -23,10 +23,13 @@ def alerts(client, auth):
     return rows
 
 
-def test_the_badge_counts_unread_alerts(client, alerts):
+def test_the_badge_counts_open_alerts(client, alerts):
+    alerts[0].resolved_at = alerts[0].created_at
+    db.session.commit()
+
     html = client.get("/alerts/badge", headers=HX).get_data(as_text=True)
 
-    assert 'aria-label="Alerts, 3 unread"' in html and '<span class="badge">3</span>' in html
+    assert 'aria-label="Alerts, 2 open"' in html and '<span class="badge">2</span>' in html
 
 
 def test_the_center_filters_by_kind(client, alerts):
@@ -41,7 +44,7 @@ def test_marking_selected_alerts_read(client, alerts):
     assert response.status_code == 303
     assert db.session.get(Alert, alerts[0].id).read_at is not None
     assert db.session.get(Alert, alerts[1].id).read_at is None
-    assert "2 unread" in client.get("/alerts/badge", headers=HX).get_data(as_text=True)
+    assert "3 open" in client.get("/alerts/badge", headers=HX).get_data(as_text=True)  # read is not resolved
 
 
 def test_marking_all_read(client, alerts):
@@ -78,7 +81,7 @@ def test_an_alert_about_a_deleted_channel_names_it_without_a_dead_link(client, a
     db.session.commit()
     channel_control.delete_channel(actor, gone.id)
 
-    html = client.get("/alerts/").get_data(as_text=True)
+    html = client.get("/alerts/?status=all").get_data(as_text=True)
 
-    assert f'href="/channels/{live.id}#edit"' in html
+    assert f'href="/channels/{live.id}#platform-fields"' in html
     assert f"channel #{gone.id} (deleted)" in html and f'href="/channels/{gone.id}' not in html

@@ -1,18 +1,26 @@
-"""Alerts: what a person must see, per workspace, with read state."""
+"""Alerts: what a person must see, per workspace: a work list with read state, resolved and reopened.
+
+An alert is open until a person resolves it (resolved_by_id set) or its cause goes away on its own
+(resolved_by_id NULL: see alert_causes.py); what followed it (its publication's status now, its
+channel's health now) is read beside the list by `followups`.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from webapp.core import signals
+from webapp.core.errors import Conflict
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
+from webapp.domain.shared.scoped import get_in_workspace
 from webapp.extensions import db
 from webapp.infra import outbox
 from webapp.infra.live import events
-from webapp.models import Alert, Channel, Publication, Workspace, utcnow
+from webapp.models import Alert, Channel, Publication, User, Workspace, utcnow
 
 KINDS = (
     "failure",
@@ -23,12 +31,18 @@ KINDS = (
     "conflict",
     "scheduler_silent",
     "unconfirmed",
+    "channel_held",
+    "review_requested",
 )
+STATUSES = ("open", "resolved", "all")  # the work list's filter; "open" is what needs doing
 LIVE = "alerts.live"  # the outbox entry: workspaces whose alerts changed, announced once the change commits
 
 
 def init_app(app) -> None:
+    from webapp.domain.shared import alert_causes  # it names LIVE: imported once this module is
+
     outbox.register(LIVE, _announce)
+    alert_causes.init_app(app)  # alerts resolve themselves when their cause is gone
 
 
 def _announce(workspace_ids: list[int]) -> None:
@@ -59,6 +73,7 @@ def raise_alert(
                 Alert.workspace_id == workspace_id,
                 Alert.kind == kind,
                 Alert.created_at >= since,
+                Alert.resolved_at.is_(None),  # once resolved, the same cause coming back is news again
                 *(getattr(Alert, k) == v for k, v in target.items()),
             )
         )
@@ -96,39 +111,110 @@ def publication_alert(publication: Publication, kind: str, message: str) -> Aler
     )
 
 
-def alert_query(actor: Actor, kind: str | None = None, unread_only: bool = False):
-    """Build the query of the workspace's alerts, newest first."""
+def alert_query(
+    actor: Actor,
+    kind: str | None = None,
+    unread_only: bool = False,
+    *,
+    status: str = "all",
+    since: datetime | None = None,
+):
+    """Build the query of the workspace's alerts (of a kind, open or resolved, raised since), newest first."""
     query = select(Alert).where(Alert.workspace_id == actor.workspace_id)
     if kind:
         query = query.where(Alert.kind == kind)
     if unread_only:
         query = query.where(Alert.read_at.is_(None))
+    if status == "open":
+        query = query.where(Alert.resolved_at.is_(None))
+    elif status == "resolved":
+        query = query.where(Alert.resolved_at.is_not(None))
+    if since is not None:
+        query = query.where(Alert.created_at >= since)
     return query.order_by(Alert.created_at.desc(), Alert.id.desc())
 
 
-def list_alerts(actor: Actor, kind: str | None = None, unread_only: bool = False, limit: int = 200) -> list[Alert]:
-    """Return the workspace's newest alerts (of one kind, or only the unread ones), for the notification center."""
-    return list(db.session.scalars(alert_query(actor, kind, unread_only).limit(limit)))
+def list_alerts(
+    actor: Actor, kind: str | None = None, unread_only: bool = False, limit: int = 200, *, status: str = "all"
+) -> list[Alert]:
+    """Return the workspace's newest alerts (of one kind, open or resolved, or only the unread ones)."""
+    return list(db.session.scalars(alert_query(actor, kind, unread_only, status=status).limit(limit)))
 
 
-def deleted_channel_ids(actor: Actor, items: list[Alert]) -> set[int]:
-    """The channels named by these alerts that were deleted since: their page is gone, so no link to it."""
-    named = {a.channel_id for a in items if a.channel_id is not None}
-    if not named:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Channel.id).where(
-                Channel.workspace_id == actor.workspace_id, Channel.id.in_(named), Channel.archived_at.is_not(None)
-            )
-        )
+@dataclass(frozen=True)
+class Followups:
+    """What became of the records a list of alerts is about: publications and channels by id, as they are now."""
+
+    publications: dict[int, Publication]
+    channels: dict[int, Channel]
+    resolvers: dict[int, str]  # user id -> email, of the people who resolved them
+
+    def deleted_channels(self) -> set[int]:
+        """The channels deleted since: their page is gone, so no link to it."""
+        return {i for i, c in self.channels.items() if c.archived_at is not None}
+
+
+def followups(actor: Actor, items: list[Alert]) -> Followups:
+    """Load, in three queries at most, the publications, channels and resolvers these alerts name."""
+
+    def load(model, ids: set[int]) -> dict:
+        if not ids:
+            return {}
+        rows = db.session.scalars(select(model).where(model.workspace_id == actor.workspace_id, model.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    return Followups(
+        load(Publication, {a.publication_id for a in items if a.publication_id is not None}),
+        load(Channel, {a.channel_id for a in items if a.channel_id is not None}),
+        _emails({a.resolved_by_id for a in items if a.resolved_by_id is not None}),
     )
+
+
+def _emails(user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
 
 
 def unread_count(actor: Actor) -> int:
     return db.session.scalar(
         select(func.count(Alert.id)).where(Alert.workspace_id == actor.workspace_id, Alert.read_at.is_(None))
     )
+
+
+def open_count(actor: Actor) -> int:
+    """Count the workspace's open alerts: the header badge's number."""
+    return db.session.scalar(
+        select(func.count(Alert.id)).where(Alert.workspace_id == actor.workspace_id, Alert.resolved_at.is_(None))
+    )
+
+
+def resolve(actor: Actor, alert_id: int, now: datetime | None = None) -> Alert:
+    """Mark an open alert of the workspace resolved by this person; Conflict when it is resolved already."""
+    actor.require_writer()
+    alert = get_in_workspace(actor, Alert, alert_id, "alert")
+    if alert.resolved_at is not None:
+        raise Conflict("is resolved already")
+    alert.resolved_at, alert.resolved_by_id = now or utcnow(), actor.user_id
+    alert.read_at = alert.read_at or alert.resolved_at  # handled is read
+    return _changed(actor, alert, "alert.resolved")
+
+
+def reopen(actor: Actor, alert_id: int) -> Alert:
+    """Put a resolved alert of the workspace back on the work list; Conflict when it is open."""
+    actor.require_writer()
+    alert = get_in_workspace(actor, Alert, alert_id, "alert")
+    if alert.resolved_at is None:
+        raise Conflict("is open already")
+    alert.resolved_at, alert.resolved_by_id = None, None
+    return _changed(actor, alert, "alert.reopened")
+
+
+def _changed(actor: Actor, alert: Alert, action: str) -> Alert:
+    audit.record(actor, action, "alert", alert.id, kind=alert.kind)
+    outbox.add(LIVE, actor.workspace_id)  # every open page's list and badge re-fetch
+    db.session.commit()
+    return alert
 
 
 def mark_read(actor: Actor, ids: list[int] | None = None) -> int:
