@@ -95,14 +95,13 @@ def rotate_credentials_command():
     for subscription in db.session.scalars(db.select(WebhookSubscription)):  # outbound webhook signing secrets
         subscription.secret_encrypted = rotate_credentials(subscription.secret_encrypted)
         hooks += 1
-    from webapp.models import NotificationSettings
+    from webapp.models import NotificationSettings, WorkspaceNotificationSettings
 
     slack = 0
-    for settings in db.session.scalars(  # users' Slack-compatible notification webhook URLs
-        db.select(NotificationSettings).where(NotificationSettings.slack_url_encrypted.is_not(None))
-    ):
-        settings.slack_url_encrypted = rotate_credentials(settings.slack_url_encrypted)
-        slack += 1
+    for model in (NotificationSettings, WorkspaceNotificationSettings):  # users' and workspaces' webhook URLs
+        for settings in db.session.scalars(db.select(model).where(model.slack_url_encrypted.is_not(None))):
+            settings.slack_url_encrypted = rotate_credentials(settings.slack_url_encrypted)
+            slack += 1
     db.session.commit()
     click.echo(f"re-encrypted the credentials of {count} channel(s) under the newest key")
     click.echo(f"re-encrypted the signing secrets of {hooks} webhook subscription(s)")

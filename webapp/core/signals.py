@@ -18,3 +18,10 @@ publication_published = _signals.signal("publication-published")
 # sender: the Alert just added (kinds in services.alerts.KINDS: failure, needs_intervention, missed,
 # channel_unhealthy, preflight, ...). Cool-off-suppressed alerts are not sent.
 alert_raised = _signals.signal("alert-raised")
+
+# sender: the Content just sent to review (submitted, or reopened by an edit after approval); kwargs:
+# `alert` (its review_requested Alert) and `requested_by` (the user id, or None). Tells the reviewers.
+review_requested = _signals.signal("review-requested")
+
+# sender: the ids of the workspaces whose scheduler_silent alerts were just resolved (the scheduler is back).
+scheduler_back = _signals.signal("scheduler-back")

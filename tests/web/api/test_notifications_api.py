@@ -75,7 +75,10 @@ def test_an_empty_or_null_webhook_url_removes_it(api, owner, removal):
     assert notifications.settings_of(owner.user_id).slack_url_encrypted is None
 
 
-KINDS_PROBLEM = "must be a list of: failure, needs_intervention, missed, unconfirmed, scheduler_silent, digest"
+KINDS_PROBLEM = (
+    "must be a list of: failure, needs_intervention, missed, unconfirmed, scheduler_silent, channel_unhealthy, "
+    "channel_held, preflight, review_requested, digest"
+)
 
 
 @pytest.mark.parametrize(

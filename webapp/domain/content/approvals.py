@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from webapp.core import signals
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.core.validation import text_problem
-from webapp.domain.shared import audit
+from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import (
@@ -166,6 +167,7 @@ def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed:
     )
     db.session.add(record)
     audit.record(actor, "content.reopened", "content", content.id, status_from=read_status, changed=changed)
+    _request_review(actor, content, f"edited after approval ({', '.join(changed)})")
     return record
 
 
@@ -230,7 +232,15 @@ def _decide(actor: Actor, content: Content, decision: Decision, comment, require
     )
     db.session.add(record)
     audit.record(actor, f"content.{decision.value}", "content", content.id, status_from=current, status_to=target)
+    if decision == Decision.SUBMITTED:
+        _request_review(actor, content, "submitted for review")
     return record
+
+
+def _request_review(actor: Actor, content: Content, why: str) -> None:
+    """Raise the review_requested alert, and tell the members who may approve (through the signal)."""
+    alert = alerts.raise_alert(actor.workspace_id, "review_requested", f"“{content.title}” was {why}: review it.")
+    signals.review_requested.send(content, alert=alert, requested_by=actor.user_id)
 
 
 def _refusal(decision: Decision, current: str, sources) -> str:

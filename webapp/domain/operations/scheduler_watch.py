@@ -2,8 +2,10 @@
 
 A silent scheduler queues nothing: every due publication waits. Workers notice (their heartbeat runs
 this at most every CHECK_EVERY_S): a scheduler silent for SCHEDULER_SILENT_ALERT_S raises one alert in
-every workspace, which reaches the owners who asked to be told; when its heartbeat returns, those
-alerts are marked resolved. A Redis flag makes one worker of many raise it, once per silence.
+every workspace, which reaches the owners who asked to be told (and each workspace's own destination
+that chose the kind); when its heartbeat returns, those alerts are marked resolved and the same people
+get a short "the scheduler is back" message (signals.scheduler_back), so nobody is left wondering
+whether to get up. A Redis flag makes one worker of many raise it, once per silence.
 
 The heartbeat key expires when the scheduler stops, so "silent since" is measured from the last
 heartbeat any watcher saw (`last_seen`): a fresh install, or a flushed Redis, that never saw one
@@ -15,11 +17,14 @@ from __future__ import annotations
 import time
 
 from flask import current_app
+from sqlalchemy import select
 
+from webapp.core import signals
 from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.infra.liveness import last_heartbeat_age
 from webapp.infra.queues import get_redis, key
+from webapp.models import Alert
 
 KIND = "scheduler_silent"
 CHECK_EVERY_S = 10.0
@@ -53,7 +58,11 @@ def check(now: float | None = None) -> str | None:
         db.session.commit()
         return "raised"
     if redis.delete(alerted_key):
+        told = sorted(
+            set(db.session.scalars(select(Alert.workspace_id).where(Alert.kind == KIND, Alert.resolved_at.is_(None))))
+        )
         alerts.resolve_everywhere(KIND)
+        signals.scheduler_back.send(told)
         db.session.commit()
         return "resolved"
     return None

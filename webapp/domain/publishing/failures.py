@@ -9,7 +9,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
-from webapp.domain.publishing import lifecycle
+from webapp.domain.publishing import lifecycle, throttle
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -99,6 +99,25 @@ def on_auth_error(publication: Publication, message: str) -> list[Publication]:
         once_per_s=current_app.config["FAILURE_COOLOFF_S"],
     )
     return held
+
+
+def channel_held(publication: Publication, reason: str | None) -> None:
+    """Alert once per cool-off that the worker holds the channel's due posts: paused by a person, or its circuit open.
+
+    (Rejected credentials hold a channel too; their own `channel_unhealthy` alert says so.) The caller commits.
+    """
+    if not reason or not reason.startswith((PAUSE_HOLD_PREFIX, throttle.CIRCUIT_WAIT)):
+        return  # a rate-limit wait is the channel working as set up, not a hold
+    channel = publication.channel
+    why = "is paused" if reason.startswith(PAUSE_HOLD_PREFIX) else "has its circuit open after repeated failures"
+    alerts.raise_alert(
+        publication.workspace_id,
+        "channel_held",
+        f"Channel {channel.name} {why}: its due posts are held (publication #{publication.id} was due "
+        f"{publication.due_at:%Y-%m-%d %H:%M} UTC). Resume the channel or reset its circuit to send them.",
+        channel_id=channel.id,
+        once_per_s=current_app.config["FAILURE_COOLOFF_S"],
+    )
 
 
 def unschedule_held(publications: list[Publication]) -> None:

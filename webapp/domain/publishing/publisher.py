@@ -219,9 +219,11 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
     if reason := approval_problem(publication):
         return _hold(publication, APPROVAL_HOLD_PREFIX + reason)
     if publication.channel.paused_at is not None:  # came due while a person has the channel paused
+        failures.channel_held(publication, failures.PAUSE_HOLD)
         return _hold(publication, failures.PAUSE_HOLD)
     admission = throttle.admit(publication.channel, publication.id)
     if not admission.allowed:
+        failures.channel_held(publication, admission.reason)
         return _wait(publication, admission)
     if publication.started_at is None:
         publication.started_at = now

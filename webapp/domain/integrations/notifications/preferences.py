@@ -15,13 +15,18 @@ from webapp.extensions import db
 from webapp.infra.crypto import CredentialsError, decrypt_credentials, encrypt_credentials
 from webapp.models import NotificationSettings
 
-# Alert kinds a person may be told about, and the daily digest.
+# Every alert kind a person must act on, and the daily digest. `channel_unhealthy` is raised for one
+# cause only, a platform rejecting the channel's credentials (publishing/failures.on_auth_error).
 KINDS = {
     "failure": "a publication failed",
     "needs_intervention": "a channel or schedule needs intervention",
     "missed": "a run was missed",
     "unconfirmed": "a publication's outcome is unknown and waits for you",
-    "scheduler_silent": "the scheduler went silent (owners only)",
+    "scheduler_silent": "the scheduler went silent, and when it is back (owners only)",
+    "channel_unhealthy": "a channel's credentials were rejected (its posts are held)",
+    "channel_held": "a channel holds its due posts (paused, or its circuit open)",
+    "preflight": "a pre-flight check found that a post due soon would fail",
+    "review_requested": "content waits for a review you may give (owners and editors)",
     "digest": "a daily digest",
 }
 ALERT_KINDS = frozenset(KINDS) - {"digest"}
@@ -33,17 +38,23 @@ def settings_of(user_id: int) -> NotificationSettings:
     return found or NotificationSettings(user_id=user_id, email_enabled=False, kinds=[], digest_hour=8)
 
 
+def decrypted_url(token: str | None) -> str | None:
+    """Decrypt a stored Slack-compatible webhook URL (a user's or a workspace's), or None when there is none."""
+    return decrypt_credentials(token)["url"] if token else None
+
+
 def slack_url(settings: NotificationSettings) -> str | None:
-    """Decrypt the stored Slack-compatible webhook URL, or None when there is none."""
-    if not settings.slack_url_encrypted:
-        return None
-    return decrypt_credentials(settings.slack_url_encrypted)["url"]
+    """Decrypt the user's stored Slack-compatible webhook URL, or None when there is none."""
+    return decrypted_url(settings.slack_url_encrypted)
 
 
-def slack_url_or_problem(settings: NotificationSettings) -> tuple[str | None, str | None]:
-    """Return (URL, None), or (None, why it cannot be read) for a stored URL the keys no longer open."""
+def slack_url_or_problem(settings) -> tuple[str | None, str | None]:
+    """Return (URL, None), or (None, why it cannot be read) for a stored URL the keys no longer open.
+
+    `settings` is a user's NotificationSettings or a WorkspaceNotificationSettings: both keep the URL alike.
+    """
     try:
-        return slack_url(settings), None
+        return decrypted_url(settings.slack_url_encrypted), None
     except CredentialsError as exc:
         return None, str(exc)
 

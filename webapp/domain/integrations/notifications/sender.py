@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from webapp.adapters.base import AdapterError, ErrorClass
 from webapp.adapters.http import send
 from webapp.domain.integrations import sending
-from webapp.domain.integrations.notifications import digest, messages, preferences
+from webapp.domain.integrations.notifications import destination, digest, messages, preferences
 from webapp.extensions import db
 from webapp.infra import mail, tasks
 from webapp.infra.queues import get_queue
@@ -79,14 +79,26 @@ def deliver(notification_id: int, now: datetime | None = None) -> str | None:
     return notification.status
 
 
+def _destination(notification: Notification):
+    """The settings that hold the message's address: its user's, or (no user) its workspace's own destination."""
+    if notification.user_id is None:
+        return destination.destination_of(notification.workspace_id)
+    return preferences.settings_of(notification.user_id)
+
+
 def _send(notification: Notification, config) -> None:
+    settings = _destination(notification)
     if notification.medium == "email":
         if not mail.is_configured():
             raise _Permanent("SMTP is not configured (set SMTP_HOST)")
-        user = db.session.get(User, notification.user_id)
-        mail.send(user.email, notification.subject, notification.text)
+        if notification.user_id is None:
+            address = settings.email_address
+        else:
+            address = db.session.get(User, notification.user_id).email
+        if not address:
+            raise _Permanent("no team email address is set any more")
+        mail.send(address, notification.subject, notification.text)
         return
-    settings = preferences.settings_of(notification.user_id)
     url, problem = preferences.slack_url_or_problem(settings)
     if url is None:
         raise _Permanent(problem or "no Slack webhook URL is set any more")
