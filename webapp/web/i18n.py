@@ -181,6 +181,32 @@ def term(value: str | None) -> str:
     return "—" if value is None else str(TERMS.get(value, value))
 
 
+def system_problems(system: dict) -> list[str]:
+    """The status banner's problems (infra.liveness.system_status) in the request's language.
+
+    Read from the status's figures, not its English sentences; a problem this does not know shows as it is.
+    """
+    if not system.get("redis", True):
+        return [gettext("Redis is unreachable")]
+    shown = []
+    for problem in system.get("problems", []):
+        if problem.startswith("the scheduler has never"):
+            shown.append(gettext("the scheduler has never reported in: no publication will be queued"))
+        elif problem.startswith("the scheduler has been silent"):
+            seconds = format_count(round(system.get("scheduler_heartbeat_age_s") or 0))
+            shown.append(
+                gettext(
+                    "the scheduler has been silent for %(seconds)s s: publications are not being queued",
+                    seconds=seconds,
+                )
+            )
+        elif problem.startswith("no worker is running"):
+            shown.append(gettext("no worker is running: queued publications will wait"))
+        else:
+            shown.append(problem)
+    return shown
+
+
 def compile_catalogs(directory: Path = TRANSLATIONS, *, only_stale: bool = True) -> list[Path]:
     """Compile each messages.po under directory to its .mo (only those missing or older, by default).
 
@@ -216,6 +242,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.add_template_global(locale_code, "locale_code")
     app.add_template_global(LANGUAGES, "languages")
+    app.add_template_global(system_problems, "system_problems")
     app.add_template_filter(format_instant, "local_time")
     app.add_template_filter(format_day, "local_date")
     app.add_template_filter(format_duration_ms, "duration_ms")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -90,3 +92,42 @@ def extracted(tmp: Path) -> Catalog:
 
 def msgids(catalog: Catalog) -> set:
     return {message.id for message in catalog if message.id}
+
+
+# The attributes people read (or hear): translated like text.
+READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+
+
+class VisibleText(HTMLParser):
+    """Collect the text nodes and read attributes of a page or template that `wanted` picks (scripts skipped)."""
+
+    def __init__(self, wanted: Callable[[str], bool]):
+        super().__init__(convert_charrefs=True)
+        self.wanted = wanted
+        self.found: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in READ_ATTRIBUTES and value:
+                self._keep(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self._keep(data)
+
+    def _keep(self, text: str) -> None:
+        if self.wanted(text):
+            self.found.append(" ".join(text.split()))
+
+
+def visible_text(html: str, wanted: Callable[[str], bool]) -> list[str]:
+    parser = VisibleText(wanted)
+    parser.feed(html)
+    return parser.found
