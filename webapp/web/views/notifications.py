@@ -1,19 +1,39 @@
-"""The notification settings page: email and Slack-compatible webhook, event kinds, quiet hours, digest hour."""
+"""The notification settings page: a person's email and webhook, kinds, quiet hours, digest hour; and the
+workspace's own destination (a team webhook and email, with its own kinds), which only an owner changes."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.integrations import notifications
 from webapp.domain.integrations.notifications import sender
 from webapp.infra import mail
-from webapp.web.auth import ui_actor
-from webapp.web.forms import EmptyForm, NotificationsForm, attach_errors
+from webapp.web.auth import can, requires_role, ui_actor
+from webapp.web.forms import EmptyForm, MultiCheckboxField, NotificationsForm, attach_errors
 
 bp = Blueprint("notifications", __name__, url_prefix="/settings/notifications")
+
+
+class DestinationForm(FlaskForm):
+    email_address = StringField("Team email address")
+    slack_url = StringField("Team Slack-compatible webhook URL")
+    remove_slack = BooleanField("Remove the stored team webhook URL")
+    kinds = MultiCheckboxField("Tell the team about", validate_choice=False)
+
+
+def _destination_form(formdata=None) -> DestinationForm:
+    if formdata is None:
+        stored = notifications.read_destination(ui_actor())
+        form = DestinationForm(email_address=stored.email_address or "", kinds=stored.kinds or [])
+    else:
+        form = DestinationForm(formdata=formdata)
+    form.kinds.choices = [SelectChoice(kind, label) for kind, label in notifications.WORKSPACE_KINDS.items()]
+    return form
 
 
 def _form(formdata=None) -> NotificationsForm:
@@ -32,27 +52,31 @@ def _form(formdata=None) -> NotificationsForm:
     return form
 
 
-def _page(form: NotificationsForm, status: int = 200):
+def _page(form: NotificationsForm | None = None, destination_form: DestinationForm | None = None, status: int = 200):
     stored = notifications.settings_of(current_user.id)
+    destination = notifications.read_destination(ui_actor())
     return render_template(
         "notifications/edit.html",
-        form=form,
+        form=form or _form(),
         slack_set=bool(stored.slack_url_encrypted),
         smtp_on=mail.is_configured(),
         test_form=EmptyForm(),
+        destination=destination,
+        destination_kinds=[notifications.WORKSPACE_KINDS[k] for k in destination.kinds or []],
+        destination_form=(destination_form or _destination_form()) if can("own") else None,
     ), status
 
 
 @bp.get("/")
 def edit():
-    return _page(_form())
+    return _page()
 
 
 @bp.post("/")
 def update():
     form = _form(request.form)
     if not form.validate_on_submit():
-        return _page(form, 422)
+        return _page(form, status=422)
     data = {
         "email_enabled": form.email_enabled.data,
         "kinds": form.kinds.data or [],
@@ -68,9 +92,29 @@ def update():
         notifications.update_settings(ui_actor(), data)
     except ValidationFailed as exc:
         attach_errors(form, exc)
-        return _page(form, 422)
+        return _page(form, status=422)
     flash("Notification settings saved.", "ok")
     return redirect(url_for("notifications.edit"), 303)
+
+
+@bp.post("/workspace")
+@requires_role("own")
+def update_destination():
+    form = _destination_form(request.form)
+    if not form.validate_on_submit():
+        return _page(destination_form=form, status=422)
+    data = {"email_address": (form.email_address.data or "").strip(), "kinds": form.kinds.data or []}
+    if form.remove_slack.data:
+        data["slack_url"] = ""
+    elif (form.slack_url.data or "").strip():
+        data["slack_url"] = form.slack_url.data.strip()  # blank keeps the stored URL
+    try:
+        notifications.update_destination(ui_actor(), data)
+    except ValidationFailed as exc:
+        attach_errors(form, exc)
+        return _page(destination_form=form, status=422)
+    flash("The workspace's notifications are saved.", "ok")
+    return redirect(url_for("notifications.edit", _anchor="workspace"), 303)
 
 
 @bp.post("/test")
