@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from babel.dates import get_day_names, get_month_names
 from cron_descriptor import ExpressionDescriptor, Options
 from croniter import CroniterBadDateError, CroniterError, croniter
 
@@ -37,7 +38,14 @@ _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
 # Fixed locale and clock: the server's locale must not change what users read.
-_DESCRIBE_OPTIONS = Options(locale_code="en_US", use_24hour_time_format=True)
+# The languages a rule is described in (the UI's), by cron-descriptor's locale; anything else reads English.
+DESCRIBE_LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
+_ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_NAMES = re.compile(r"\b(" + "|".join(_ENGLISH_DAYS + _ENGLISH_MONTHS) + r")\b")
 
 
 class RuleError(ValueError):
@@ -122,9 +130,20 @@ def _value(spec: _Field, token: str) -> int:
     return number
 
 
-def describe(rule: str) -> str:
-    """Describe a normalised rule in plain English with a 24-hour clock."""
-    return ExpressionDescriptor(rule, _DESCRIBE_OPTIONS).get_description()
+def describe(rule: str, locale: str = "en") -> str:
+    """Describe a normalised rule in the language `locale` ("en", "de", "fr", "es") with a 24-hour clock.
+
+    cron-descriptor translates its sentences but names days and months from the process's C locale (English):
+    those names are swapped for Babel's in the same language.
+    """
+    options = Options(locale_code=DESCRIBE_LOCALES.get(locale, "en_US"), use_24hour_time_format=True)
+    description = ExpressionDescriptor(rule, options).get_description()
+    if locale not in DESCRIBE_LOCALES or locale == "en":
+        return description
+    names = dict(
+        zip(_ENGLISH_DAYS, (get_day_names("wide", locale=locale)[day] for day in range(7)), strict=True)
+    ) | dict(zip(_ENGLISH_MONTHS, (get_month_names("wide", locale=locale)[m] for m in range(1, 13)), strict=True))
+    return _NAMES.sub(lambda match: names[match.group(1)], description)
 
 
 def wall_times(rule: str, start: datetime) -> Iterator[datetime]:

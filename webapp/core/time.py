@@ -120,9 +120,9 @@ def validate_cron(expr: str) -> str:
         raise TimeInputError("cron", str(exc)) from None
 
 
-def describe_cron(expr: str) -> str:
-    """Describe a cron rule in plain English, e.g. "At 09:30, Monday through Friday"."""
-    return recurrence.describe(validate_cron(expr))
+def describe_cron(expr: str, locale: str = "en") -> str:
+    """Describe a cron rule in a language: "At 09:30, Monday through Friday" (en), "Um 09:30, Montag bis Freitag"."""
+    return recurrence.describe(validate_cron(expr), locale)
 
 
 def occurrences(
@@ -169,13 +169,14 @@ def preview(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     max_runs: int | None = None,
+    locale: str = "en",
 ) -> dict[str, Any]:
-    """Describe a rule and list its next runs in UTC and local time, as the preview endpoint answers.
+    """Describe a rule (in `locale`'s language) and list its next runs in UTC and local time, as the preview answers.
 
     Never more than the series has left: `max_runs` caps the list as it caps the schedule.
     """
     tz = validate_timezone(tz_name)
-    description = describe_cron(expr)
+    description = describe_cron(expr, locale)
     if max_runs is not None:
         count = min(count, max_runs)
     runs = occurrences(expr, tz_name, utcnow() if after is None else after, count, starts_at=starts_at, ends_at=ends_at)

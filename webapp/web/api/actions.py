@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 
 from webapp.core import time
 from webapp.core.errors import ValidationFailed
@@ -11,6 +12,7 @@ from webapp.domain.publishing import lifecycle, rescheduling, schedules
 from webapp.models import utcnow
 from webapp.web.api.base import actor, bp, json_body
 from webapp.web.api.serializers import publication_json, schedule_json
+from webapp.web.i18n import locale_code
 
 
 def _full(schedule):
@@ -72,12 +74,15 @@ def preview_schedule():
     if errors:
         raise ValidationFailed(errors)  # nothing is saved either way
     if cron:
-        return jsonify(time.preview(cron, tz_name, starts_at=at["starts_at"], ends_at=at["ends_at"], max_runs=max_runs))
+        window = {"starts_at": at["starts_at"], "ends_at": at["ends_at"]}
+        return jsonify(time.preview(cron, tz_name, max_runs=max_runs, locale=locale_code(), **window))
     tz, run = time.validate_timezone(tz_name or "UTC"), time.ceil_to_second(at["run_at"])
     local = run.astimezone(tz)
     return jsonify(
         {
-            "description": f"Once, at {local:%H:%M} on {local:%Y-%m-%d}",
+            "description": _(
+                "Once, at %(time)s on %(date)s", time=local.strftime("%H:%M"), date=local.strftime("%Y-%m-%d")
+            ),
             "timezone": tz.key,
             "occurrences": [{"utc": time.format_utc(run), "local": local.isoformat(timespec="seconds")}],
         }

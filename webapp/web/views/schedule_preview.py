@@ -18,6 +18,7 @@ from webapp.core.time import preview as schedule_preview
 from webapp.domain.publishing import occurrence_list, schedules
 from webapp.web.auth import ui_actor
 from webapp.web.htmx import render
+from webapp.web.i18n import locale_code
 
 WINDOW = ("starts_at", "ends_at")
 
@@ -51,7 +52,7 @@ def render_preview(args):
             window = {name: schedules.instant_field(args.get(name), zone, name, errors) for name in WINDOW}
             if errors:
                 raise TimeInputError(*next(iter(errors.items())))
-            result = schedule_preview(rule, zone, max_runs=max_runs, **window)
+            result = schedule_preview(rule, zone, max_runs=max_runs, locale=locale_code(), **window)
             runs = occurrence_list.preview(
                 ui_actor(),
                 rule,
