@@ -33,6 +33,7 @@ class ChannelState:
     held: int  # paused for the channel: credentials rejected, or the channel paused
     rate_waiting: int  # retrying until the rate limit gives them a token
     circuit_waiting: int  # retrying until the open circuit lets a call through
+    slot_waiting: int  # retrying until a call to the channel ends (its in-flight cap is reached)
     pending: dict[str, int]  # by status: what a delete would cancel
 
     @property
@@ -58,6 +59,7 @@ def state(channel: Channel, now: float | None = None) -> ChannelState:
         held=failures.held_count(channel),
         rate_waiting=_waiting(channel, throttle.RATE_WAIT),
         circuit_waiting=_waiting(channel, throttle.CIRCUIT_WAIT),
+        slot_waiting=_waiting(channel, throttle.SLOT_WAIT),
         pending=channels.pending_counts(channel),
     )
 

@@ -94,6 +94,8 @@ def state_json(state: channel_control.ChannelState) -> dict:
         "held": state.held,
         "waiting_for_rate_limit": state.rate_waiting,
         "waiting_for_circuit": state.circuit_waiting,
+        "in_flight": {"max": limits.max_in_flight, "now": limits.in_flight},
+        "waiting_for_slot": state.slot_waiting,
         "pending": state.pending,
     }
 

@@ -33,6 +33,11 @@ def channel_schemas() -> dict:
             "held": COUNT,
             "waiting_for_rate_limit": COUNT,
             "waiting_for_circuit": COUNT,
+            "in_flight": record(
+                {"max": COUNT, "now": COUNT},
+                description="Calls to the channel under way on every worker; max 0: no cap.",
+            ),
+            "waiting_for_slot": COUNT,
             "pending": obj(
                 {str(s): COUNT for s in PublicationStatus},
                 additionalProperties=False,

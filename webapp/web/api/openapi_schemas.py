@@ -80,6 +80,9 @@ RULES = obj(
         "weekdays": array(enum(WEEKDAYS), minItems=1),
         "time_slots": array(string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")),
         "rate_per_minute": integer(minimum=0, description="Posts per minute (0: no limit); else the platform's."),
+        "max_in_flight": integer(
+            minimum=0, maximum=1000, description="Calls at once over every worker (0: no cap); else the platform's."
+        ),
     },
     additionalProperties=False,
     description="Publishing rules, judged in the channel's timezone.",

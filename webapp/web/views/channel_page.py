@@ -33,6 +33,7 @@ def _form_for(channel) -> ChannelForm:
         time_slots=", ".join(rules.get("time_slots") or []),
         **{k: rules.get(k) for k in ("min_spacing_minutes", "daily_limit", "weekly_limit", "monthly_limit")},
         rate_per_minute=rules.get("rate_per_minute"),
+        max_in_flight=rules.get("max_in_flight"),
     )
 
 
