@@ -175,9 +175,10 @@ def test_the_export_answers_as_its_openapi_description_says(api, make, api_key, 
     schemas = document()["components"]["schemas"]
     ok = document()["paths"]["/export"]["get"]["responses"]["200"]
 
-    assert list(schemas["ExportContentRow"]["properties"]) == list(transfer.CONTENT_COLUMNS)
-    assert list(schemas["ExportScheduleRow"]["properties"]) == list(transfer.SCHEDULE_COLUMNS)
-    assert set(ok["content"]) == {"application/json", "text/csv"}
+    assert list(schemas["ExportContentRow"]["properties"]) == list(transfer.CONTENT_FIELDS)
+    assert list(schemas["ExportScheduleRow"]["properties"]) == list(transfer.SCHEDULE_FIELDS_JSON)
+    assert list(schemas["ExportTemplate"]["properties"]) == list(transfer.TEMPLATE_FIELDS)
+    assert set(ok["content"]) == {"application/json", "text/csv", "application/zip"}
     for kind in ("contents", "schedules"):
         exported = api("GET", f"/export?kind={kind}")
         assert exported.status_code == 200 and len(exported.json["items"]) == 1

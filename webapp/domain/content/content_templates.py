@@ -69,6 +69,32 @@ def save_as_template(actor: Actor, content_id, values: dict) -> ContentTemplate:
     return template
 
 
+def add_template(actor: Actor, values: dict) -> ContentTemplate:
+    """Validate a whole template (structure, variants, channels, schedule) and add it; the caller commits (imports)."""
+    actor.require_writer()
+    structure = {f: values[f] for f in STRUCTURE if values.get(f) is not None}
+    errors = {k: v for k, v in contents._validate(structure).items() if k in STRUCTURE}
+    overrides = variants.parse(actor, values.get("variants") or [], errors)
+    name = _name(actor, values.get("name"), errors)
+    channel_ids = _channel_ids(actor, values.get("channel_ids"), errors)
+    schedule = schedule_rule(values.get("schedule"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    template = ContentTemplate(
+        workspace_id=actor.workspace_id,
+        name=name,
+        **structure,
+        variants=overrides,
+        channel_ids=channel_ids,
+        schedule=schedule,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor, "template.created", "template", template.id, name=name)
+    return template
+
+
 def update_template(actor: Actor, template_id: int, changes: dict) -> ContentTemplate:
     """Rename a template or change its channels or default schedule."""
     actor.require_writer()

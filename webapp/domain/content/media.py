@@ -107,6 +107,42 @@ def _problems(content: Content, data: bytes, alt_text) -> dict[str, str]:
     return errors
 
 
+def verify(content: Content, data: bytes, alt_text) -> Inspected:
+    """Check an image for a content item as an upload is (size, count, alt text, type); raise ValidationFailed."""
+    config = current_app.config
+    errors = _problems(content, data, alt_text)
+    found = None
+    if "file" not in errors:  # every problem at once: the alt text's and the image's
+        try:
+            found = inspect_image(data, config["MEDIA_MAX_WIDTH"], config["MEDIA_MAX_HEIGHT"])
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors or found is None:
+        raise ValidationFailed(errors)
+    return found
+
+
+def stage(actor: Actor, content: Content, data: bytes, filename: str | None, alt_text: str, found: Inspected) -> Media:
+    """Store verified bytes and add their row to the session; the caller commits, or deletes the file if it cannot."""
+    key = f"w{actor.workspace_id}/c{content.id}/{secrets.token_hex(16)}.{found.extension}"
+    storage().put(key, data, found.content_type)
+    media = Media(
+        workspace_id=actor.workspace_id,
+        content=content,
+        storage_key=key,
+        filename=(filename or f"image.{found.extension}").strip()[:MAX_FILENAME] or f"image.{found.extension}",
+        content_type=found.content_type,
+        size_bytes=len(data),
+        width=found.width,
+        height=found.height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        alt_text=alt_text.strip(),
+        created_by_id=actor.user_id,
+    )
+    db.session.add(media)
+    return media
+
+
 def add_media(actor: Actor, content_id: int, data: bytes, filename: str | None, alt_text) -> Media:
     """Verify an uploaded image, store its bytes and attach it to the content item; commit.
 
@@ -121,31 +157,8 @@ def add_media(actor: Actor, content_id: int, data: bytes, filename: str | None, 
     if not verdict.allowed:
         minutes = verdict.retry_after // 60 + 1
         raise RateLimited(f"too many uploads this hour; try again in {minutes} minutes", verdict.retry_after, "file")
-    errors = _problems(content, data, alt_text)
-    found = None
-    if "file" not in errors:  # every problem at once: the alt text's and the image's
-        try:
-            found = inspect_image(data, config["MEDIA_MAX_WIDTH"], config["MEDIA_MAX_HEIGHT"])
-        except ValidationFailed as exc:
-            errors.update(exc.fields)
-    if errors or found is None:
-        raise ValidationFailed(errors)
-    key = f"w{actor.workspace_id}/c{content.id}/{secrets.token_hex(16)}.{found.extension}"
-    storage().put(key, data, found.content_type)
-    media = Media(
-        workspace_id=actor.workspace_id,
-        content_id=content.id,
-        storage_key=key,
-        filename=(filename or f"image.{found.extension}").strip()[:MAX_FILENAME] or f"image.{found.extension}",
-        content_type=found.content_type,
-        size_bytes=len(data),
-        width=found.width,
-        height=found.height,
-        sha256=hashlib.sha256(data).hexdigest(),
-        alt_text=alt_text.strip(),
-        created_by_id=actor.user_id,
-    )
-    db.session.add(media)
+    media = stage(actor, content, data, filename, alt_text, verify(content, data, alt_text))
+    key = media.storage_key
     try:
         db.session.flush()
         audit.record(actor, "media.uploaded", "media", media.id, content_id=content.id, filename=media.filename)

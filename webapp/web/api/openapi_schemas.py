@@ -276,12 +276,7 @@ def schemas() -> dict:
         "Content": record({"id": ID, **CONTENT_WRITE, "created_at": INSTANT, "updated_at": INSTANT}),
         "ContentCreate": obj(CONTENT_WRITE, required=["title"]),
         "ContentUpdate": obj(CONTENT_WRITE),
-        "ImportRows": {
-            "anyOf": [array({"type": "object"}), obj({"items": array({"type": "object"})}, required=["items"])],
-            "description": "Rows as an export writes them; or send text/csv with a header row. "
-            "A 422 lists every problem in error.rows: [{row, field, message}], rows counted from 1.",
-        },
-        "ImportResult": record({"kind": enum(("contents", "schedules")), "imported": COUNT, "ids": array(ID)}),
+        # ImportRows and ImportResult: openapi_transfer.py, with the export.
         "ReviewComment": obj({"comment": nullable(string(maxLength=2000))}),
         "RejectRequest": obj({"comment": string(minLength=1, maxLength=2000, pattern=r"\S")}, required=["comment"]),
         "ReviewDecision": record(

@@ -1,4 +1,4 @@
-"""Export and import endpoints: content and schedules as JSON or CSV."""
+"""Export and import endpoints: content and schedules as JSON or CSV, content with its images as a ZIP archive."""
 
 from __future__ import annotations
 
@@ -23,12 +23,15 @@ def export_records():
 @bp.post("/import")
 def import_records():
     kind = request.args.get("kind", "")
-    if request.mimetype == "text/csv":
-        rows = transfer.parse("csv", request.get_data())
+    request.max_content_length = transfer.max_request_bytes()
+    if request.mimetype in ("text/csv", "application/zip"):
+        upload = transfer.parse("csv" if request.mimetype == "text/csv" else "zip", request.get_data())
     else:
         document = json_document()
         if document is None:
-            raise ApiError(400, "bad_request", 'Send JSON (an array of rows, or {"items": [...]}) or text/csv.')
-        rows = transfer.rows_of(document)
-    ids = transfer.import_rows(actor(), kind, rows)
+            raise ApiError(
+                400, "bad_request", 'Send JSON (an array of rows, or {"items": [...]}), text/csv or application/zip.'
+            )
+        upload = transfer.upload_of(document)
+    ids = transfer.import_rows(actor(), kind, upload)
     return jsonify({"kind": kind, "imported": len(ids), "ids": ids}), 201

@@ -27,7 +27,7 @@ class SubscriptionForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     kind = SelectField("What the file holds", choices=[SelectChoice(k) for k in transfer.KINDS])
-    file = FileField("File (.json or .csv)")
+    file = FileField("File (.json, .csv or .zip)")
 
 
 def _index(form=None, import_form=None, status=200, **extra):
@@ -156,15 +156,16 @@ def export_records():
 
 @bp.post("/import")
 def import_records():
+    request.max_content_length = transfer.max_request_bytes()  # before anything reads the form
     form = ImportForm()
     if not form.validate_on_submit():
         return _index(import_form=form, status=422)
     upload = form.file.data
     name = (getattr(upload, "filename", "") or "").lower()
-    fmt = "csv" if name.endswith(".csv") else "json"
+    fmt = next((f for f in transfer.FORMATS if name.endswith(f".{f}")), "json")
     try:
         if not upload or not name:
-            raise ValidationFailed({"file": "choose a .json or .csv file"})
+            raise ValidationFailed({"file": "choose a .json, .csv or .zip file"})
         ids = transfer.import_rows(ui_actor(), form.kind.data, transfer.parse(fmt, upload.read()))
     except ValidationFailed as exc:
         return _index(import_form=form, status=422, import_error=exc)
