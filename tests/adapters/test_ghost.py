@@ -62,7 +62,7 @@ def test_publish_creates_a_published_html_post_and_returns_its_id_and_url(ghost)
     post = ghost.posts["hello"]  # the title's slug
     assert (result.external_id, result.external_url, result.http_status) == (post["id"], post["url"], 201)
     assert post["status"] == "published"
-    assert to_text(post["html"]) == "Hello world"  # Ghost renders the HTML again: the text is what survives
+    assert to_text(post["html"], "html") == "Hello world"  # Ghost renders the HTML again: the text is what survives
     assert post["custom_excerpt"] == "Short"
     # "news" joins the site's own "News"; the key's marker is an internal tag.
     assert [t["name"] for t in post["tags"]] == ["News", "Launch", f"#{marker_for(request.idempotency_key)}"]

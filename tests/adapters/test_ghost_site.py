@@ -164,7 +164,7 @@ def test_ghost_renders_the_html_again_so_the_text_is_what_survives(site):
     _, _, post = published(site, title=unique("Rendered"), body=body)
 
     assert post["html"] != to_html(body)  # the markup is Ghost's own ...
-    assert to_text(post["html"]) == to_text(to_html(body))  # ... the text is ours
+    assert to_text(post["html"], "html") == to_text(to_html(body), "html")  # ... the text is ours
 
 
 def test_a_create_without_source_html_silently_drops_the_body(site):

@@ -2,30 +2,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from webapp.adapters.html import looks_like_html, markdown_to_html, to_html, to_text
+from webapp.adapters.html import markdown_to_html, preview_html, sanitize, to_html, to_text
 from webapp.adapters.keys import marker_for
-
-
-@pytest.mark.parametrize(
-    ("markdown", "expected"),
-    [
-        ("Hello world", "<p>Hello world</p>"),
-        ("one\ntwo\n\nthree", "<p>one\ntwo</p>\n<p>three</p>"),
-        ("## Title ##", "<h2>Title</h2>"),
-        (
-            "**bold**, *em*, _em_ and snake_case_name",
-            "<p><strong>bold</strong>, <em>em</em>, <em>em</em> and snake_case_name</p>",
-        ),
-        ("- a\n- b\n\n1. c\n2. d", "<ul><li>a</li><li>b</li></ul>\n<ol><li>c</li><li>d</li></ol>"),
-        ("> quoted\n> on", "<blockquote><p>quoted\non</p></blockquote>"),
-        ("```\n<b>code</b>\n```", "<pre><code>&lt;b&gt;code&lt;/b&gt;</code></pre>"),
-        ("use `<br>` here", "<p>use <code>&lt;br&gt;</code> here</p>"),
-        ("---", "<hr>"),
-        ("[site](https://e.org/a_b_c?x=1&y=2)", '<p><a href="https://e.org/a_b_c?x=1&amp;y=2">site</a></p>'),
-    ],
-)
-def test_markdown_becomes_html(markdown, expected):
-    assert markdown_to_html(markdown) == expected
+from webapp.adapters.plaintext import html_to_text
 
 
 class _Tags(HTMLParser):
@@ -37,6 +16,12 @@ class _Tags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
+def tags_in(markup: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(markup)
+    return parser.tags
+
+
 @pytest.mark.parametrize(
     "markdown",
     [
@@ -44,29 +29,67 @@ class _Tags(HTMLParser):
         "<img src=x onerror=alert(1)>",
         "[x](javascript:alert`1`)",
         "[x](JavaScript:void)",
+        "![x](javascript:alert(1))",
         '[x](https://e.org/"onmouseover="alert`1`)',
         '[x](" onmouseover="alert(1))',
     ],
 )
 def test_markdown_cannot_smuggle_markup_or_script_links(markdown):
-    parser = _Tags()
-    parser.feed(markdown_to_html("text " + markdown))
-
-    for tag, attrs in parser.tags:
+    for tag, attrs in tags_in(markdown_to_html("text " + markdown)):
         assert tag in ("p", "a", "code"), tag
         assert set(attrs) <= {"href"}
         assert not (attrs.get("href") or "").lower().startswith("javascript")
 
 
-def test_html_bodies_pass_through_and_markdown_is_converted():
-    assert looks_like_html("  <p>Hi</p>") and not looks_like_html("Hi <b>there</b>")
-    assert to_html("<p>Hi <em>there</em></p>") == "<p>Hi <em>there</em></p>"
-    assert to_html("Hi *there*") == "<p>Hi <em>there</em></p>"
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "<p onclick=alert(1) onmouseover='alert(2)'>x</p>",
+        "<img src=x onerror=alert(1)>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "<a href=' JaVaScRiPt:alert(1)'>x</a>",
+        "<a href='data:text/html,<script>alert(1)</script>'>x</a>",
+        "<iframe src='https://evil.example'></iframe>",
+        "<svg onload=alert(1)><circle/></svg>",
+        "<style>body{display:none}</style><p style='position:fixed'>x</p>",
+        "<form action='https://evil.example'><input name=a></form>",
+    ],
+)
+def test_sanitize_leaves_no_script_event_handler_or_script_url(hostile):
+    for tag, attrs in tags_in(sanitize(hostile)):
+        assert tag not in ("script", "iframe", "svg", "style", "form", "input"), tag
+        assert not any(name.startswith("on") for name in attrs), attrs
+        assert "style" not in attrs
+        assert not (attrs.get("href") or "").strip().lower().startswith(("javascript", "data")), attrs
 
 
-def test_html_becomes_plain_text_with_paragraphs_and_entities():
-    assert to_text("<h1>Title</h1><p>a &amp; b<br>c</p><ul><li>x</li><li>y</li></ul>") == "Title\n\na & b\nc\n\nx\ny"
-    assert to_text("  **markdown** stays as written ") == "**markdown** stays as written"
+def test_the_preview_of_an_html_body_keeps_its_markup_and_drops_its_script():
+    assert preview_html("Hello <b>world</b><script>alert(1)</script>", "html") == "Hello <b>world</b>"
+
+
+def test_html_bodies_pass_through_and_markdown_is_converted_as_the_format_says():
+    assert to_html("Hello <b>world</b>", "html") == "Hello <b>world</b>"
+    assert to_html("Hello <b>world</b>", "markdown") == "<p>Hello &lt;b&gt;world&lt;/b&gt;</p>\n"
+    assert to_html("<p>Hi *there*</p>") == "<p>&lt;p&gt;Hi <em>there</em>&lt;/p&gt;</p>\n"  # markdown by default
+
+
+def test_markdown_text_keeps_the_authors_single_line_breaks():
+    assert to_text("First line\nsecond line\n\nNew paragraph") == "First line\nsecond line\n\nNew paragraph"
+
+
+def test_html_becomes_plain_text_with_paragraphs_entities_and_links():
+    markup = "<h1>Title</h1><p>a &amp; b<br>c <a href='https://e.org'>see</a></p><ul><li>x</li><li>y</li></ul>"
+    assert to_text(markup, "html") == "Title\n\na & b\nc see (https://e.org)\n\n- x\n- y"
+
+
+def test_a_mastodon_status_read_back_as_text_keeps_link_text_only():
+    status = (
+        '<p>Read <a href="https://e.org/a"><span class="invisible">https://</span><span>e.org/a</span></a> '
+        '<a href="https://m.example/tags/news" class="mention hashtag">#<span>news</span></a></p>'
+    )
+    assert html_to_text(status, keep_links=False) == "Read https://e.org/a #news"
+    assert html_to_text(status) == "Read https://e.org/a #news (https://m.example/tags/news)"
 
 
 def test_slug_is_stable_lowercase_and_depends_only_on_the_key():

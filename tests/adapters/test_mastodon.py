@@ -92,7 +92,7 @@ def test_status_length_matches_mastodon_on_edge_cases(text, length):
 def test_status_text_is_the_plain_body_followed_by_tags_as_hashtags():
     body = "<p>Launch day #news</p><p>Details &amp; more</p>"
 
-    text = status_text(content(body=body, tags=("news", "Big Deal", "C++")))
+    text = status_text(content(body=body, body_format="html", tags=("news", "Big Deal", "C++")))
 
     assert text == "Launch day #news\n\nDetails & more\n\n#BigDeal #C"
 

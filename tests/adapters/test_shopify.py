@@ -51,10 +51,10 @@ def test_publish_creates_a_published_article_and_returns_its_gid_and_url(shopify
     assert (result.external_id, result.external_url) == (article["id"], f"{shopify.url}/blogs/news/hello")
     assert article["handle"] == "hello"  # the title's
     assert (article["title"], article["author"], article["isPublished"]) == ("Hello", {"name": "Herald"}, True)
-    assert article["body"] == "<h1>Sale</h1>\n<p>All <em>week</em></p>"
+    assert article["body"] == "<h1>Sale</h1>\n<p>All <em>week</em></p>\n"
     # The key's marker is a tag: Shopify's articles query filters by tag, not by metafield.
     assert (article["summary"], article["tags"]) == (
-        "<p>Deals</p>",
+        "<p>Deals</p>\n",
         ["sale", "summer", marker_for(request.idempotency_key)],
     )
 

@@ -26,6 +26,8 @@ class ContentPayload:
     tags: tuple[str, ...]
     # The slug the author set (on the item or its variant); None: blog platforms derive one from the title.
     slug: str | None = None
+    # "markdown" or "html": how the body is written (the content's; its variants are written the same way).
+    body_format: str = "markdown"
 
     def __post_init__(self) -> None:
         # Callers often hold tags as a list (JSON column); keep the payload immutable regardless.

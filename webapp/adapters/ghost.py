@@ -85,7 +85,7 @@ class GhostAdapter(LookupFirstAdapter):
         uploads = [upload_once(request, a, lambda a=a: self._upload(request, a)) for a in request.media]
         post: dict[str, Any] = {
             "title": title,
-            "html": to_html(content.body) + body_figures(request, uploads),
+            "html": to_html(content.body, content.body_format) + body_figures(request, uploads),
             "status": "published",
             "tags": [{"name": tag} for tag in [*tags, INTERNAL + marker_for(request.idempotency_key)]],
         }

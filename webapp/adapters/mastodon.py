@@ -23,6 +23,7 @@ from .base import (
 from .html import to_text
 from .http import HttpResponse, raise_for_status
 from .media import media_filename, upload_once
+from .plaintext import html_to_text
 from .support import PlatformAdapter, base_url, check_choice, check_text, check_url, result
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -155,7 +156,9 @@ class MastodonAdapter(PlatformAdapter):
         since = request.sent_since - self.LOOKUP_SKEW
         for status in response.json_objects():
             posted = _instant(status.get("created_at"))
-            if posted is not None and posted >= since and _comparable(to_text(status.get("content") or "")) == wanted:
+            # Read as text without link addresses: Mastodon links the URLs and hashtags of the text we sent.
+            text = html_to_text(status.get("content") or "", keep_links=False)
+            if posted is not None and posted >= since and _comparable(text) == wanted:
                 return result(response, status.get("id"), status.get("url") or status.get("uri"))
         return None
 
@@ -198,8 +201,8 @@ class MastodonAdapter(PlatformAdapter):
 
 
 def status_text(content: ContentPayload) -> str:
-    """Return the status: the body as plain text, then any tags not already in it as hashtags."""
-    text = to_text(content.body)
+    """Return the status: the body as plain text (links as "text (url)"), then any tags not in it as hashtags."""
+    text = to_text(content.body, content.body_format)
     present = {tag.casefold() for tag in re.findall(r"#(\w+)", text)}
     hashtags = []
     for tag in content.tags:

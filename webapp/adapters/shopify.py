@@ -19,7 +19,7 @@ from .base import (
     TransientError,
     UnknownOutcome,
 )
-from .html import to_html
+from .html import markdown_to_html, to_html
 from .http import HttpResponse, parse_retry_after, raise_for_status
 from .keys import marker_for, post_slug
 from .support import LookupFirstAdapter, base_url, check_text, is_http_url, require_title, result, unique_names
@@ -98,14 +98,14 @@ class ShopifyAdapter(LookupFirstAdapter):
             "blogId": f"gid://shopify/Blog/{BLOG_ID.match(str(self.settings['blog_id']))[2]}",
             "title": require_title(request),
             "author": {"name": self.settings.get("author", DEFAULT_AUTHOR).strip()},
-            "body": to_html(content.body),
+            "body": to_html(content.body, content.body_format),
             "isPublished": True,
             "tags": [*unique_names(content.tags), marker_for(request.idempotency_key)],
         }
         if handle := post_slug(request):
             article["handle"] = handle
         if content.excerpt and content.excerpt.strip():
-            article["summary"] = to_html(content.excerpt.strip())
+            article["summary"] = markdown_to_html(content.excerpt.strip())  # short text: Markdown whatever the body is
         if request.media:
             # An article has one image. Shopify fetches it from the URL within articleCreate itself, so the
             # article's handle lookup that guards the post also guards the image: no separate upload to repeat.

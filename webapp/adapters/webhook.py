@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from . import targets
 from .base import Adapter, AdapterError, HealthResult, PublishRequest, PublishResult
+from .html import to_html, to_text
 from .http import HttpResponse, send
 from .signing import sign
 
@@ -87,7 +88,10 @@ def publication_payload(request: PublishRequest) -> dict[str, Any]:
         "content": {
             "id": content.id,
             "title": content.title,
-            "body": content.body,
+            "body": content.body,  # as written, in body_format
+            "body_format": content.body_format,
+            "html": to_html(content.body, content.body_format),  # what the blog platforms receive
+            "text": to_text(content.body, content.body_format),  # what Mastodon receives (before hashtags)
             "excerpt": content.excerpt,
             "content_type": content.content_type,
             "tags": list(content.tags),

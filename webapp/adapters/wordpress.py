@@ -85,7 +85,7 @@ class WordPressAdapter(LookupFirstAdapter):
         ]
         post: dict[str, Any] = {
             "title": title,
-            "content": to_html(content.body)
+            "content": to_html(content.body, content.body_format)
             + body_figures(request, uploads)
             + "\n"
             + marker_comment(marker_for(request.idempotency_key)),

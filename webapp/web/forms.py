@@ -68,7 +68,6 @@ class ChannelForm(FlaskForm):
     weekly_limit = IntegerField(lazy_gettext("Weekly limit"), validators=[Optional()])
     monthly_limit = IntegerField(lazy_gettext("Monthly limit"), validators=[Optional()])
     rate_per_minute = IntegerField(lazy_gettext("Rate limit (posts per minute)"), validators=[Optional()])
-    max_in_flight = IntegerField(lazy_gettext("In flight at once"), validators=[Optional()])
 
     def rules(self) -> dict:
         """Collect the publishing rules the form sets (empty fields set none)."""
@@ -80,9 +79,12 @@ class ChannelForm(FlaskForm):
             "weekly_limit": self.weekly_limit.data,
             "monthly_limit": self.monthly_limit.data,
             "rate_per_minute": self.rate_per_minute.data,
-            "max_in_flight": self.max_in_flight.data,
         }
         return {k: v for k, v in values.items() if v is not None}
+
+
+# How a body is written; each platform gets it as HTML or as text (docs/platforms.md).
+BODY_FORMAT_CHOICES = [SelectChoice("markdown", "Markdown"), SelectChoice("html", "HTML")]
 
 
 class ContentForm(FlaskForm):
@@ -97,6 +99,7 @@ class ContentForm(FlaskForm):
     status = SelectField(
         lazy_gettext("Status"), choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")]
     )
+    body_format = SelectField("Body format", choices=BODY_FORMAT_CHOICES, default="markdown")  # translated with the catalogs' next round
 
 
 def _optional_id(value) -> int | None:

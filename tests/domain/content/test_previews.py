@@ -66,18 +66,21 @@ def test_a_status_over_the_limit_says_what_mastodon_would_refuse(toot):
     assert preview.problem == "status is 520 characters (each URL counts as 23); this instance allows 500"
 
 
-def test_the_blog_preview_renders_markdown_escaped_as_the_adapter_sends_it(blog):
+def test_the_blog_preview_renders_markdown_with_raw_html_escaped_as_the_adapter_sends_it(blog):
     (preview,) = previews.previews([blog], BASE, [])
     assert preview.kind == "article"
-    assert str(preview.body_html) == "<p>We <em>shipped</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>"
-    assert preview.body_is_html is False
+    assert str(preview.body_html) == "<p>We <em>shipped</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
 
 
-def test_an_html_body_is_shown_as_escaped_text_never_rendered(blog):
-    body = "<p>Hello <img src=x onerror=alert(1)></p><p>a &lt;b&gt;</p>"
-    (preview,) = previews.previews([blog], {**BASE, "body": body}, [])
-    assert preview.body_is_html is True
-    assert str(preview.body_html) == "<p>Hello </p><p>a &lt;b&gt;</p>"
+def test_an_html_body_is_rendered_as_html_after_sanitising(blog):
+    body = "Hello <b>world</b><img src=x onerror=alert(1)><script>alert(2)</script><a href='javascript:alert(3)'>j</a>"
+    (preview,) = previews.previews([blog], {**BASE, "body": body, "body_format": "html"}, [])
+    assert str(preview.body_html) == 'Hello <b>world</b><img src="x"><a rel="noopener noreferrer nofollow">j</a>'
+
+
+def test_the_same_html_in_a_markdown_body_is_shown_as_the_text_it_is(blog):
+    (preview,) = previews.previews([blog], {**BASE, "body": "Hello <b>world</b>", "body_format": "markdown"}, [])
+    assert str(preview.body_html) == "<p>Hello &lt;b&gt;world&lt;/b&gt;</p>\n"
 
 
 def test_a_blog_preview_without_a_title_says_the_platform_needs_one(blog):
@@ -100,6 +103,9 @@ def test_the_webhook_preview_is_the_exact_body_the_adapter_would_send(hook):
         "id": 42,
         "title": "Hook title",
         "body": BASE["body"],
+        "body_format": "markdown",
+        "html": "<p>We <em>shipped</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n",
+        "text": "We shipped <script>alert(1)</script>",
         "excerpt": "Short",
         "content_type": "social",
         "tags": ["news"],

@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from tests.adapters.receiver import Receiver
 from webapp.adapters.base import ContentPayload, PublishRequest
+from webapp.adapters.html import to_html
 from webapp.core.errors import ValidationFailed
 from webapp.domain.publishing import chains, lifecycle, publisher, schedules
 from webapp.domain.publishing.reconcile import reconcile
@@ -280,12 +281,33 @@ def test_an_html_body_gets_escaped_values(make, blog, social):
     _, _, a, b = _chain(make, blog.url, social.url, body="<p>{{ published.title }}: {{ published.url }}</p>")
     _run(a)
     request = PublishRequest(
-        b.id, b.idempotency_key, b.due_at, b.channel_id, "social", ContentPayload(1, "t", b.content.body, None, "a", ())
+        b.id,
+        b.idempotency_key,
+        b.due_at,
+        b.channel_id,
+        "social",
+        ContentPayload(1, "t", b.content.body, None, "a", (), body_format="html"),
     )
 
     filled = chains.fill_placeholders(db.session.get(Publication, b.id), request)
 
     assert filled.content.body == "<p>Hello &lt;world&gt;: https://blog.example/hello?a=1&amp;b=2</p>"
+
+
+def test_a_markdown_body_gets_the_values_as_they_are_and_markdown_escapes_them(make, blog, social):
+    _, _, a, b = _chain(make, blog.url, social.url, body="[{{ published.title }}]({{ published.url }})")
+    _run(a)
+    request = PublishRequest(
+        b.id, b.idempotency_key, b.due_at, b.channel_id, "social", ContentPayload(1, "t", b.content.body, None, "a", ())
+    )
+
+    filled = chains.fill_placeholders(db.session.get(Publication, b.id), request)
+
+    assert filled.content.body == "[Hello <world>](https://blog.example/hello?a=1&b=2)"
+    assert (
+        to_html(filled.content.body)
+        == '<p><a href="https://blog.example/hello?a=1&amp;b=2">Hello &lt;world&gt;</a></p>\n'
+    )
 
 
 def test_publishing_outside_a_chain_never_looks_for_dependents(make, blog):

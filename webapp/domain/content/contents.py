@@ -52,6 +52,7 @@ def _base(values: dict) -> dict:
         "excerpt": (values.get("excerpt") or "").strip() or None,
         "tags": clean_tags(values.get("tags", [])),
         "slug": clean_slug(values.get("slug")),
+        "body_format": values.get("body_format") or "markdown",
     }
 
 
@@ -84,7 +85,6 @@ def add_content(actor: Actor, /, **values) -> Content:
     content = Content(
         workspace_id=actor.workspace_id,
         **_base(values),
-        body_format=values.get("body_format", "markdown"),
         content_type=values.get("content_type", "article"),
         status=values.get("status", EditorialStatus.DRAFT.value),
         created_by_id=actor.user_id,
@@ -143,7 +143,6 @@ def update_content(actor: Actor, content_id: int, changes: dict) -> Content:
     for field, value in _base(merged).items():
         setattr(content, field, value)
     content.content_type, content.status = merged["content_type"], merged["status"]
-    content.body_format = merged["body_format"]
     if overrides is not None:
         variants.replace(actor, content, overrides)
     after = _published_parts(content)

@@ -2,19 +2,19 @@
 
 Nothing here sends or stores anything: the author's unsaved text is resolved per channel and handed to
 the same functions the adapters publish with (the Mastodon status text and count, the blog body
-conversion, the webhook's JSON document). The content's stored images go with it, as each platform
-takes them: a blog's featured image (the first) and its figures, a status's attachments, the webhook's
-`media` list; the adapters' checks judge them too (Mastodon's four images, Shopify's fetchable URL).
+conversion, the webhook's JSON document), in the body's format. A blog body is shown as HTML after
+nh3 has sanitised it: an author's script, event handlers and javascript: links never run inside Herald.
+The content's stored images go with it, as each platform takes them: a blog's featured image (the
+first) and its figures, a status's attachments, the webhook's `media` list; the adapters' checks judge them too (Mastodon's four images, Shopify's fetchable URL).
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from webapp.adapters.html import looks_like_html, markdown_to_html, to_text
+from webapp.adapters.html import preview_html
 from webapp.adapters.mastodon import (
     DEFAULT_MAX_CHARACTERS,
     DEFAULT_URL_CHARACTERS,
@@ -41,8 +41,7 @@ class Preview:
     status: str = ""  # Mastodon: the status text exactly as posted
     length: int = 0  # Mastodon: its length as Mastodon counts it
     limit: int = DEFAULT_MAX_CHARACTERS
-    body_html: Markup = Markup("")  # blogs: the body as the platform receives it (escaped Markdown)
-    body_is_html: bool = False  # blogs: an HTML body is shown as its text, never rendered here
+    body_html: Markup = Markup("")  # blogs: the body as the platform receives it, sanitised for showing here
     json_body: str = ""  # webhook: the exact request body
     # The stored images this platform shows, in order: a blog's first is its featured image.
     images: tuple[Media, ...] = ()
@@ -82,7 +81,7 @@ def _preview(
     attachments: tuple,
 ) -> Preview:
     resolved = variants.resolve_for(base, overrides, channel)
-    payload = variants.payload(content_id, content_type, resolved)
+    payload = variants.payload(content_id, content_type, resolved, base.get("body_format") or "markdown")
     shown = IMAGES_SHOWN.get(channel.platform, len(images))
     common = {
         "channel": channel,
@@ -94,16 +93,6 @@ def _preview(
         text = status_text(payload)
         return Preview(kind="status", status=text, length=status_length(text, DEFAULT_URL_CHARACTERS), **common)
     if channel.platform in BLOG_PLATFORMS:
-        is_html = looks_like_html(payload.body)
-        return Preview(kind="article", body_html=_article_body(payload.body, is_html), body_is_html=is_html, **common)
+        return Preview(kind="article", body_html=Markup(preview_html(payload.body, payload.body_format)), **common)
     body = encode(publication_payload(variants.sample_request(payload, channel, attachments))).decode("utf-8")
     return Preview(kind="webhook", json_body=body, **common)
-
-
-def _article_body(body: str, is_html: bool) -> Markup:
-    # Markdown goes through the adapters' escaping converter, so the markup is exactly what is sent
-    # and safe to show. An author's raw HTML is never rendered inside Herald: it is shown as text.
-    if not is_html:
-        return Markup(markdown_to_html(body))
-    paragraphs = [p for p in to_text(body).split("\n\n") if p.strip()]
-    return Markup("".join(f"<p>{html.escape(p)}</p>" for p in paragraphs))

@@ -86,10 +86,11 @@ def resolution(content: Content, channel: Channel) -> Resolved:
 
 def resolve(content: Content, channel: Channel) -> ContentPayload:
     """Return the payload an adapter gets for this content on this channel (the resolved variant)."""
-    return payload(content.id, content.content_type, resolution(content, channel))
+    return payload(content.id, content.content_type, resolution(content, channel), content.body_format)
 
 
-def payload(content_id: int, content_type: str, resolved: Resolved) -> ContentPayload:
+def payload(content_id: int, content_type: str, resolved: Resolved, body_format: str = "markdown") -> ContentPayload:
+    """Build the adapters' payload; variants are written in the content's body_format."""
     fields = resolved.fields
     return ContentPayload(
         id=content_id,
@@ -99,6 +100,7 @@ def payload(content_id: int, content_type: str, resolved: Resolved) -> ContentPa
         content_type=content_type,
         tags=tuple(fields["tags"]),
         slug=fields.get("slug"),
+        body_format=body_format,
     )
 
 
@@ -223,7 +225,8 @@ def limit_problems(actor: Actor, base: dict, overrides: list[dict]) -> dict[str,
             continue  # a template's channel that was deleted since
         if not any(override.get(f) is not None for f in OVERRIDE_FIELDS):
             continue  # an override of nothing is the base, judged where it is published
-        if problem := platform_problem(platform, payload(0, "article", resolved)):
+        body_format = base.get("body_format") or "markdown"
+        if problem := platform_problem(platform, payload(0, "article", resolved, body_format)):
             errors[f"variants.{target_of(override)}"] = problem
     return errors
 

@@ -14,7 +14,7 @@ def get_variant(content_id: int, channel_id: int):
     content = contents.get_content(actor(), content_id)
     channel = channels.get_channel(actor(), channel_id)
     resolved = variants.resolution(content, channel)
-    payload = variants.payload(content.id, content.content_type, resolved)
+    payload = variants.payload(content.id, content.content_type, resolved, content.body_format)
     return jsonify(
         {
             "content_id": content.id,

@@ -17,7 +17,7 @@ from webapp.domain.channels import channels
 from webapp.domain.content import content_templates, contents, previews, variants
 from webapp.models import CONTENT_TYPES, VARIANT_FIELDS, Channel, Content
 from webapp.web.auth import ui_actor
-from webapp.web.forms import ChannelForm, EmptyForm, attach_errors
+from webapp.web.forms import BODY_FORMAT_CHOICES, ChannelForm, EmptyForm, attach_errors
 
 # Registered inside the contents blueprint: endpoints are "contents.editor.*", URLs under /contents.
 bp = Blueprint("editor", __name__)
@@ -38,6 +38,7 @@ class BaseTextForm(FlaskForm):
     content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
     tags = StringField("Tags (comma-separated)")
     slug = StringField("Slug")
+    body_format = SelectField("Body format", choices=BODY_FORMAT_CHOICES, default="markdown")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def base_from_form(form: BaseTextForm) -> dict:
         "excerpt": (form.excerpt.data or "").strip() or None,
         "tags": split_tags(form.tags.data),
         "slug": (form.slug.data or "").strip() or None,
+        "body_format": form.body_format.data or "markdown",
     }
 
 

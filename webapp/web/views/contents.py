@@ -74,6 +74,7 @@ def create():
                 tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
                 slug=(form.slug.data or "").strip() or None,
                 status=form.status.data,
+                body_format=form.body_format.data,
             )
         except ValidationFailed as exc:
             attach_errors(form, exc)

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from webapp.adapters.base import PublishRequest
-from webapp.adapters.html import looks_like_html
+from webapp.adapters.html import HTML
 from webapp.domain.content import variants
 from webapp.extensions import db
 from webapp.models import Publication, PublicationStatus
@@ -33,7 +33,8 @@ def fill_placeholders(publication: Publication, request: PublishRequest) -> Publ
     values = {"url": parent.external_url or "", "title": variants.resolve(parent.content, parent.channel).title}
     content = request.content
     body_values = values
-    if publication.content.body_format == "html" or looks_like_html(content.body):
+    if content.body_format == HTML:
+        # Markdown escapes a title's "<" itself (raw HTML in Markdown is text); in HTML it must be escaped here.
         body_values = {k: html.escape(v) for k, v in values.items()}
     filled = replace(
         content,
