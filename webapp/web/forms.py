@@ -99,7 +99,8 @@ class ContentForm(FlaskForm):
     status = SelectField(
         lazy_gettext("Status"), choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")]
     )
-    body_format = SelectField("Body format", choices=BODY_FORMAT_CHOICES, default="markdown")  # translated with the catalogs' next round
+    # Not yet in the catalogs: translated in their next round.
+    body_format = SelectField("Body format", choices=BODY_FORMAT_CHOICES, default="markdown")
 
 
 def _optional_id(value) -> int | None:
