@@ -27,8 +27,11 @@ class MissingOwner(ValueError):
     """The restore names no owner, or one with no account on this install."""
 
 
-def add(workspace: Workspace, members: list[dict], owner_email: str | None, on_invite: OnInvite | None) -> None:
-    """Make the named owner the workspace's owner; invite the archive's other members (the caller commits)."""
+def add(workspace: Workspace, members: list[dict], owner_email: str | None, on_invite: OnInvite | None) -> Actor:
+    """Make the named owner the workspace's owner; invite the archive's other members; return the owner acting.
+
+    The caller commits.
+    """
     email = (owner_email or "").strip().lower()
     if not email:
         raise MissingOwner("name the restored workspace's owner (--owner EMAIL): a restore makes no one else a member")
@@ -44,3 +47,4 @@ def add(workspace: Workspace, members: list[dict], owner_email: str | None, on_i
         _, token = invitations.add_invitation(actor, member["email"], member["role"])
         if on_invite is not None:
             on_invite(member["email"], member["role"], token)
+    return actor
