@@ -80,7 +80,7 @@ def test_publish_creates_a_published_post_with_tags_categories_and_excerpt(wordp
     assert post["slug"].startswith("hello-wordpress-")
     assert (post["title"]["raw"], post["excerpt"]["raw"]) == (title, "The short version")
     marker = marker_for(request.idempotency_key)
-    assert post["content"]["raw"] == f"<p>Intro with <strong>bold</strong></p>\n<!-- {marker} -->"
+    assert post["content"]["raw"] == f"<p>Intro with <strong>bold</strong></p>\n\n<!-- {marker} -->"
     assert term_names(wordpress, "tags", post["tags"]) == {tag}
     assert term_names(wordpress, "categories", post["categories"]) == {category}
     assert result.http_status == 201
