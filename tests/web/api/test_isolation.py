@@ -14,6 +14,8 @@ from webapp.domain.accounts import accounts, invitations
 from webapp.domain.content import content_templates, media
 from webapp.domain.integrations import outbound_webhooks, subscriptions
 from webapp.domain.operations import bulk
+from webapp.domain.shared import alerts
+from webapp.extensions import db
 
 from .helpers import soon
 
@@ -34,6 +36,7 @@ RECORD_FOR = {
     "delivery_id": "delivery",
     "template_id": "template",
     "media_id": "media",
+    "alert_id": "alert",
 }
 # Routes that break the rule today, each with its bug (none now: keep the mechanism for the next one).
 KNOWN_BUGS: dict[str, str] = {}
@@ -75,6 +78,8 @@ def workspace_a(client, make, schedule_for, monkeypatch):
     )
     records["template"] = content_templates.save_as_template(actor, content.id, {"name": "Alpha template"}).id
     records["media"] = media.add_media(actor, content.id, image_bytes(), "alpha.png", "Alpha private image").id
+    records["alert"] = alerts.publication_alert(publications[0], "failure", "Alpha private failure").id
+    db.session.commit()
     monkeypatch.setattr(bulk, "INLINE_LIMIT", 0)  # so that one publication makes a background bulk action
     started = client.post(
         "/api/v1/publications/bulk",

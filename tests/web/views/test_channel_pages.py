@@ -161,7 +161,7 @@ def test_a_held_publication_and_the_channel_alert_link_to_the_channel_page(clien
     assert f'<a href="/channels/{hook.id}">Blog hook</a>' in detail
     assert db.session.query(Alert).filter_by(channel_id=hook.id).count() == 1
     alerts = client.get("/alerts/").get_data(as_text=True)
-    assert f'href="/channels/{hook.id}#edit"' in alerts
+    assert f'href="/channels/{hook.id}#platform-fields"' in alerts  # the credentials fields themselves
 
 
 def test_delete_with_pending_publications_is_refused_beside_the_choice_then_done_when_chosen(client, hook, make, ada):

@@ -25,6 +25,7 @@ class AuditFilters:
     actor: int | str | None = None  # a user id, SYSTEM, or None for anyone
     action: str | None = None
     target_type: str | None = None
+    target_id: int | None = None
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
 
@@ -78,6 +79,8 @@ def audit_query(actor: Actor, filters: AuditFilters):
         query = query.where(AuditEvent.action == filters.action)
     if filters.target_type:
         query = query.where(AuditEvent.target_type == filters.target_type)
+    if filters.target_id is not None:
+        query = query.where(AuditEvent.target_id == filters.target_id)
     if filters.since:
         query = query.where(AuditEvent.created_at >= filters.since)
     if filters.until:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from webapp.web.api import (  # noqa: F401 - each registers its routes on the blueprint
     actions,
+    alerts,
+    analytics,
+    audit,
     channels,
     content_templates,
     contents,

@@ -6,6 +6,13 @@ from dataclasses import dataclass
 
 from webapp.models import CONTENT_TYPES, EditorialStatus, PublicationStatus, ScheduleStatus
 from webapp.web.api.base import MAX_PER_PAGE, PUBLIC_ENDPOINTS
+from webapp.web.api.openapi_alerts import (
+    ALERT_PATH_IDS,
+    ALERT_VALIDATED_QUERY,
+    alert_operations,
+    alert_parameters,
+    alert_schemas,
+)
 from webapp.web.api.openapi_channels import channel_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
 from webapp.web.api.openapi_notifications import notification_schemas
@@ -30,6 +37,8 @@ VALIDATED_QUERY |= {"occurrence_count"}
 PATH_IDS = ("channel_id", "content_id", "schedule_id", "publication_id", "bulk_id", "template_id", "media_id")
 PATH_IDS += ("membership_id", "invitation_id")
 PATH_IDS += ("subscription_id", "delivery_id")
+PATH_IDS += ALERT_PATH_IDS
+VALIDATED_QUERY |= ALERT_VALIDATED_QUERY
 WEBHOOK_ID = "/webhooks/{subscription_id}"
 
 
@@ -185,10 +194,11 @@ OPERATIONS = (
     op(f"POST {WEBHOOK_ID}/deliveries/{{delivery_id}}/redeliver", "redeliver_webhook",
        "Send a finished delivery again: same body and event id, fresh attempts", 200, "WebhookDelivery",
        conflict=True),
-    op("GET /export", "export_records", "Download contents or schedules as JSON, CSV or ZIP", 200, "Export",
+    op("GET /export", "export_records", "Download contents or schedules as JSON or CSV", 200, "Export",
        query=("transfer_kind", "transfer_format")),
     op("POST /import", "import_records", "Import rows (JSON or text/csv): all of them, or none if any is wrong",
        201, "ImportResult", body="ImportRows", query=("transfer_kind",)),
+    *alert_operations(op),
     op("GET /openapi.json", "openapi", "This description (no key needed)", 200, {"type": "object"}),
 )  # fmt: skip
 
@@ -210,6 +220,7 @@ def parameters() -> dict:
         "schedule_status": _query("status", enum(ScheduleStatus), "Only schedules with this status."),
         "publication_status": _query("status", string(), "Comma-separated: " + ", ".join(PublicationStatus)),
         "channel_id": _query("channel_id", integer(minimum=1), "Only those on this channel."),
+        **alert_parameters(_query),
         "schedule_id": _query("schedule_id", integer(minimum=1), "Only those of this schedule."),
         "content_type": _query("content_type", enum(CONTENT_TYPES), "Only content of this type."),
         "from": _query("from", INSTANT_INPUT, instant),
@@ -217,9 +228,7 @@ def parameters() -> dict:
         "timezone": _query("timezone", TIMEZONE, "Zone of a naive `from`/`to`."),
         "q": _query("q", string(), "Text in the title (or body); for publications also an exact idempotency key."),
         "transfer_kind": _query("kind", enum(("contents", "schedules")), "What to export or import."),
-        "transfer_format": _query(
-            "format", enum(("json", "csv", "zip")), "The export's format (default json; zip: contents with images)."
-        ),
+        "transfer_format": _query("format", enum(("json", "csv")), "The export's format (default json)."),
         "pending": _query("pending", enum(("cancel",)), "`cancel`: cancel the channel's pending publications first."),
     }
 
@@ -296,6 +305,7 @@ def document() -> dict:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."}},
             "schemas": {
                 **schemas(),
+                **alert_schemas(),
                 **variant_schemas(),
                 **channel_schemas(),
                 **media_schemas(),

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from webapp.core.time import TimeInputError, parse_instant
 from webapp.domain.publishing import confirmations, publications
-from webapp.web.api.base import ApiError, actor, bp, int_arg, json_body, listing, page_args
+from webapp.web.api.base import actor, bp, int_arg, json_body, listing, page_args
+from webapp.web.api.query import instant_arg
 from webapp.web.api.serializers import publication_json
-
-
-def _instant_arg(name: str):
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_instant(raw, request.args.get("timezone"), field=name)
-    except TimeInputError as exc:
-        raise ApiError(422, "validation_failed", f"{name} {exc.message}", {name: exc.message}) from None
 
 
 @bp.get("/publications")
@@ -29,8 +19,8 @@ def list_publications():
         channel_id=int_arg("channel_id"),
         schedule_id=int_arg("schedule_id"),
         content_type=request.args.get("content_type") or None,
-        due_from=_instant_arg("from"),
-        due_to=_instant_arg("to"),
+        due_from=instant_arg("from"),
+        due_to=instant_arg("to"),
         q=request.args.get("q") or None,
     )
     items, total = publications.paginate(query, page, per_page)

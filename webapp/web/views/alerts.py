@@ -55,7 +55,7 @@ def _list():
         deleted_channels=followups.deleted_channels(),
         links={a.id: links(a, followups) for a in items},
         kind=kind,
-        status=status,
+        state=status,
         statuses=alerts.STATUSES,
         unread_only=unread_only,
         kinds=alerts.KINDS,
