@@ -4,38 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.domain.channels import channels
 from webapp.domain.content import contents
 from webapp.extensions import db
 from webapp.models import Content
+
+from . import test_content_editor, test_content_editor_slugs
+
+toots, blog = test_content_editor.toots, test_content_editor_slugs.blog  # the editor tests' fixtures
 
 HX = {"HX-Request": "true"}
 HOSTILE = (
     'Hello <b>world</b><script>alert(1)</script><img src="https://e.org/x.png" onerror="alert(2)">'
     '<a href="javascript:alert(3)">j</a><p onclick="alert(4)">p</p>'
 )
-
-
-@pytest.fixture
-def blog(ada):
-    return channels.create_channel(
-        ada,
-        name="Blog",
-        platform="wordpress",
-        settings={"url": "https://blog.example.test"},
-        credentials={"username": "ed", "app_password": "abcd efgh ijkl mnop"},
-    )
-
-
-@pytest.fixture
-def toots(ada):
-    return channels.create_channel(
-        ada,
-        name="Toots",
-        platform="mastodon",
-        settings={"url": "https://social.example.test"},
-        credentials={"access_token": "tok-123456"},
-    )
 
 
 @pytest.fixture
