@@ -67,6 +67,14 @@ def _page(form: NotificationsForm | None = None, destination_form: DestinationFo
     ), status
 
 
+def _webhook(form) -> dict:
+    """The webhook URL a form changes: removed when asked, replaced by a new one; a blank field keeps it."""
+    if form.remove_slack.data:
+        return {"slack_url": ""}
+    url = (form.slack_url.data or "").strip()
+    return {"slack_url": url} if url else {}
+
+
 @bp.get("/")
 def edit():
     return _page()
@@ -83,11 +91,8 @@ def update():
         "quiet_start": (form.quiet_start.data or "").strip(),
         "quiet_end": (form.quiet_end.data or "").strip(),
         "digest_hour": form.digest_hour.data,
+        **_webhook(form),
     }
-    if form.remove_slack.data:
-        data["slack_url"] = ""
-    elif (form.slack_url.data or "").strip():
-        data["slack_url"] = form.slack_url.data.strip()  # blank keeps the stored URL
     try:
         notifications.update_settings(ui_actor(), data)
     except ValidationFailed as exc:
@@ -103,11 +108,7 @@ def update_destination():
     form = _destination_form(request.form)
     if not form.validate_on_submit():
         return _page(destination_form=form, status=422)
-    data = {"email_address": (form.email_address.data or "").strip(), "kinds": form.kinds.data or []}
-    if form.remove_slack.data:
-        data["slack_url"] = ""
-    elif (form.slack_url.data or "").strip():
-        data["slack_url"] = form.slack_url.data.strip()  # blank keeps the stored URL
+    data = {"email_address": (form.email_address.data or "").strip(), "kinds": form.kinds.data or [], **_webhook(form)}
     try:
         notifications.update_destination(ui_actor(), data)
     except ValidationFailed as exc:
