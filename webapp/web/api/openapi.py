@@ -15,7 +15,7 @@ from webapp.web.api.openapi_alerts import (
 )
 from webapp.web.api.openapi_channels import channel_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
-from webapp.web.api.openapi_notifications import notification_schemas
+from webapp.web.api.openapi_notifications import notification_operations, notification_schemas
 from webapp.web.api.openapi_occurrences import occurrence_schemas
 from webapp.web.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
 from webapp.web.api.openapi_team import team_schemas
@@ -162,6 +162,7 @@ OPERATIONS = (
     op("PATCH /notifications/settings", "update_notification_settings",
        "Change the key's own user's notification settings; absent fields stay", 200, "NotificationSettings",
        body="NotificationSettingsUpdate"),
+    *notification_operations(op),
     op("GET /workspace", "get_workspace", "The API key's workspace and the key owner's role there", 200, "Workspace"),
     op("PATCH /workspace", "update_workspace", "Rename the workspace or change whether content needs approval (owner)",
        200, "Workspace", body="WorkspaceUpdate"),
