@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
-from babel.dates import format_skeleton, get_datetime_format
+from babel.dates import format_skeleton, get_datetime_format, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -161,6 +161,12 @@ def format_day(value: date | datetime | None, fmt: str = "full") -> str:
     return _skeleton(skeleton, day, None, locale)
 
 
+def weekday_names() -> list[str]:
+    """Monday to Sunday, abbreviated in the request's language (a month grid's heads)."""
+    names = get_day_names("abbreviated", locale=str(get_locale() or DEFAULT_LOCALE))
+    return [names[day] for day in range(7)]
+
+
 def format_duration_ms(value: int | float | None) -> str:
     """A duration: milliseconds under 10 s, else seconds with one decimal, the decimal sign the language's."""
     if value is None:
@@ -243,6 +249,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(locale_code, "locale_code")
     app.add_template_global(LANGUAGES, "languages")
     app.add_template_global(system_problems, "system_problems")
+    app.add_template_global(weekday_names, "weekday_names")
     app.add_template_filter(format_instant, "local_time")
     app.add_template_filter(format_day, "local_date")
     app.add_template_filter(format_duration_ms, "duration_ms")

@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -111,11 +113,12 @@ def _refusal(exc: ValidationFailed | Conflict, publication_id: int, form) -> dic
     names = {c.id: c.name for c in channels.list_channels(ui_actor())}
     extra = getattr(exc, "extra", {})
     clashes = [
-        {**c, "channel": names.get(c["channel_id"], f"channel {c['channel_id']}")} for c in extra.get("clashes", [])
+        {**c, "channel": names.get(c["channel_id"], _("channel %(id)s", id=c["channel_id"]))}
+        for c in extra.get("clashes", [])
     ]
     return {
         "ok": False,
-        "message": f"Publication #{publication_id} was not moved: {exc.message}",
+        "message": _("Publication #%(id)s was not moved: %(reason)s", id=publication_id, reason=exc.message),
         "fields": exc.fields,
         "clashes": clashes,
         "slots": free_slot_choices(exc) if isinstance(exc, ValidationFailed) else [],
@@ -147,8 +150,17 @@ def move(publication_id: int):
             return _fragment(feedback, form, status)
         return render(TEMPLATE, status=status, **_context(_return_args(form), feedback=feedback))
     others = len(moved) - 1
-    message = f"Moved publication #{publication_id} to {local_time(moved[0].due_at, '%a %d %b %Y %H:%M')}" + (
-        f", with {others} more on the schedule's other channels." if others else "."
+    when = local_time(moved[0].due_at, "weekday_date_time")
+    message = (
+        ngettext(
+            "Moved publication #%(id)s to %(when)s, with %(num)d more on the schedule's other channels.",
+            "Moved publication #%(id)s to %(when)s, with %(num)d more on the schedule's other channels.",
+            others,
+            id=publication_id,
+            when=when,
+        )
+        if others
+        else _("Moved publication #%(id)s to %(when)s.", id=publication_id, when=when)
     )
     if wants_fragment():
         response = _fragment({"ok": True, "message": message}, form, 200)
