@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from webapp.domain.publishing import chains, missed_runs, recovery, schedules
+from webapp.domain.shared import alert_causes
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.live import events
@@ -67,6 +68,7 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
             dispatch.redispatch(publication)
             to_enqueue.append(publication)
             report["requeued"] += 1
+    report["alerts_resolved"] = alert_causes.resolve_stale(now)  # causes gone unseen (a first-attempt publish)
     db.session.commit()
     for publication in to_enqueue:
         # Overdue run_late publications go out now; the rest at their own time.
