@@ -50,8 +50,6 @@ NOT_YET = frozenset(
         "health/index.html",
         "media/_panel.html",
         "members/index.html",
-        "publications/index.html",
-        "publications/show.html",
         "schedules/_form.html",
         "schedules/clone.html",
         "schedules/edit.html",

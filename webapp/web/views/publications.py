@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import Conflict, ValidationFailed
@@ -27,6 +28,7 @@ from webapp.models import CONTENT_TYPES, Priority, PublicationStatus
 from webapp.web.auth import ui_actor
 from webapp.web.forms import EmptyForm, MarkPublishedForm, attach_errors
 from webapp.web.htmx import render, wants_fragment
+from webapp.web.i18n import term
 from webapp.web.paging import page_number
 from webapp.web.views.filters import local_time
 
@@ -94,22 +96,32 @@ def index():
 
 def timeline(publication) -> list[tuple]:
     """List (instant, what happened) for a publication, oldest first: its states and every attempt."""
-    entries = [(publication.created_at, "scheduled", f"due {local_time(publication.due_at)}")]
+    entries = [(publication.created_at, "scheduled", _("due %(when)s", when=local_time(publication.due_at)))]
     if publication.enqueued_at:
-        entries.append((publication.enqueued_at, "queued", f"priority {publication.priority}"))
+        entries.append(
+            (publication.enqueued_at, "queued", _("priority %(priority)s", priority=term(publication.priority)))
+        )
     for attempt in publication.attempts:
-        entries.append((attempt.started_at, "publishing", f"attempt {attempt.number}"))
+        entries.append((attempt.started_at, "publishing", _("attempt %(number)s", number=attempt.number)))
         if attempt.finished_at:
-            detail = f"attempt {attempt.number}" + (f", HTTP {attempt.http_status}" if attempt.http_status else "")
+            detail = _("attempt %(number)s", number=attempt.number)
+            detail += f", HTTP {attempt.http_status}" if attempt.http_status else ""
             if attempt.error_class:
                 detail += f": {attempt.error_class}: {attempt.error_message}"
             entries.append((attempt.finished_at, attempt.outcome, detail))
     if publication.status == "retrying" and publication.next_attempt_at:
-        entries.append((publication.next_attempt_at, "retrying", "next attempt (planned)"))
+        entries.append((publication.next_attempt_at, "retrying", _("next attempt (planned)")))
     if publication.hold_reason:
         entries.append((publication.updated_at, publication.status, publication.hold_reason))
     for change, email in changes_of(publication):
-        entries.append((change.at, change.status, f"{change.detail} by {email or 'a removed user'} ({change.source})"))
+        who = email or _("a removed user")
+        entries.append(
+            (
+                change.at,
+                change.status,
+                _("%(what)s by %(who)s (%(source)s)", what=change.detail, who=who, source=change.source),
+            )
+        )
     return sorted(entries, key=lambda e: e[0])
 
 
@@ -147,9 +159,9 @@ def mark_published(publication_id: int):
         return _detail(publication, form, 422)
     except Conflict as exc:
         unit_of_work.rollback()
-        flash(f"Not marked published: {exc.message}", "error")
+        flash(_("Not marked published: %(reason)s", reason=exc.message), "error")
     else:
-        flash(f"Publication #{publication_id} marked published.", "ok")
+        flash(_("Publication #%(id)s marked published.", id=publication_id), "ok")
     return redirect(url_for("publications.show", publication_id=publication_id), 303)
 
 
@@ -161,9 +173,11 @@ def _act(publication_id: int, action: str):
     get_publication(actor, publication_id)  # another workspace's publication is a 404
     result = bulk.run_bulk(actor, action, ids=[publication_id])
     if result["skipped"]:
-        flash(f"Not {action}d: {result['skipped'][0]['reason']}", "error")
+        flash(
+            _("Not done (%(action)s): %(reason)s", action=term(action), reason=result["skipped"][0]["reason"]), "error"
+        )
     else:
-        flash(f"Publication #{publication_id}: {action} done.", "ok")
+        flash(_("Publication #%(id)s: %(action)s done.", id=publication_id, action=term(action)), "ok")
     target = "publications.index" if action == "delete" and not result["skipped"] else "publications.show"
     return redirect(
         url_for(target, **({} if target == "publications.index" else {"publication_id": publication_id})), 303
