@@ -55,8 +55,13 @@
     if (panel) panel.innerHTML = "";
   });
 
+  function off() {
+    // Turned off in settings (WCAG 2.1.4): the page says so on <body data-shortcuts="off">.
+    return document.body && document.body.getAttribute("data-shortcuts") === "off";
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || off() || typing(event.target)) return;
     var help = document.getElementById("shortcuts");
     if (pendingG) {
       pendingG = false;

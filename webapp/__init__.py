@@ -149,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.web.views import (
         alerts,
         analytics,
+        api_docs,
         audit,
         bulk,
         calendar,
@@ -194,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
         integrations,
         media,
         notifications,
+        api_docs,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)

@@ -95,6 +95,9 @@ MEMBERLESS_ENDPOINTS = {"workspaces.new", "workspaces.create", "sessions.sign_ou
 VIEWER_MAY_POST = {
     "sessions.sign_out": "ends the viewer's own session",
     "settings.set_timezone": "the viewer's own profile",
+    "settings.set_shortcuts": "the viewer's own keyboard shortcuts setting",
+    "dashboard.change_layout": "the viewer's own dashboard layout",
+    "dashboard.reset_layout": "the viewer's own dashboard layout",
     "settings.change_password": "the viewer's own password",
     "settings.sign_out_elsewhere": "ends the viewer's own other sessions",
     "settings.create_api_key": "a key of the viewer's own, acting with the viewer's read-only role",

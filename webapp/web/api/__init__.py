@@ -14,6 +14,7 @@ from webapp.web.api import (  # noqa: F401 - each registers its routes on the bl
     channels,
     content_templates,
     contents,
+    me,
     media,
     meta,
     notifications,

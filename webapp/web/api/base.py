@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 # A viewer's key changes nothing: every non-GET call is refused to it except these, which save nothing
 # or only the key's own user's notification settings (nothing of the workspace's).
 VIEWER_MAY_POST = {"api.preview_schedule", "api.update_notification_settings"}
+# The key's own user's dashboard layout: a viewer arranges their own dashboard too.
+VIEWER_MAY_POST |= {"api.put_dashboard_layout", "api.reset_dashboard_layout"}
 
 
 class ApiError(Exception):

@@ -14,8 +14,9 @@ from webapp.web.api.openapi_alerts import (
     alert_schemas,
 )
 from webapp.web.api.openapi_channels import channel_schemas
+from webapp.web.api.openapi_me import me_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
-from webapp.web.api.openapi_notifications import notification_operations, notification_schemas
+from webapp.web.api.openapi_notifications import notification_schemas
 from webapp.web.api.openapi_occurrences import occurrence_schemas
 from webapp.web.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
 from webapp.web.api.openapi_team import team_schemas
@@ -162,7 +163,13 @@ OPERATIONS = (
     op("PATCH /notifications/settings", "update_notification_settings",
        "Change the key's own user's notification settings; absent fields stay", 200, "NotificationSettings",
        body="NotificationSettingsUpdate"),
-    *notification_operations(op),
+    op("GET /me/dashboard-layout", "get_dashboard_layout", "The key's own user's dashboard layout", 200,
+       "DashboardLayout"),
+    op("PUT /me/dashboard-layout", "put_dashboard_layout",
+       "Arrange the key's own user's dashboard (validated and completed)", 200, "DashboardLayout",
+       body="DashboardLayoutUpdate"),
+    op("DELETE /me/dashboard-layout", "reset_dashboard_layout", "Reset the key's own user's dashboard layout", 200,
+       "DashboardLayout"),
     op("GET /workspace", "get_workspace", "The API key's workspace and the key owner's role there", 200, "Workspace"),
     op("PATCH /workspace", "update_workspace", "Rename the workspace or change whether content needs approval (owner)",
        200, "Workspace", body="WorkspaceUpdate"),
@@ -195,7 +202,7 @@ OPERATIONS = (
     op(f"POST {WEBHOOK_ID}/deliveries/{{delivery_id}}/redeliver", "redeliver_webhook",
        "Send a finished delivery again: same body and event id, fresh attempts", 200, "WebhookDelivery",
        conflict=True),
-    op("GET /export", "export_records", "Download contents or schedules as JSON, CSV or ZIP", 200, "Export",
+    op("GET /export", "export_records", "Download contents or schedules as JSON or CSV", 200, "Export",
        query=("transfer_kind", "transfer_format")),
     op("POST /import", "import_records", "Import rows (JSON or text/csv): all of them, or none if any is wrong",
        201, "ImportResult", body="ImportRows", query=("transfer_kind",)),
@@ -229,9 +236,7 @@ def parameters() -> dict:
         "timezone": _query("timezone", TIMEZONE, "Zone of a naive `from`/`to`."),
         "q": _query("q", string(), "Text in the title (or body); for publications also an exact idempotency key."),
         "transfer_kind": _query("kind", enum(("contents", "schedules")), "What to export or import."),
-        "transfer_format": _query(
-            "format", enum(("json", "csv", "zip")), "The export's format (default json; zip: contents with images)."
-        ),
+        "transfer_format": _query("format", enum(("json", "csv")), "The export's format (default json)."),
         "pending": _query("pending", enum(("cancel",)), "`cancel`: cancel the channel's pending publications first."),
     }
 
@@ -312,6 +317,7 @@ def document() -> dict:
                 **variant_schemas(),
                 **channel_schemas(),
                 **media_schemas(),
+                **me_schemas(),
                 **notification_schemas(),
                 **occurrence_schemas(),
                 **team_schemas(),

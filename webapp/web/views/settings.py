@@ -8,7 +8,7 @@ from flask_babel import refresh
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
-from webapp.domain.accounts import accounts, sign_ins, workspaces
+from webapp.domain.accounts import accounts, preferences, sign_ins, workspaces
 from webapp.domain.content import approvals
 from webapp.infra import ratelimit
 from webapp.web.auth import sign_in_user, ui_actor
@@ -142,3 +142,13 @@ def revoke_api_key(key_id: int):
     # An owner revokes other members' keys from the members page, and goes back there.
     back = "members.index" if request.form.get("back") == "members" else "settings.index"
     return redirect(url_for(back), 303)
+
+
+@bp.post("/shortcuts")
+def set_shortcuts():
+    """Turn single-key keyboard shortcuts on or off for this user (WCAG 2.1.4)."""
+    if EmptyForm().validate_on_submit():
+        enabled = request.form.get("shortcuts_enabled") == "on"
+        preferences.set_shortcuts_enabled(ui_actor(), enabled)
+        flash(_("Single-key shortcuts are on.") if enabled else _("Single-key shortcuts are off."), "ok")
+    return redirect(url_for("settings.index"), 303)
