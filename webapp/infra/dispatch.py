@@ -58,7 +58,7 @@ def _enqueue(scheduler: Scheduler, publication: Publication, when: datetime | No
         job_id=job_id(publication),
         queue_name=QUEUE_FOR_PRIORITY[publication.priority],
         timeout=JOB_TIMEOUT_S,
-        job_result_ttl=3600,
+        job_result_ttl=0,  # nothing reads a publish job's result: the database has the outcome
         meta={
             "publication_id": publication.id,
             "dispatch_seq": publication.dispatch_seq,

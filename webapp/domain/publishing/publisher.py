@@ -238,7 +238,7 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
     try:
         result = _call_platform(publication)
     except AdapterError as exc:
-        throttle.observe(channel_id, exc.error_class, admission.probe, admission.slot)
+        throttle.observe(channel_id, exc.error_class, admission.probe, admission.slot, admission.circuit_dirty)
         return _record_failure(publication, attempt, exc)
     except CredentialsError as exc:
         throttle.release(channel_id, admission.probe, admission.slot)
@@ -248,7 +248,7 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
         # Herald's own bug says nothing about the platform: the circuit neither counts nor closes.
         throttle.release(channel_id, admission.probe, admission.slot)
         return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
-    throttle.observe(channel_id, None, admission.probe, admission.slot)
+    throttle.observe(channel_id, None, admission.probe, admission.slot, admission.circuit_dirty)
     return _record_success(publication, attempt, result)
 
 

@@ -54,12 +54,16 @@ return tostring(wait)
 # Closed: no open_until. Open: before it. Half-open: after it, and the first to SET NX the probe lock
 # is the one call let through. A call that may go takes a lease in the channel's in-flight set (KEYS[4],
 # if it has a cap: at most ARGV[3] unexpired leases, the publication id ARGV[4] as member) and takes back
-# the publication's reserved token (KEYS[3], if any), in the same round trip: this runs once per publish.
-# Expired leases (a killed worker's) are swept only when the set looks full, to keep the common case short.
+# the publication's reserved token (KEYS[3], if the channel has a rate limit), in the same round trip: this
+# runs once per publish. Expired leases (a killed worker's) are swept only when the set looks full, to keep
+# the common case short; the set has no expiry of its own (a lease's is its score), and goes with its last
+# member. The third answer says whether the circuit has anything to close (open, or failures counted).
 _ADMIT = """
 local now = tonumber(ARGV[1])
 local state = 'closed'
-local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until'))
+local breaker = redis.call('HMGET', KEYS[1], 'open_until', 'failures')
+local open_until = tonumber(breaker[1])
+local dirty = (breaker[1] or breaker[2]) and '1' or ''
 if open_until then
   if now < open_until then return {'open', tostring(open_until)} end
   if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', '0'} end
@@ -75,12 +79,11 @@ if KEYS[4] then
       return {'full', tostring(cap)}
     end
   end
-  redis.call('EXPIRE', KEYS[4], lease)
 end
 if state == 'probe' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
 local reserved = false
-if KEYS[3] then reserved = redis.call('GETDEL', KEYS[3]) end
-return {state, reserved or ''}
+if KEYS[3] ~= '' then reserved = redis.call('GETDEL', KEYS[3]) end
+return {state, reserved or '', dirty}
 """
 # A finished call gives its lease back (KEYS[1], member ARGV[1]) and wakes the channel's longest waiter
 # (KEYS[2]): its rq-scheduler entry (KEYS[3]) is brought forward to now, so the next tick queues it. A
@@ -126,6 +129,10 @@ class Admission:
     probe: bool = False  # this call is the half-open circuit's one probe
     slot_full: bool = False  # it waits for a free slot: line it up to be woken (wait_for_slot)
     slot: int | None = None  # the publication id holding a lease in the channel's in-flight set
+    # The circuit had failures counted (or was open) when the call was let through: a success closes it.
+    # A clean circuit is left alone, which saves a command per publish; a failure another worker counts
+    # meanwhile is reset by the next success that saw it.
+    circuit_dirty: bool = True
 
     @property
     def allowed(self) -> bool:
@@ -185,13 +192,14 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         redis = get_redis()
         keys, args = _keys(channel.id), [now, config["BREAKER_PROBE_TTL_S"]]
         cap = max_in_flight(channel) if publication_id is not None else 0
-        if publication_id is not None:
-            keys.append(_reservation_key(channel.id, publication_id))
+        per_minute = rate_per_minute(channel)
+        # Only a rate-limited channel ever reserves a token; "" when there is none (Lua keys are positional).
+        keys.append(_reservation_key(channel.id, publication_id) if publication_id and per_minute > 0 else "")
         if cap > 0:
             keys.append(_slot_keys(channel.id)[0])
             args += [cap, publication_id, SLOT_LEASE_S]
         answer = redis.register_script(_ADMIT)(keys=keys, args=args)
-        state, value = (part.decode() if isinstance(part, bytes) else part for part in answer)
+        state, value, *dirty = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
             return _wait(float(value), f"{CIRCUIT_WAIT} until")
         if state == "busy":
@@ -199,9 +207,10 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         if state == "full":
             return _wait(now + SLOT_RETRY_S, f"{SLOT_WAIT} ({value} in flight); at the latest", slot_full=True)
         probe, slot = state == "probe", (publication_id if cap > 0 else None)
+        going = Admission(probe=probe, slot=slot, circuit_dirty=bool(dirty and dirty[0]) or probe)
         if value and now >= float(value) - 1:  # back at the slot it reserved while waiting
-            return Admission(probe=probe, slot=slot)
-        wait = take_token(f"channel:{channel.id}", rate_per_minute(channel), now)
+            return going
+        wait = take_token(f"channel:{channel.id}", per_minute, now)
         if wait > 0:
             release(channel.id, probe, slot)  # neither the probe nor the lease went: let the next caller have them
             if publication_id is not None:
@@ -212,7 +221,7 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
         log.warning("channel %s: rate limit and circuit not checked, Redis did not answer", channel.id)
         return Admission()
-    return Admission(probe=probe, slot=slot)
+    return going
 
 
 def _wait(until: float, reason: str, slot_full: bool = False) -> Admission:
@@ -237,20 +246,26 @@ def _done(channel_id: int, slot: int, closes_circuit: bool) -> None:
     get_redis().register_script(_DONE)(keys=keys, args=[slot, int(clock()), int(closes_circuit)])
 
 
-def observe(channel_id: int, error_class: ErrorClass | None, probe: bool, slot: int | None = None) -> None:
-    """Feed a finished call's outcome (None: success) to the channel's circuit; give its lease back, if any."""
+def observe(
+    channel_id: int, error_class: ErrorClass | None, probe: bool, slot: int | None = None, circuit_dirty: bool = True
+) -> None:
+    """Feed a finished call's outcome (None: success) to the channel's circuit; give its lease back, if any.
+
+    `circuit_dirty` False (from the Admission): the circuit had nothing to close, so a success leaves it be.
+    """
     # A transient failure counts towards opening; a success or a permanent error (the platform
     # answered) closes; auth, 429 and unknown outcomes say nothing about the link.
     closes = error_class is None or error_class is ErrorClass.PERMANENT
     if slot is not None:
         try:
-            _done(channel_id, slot, closes)
+            _done(channel_id, slot, closes and circuit_dirty)
         except RedisError:
             log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
         if closes:
             return
     if closes:
-        succeeded(channel_id)
+        if circuit_dirty:
+            succeeded(channel_id)
     elif error_class is ErrorClass.TRANSIENT:
         failed(channel_id)
     else:
