@@ -44,7 +44,9 @@ NOT_WORDS = frozenset(
     ]
 )
 BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.S)
-EXPRESSION = re.compile(r"{{.*?}}|{%.*?%}", re.S)
+# A Jinja expression or statement, its quoted strings skipped whole (a string may hold "}}").
+_QUOTED = r"'[^']*'|\"[^\"]*\""
+EXPRESSION = re.compile(rf"{{{{(?:{_QUOTED}|[^'\"}}]|}}(?!}}))*}}}}|{{%(?:{_QUOTED}|[^'\"%]|%(?!}}))*%}}", re.S)
 COMMENT = re.compile(r"{#.*?#}", re.S)
 WORD = re.compile(r"[^\W\d_]{2,}")
 

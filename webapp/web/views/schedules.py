@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.time import parse_instant
@@ -83,7 +85,7 @@ def create():
                 attach_errors(form, exc, {"chain": "chain_channel_id"})
                 return _page(form, 422, _slot_choices(exc))
             else:
-                flash(f"Scheduled: next run {local_time(schedule.next_run_at)}.", "ok")
+                flash(_("Scheduled: next run %(when)s.", when=local_time(schedule.next_run_at)), "ok")
                 return redirect(url_for("dashboard.index"), 303)
     mark_unreadable_dates(form)
     return _page(form, 422)
@@ -128,9 +130,9 @@ def update(schedule_id: int):
         attach_errors(form, exc)
         return _edit_page(schedules.get_schedule(actor, schedule_id), form, 422, _slot_choices(exc))
     except Conflict as exc:
-        form.form_errors.append(f"Not saved: {exc.message}")
+        form.form_errors.append(_("Not saved: %(reason)s", reason=exc.message))
         return _edit_page(schedules.get_schedule(actor, schedule_id), form, 409)
-    flash(f"Schedule #{schedule_id} saved: next run {local_time(schedule.next_run_at)}.", "ok")
+    flash(_("Schedule #%(id)s saved: next run %(when)s.", id=schedule_id, when=local_time(schedule.next_run_at)), "ok")
     return redirect(url_for("schedules.edit", schedule_id=schedule_id), 303)
 
 
@@ -171,7 +173,15 @@ def clone(schedule_id: int):
             except ValidationFailed as exc:
                 attach_errors(form, exc, {"chain": "chain_channel_id"})
                 return _clone_page(original, form, 422, _slot_choices(exc))
-            flash(f"Schedule #{schedule_id} cloned as #{copy.id}: next run {local_time(copy.next_run_at)}.", "ok")
+            flash(
+                _(
+                    "Schedule #%(id)s cloned as #%(copy)s: next run %(when)s.",
+                    id=schedule_id,
+                    copy=copy.id,
+                    when=local_time(copy.next_run_at),
+                ),
+                "ok",
+            )
             return redirect(url_for("schedules.edit", schedule_id=copy.id), 303)
     mark_unreadable_dates(form)
     return _clone_page(original, form, 422)
@@ -203,10 +213,10 @@ def preview():
 
 
 SCHEDULE_ACTIONS = {
-    "pause": (lifecycle.pause_schedule, "paused"),
-    "resume": (lifecycle.resume_schedule, "resumed"),
-    "cancel": (lifecycle.cancel_schedule, "cancelled"),
-    "delete": (lifecycle.delete_schedule, "deleted"),
+    "pause": (lifecycle.pause_schedule, lazy_gettext("Schedule #%(id)s paused.")),
+    "resume": (lifecycle.resume_schedule, lazy_gettext("Schedule #%(id)s resumed.")),
+    "cancel": (lifecycle.cancel_schedule, lazy_gettext("Schedule #%(id)s cancelled.")),
+    "delete": (lifecycle.delete_schedule, lazy_gettext("Schedule #%(id)s deleted.")),
 }
 
 
@@ -217,14 +227,14 @@ def _act(schedule_id: int, action: str):
     try:
         if action == "clone":
             clone = rescheduling.clone_schedule(ui_actor(), schedule_id)
-            flash(f"Schedule #{schedule_id} cloned as #{clone.id}.", "ok")
+            flash(_("Schedule #%(id)s cloned as #%(copy)s.", id=schedule_id, copy=clone.id), "ok")
         else:
             run, done = SCHEDULE_ACTIONS[action]
             run(ui_actor(), schedule_id)
-            flash(f"Schedule #{schedule_id} {done}.", "ok")
+            flash(str(done) % {"id": schedule_id}, "ok")
     except (Conflict, ValidationFailed) as exc:
         detail = "; ".join(f"{k} {v}" for k, v in exc.fields.items()) or exc.message
-        flash(f"Schedule #{schedule_id} was not changed: {detail}", "error")
+        flash(_("Schedule #%(id)s was not changed: %(reason)s", id=schedule_id, reason=detail), "error")
     return redirect(url_for("schedules.index"), 303)
 
 
