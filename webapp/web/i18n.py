@@ -76,6 +76,10 @@ TERMS = {
     "paused": lazy_gettext("paused"),
     "cancelled": lazy_gettext("cancelled"),
     "missed": lazy_gettext("missed"),
+    # occurrences of a series
+    "due": lazy_gettext("due"),
+    "moved": lazy_gettext("moved"),
+    "skipped": lazy_gettext("skipped"),
     "active": lazy_gettext("active"),
     "completed": lazy_gettext("completed"),
     "needs_intervention": lazy_gettext("needs intervention"),

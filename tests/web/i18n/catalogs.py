@@ -48,8 +48,6 @@ NOT_YET = frozenset(
         "content_templates/index.html",
         "health/index.html",
         "media/_panel.html",
-        "members/index.html",
-        "schedules/occurrences.html",
     }
 )
 PENDING = BUSY | NOT_YET

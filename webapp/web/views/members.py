@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import Conflict, NotFound, ValidationFailed
@@ -12,6 +13,7 @@ from webapp.domain.accounts import accounts, invitations, workspaces
 from webapp.domain.accounts.invitation_mail import send_invitation
 from webapp.web.auth import can, require_role, requires_role, sign_in_user, ui_actor
 from webapp.web.forms import EmptyForm, InviteForm, JoinForm, RoleForm, WorkspaceForm, attach_errors
+from webapp.web.i18n import term
 
 bp = Blueprint("members", __name__)
 
@@ -65,7 +67,7 @@ def invite():
 @requires_role("own")
 def revoke_invitation(invitation_id: int):
     invitation = invitations.revoke_invitation(ui_actor(), invitation_id)
-    flash(f"Invitation for {invitation.email} revoked; its link no longer works.", "ok")
+    flash(_("Invitation for %(email)s revoked; its link no longer works.", email=invitation.email), "ok")
     return redirect(url_for("members.index"), 303)
 
 
@@ -86,13 +88,13 @@ def change_role(membership_id: int):
     actor, membership = _owner_acts_on(membership_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Choose a role: viewer, editor or owner.", "error")
+        flash(_("Choose a role: viewer, editor or owner."), "error")
         return render_page(status=422)
     try:
         workspaces.change_role(actor, membership.id, form.role.data)
     except Conflict as exc:
         return _refused(exc)
-    flash(f"{membership.user.email} is now {membership.role}.", "ok")
+    flash(_("%(email)s is now %(role)s.", email=membership.user.email, role=term(membership.role)), "ok")
     return redirect(url_for("members.index"), 303)
 
 
@@ -105,7 +107,7 @@ def remove(membership_id: int):
             workspaces.remove_member(actor, membership.id)
         except Conflict as exc:
             return _refused(exc)
-        flash(f"{email} removed from the workspace; their API keys here are revoked.", "ok")
+        flash(_("%(email)s removed from the workspace; their API keys here are revoked.", email=email), "ok")
         if left:
             return redirect(url_for("dashboard.index"), 303)
     return redirect(url_for("members.index"), 303)
@@ -119,7 +121,7 @@ def transfer(membership_id: int):
             workspaces.transfer_ownership(actor, membership.id)
         except Conflict as exc:
             return _refused(exc)
-        flash(f"{membership.user.email} now owns the workspace; you are an editor.", "ok")
+        flash(_("%(email)s now owns the workspace; you are an editor.", email=membership.user.email), "ok")
     return redirect(url_for("members.index"), 303)
 
 
@@ -137,7 +139,10 @@ def accept(token: str):
             except Conflict as exc:
                 flash(exc.message, "error")
                 return render_template("members/accept.html", **page), 409
-            flash(f"You joined '{invitation.workspace.name}' as {invitation.role}.", "ok")
+            flash(
+                _("You joined '%(name)s' as %(role)s.", name=invitation.workspace.name, role=term(invitation.role)),
+                "ok",
+            )
             return redirect(url_for("dashboard.index"), 303)
         return render_template("members/accept.html", **page)
     page["has_account"] = accounts.email_has_account(invitation.email)
@@ -154,6 +159,13 @@ def accept(token: str):
             attach_errors(form, exc)
         else:
             sign_in_user(user)
-            flash(f"Welcome to '{invitation.workspace.name}': you joined as {invitation.role}.", "ok")
+            flash(
+                _(
+                    "Welcome to '%(name)s': you joined as %(role)s.",
+                    name=invitation.workspace.name,
+                    role=term(invitation.role),
+                ),
+                "ok",
+            )
             return redirect(url_for("dashboard.index"), 303)
     return render_template("members/accept.html", **page), 422 if request.method == "POST" else 200

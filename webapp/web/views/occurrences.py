@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import Conflict, ValidationFailed
@@ -55,12 +56,14 @@ def _change(schedule_id: int, action: str):
         unit_of_work.rollback()
         detail = {"at": form.get("at"), "message": exc.message, "fields": exc.fields}
         return _page(schedule_id, status=409 if isinstance(exc, Conflict) else 422, problem=detail)
-    when = local_time(run.original_at, "%a %d %b %H:%M")
+    when = local_time(run.original_at, "weekday_time")
     done = {
-        "skip": f"Skipped the occurrence of {when}.",
-        "move": f"Moved the occurrence of {when} to {local_time(run.at, '%a %d %b %H:%M')}.",
-        "restore": f"Restored the occurrence of {when}.",
-    }[action]
+        "skip": lambda: _("Skipped the occurrence of %(when)s.", when=when),
+        "move": lambda: _(
+            "Moved the occurrence of %(when)s to %(to)s.", when=when, to=local_time(run.at, "weekday_time")
+        ),
+        "restore": lambda: _("Restored the occurrence of %(when)s.", when=when),
+    }[action]()
     flash(done, "ok")
     return redirect(url_for("occurrences.index", schedule_id=schedule_id), 303)
 
