@@ -43,8 +43,6 @@ NOT_YET = frozenset(
         "analytics/index.html",
         "audit/index.html",
         "channels/_platform_fields.html",
-        "channels/index.html",
-        "channels/show.html",
         "content_templates/index.html",
         "health/index.html",
         "media/_panel.html",

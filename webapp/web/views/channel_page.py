@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.domain.channels import channels
@@ -88,18 +90,18 @@ def update(channel_id: int):
         attach_errors(form, exc)
         return _page(channels.get_channel(actor, channel_id), form, 422, field_errors=exc.fields, values=values)
     held = failures.held_count(channel)
-    note = f" {held} held publication(s) wait: resume them below when the channel is ready." if held else ""
-    flash(f"Channel '{channel.name}' saved.{note}", "ok")
+    note = _("%(n)s held publication(s) wait: resume them below when the channel is ready.", n=held) if held else ""
+    flash(" ".join(filter(None, [_("Channel '%(name)s' saved.", name=channel.name), note])), "ok")
     return redirect(url_for("channels.page.show", channel_id=channel.id), 303)
 
 
-def _act(channel_id: int, action, done: str):
+def _act(channel_id: int, action, done):
     """Run a channel action (a domain function answering a count) and say what it did, or why it could not."""
     actor = ui_actor()
     channels.get_channel(actor, channel_id)  # another workspace's (or a deleted) channel is 404
     if EmptyForm().validate_on_submit():
         try:
-            flash(done.format(n=action(actor, channel_id)), "ok")
+            flash(str(done) % {"n": action(actor, channel_id)}, "ok")
         except (Conflict, channel_control.RedisUnavailable) as exc:
             unit_of_work.rollback()
             flash(exc.message, "error")
@@ -109,20 +111,28 @@ def _act(channel_id: int, action, done: str):
 @bp.post("/<int:channel_id>/pause")
 def pause(channel_id: int):
     return _act(
-        channel_id, channel_control.pause_channel, "Channel paused; {n} waiting publication(s) held until resumed."
+        channel_id,
+        channel_control.pause_channel,
+        lazy_gettext("Channel paused; %(n)s waiting publication(s) held until resumed."),
     )
 
 
 @bp.post("/<int:channel_id>/resume")
 def resume(channel_id: int):
     return _act(
-        channel_id, channel_control.resume_channel, "Channel resumed; {n} held publication(s) back on schedule."
+        channel_id,
+        channel_control.resume_channel,
+        lazy_gettext("Channel resumed; %(n)s held publication(s) back on schedule."),
     )
 
 
 @bp.post("/<int:channel_id>/breaker/reset")
 def reset_breaker(channel_id: int):
-    return _act(channel_id, channel_control.reset_breaker, "Circuit breaker reset; {n} waiting publication(s) due now.")
+    return _act(
+        channel_id,
+        channel_control.reset_breaker,
+        lazy_gettext("Circuit breaker reset; %(n)s waiting publication(s) due now."),
+    )
 
 
 @bp.post("/<int:channel_id>/delete")
@@ -141,5 +151,5 @@ def delete(channel_id: int):
         unit_of_work.rollback()
         channel = channels.get_channel(actor, channel_id)
         return _page(channel, _form_for(channel), 409, delete_error=exc.message)
-    flash(f"Channel '{name}' deleted; {cancelled} pending publication(s) cancelled.", "ok")
+    flash(_("Channel '%(name)s' deleted; %(n)s pending publication(s) cancelled.", name=name, n=cancelled), "ok")
     return redirect(url_for("channels.index"), 303)

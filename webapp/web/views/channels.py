@@ -6,6 +6,7 @@ A channel's own page (edit, pause, circuit reset, delete) is `channel_page`.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
@@ -14,6 +15,7 @@ from webapp.domain.publishing import channel_control
 from webapp.web.auth import ui_actor
 from webapp.web.forms import ChannelForm, EmptyForm, attach_errors
 from webapp.web.htmx import render, wants_fragment
+from webapp.web.i18n import term
 from webapp.web.views import channel_page
 from webapp.web.views.channel_fields import PLATFORM_FIELDS, read
 
@@ -77,7 +79,7 @@ def create():
         except ValidationFailed as exc:
             attach_errors(form, exc)
             return _page(form, 422, exc.fields, values)
-        flash(f"Channel '{channel.name}' added.", "ok")
+        flash(_("Channel '%(name)s' added.", name=channel.name), "ok")
         return redirect(url_for("channels.index"), 303)
     return _page(form, 422, {}, values)
 
@@ -86,8 +88,11 @@ def create():
 def check(channel_id: int):
     if EmptyForm().validate_on_submit():
         result = channels.check_channel(ui_actor(), channel_id)
-        outcome = "ok" if result.ok else "failed"
-        flash(f"Connection check: {outcome} — {result.message}", "ok" if result.ok else "error")
+        outcome = _("ok") if result.ok else term("failed")
+        flash(
+            _("Connection check: %(outcome)s — %(message)s", outcome=outcome, message=result.message),
+            "ok" if result.ok else "error",
+        )
     return channel_page.back(channel_id)
 
 
