@@ -3,9 +3,9 @@
 Setup (not timed as a figure, but printed): a fresh PostgreSQL database (dropped and created through psql,
 127.0.0.1:5432, user postgres), migrated by the Procfile's release step; a private redis-server; one workspace
 with a signed-in owner, a hundred channels, a few hundred contents and schedules, and N publications streamed in
-with PostgreSQL's COPY, with a realistic spread: due instants over five months past and one ahead, mostly published, exactly
---failed failed (on schedules that can be retried), some missed, cancelled, unconfirmed, paused, retrying and
-queued, and the future ones scheduled. Then VACUUM ANALYZE, as autovacuum would have done by then.
+with PostgreSQL's COPY, with a realistic spread: due instants over five months past and one ahead, mostly
+published, exactly --failed failed (on schedules that can be retried), some missed, cancelled, unconfirmed, paused,
+retrying and queued, and the future ones scheduled. Then VACUUM ANALYZE, as autovacuum would have done by then.
 
 Measured:
   pages  server time of the dashboard (full page and the three fragments SSE re-fetches) and the job monitor
@@ -371,7 +371,9 @@ def page_urls(scale: Scale) -> dict[str, list[tuple[str, str, dict]]]:
     """(label, url, headers) per page: the URLs a browser asks for, full pages and the fragments SSE re-fetches."""
     fragment = {"HX-Request": "true", "HX-Target": "x"}
     channel = scale.channel_ids[len(scale.channel_ids) // 2]
-    deep = max(1, scale.args.n // 50 * 3 // 4)
+    from webapp.web.views.publications import COUNT_CAP, PER_PAGE
+
+    deep = COUNT_CAP // PER_PAGE  # the last page the monitor lists; past it, it asks for a narrower filter
     return {
         "dashboard": [
             ("full page", "/", {}),
@@ -392,7 +394,8 @@ def page_urls(scale: Scale) -> dict[str, list[tuple[str, str, dict]]]:
             ("sort status", "/publications/?sort=status", {}),
             ("sort lateness", "/publications/?sort=lateness", {}),
             ("sort priority asc", "/publications/?sort=priority&dir=asc", {}),
-            (f"deep page {deep}", f"/publications/?page={deep}", {}),
+            (f"last page listed ({deep})", f"/publications/?page={deep}", {}),
+            ("page past the cap", f"/publications/?page={deep + 1}", {}),
             ("failed, page 2, fragment", "/publications/?status=failed&page=2", fragment),
         ],
         # One channel's month holds about n / channels / 6 publications (1,667 at the defaults): the target's

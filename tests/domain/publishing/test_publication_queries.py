@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import selectinload
 
 from webapp.domain.publishing import schedules
-from webapp.domain.publishing.publications import paginate_publications, publication_query
+from webapp.domain.publishing.publications import MonitorPage, monitor_page, paginate_publications, publication_query
 from webapp.extensions import db
 from webapp.models import Publication
 
@@ -70,3 +70,17 @@ def test_a_page_past_the_end_is_empty_but_keeps_the_total(ada, five):
 @pytest.mark.parametrize("sort", ["lateness", "priority", "status", "id"])
 def test_every_sort_breaks_ties_by_id(ada, five, sort):
     assert _ids(ada, sort=sort, descending=False) == sorted(p.id for p in five)
+
+
+def test_the_monitor_page_counts_up_to_its_cap_and_reads_no_page_past_it(ada, five):
+
+    query = publication_query(ada, sort="due", descending=False)
+
+    assert monitor_page(query, 1, 2, 10) == MonitorPage(five[:2], 5, False)
+    assert monitor_page(query, 2, 2, 4) == MonitorPage(five[2:4], 4, True)
+    assert monitor_page(query, 3, 2, 4) == MonitorPage([], 4, True)
+
+
+def test_the_monitor_page_counts_only_the_actor_s_workspace(ada, five, make):
+
+    assert monitor_page(publication_query(make.actor()), 1, 2, 3) == MonitorPage([], 0, False)

@@ -20,7 +20,7 @@ from webapp.domain.publishing.publications import (
     TABLE_RELATIONS,
     changes_of,
     get_publication,
-    paginate_publications,
+    monitor_page,
     publication_query,
 )
 from webapp.domain.shared import unit_of_work
@@ -35,6 +35,8 @@ from webapp.web.views.filters import local_time
 bp = Blueprint("publications", __name__, url_prefix="/publications")
 
 PER_PAGE = 50
+# The monitor counts and pages through at most this many matches (200 pages); past it, narrow the filter.
+COUNT_CAP = 10_000
 STATUSES = tuple(s.value for s in PublicationStatus)
 
 
@@ -75,14 +77,15 @@ def index():
     descending = args.get("dir", "desc") != "asc"
     page = page_number(args.get("page"))
     query = publication_query(ui_actor(), **monitor_filters(args), sort=sort, descending=descending)
-    rows, total = paginate_publications(query, page, PER_PAGE, *TABLE_RELATIONS)
+    found = monitor_page(query, page, PER_PAGE, COUNT_CAP, *TABLE_RELATIONS)
     return render(
         "publications/index.html",
         block="results",
-        rows=rows,
-        total=total,
+        rows=found.rows,
+        total=found.total,
+        capped=found.capped,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=max(1, -(-found.total // PER_PAGE)),
         sort=sort,
         descending=descending,
         args=args,
