@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, union_all
 
 from webapp.core.errors import Conflict, ValidationFailed
 from webapp.core.time import TimeInputError, ceil_to_second, localize, parse_instant
@@ -21,12 +20,14 @@ from webapp.domain.publishing import lifecycle, rescheduling
 from webapp.domain.publishing.publications import get_publication
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
-from webapp.models import Publication, utcnow
+from webapp.models import Channel, Content, Publication, Schedule, utcnow
 
 VIEWS = ("month", "week", "day", "timeline", "list")
 SPANS = ("day", "week")
 # A period this full is shown truncated, with a note: a calendar page is not an export.
 MAX_ITEMS = 2000
+# A month cell shows this many of its day's publications, then "+N more" linking to the day.
+PER_DAY = 4
 MOVABLE = rescheduling.MOVABLE
 YEARS = (1900, 9000)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -120,40 +121,94 @@ def period_for(view: str, anchor: date, tz_name: str, span: str = "week") -> Per
     return Period(view, span, anchor, first, last, tz)
 
 
-def publications_in(actor: Actor, period: Period, channel_id: int | None = None) -> tuple[list[Publication], bool]:
-    """Return the workspace's publications due in the period (soonest first) and whether the list was cut."""
+@dataclass(frozen=True)
+class Entry:
+    """What the calendar shows of one publication: a few columns read in one query, not a loaded record."""
+
+    id: int
+    due_at: datetime
+    status: str
+    title: str
+    channel_name: str
+    recurring: bool
+
+
+def _entries(actor: Actor, channel_id: int | None, *conditions):
     query = (
-        select(Publication)
-        .where(
-            Publication.workspace_id == actor.workspace_id,
-            Publication.due_at >= period.start,
-            Publication.due_at < period.end,
+        select(
+            Publication.id,
+            Publication.due_at,
+            Publication.status,
+            Content.title,
+            Channel.name,
+            Schedule.cron.is_not(None),
         )
-        .options(
-            selectinload(Publication.channel),
-            selectinload(Publication.content),
-            selectinload(Publication.schedule),
-        )
+        .join(Content, Content.id == Publication.content_id)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .join(Schedule, Schedule.id == Publication.schedule_id)
+        .where(Publication.workspace_id == actor.workspace_id, *conditions)
         .order_by(Publication.due_at, Publication.id)
-        .limit(MAX_ITEMS + 1)
     )
-    if channel_id is not None:
-        query = query.where(Publication.channel_id == channel_id)
-    rows = list(db.session.scalars(query))
+    return query if channel_id is None else query.where(Publication.channel_id == channel_id)
+
+
+def publications_in(actor: Actor, period: Period, channel_id: int | None = None) -> tuple[list[Entry], bool]:
+    """Return the workspace's publications due in the period (soonest first) and whether the list was cut."""
+    query = _entries(actor, channel_id, Publication.due_at >= period.start, Publication.due_at < period.end)
+    rows = [Entry(*row) for row in db.session.execute(query.limit(MAX_ITEMS + 1))]
     return rows[:MAX_ITEMS], len(rows) > MAX_ITEMS
 
 
-def by_day(publications: list[Publication], tz: ZoneInfo) -> dict[date, list[Publication]]:
+def month_in(
+    actor: Actor, period: Period, channel_id: int | None = None, per_day: int = PER_DAY
+) -> tuple[dict[date, list[Entry]], dict[date, int]]:
+    """Return the first `per_day` publications of each local day of the period, and how many each day holds.
+
+    A month cell shows a few and links the rest to its day ("+N more"): every day is a count and a short
+    range read from the (workspace[, channel], due) index, so a month of 100,000 reads no more rows than one of 100.
+    """
+    bounds = [local_midnight(day, period.tz) for day in [*period.days, period.last + timedelta(days=1)]]
+    scope = [Publication.workspace_id == actor.workspace_id]
+    if channel_id is not None:
+        scope.append(Publication.channel_id == channel_id)
+    spans = list(zip(bounds, bounds[1:], strict=False))
+    counts = db.session.execute(
+        select(
+            *(
+                select(func.count()).where(*scope, Publication.due_at >= a, Publication.due_at < b).scalar_subquery()
+                for a, b in spans
+            )
+        )
+    ).one()
+    firsts = [
+        select(Publication.id)
+        .where(*scope, Publication.due_at >= a, Publication.due_at < b)
+        .order_by(Publication.due_at, Publication.id)
+        .limit(per_day)
+        .subquery()
+        for (a, b), count in zip(spans, counts, strict=True)
+        if count
+    ]
+    days: dict[date, list[Entry]] = defaultdict(list)
+    if firsts:
+        ids = union_all(*(select(first.c.id) for first in firsts)).subquery()
+        for row in db.session.execute(_entries(actor, None, Publication.id.in_(select(ids.c.id)))):
+            entry = Entry(*row)
+            days[entry.due_at.astimezone(period.tz).date()].append(entry)
+    return days, {day: count for day, count in zip(period.days, counts, strict=True) if count}
+
+
+def by_day(publications: list[Entry], tz: ZoneInfo) -> dict[date, list[Entry]]:
     """Group publications by the local date of their due time."""
-    days: dict[date, list[Publication]] = defaultdict(list)
+    days: dict[date, list[Entry]] = defaultdict(list)
     for publication in publications:
         days[publication.due_at.astimezone(tz).date()].append(publication)
     return days
 
 
-def by_hour(publications: list[Publication], tz: ZoneInfo) -> dict[tuple[date, int], list[Publication]]:
+def by_hour(publications: list[Entry], tz: ZoneInfo) -> dict[tuple[date, int], list[Entry]]:
     """Group publications by local (date, hour); a fall-back day's repeated hour holds both passes."""
-    hours: dict[tuple[date, int], list[Publication]] = defaultdict(list)
+    hours: dict[tuple[date, int], list[Entry]] = defaultdict(list)
     for publication in publications:
         local = publication.due_at.astimezone(tz)
         hours[(local.date(), local.hour)].append(publication)

@@ -54,14 +54,19 @@ def _context(args, feedback: dict | None = None) -> dict:
     state = _state(args)
     actor = ui_actor()
     period = calendar.period_for(state["view"], state["anchor"], current_user.timezone, state["span"])
-    rows, truncated = calendar.publications_in(actor, period, state["channel_id"])
+    if state["view"] == "month":  # the first few of each day, and "+N more"
+        (days, counts), rows, truncated = calendar.month_in(actor, period, state["channel_id"]), [], False
+    else:
+        rows, truncated = calendar.publications_in(actor, period, state["channel_id"])
+        days, counts = calendar.by_day(rows, period.tz), {}
     changed = occurrence_list.exceptions_between(actor, period.start, period.end, state["channel_id"])
     return {
         **state,
         "period": period,
         "rows": rows,
         "truncated": truncated,
-        "days": calendar.by_day(rows, period.tz),
+        "days": days,
+        "counts": counts,
         "hours": calendar.by_hour(rows, period.tz),
         # Occurrences people skipped or moved, at the time the rule gives them.
         "changed": changed,
