@@ -41,9 +41,7 @@ BUSY = frozenset(
 NOT_YET = frozenset(
     {
         "analytics/index.html",
-        "audit/index.html",
         "channels/_platform_fields.html",
-        "content_templates/index.html",
         "health/index.html",
         "media/_panel.html",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from webapp.core.errors import ValidationFailed
 from webapp.domain.content import content_templates
@@ -42,9 +43,9 @@ def rename(template_id: int):
     try:
         content_templates.update_template(ui_actor(), template_id, {"name": request.form.get("name", "")})
     except ValidationFailed as exc:
-        flash(f"Not renamed: {_problems(exc)}", "error")
+        flash(_("Not renamed: %(reason)s", reason=_problems(exc)), "error")
     else:
-        flash(f"Template '{old}' renamed to '{template.name}'.", "ok")
+        flash(_("Template '%(old)s' renamed to '%(new)s'.", old=old, new=template.name), "ok")
     return redirect(url_for("content_templates.index"), 303)
 
 
@@ -53,7 +54,7 @@ def delete(template_id: int):
     template = _checked(template_id)
     name = template.name
     content_templates.delete_template(ui_actor(), template_id)
-    flash(f"Template '{name}' deleted.", "ok")
+    flash(_("Template '%(name)s' deleted.", name=name), "ok")
     return redirect(url_for("content_templates.index"), 303)
 
 
@@ -65,8 +66,10 @@ def start(template_id: int):
             ui_actor(), template_id, title=request.form.get("title"), schedule=request.form.get("schedule") == "y"
         )
     except ValidationFailed as exc:
-        flash(f"Not started: {_problems(exc)}", "error")
+        flash(_("Not started: %(reason)s", reason=_problems(exc)), "error")
         return redirect(url_for("content_templates.index"), 303)
-    scheduled = " and scheduled" if schedule else ""
-    flash(f"Draft '{content.title}' started from the template{scheduled}.", "ok")
+    if schedule:
+        flash(_("Draft '%(title)s' started from the template and scheduled.", title=content.title), "ok")
+    else:
+        flash(_("Draft '%(title)s' started from the template.", title=content.title), "ok")
     return redirect(url_for("contents.editor.edit", content_id=content.id), 303)
