@@ -29,6 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -240,11 +241,18 @@ def start_redis(procs: Processes, name: str = "redis", redis_server: str = REDIS
 
 # -- receiver and API client -------------------------------------------------------------------------------------
 class Receiver:
-    """Stand-in publishing target on 127.0.0.1: records each delivery and answers 200 {"id", "url"} at once."""
+    """Stand-in publishing target on 127.0.0.1: records each delivery and answers 200 {"id", "url"}.
 
-    def __init__(self) -> None:
+    It answers at once, or after `latency_s` (a platform's own time), or after `slow[path]` for that path (a
+    stalled platform). `in_flight_max[path]` is the most requests to a path it held at one time.
+    """
+
+    def __init__(self, latency_s: float = 0.0, slow: dict[str, float] | None = None) -> None:
         self.lock = threading.Lock()
         self.deliveries: list[tuple[float, str]] = []  # (time received, Idempotency-Key)
+        self.paths: list[tuple[float, str, float]] = []  # (time received, path, time answered)
+        self.in_flight: Counter[str] = Counter()
+        self.in_flight_max: Counter[str] = Counter()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -260,6 +268,16 @@ class Receiver:
                     with receiver.lock:
                         receiver.deliveries.append((received, self.headers.get("Idempotency-Key", "")))
                         number = len(receiver.deliveries)
+                        receiver.in_flight[self.path] += 1
+                        receiver.in_flight_max[self.path] = max(
+                            receiver.in_flight_max[self.path], receiver.in_flight[self.path]
+                        )
+                    wait = (slow or {}).get(self.path, latency_s)
+                    if wait:
+                        time.sleep(wait)  # this connection's thread only: other requests go on meanwhile
+                    with receiver.lock:
+                        receiver.in_flight[self.path] -= 1
+                        receiver.paths.append((received, self.path, time.time()))
                 reply = json.dumps({"id": f"bench-{number}", "url": f"http://receiver.test/{number}"}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -445,6 +463,16 @@ class HeraldStack:
                 from webapp.extensions import db
 
                 db.session.remove()
+
+    def rss_mb(self) -> float:
+        """Resident memory of every process the stack runs (web, workers, scheduler, Redis), summed, in MB."""
+        total = 0
+        for pid in (pid for group in self.pids().values() for pid in group):
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        return total / 1024
 
     def pids(self) -> dict[str, list[int]]:
         """Process ids by role, for CPU accounting (gunicorn's workers are found as the master's descendants)."""

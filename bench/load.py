@@ -5,6 +5,8 @@ Scenarios (--scenarios, comma list; default both):
           p50 / p99 / max lateness = started_at - due_at. Target: p99 <= 1 s.
   burst   N publications due in the same second: time until all are published (last job end - due) and
           publications/s end to end. Target: all within 10 s, >= 100/s.
+  fair    N posts on a channel whose platform answers in 5 s and N on a healthy one, due together: the healthy
+          ones all done within 5 s of due (bench/fairness.py). Not run by default.
 
 Each scenario gets a fresh Herald as the Procfile runs it (gunicorn web, N `python worker.py` SimpleWorkers,
 `flask scheduler`) on a private redis-server, a temp SQLite file (or --database-url) and a local receiver that
@@ -17,7 +19,12 @@ Then the reference stack (shared/bench/reference_stack.py, bare rq + rq-schedule
 and workers) runs the same scenarios, and Herald's figures are printed as ratios to it. Where the time goes comes
 from the publications' own timestamps (DB enqueued_at/started_at/finished_at) and their rq job hashes.
 
-    python bench/load.py [--scenarios spread,burst] [--n 1000] [--spread 60] [--workers 2]
+With --latency-ms N the receiver (Herald's and the reference's) answers each post after N ms, as a real platform
+does: `--scenarios burst --n 300 --latency-ms 200` is issue 16's "300 due at once against a 200 ms platform".
+Herald runs --workers worker processes of WORKER_CONCURRENCY slots each (the default `make run`: 2 x 8); the
+reference runs --workers SimpleWorkers. The peak RSS of everything Herald's stack runs is printed too.
+
+    python bench/load.py [--scenarios spread,burst] [--n 1000] [--spread 60] [--workers 2] [--latency-ms 0]
                          [--database-url postgresql://...] [--create inprocess|api] [--no-reference]
 """
 
@@ -32,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import fairness
 from harness import (
     REDIS_SERVER,
     REFERENCE,
@@ -49,7 +57,7 @@ from harness import (
     run_reference,
 )
 
-SCENARIOS = ("spread", "burst")
+SCENARIOS = ("spread", "burst", "fair")
 PENDING = ("scheduled", "queued", "publishing", "retrying")
 TARGET_SPREAD_P99_S = 1.0
 TARGET_BURST_ALL_S = 10.0
@@ -67,7 +75,7 @@ class Load(BenchRun):
     # -- one Herald scenario ---------------------------------------------------------------------------------
     def herald(self, scenario: str) -> dict:
         a = self.args
-        self.receiver = receiver = Receiver()
+        self.receiver = receiver = Receiver(latency_s=a.latency_ms / 1000)
         self.stack = stack = HeraldStack(
             self.procs,
             self.tmp,
@@ -105,7 +113,10 @@ class Load(BenchRun):
 
         redis = self.redis_client(stack)
         cpu0, cmds0 = stack.cpu(), command_counts(redis)
-        receiver.wait_for(n, max(due_at) + a.timeout)
+        rss = [stack.rss_mb()]
+        while receiver.count() < n and time.time() < max(due_at) + a.timeout:
+            time.sleep(0.25)
+            rss.append(stack.rss_mb())
         self.wait_settled(stack, deadline=time.time() + 30)
         cpu1, cmds1 = stack.cpu(), command_counts(redis)
         rows = self.collect(stack, redis)
@@ -115,6 +126,7 @@ class Load(BenchRun):
             created_s=created_s,
             create=a.create,
             cpu_ms_per_pub={k: (cpu1[k] - cpu0[k]) / n * 1000 for k in cpu1},
+            rss_peak_mb=max(rss),
             redis_cmds_per_pub=(sum(cmds1.values()) - sum(cmds0.values())) / n,
             redis_top=dict(sorted(((k, (v - cmds0.get(k, 0)) / n) for k, v in cmds1.items()), key=lambda kv: -kv[1])),
         )
@@ -251,6 +263,8 @@ class Load(BenchRun):
             return {}
         options = ["--worker-class", "simple", "--scenarios", ",".join(scenarios), "--n", str(a.n)]
         options += ["--spread", str(a.spread), "--workers", str(a.workers), "--redis-server", a.redis_server]
+        if a.latency_ms:
+            options += ["--latency-ms", str(a.latency_ms)]
         budget = 120 + (a.spread if "spread" in scenarios else 0) + 60 * len(scenarios)
         result = run_reference(self.procs, options, reference=a.reference, max_total=budget)
         return {r["scenario"]: r for r in (result or {}).get("live", [])}
@@ -418,7 +432,12 @@ def report(results: dict[str, dict], refs: dict[str, dict], args: argparse.Names
                 + (f" (ref p99={fmt_s(r['late_p99'])}, {ratio(h['late_p99'], r['late_p99'])})" if r else "")
             )
         else:
-            print(f"== burst: {h['n']} publications due in one second, {args.workers} workers")
+            slow = f", platform answering in {args.latency_ms:g} ms" if args.latency_ms else ""
+            print(
+                f"== burst: {h['n']} publications due in one second{slow}; Herald {args.workers} worker processes"
+                f" x their slots, the reference {args.workers} SimpleWorkers; Herald's peak RSS"
+                f" {h['rss_peak_mb']:.0f} MB"
+            )
             print(
                 f"{'':10} {'all done':>9} {'pubs/s':>7} {'drain/s':>8} {'cycle ms':>9}"
                 f" {'late p50':>9} {'late p99':>9} {'late max':>9}"
@@ -446,7 +465,7 @@ def report(results: dict[str, dict], refs: dict[str, dict], args: argparse.Names
                 f" (all done = last rq job end - due; last delivery at the receiver {fmt_s(h.get('last_delivery_s'))})"
             )
             summary.append(
-                f"burst all={fmt_s(h.get('all_done_s'))} {h.get('e2e_per_s') or 0:.0f}/s"
+                f"burst all={fmt_s(h.get('all_done_s'))} {h.get('e2e_per_s') or 0:.1f}/s rss={h['rss_peak_mb']:.0f}MB"
                 + (
                     f" (ref all={fmt_s(r.get('all_done_s'))} {r.get('e2e_jobs_s') or 0:.0f}/s,"
                     f" {ratio(h.get('all_done_s'), r.get('all_done_s'))})"
@@ -511,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="publications per scenario (default 1000)")
     parser.add_argument("--spread", type=float, default=60.0, help="seconds the spread covers (default 60)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="receiver answer delay")
     parser.add_argument("--database-url", default="", help="a PostgreSQL URL (default: a temp SQLite file)")
     parser.add_argument("--create", choices=("inprocess", "api"), default="inprocess", help="how schedules are made")
     parser.add_argument("--api-threads", type=int, default=8, help="parallel API calls with --create api")
@@ -537,11 +557,16 @@ def main(argv: list[str] | None = None) -> int:
     load = Load(args)
     try:
         with exit_status():
-            results = {}
+            results, fair = {}, None
             for scenario in scenarios:
-                results[scenario] = load.herald(scenario)
-            refs = load.reference(scenarios)
+                if scenario == "fair":
+                    fair = fairness.run(load, args)
+                else:
+                    results[scenario] = load.herald(scenario)
+            refs = load.reference([s for s in scenarios if s != "fair"]) if results else {}
             summary = report(results, refs, args)
+            if fair is not None:
+                summary.append(fairness.report(fair))
             good = all(ok(h) for h in results.values())
             db = "postgresql" if args.database_url else "sqlite"
             print(f"SUMMARY herald load n={args.n} workers={args.workers} db={db} | " + " | ".join(summary))

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from rq import Queue
+from rq.job import Job, JobStatus
+from rq.utils import now, utcformat
 from rq_scheduler import Scheduler
 
 from webapp.core.time import ceil_to_second
@@ -65,6 +67,32 @@ def _enqueue(scheduler: Scheduler, publication: Publication, when: datetime | No
             "workspace_id": publication.workspace_id,
         },
     )
+
+
+def parse_job_id(ident: str) -> tuple[int, int] | None:
+    """Return the (publication id, dispatch_seq) a publication's job id names, or None for another job."""
+    if not ident.startswith(JOB_ID_PREFIX):
+        return None
+    publication_id, _, seq = ident.removeprefix(JOB_ID_PREFIX).partition("-")
+    return (int(publication_id), int(seq)) if publication_id.isdigit() and seq.isdigit() else None
+
+
+def queue_now(ident: str) -> bool:
+    """Put a job that rq-scheduler no longer holds at the front of its queue, as a tick would; False if it is gone.
+
+    The front: it has waited its turn already (a slot handed over, throttle.observe).
+    """
+    redis = get_redis()
+    origin = redis.hget(Job.key_for(ident), "origin")
+    if origin is None:
+        return False
+    queue_key = Queue.redis_queue_namespace_prefix + origin.decode()
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(Job.key_for(ident), mapping={"status": JobStatus.QUEUED.value, "enqueued_at": utcformat(now())})
+        pipe.lpush(queue_key, ident)
+        pipe.sadd(Queue.redis_queues_keys, queue_key)
+        pipe.execute()
+    return True
 
 
 def unschedule_publication(publication: Publication) -> None:

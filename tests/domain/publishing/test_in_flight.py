@@ -75,7 +75,7 @@ def test_the_same_publication_admitted_again_keeps_one_slot(app, capped, clock):
     assert throttle.admit(capped, 2).allowed
 
 
-def test_a_freed_slot_brings_the_longest_waiter_forward_in_rq_scheduler(app, capped, clock):
+def test_a_freed_slot_goes_to_the_longest_waiter_taken_out_of_rq_scheduler(app, capped, clock):
     redis, key = get_redis(), Scheduler.scheduled_jobs_key
     throttle.admit(capped, 1)
     throttle.admit(capped, 2)
@@ -84,9 +84,10 @@ def test_a_freed_slot_brings_the_longest_waiter_forward_in_rq_scheduler(app, cap
     clock.advance(1)
     throttle.wait_for_slot(capped.id, "herald-publication-4-2")
 
-    throttle.observe(capped.id, None, probe=False, slot=1)
+    woken = throttle.observe(capped.id, None, probe=False, slot=1)
 
-    assert redis.zscore(key, "herald-publication-3-2") == int(T0 + 1)  # due now: the next tick queues it
+    assert woken == "herald-publication-3-2"  # the worker queues it now (publisher), not a tick later
+    assert redis.zscore(key, "herald-publication-3-2") is None
     assert redis.zscore(key, "herald-publication-4-2") == T0 + 30
 
 
@@ -97,9 +98,7 @@ def test_a_waiter_whose_entry_is_gone_is_skipped_for_the_next(app, capped, clock
     throttle.wait_for_slot(capped.id, "herald-publication-3-2")  # cancelled since: no entry
     throttle.wait_for_slot(capped.id, "herald-publication-4-2")
 
-    throttle.release(capped.id, probe=False, slot=1)
-
-    assert redis.zscore(key, "herald-publication-4-2") == int(T0)
+    assert throttle.release(capped.id, probe=False, slot=1) == "herald-publication-4-2"
     assert redis.zscore(key, "herald-publication-3-2") is None  # not re-created
 
 
@@ -123,3 +122,39 @@ def test_max_in_flight_is_a_whole_number_up_to_a_thousand(value):
 
 def test_max_in_flight_is_a_known_rule():
     assert rules.validate({"max_in_flight": 5}) == {}
+
+
+def test_a_publication_that_finds_its_channel_full_waits_without_an_attempt_and_goes_when_the_slot_frees(
+    app, make, clock, monkeypatch
+):
+    from datetime import timedelta
+
+    from rq import Queue
+
+    from webapp.domain.publishing import publisher, schedules
+    from webapp.extensions import db
+    from webapp.infra import dispatch
+    from webapp.models import Publication, utcnow
+
+    monkeypatch.setitem(app.config, "RATE_PER_MINUTE", {"webhook": 0})
+    actor = make.actor()
+    channel = make.channel(actor, rules={"max_in_flight": 1})
+    content = make.content(actor, status="approved")
+    body = {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(minutes=5)}
+    (waiting,) = schedules.publications_of(schedules.create_schedule(actor, body))
+    publisher.mark_queued([waiting.id])
+    throttle.admit(channel, 999)  # another worker's call to the channel is under way
+
+    assert publisher.execute(waiting.id) == "waiting"
+    db.session.expire_all()
+    waiting = db.session.get(Publication, waiting.id)
+    assert waiting.status == "retrying" and waiting.attempts_count == 0
+    assert waiting.hold_reason.startswith(f"{throttle.SLOT_WAIT} (1 in flight)")
+
+    woken = throttle.observe(channel.id, None, probe=False, slot=999)  # that call ends
+    publisher._hand_over(woken, "published")
+
+    db.session.expire_all()
+    assert db.session.get(Publication, waiting.id).status == "queued"
+    queue = Queue(dispatch.QUEUE_FOR_PRIORITY[waiting.priority], connection=get_redis())
+    assert queue.job_ids[0] == dispatch.job_id(waiting)

@@ -238,18 +238,34 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
     try:
         result = _call_platform(publication)
     except AdapterError as exc:
-        throttle.observe(channel_id, exc.error_class, admission.probe, admission.slot, admission.circuit_dirty)
-        return _record_failure(publication, attempt, exc)
+        woken = throttle.observe(channel_id, exc.error_class, admission.probe, admission.slot, admission.circuit_dirty)
+        return _hand_over(woken, _record_failure(publication, attempt, exc))
     except CredentialsError as exc:
-        throttle.release(channel_id, admission.probe, admission.slot)
-        return _record_failure(publication, attempt, AuthError(str(exc)))
+        woken = throttle.release(channel_id, admission.probe, admission.slot)
+        return _hand_over(woken, _record_failure(publication, attempt, AuthError(str(exc))))
     except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
         log.exception("publication %s: unexpected error", publication.id)
         # Herald's own bug says nothing about the platform: the circuit neither counts nor closes.
-        throttle.release(channel_id, admission.probe, admission.slot)
-        return _record_failure(publication, attempt, TransientError(f"internal error: {type(exc).__name__}: {exc}"))
-    throttle.observe(channel_id, None, admission.probe, admission.slot, admission.circuit_dirty)
-    return _record_success(publication, attempt, result)
+        woken = throttle.release(channel_id, admission.probe, admission.slot)
+        error = TransientError(f"internal error: {type(exc).__name__}: {exc}")
+        return _hand_over(woken, _record_failure(publication, attempt, error))
+    woken = throttle.observe(channel_id, None, admission.probe, admission.slot, admission.circuit_dirty)
+    return _hand_over(woken, _record_success(publication, attempt, result))
+
+
+def _hand_over(job_id: str | None, outcome: str) -> str:
+    """Queue the publication the freed channel slot went to at once (its rq-scheduler entry is gone); return outcome.
+
+    A tick would leave the slot idle for up to a second. Should this fail, the reconciler restores the entry.
+    """
+    dispatched = dispatch.parse_job_id(job_id) if job_id else None
+    if dispatched is not None:
+        try:
+            if mark_queued([], dispatches=[dispatched]):
+                dispatch.queue_now(job_id)
+        except RedisError:
+            log.warning("publication %s: handed a slot but not queued; the reconciler restores it", dispatched[0])
+    return outcome
 
 
 def _hold(publication: Publication, reason: str) -> str:

@@ -85,20 +85,22 @@ local reserved = false
 if KEYS[3] ~= '' then reserved = redis.call('GETDEL', KEYS[3]) end
 return {state, reserved or '', dirty}
 """
-# A finished call gives its lease back (KEYS[1], member ARGV[1]) and wakes the channel's longest waiter
-# (KEYS[2]): its rq-scheduler entry (KEYS[3]) is brought forward to now, so the next tick queues it. A
-# waiter whose entry is gone (cancelled, moved already) is skipped. With ARGV[3] = 1 the call succeeded:
-# the circuit closes too (KEYS[4], KEYS[5]). The scheduler's key sits outside the channel's hash tag: a
-# Redis cluster would want the wake-up as a second call.
+# A finished call gives its lease back (KEYS[1], member ARGV[1]) and takes the channel's longest waiter
+# (KEYS[2]) out of rq-scheduler (KEYS[3]), answering its job id: the worker hands the freed slot over at
+# once (publisher), where a tick would leave it idle for up to a second. A waiter whose entry is gone
+# (cancelled, or moved by its fallback time already) is skipped. With ARGV[3] = 1 the call succeeded: the
+# circuit closes too (KEYS[4], KEYS[5]). The scheduler's key sits outside the channel's hash tag: a Redis
+# cluster would want the wake-up as a second call.
 _DONE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[3] == '1' then redis.call('DEL', KEYS[4], KEYS[5]) end
+if ARGV[4] ~= '1' then return '' end
 for _ = 1, 5 do
   local woken = redis.call('ZPOPMIN', KEYS[2])
-  if not woken[1] then return 0 end
-  if redis.call('ZADD', KEYS[3], 'XX', 'CH', ARGV[2], woken[1]) == 1 then return 1 end
+  if not woken[1] then return '' end
+  if redis.call('ZREM', KEYS[3], woken[1]) == 1 then return woken[1] end
 end
-return 0
+return ''
 """
 # A failure while open or half-open (the probe) re-opens for a full cool-off; otherwise it counts
 # towards the threshold.
@@ -212,7 +214,9 @@ def admit(channel, publication_id: int | None = None) -> Admission:
             return going
         wait = take_token(f"channel:{channel.id}", per_minute, now)
         if wait > 0:
-            release(channel.id, probe, slot)  # neither the probe nor the lease went: let the next caller have them
+            release(channel.id, probe)  # the probe did not go: let the next caller be it
+            if slot is not None:
+                _done(channel.id, slot, False, wake=False)  # nor did the lease: no call ended, so nobody is woken
             if publication_id is not None:
                 slot = now + wait
                 redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
@@ -240,36 +244,40 @@ def wait_for_slot(channel_id: int, job_id: str) -> None:
         log.warning("channel %s: %s waits without a wake-up, Redis did not answer", channel_id, job_id)
 
 
-def _done(channel_id: int, slot: int, closes_circuit: bool) -> None:
-    """Give the lease back, wake the longest waiter and, after a success, close the circuit: one round trip."""
+def _done(channel_id: int, slot: int, closes_circuit: bool, wake: bool = True) -> str | None:
+    """Give the lease back, take the longest waiter's entry and, after a success, close the circuit: one round trip.
+
+    Return the waiter's job id (now out of rq-scheduler: the caller queues it), or None.
+    """
     keys = [*_slot_keys(channel_id), Scheduler.scheduled_jobs_key, *_keys(channel_id)]
-    get_redis().register_script(_DONE)(keys=keys, args=[slot, int(clock()), int(closes_circuit)])
+    try:
+        woken = get_redis().register_script(_DONE)(keys=keys, args=[slot, int(clock()), int(closes_circuit), int(wake)])
+    except RedisError:
+        log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
+        return None
+    return (woken.decode() if isinstance(woken, bytes) else woken) or None
 
 
 def observe(
     channel_id: int, error_class: ErrorClass | None, probe: bool, slot: int | None = None, circuit_dirty: bool = True
-) -> None:
+) -> str | None:
     """Feed a finished call's outcome (None: success) to the channel's circuit; give its lease back, if any.
 
     `circuit_dirty` False (from the Admission): the circuit had nothing to close, so a success leaves it be.
+    Return the job id of the publication the freed slot goes to (out of rq-scheduler: queue it), or None.
     """
     # A transient failure counts towards opening; a success or a permanent error (the platform
     # answered) closes; auth, 429 and unknown outcomes say nothing about the link.
     closes = error_class is None or error_class is ErrorClass.PERMANENT
-    if slot is not None:
-        try:
-            _done(channel_id, slot, closes and circuit_dirty)
-        except RedisError:
-            log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
-        if closes:
-            return
+    woken = _done(channel_id, slot, closes and circuit_dirty) if slot is not None else None
     if closes:
-        if circuit_dirty:
+        if circuit_dirty and slot is None:
             succeeded(channel_id)
     elif error_class is ErrorClass.TRANSIENT:
         failed(channel_id)
     else:
         release(channel_id, probe)
+    return woken
 
 
 def succeeded(channel_id: int) -> None:
@@ -294,19 +302,19 @@ def failed(channel_id: int) -> bool:
     return bool(opened)
 
 
-def release(channel_id: int, probe: bool, slot: int | None = None) -> None:
-    """Give the probe lock back when a probe ended without a verdict on the channel, and the lease, if any."""
-    if slot is not None:
-        try:
-            _done(channel_id, slot, False)
-        except RedisError:
-            log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
+def release(channel_id: int, probe: bool, slot: int | None = None) -> str | None:
+    """Give the probe lock back when a probe ended without a verdict on the channel, and the lease, if any.
+
+    Return the job id of the publication the freed slot goes to (as `observe`), or None.
+    """
+    woken = _done(channel_id, slot, False) if slot is not None else None
     if not probe:
-        return
+        return woken
     try:
         get_redis().delete(_keys(channel_id)[1])
     except RedisError:
         log.warning("channel %s: probe lock left to expire, Redis did not answer", channel_id)
+    return woken
 
 
 @dataclass(frozen=True)
