@@ -43,7 +43,6 @@ NOT_YET = frozenset(
         "analytics/index.html",
         "channels/_platform_fields.html",
         "health/index.html",
-        "media/_panel.html",
     }
 )
 PENDING = BUSY | NOT_YET

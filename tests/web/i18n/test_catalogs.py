@@ -37,6 +37,7 @@ NOT_WORDS = frozenset(
         "UTC",
         "URL",
         "HTTP",
+        "sha",  # sha256
         "Enter",
         "Esc",
         "ms",

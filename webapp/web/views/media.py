@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 
 from webapp.core.errors import RateLimited, ValidationFailed
 from webapp.domain.content import contents, media
@@ -55,7 +56,7 @@ def upload(content_id: int):
     except StorageError:
         unit_of_work.rollback()
         return _panel(content, {"file": "could not be stored right now; try again"}, alt_text, 503)
-    return _done(content_id, "Image uploaded.")
+    return _done(content_id, _("Image uploaded."))
 
 
 @bp.post("/contents/<int:content_id>/media/<int:media_id>/delete")
@@ -63,7 +64,7 @@ def delete(content_id: int, media_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     media.delete_media(ui_actor(), content_id, media_id)
-    return _done(content_id, "Image deleted.")
+    return _done(content_id, _("Image deleted."))
 
 
 @bp.get("/contents/<int:content_id>/media/<int:media_id>/file")
