@@ -1,10 +1,12 @@
-"""The API reference a person reads: /api/docs renders /api/v1/openapi.json with the vendored Swagger UI."""
+"""The API reference a person reads: /api/docs renders /api/v1/openapi.json with the vendored Swagger UI.
+
+Public like the document it shows (under /api/ no sign-in is asked), and under the site's strict CSP unchanged:
+the viewer needs no inline script or style (tests/integration/test_browser_manners.py fails on any violation).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template
-
-from webapp.web.security import API_DOCS_CSP
+from flask import Blueprint, render_template
 
 bp = Blueprint("api_docs", __name__)
 
@@ -13,7 +15,4 @@ SWAGGER_UI = "vendor/swagger-ui-5.36.0"
 
 @bp.get("/api/docs")
 def page():
-    # Public like the document it shows (under /api/ no sign-in is asked); its own CSP, set before the default's.
-    response = make_response(render_template("api_docs/index.html", swagger_ui=SWAGGER_UI))
-    response.headers["Content-Security-Policy"] = API_DOCS_CSP
-    return response
+    return render_template("api_docs/index.html", swagger_ui=SWAGGER_UI)
