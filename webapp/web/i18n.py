@@ -76,6 +76,10 @@ TERMS = {
     "paused": lazy_gettext("paused"),
     "cancelled": lazy_gettext("cancelled"),
     "missed": lazy_gettext("missed"),
+    # channels' health
+    "healthy": lazy_gettext("healthy"),
+    "unhealthy": lazy_gettext("unhealthy"),
+    "unknown": lazy_gettext("unknown"),
     # occurrences of a series
     "due": lazy_gettext("due"),
     "moved": lazy_gettext("moved"),
@@ -181,9 +185,12 @@ def format_duration_ms(value: int | float | None) -> str:
     return f"{format_decimal(value / 1000, format='0.0', locale=locale)} s"
 
 
-def format_count(value: int | float | None) -> str:
-    """A number in the request's language (grouping and decimal sign)."""
-    return "—" if value is None else format_decimal(value, locale=str(get_locale() or DEFAULT_LOCALE))
+def format_count(value: int | float | None, decimals: int | None = None) -> str:
+    """A number in the request's language (grouping and decimal sign), with exactly `decimals` digits if given."""
+    if value is None:
+        return "—"
+    pattern = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=str(get_locale() or DEFAULT_LOCALE))
 
 
 def term(value: str | None) -> str:

@@ -42,7 +42,6 @@ NOT_YET = frozenset(
     {
         "analytics/index.html",
         "channels/_platform_fields.html",
-        "health/index.html",
     }
 )
 PENDING = BUSY | NOT_YET

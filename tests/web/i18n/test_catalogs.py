@@ -37,6 +37,7 @@ NOT_WORDS = frozenset(
         "UTC",
         "URL",
         "HTTP",
+        "Redis",
         "sha",  # sha256
         "Enter",
         "Esc",
