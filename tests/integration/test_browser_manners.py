@@ -116,3 +116,17 @@ def test_the_api_reference_shows_the_operations_with_no_csp_violation(page: Page
     expect(page.get_by_text("ScheduleCreate").first).to_be_visible()
     page.wait_for_timeout(300)
     assert errors == []
+
+
+@pytest.mark.browser_context_args(timezone_id="Asia/Tokyo")
+def test_the_sign_up_form_proposes_the_browser_s_timezone_and_keeps_what_was_sent(page: Page, stack):
+    page.goto("/signup")
+    expect(page.locator("input[name=timezone]")).to_have_value("Asia/Tokyo")
+
+    # Shown again after an error, the form keeps the zone the person sent, not the browser's.
+    page.fill("input[name=email]", "not-an-address")
+    page.fill("input[name=timezone]", "Europe/Lisbon")
+    page.fill("input[name=password]", "x")
+    page.locator("form[action$='/signup'] button[type=submit]").click()
+    loaded(page)
+    expect(page.locator("input[name=timezone]")).to_have_value("Europe/Lisbon")
