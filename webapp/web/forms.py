@@ -68,6 +68,7 @@ class ChannelForm(FlaskForm):
     weekly_limit = IntegerField(lazy_gettext("Weekly limit"), validators=[Optional()])
     monthly_limit = IntegerField(lazy_gettext("Monthly limit"), validators=[Optional()])
     rate_per_minute = IntegerField(lazy_gettext("Rate limit (posts per minute)"), validators=[Optional()])
+    max_in_flight = IntegerField(lazy_gettext("In flight at once"), validators=[Optional()])
 
     def rules(self) -> dict:
         """Collect the publishing rules the form sets (empty fields set none)."""
@@ -79,6 +80,7 @@ class ChannelForm(FlaskForm):
             "weekly_limit": self.weekly_limit.data,
             "monthly_limit": self.monthly_limit.data,
             "rate_per_minute": self.rate_per_minute.data,
+            "max_in_flight": self.max_in_flight.data,
         }
         return {k: v for k, v in values.items() if v is not None}
 
