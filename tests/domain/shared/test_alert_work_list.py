@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -168,3 +168,21 @@ def test_resuming_a_paused_channel_resolves_its_held_alert_and_deleting_one_reso
     conflict = _alert(owner, "conflict", channel_id=channel.id)
     channel_control.delete_channel(owner, channel.id)
     assert _state(conflict.id) == (NOW, None)
+
+
+def test_a_channel_held_by_its_circuit_resolves_once_it_publishes_again_but_not_while_paused(owner, make):
+    content = make.content(owner)
+    tripped, paused = make.publication(owner, content), make.publication(owner, content, channel=make.channel(owner))
+    channel_control.pause_channel(owner, paused.channel_id)
+    held = {p.id: _alert(owner, "channel_held", channel_id=p.channel_id).id for p in (tripped, paused)}
+    assert alert_causes.resolve_stale() == 0  # nothing has gone through since
+
+    for publication in (tripped, paused):
+        publication.attempts_count, publication.status = 1, PublicationStatus.PUBLISHED.value
+        publication.finished_at = NOW + timedelta(minutes=1)
+    db.session.commit()
+
+    assert alert_causes.resolve_stale() == 1  # the circuit closed: a publish went through after the alert
+    db.session.commit()
+    assert _state(held[tripped.id]) == (NOW, None)
+    assert _state(held[paused.id]) == (None, None)  # still paused: still held

@@ -5,7 +5,8 @@
 - a channel healthy again (a connection check passed, a publish went through after it was unknown or
   needed intervention): its unhealthy and needs-intervention alerts;
 - a channel's credentials replaced: its unhealthy alert; a channel resumed: its held alert; a channel
-  deleted: every alert about it;
+  deleted: every alert about it; a channel held by its open circuit that has published since (the breaker
+  closed or was reset, in Redis): its held alert, by the periodic sweep (`resolve_stale`);
 - the scheduler back: `alerts.resolve_everywhere` (operations/scheduler_watch.py).
 
 The moments are seen where they happen, without an edit to the code that makes them: attribute events on
@@ -127,8 +128,10 @@ def resolve_pending(session: Session, now: datetime | None = None) -> int:
 def resolve_stale(now: datetime | None = None) -> int:
     """Resolve, in every workspace, open alerts whose cause is gone but was not seen going (the periodic sweep).
 
-    A pre-flight warning about a publication that then published at its first attempt is the usual one.
-    Two UPDATEs whatever the number; the caller commits.
+    A pre-flight warning about a publication that then published at its first attempt is the usual one; a
+    channel held by an open circuit (not paused) that has published since the alert is another: the breaker
+    closed or was reset, which lives in Redis, where no attribute event sees it. Two statements whatever
+    the number; the caller commits.
     """
     now = now or utcnow()
     done = (PublicationStatus.PUBLISHED.value, PublicationStatus.CANCELLED.value)
@@ -136,9 +139,21 @@ def resolve_stale(now: datetime | None = None) -> int:
     publication_done = Alert.publication_id.in_(select(Publication.id).where(Publication.status.in_(done)))
     _, channel_kinds = CAUSES["channel_healthy"]
     healthy = Alert.channel_id.in_(select(Channel.id).where(Channel.health == HEALTHY))
+    published_since = (
+        select(Publication.id)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .where(
+            Publication.channel_id == Alert.channel_id,
+            Publication.status == PublicationStatus.PUBLISHED.value,
+            Publication.finished_at > Alert.created_at,
+            Channel.paused_at.is_(None),
+        )
+        .exists()
+    )
     stale = or_(
         Alert.kind.in_(kinds) & publication_done,
         Alert.kind.in_(channel_kinds) & Alert.publication_id.is_(None) & healthy,
+        (Alert.kind == "channel_held") & published_since,
     )
     workspace_ids = set(db.session.scalars(select(Alert.workspace_id).where(Alert.resolved_at.is_(None), stale)))
     if not workspace_ids:
