@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from flask import current_app
 from rq import Queue
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
 from rq.utils import now as rq_now
 from rq.utils import utcformat
 from rq_scheduler import Scheduler
 
 from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
+from webapp.infra import dispatch
 from webapp.infra.liveness import heartbeat_key
 from webapp.infra.queues import get_redis
 from webapp.processes import periodic
@@ -75,11 +77,11 @@ class HeraldScheduler(Scheduler):
         ids = [raw.decode() for raw in due]
         if not ids:
             return []
-        jobs = self.job_class.fetch_many(ids, connection=self.connection)
+        jobs = self._fetch(ids)
         present = [job for job in jobs if job is not None]
         # The database says `queued` before a job reaches a queue, so a worker never finds its
         # publication still `scheduled`.
-        mark_queued([], dispatches=[_dispatch_of(job) for job in present if "publication_id" in job.meta])
+        mark_queued([], dispatches=[job.dispatch for job in present if isinstance(job, _Due)])
         plain = [job for job in present if not _needs_stock_path(job)]
         with self.connection.pipeline(transaction=True) as pipe:
             _push(plain, pipe)
@@ -92,6 +94,26 @@ class HeraldScheduler(Scheduler):
             if _needs_stock_path(job):
                 self.enqueue_job(job)  # periodic jobs: rq-scheduler re-adds them at their next time
         return present
+
+    def _fetch(self, ids: list[str]) -> list:
+        """Read what moving each job needs: a publication's job its queue only (its id names the rest), any
+        other job whole (rq's fetch: periodic ones go the stock way). None where the job hash is gone."""
+        dispatches = {ident: dispatch.parse_job_id(ident) for ident in ids}
+        others = [ident for ident in ids if dispatches[ident] is None]
+        fetched = dict(zip(others, self.job_class.fetch_many(others, connection=self.connection), strict=True))
+        with self.connection.pipeline(transaction=False) as pipe:
+            for ident in ids:
+                if dispatches[ident] is not None:
+                    pipe.hmget(Job.key_for(ident), "origin", "enqueue_at_front")
+            fields = iter(pipe.execute())
+        jobs = []
+        for ident in ids:
+            if dispatches[ident] is None:
+                jobs.append(fetched[ident])
+                continue
+            origin, front = next(fields)
+            jobs.append(None if origin is None else _Due(ident, origin.decode(), front == b"1", dispatches[ident]))
+        return jobs
 
     def run(self, burst: bool = False) -> None:
         """Tick just after each whole second (rq-scheduler's own loop ticks at a random phase)."""
@@ -141,10 +163,19 @@ def _push(jobs: list, pipe) -> None:
         pipe.sadd(Queue.redis_queues_keys, Queue.redis_queue_namespace_prefix + origin)
 
 
-def _dispatch_of(job) -> tuple[int, int]:
-    # Jobs enqueued before dispatch numbers were recorded in meta carry the number in their id.
-    seq = job.meta.get("dispatch_seq") or int(job.id.rsplit("-", 1)[1])
-    return job.meta["publication_id"], seq
+@dataclass(frozen=True)
+class _Due:
+    """A publication's due job, as much of it as the move needs (rq-scheduler saved the rest already)."""
+
+    id: str
+    origin: str
+    enqueue_at_front: bool
+    dispatch: tuple[int, int]  # (publication id, dispatch_seq), read off the job id
+    meta = None
+
+    @property
+    def key(self) -> str:
+        return Job.key_for(self.id)
 
 
 def _needs_stock_path(job) -> bool:
