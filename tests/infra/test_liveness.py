@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from webapp.infra import liveness
 from webapp.infra.queues import all_queues
 from webapp.processes.worker import HeraldWorker
@@ -27,7 +29,7 @@ def test_a_worker_that_stops_cleanly_is_forgotten_at_once(redis_conn):
     assert "clean" not in liveness.live_worker_names(redis_conn)
 
 
-def test_after_a_flush_the_next_heartbeat_counts_the_worker_again(app, redis_conn):
+def test_after_a_flush_the_next_heartbeat_counts_the_worker_again(app, redis_conn, monkeypatch):
     worker = HeraldWorker(all_queues(), connection=redis_conn, name="survivor")
     worker.register_birth()
     worker.heartbeat()
@@ -36,7 +38,21 @@ def test_after_a_flush_the_next_heartbeat_counts_the_worker_again(app, redis_con
     redis_conn.flushdb()  # RQ's registry of workers is gone, and RQ never writes it again
     assert liveness.system_status()["workers_alive"] == 0
 
+    later = time.monotonic() + 15
+    monkeypatch.setattr(time, "monotonic", lambda: later)
     worker.heartbeat()  # what the worker's loop does every worker_ttl - 15 = 15 s while idle
 
     assert liveness.system_status()["workers_alive"] == 1
     assert worker.worker_ttl == 30 and worker.dequeue_timeout == 15
+
+
+def test_the_beats_rq_sends_around_each_job_write_herald_s_liveness_once(app, redis_conn, monkeypatch):
+    worker = HeraldWorker(all_queues(), connection=redis_conn, name="busy")
+    beats = []
+    monkeypatch.setattr(liveness, "worker_beat", lambda *args: beats.append(args[2]))
+
+    worker.heartbeat()
+    worker.heartbeat()  # rq beats several times per job, milliseconds apart
+    worker.heartbeat(timeout=180)  # before a job: alive for its own limit
+
+    assert beats == [90, 180]
