@@ -36,16 +36,7 @@ def run(bench: BenchRun, args) -> dict:
         tag="-fair",
     )
     stack.start()
-    stalled = stack.api.call(
-        "POST",
-        "/channels",
-        {
-            "name": "stalled platform",
-            "platform": "webhook",
-            "settings": {"url": f"http://127.0.0.1:{receiver.port}/stalled"},
-            "credentials": {"secret": "bench-secret"},
-        },
-    )
+    stalled = stack.add_channel("stalled platform", "/stalled")
     due = float(math.ceil(time.time() + 5 + 2 * n * 0.025))
     _create(stack, [stalled["id"]] * n + [stack.channel_id] * n, due)
     print(f"# fair: {n} posts on a channel answering in {STALLED_S:g} s and {n} on a healthy one, all due at once")

@@ -416,22 +416,24 @@ class HeraldStack:
         base = f"http://127.0.0.1:{port}"
         self._wait_healthy(base)
         self.api = Api(base, key)
-        channel = self.api.call(
-            "POST",
-            "/channels",
-            {
-                "name": "bench receiver",
-                "platform": "webhook",
-                "settings": {"url": f"http://127.0.0.1:{self.receiver.port}/hook"},
-                "credentials": {"secret": "bench-secret"},
-            },
-        )
+        channel = self.add_channel("bench receiver", "/hook")
         content = self.api.call("POST", "/contents", {"title": "Bench", "body": "x" * 900, "status": "approved"})
         self.channel_id, self.content_id = channel["id"], content["id"]
         print(
             f"# Herald up: web :{port}, {self.workers} workers, scheduler, redis {self.redis_url},"
             f" db {self.database_url.split('@')[-1]}, logs in {self.tmp}"
         )
+
+    def add_channel(self, name: str, path: str) -> dict:
+        """Add a webhook channel posting to `path` on the bench receiver; return it."""
+        assert self.api is not None
+        body = {
+            "name": name,
+            "platform": "webhook",
+            "settings": {"url": f"http://127.0.0.1:{self.receiver.port}{path}"},
+            "credentials": {"secret": "bench-secret"},
+        }
+        return self.api.call("POST", "/channels", body)
 
     def _wait_healthy(self, base: str) -> None:
         deadline = time.monotonic() + 90

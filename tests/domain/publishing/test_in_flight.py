@@ -5,18 +5,14 @@ from redis import Redis
 from rq_scheduler import Scheduler
 
 from tests.conftest import TEST_REDIS_URL
-from tests.domain.publishing.test_throttle import T0, FakeClock
+from tests.domain.publishing import test_throttle
+from tests.domain.publishing.test_throttle import T0
 from webapp.adapters.base import ErrorClass
 from webapp.domain.channels import rules
 from webapp.domain.publishing import throttle
 from webapp.infra.queues import get_redis
 
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(throttle, "clock", fake)
-    return fake
+clock = test_throttle.clock  # the fake clock fixture
 
 
 @pytest.fixture
