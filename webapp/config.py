@@ -11,6 +11,8 @@ ENVIRONMENTS = ("production", "development", "testing")
 # Publications per minute per channel, by platform (0: no limit). A webhook is the user's own
 # receiver, so it is not limited unless a channel rule says so.
 RATE_PER_MINUTE_DEFAULTS = {"webhook": 0, "wordpress": 30, "ghost": 30, "shopify": 30, "mastodon": 5}
+# The web server (gunicorn.conf.py): processes and threads; each open /events stream holds a thread.
+WEB_WORKERS_DEFAULT, WEB_THREADS_DEFAULT = 2, 128
 # Publications in flight at once per channel, by platform (0: no cap), shared by every worker on every
 # machine: a platform that stalls holds at most this many worker slots. WordPress and Mastodon 5, as
 # Postiz does; Shopify throttles hardest; a webhook is the user's own receiver.
@@ -75,6 +77,11 @@ def env_int(name: str, default: int, environ: os._Environ | dict | None = None) 
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def web_threads(environ: os._Environ | dict | None = None) -> int:
+    """Threads per web process (WEB_THREADS): requests and SSE streams one gunicorn worker serves at once."""
+    return max(1, env_int("WEB_THREADS", WEB_THREADS_DEFAULT, environ))
 
 
 def env_proxy_count(name: str, environ: os._Environ | dict | None = None) -> int:
@@ -224,9 +231,11 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
         # Open /events streams per user across all web processes (each tab holds one); 0: no cap.
         "SSE_MAX_STREAMS_PER_USER": env_int("SSE_MAX_STREAMS_PER_USER", 8, environ),
-        # Open streams per web process: each holds a gunicorn thread, so keep the rest (128 - 96 with the
-        # Procfile's --threads 128) for pages and the API, however many streams are asked for.
-        "SSE_MAX_STREAMS_PER_PROCESS": env_int("SSE_MAX_STREAMS_PER_PROCESS", 96, environ),
+        # Open streams per web process: each holds a gunicorn thread, so a quarter of WEB_THREADS (32 of the
+        # default 128) stays for pages and the API, however many streams are asked for.
+        "SSE_MAX_STREAMS_PER_PROCESS": env_int(
+            "SSE_MAX_STREAMS_PER_PROCESS", max(1, web_threads(environ) * 3 // 4), environ
+        ),
         # Per-channel token buckets, posts per minute by platform (a burst of one minute's worth);
         # a channel's own `rate_per_minute` rule wins; 0 means no limit.
         "RATE_PER_MINUTE": {

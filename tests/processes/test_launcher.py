@@ -82,11 +82,11 @@ def test_production_without_a_secret_key_is_left_to_fail_fast(tmp_path):
     assert not (tmp_path / "secret_key").exists()
 
 
-def test_procfile_web_runs_gunicorn_gthread_from_this_interpreter_on_port():
+def test_procfile_web_runs_gunicorn_from_this_interpreter_on_port():
     web = launcher.procfile_argv(launcher.read_procfile()["web"], {"PORT": "8123"})
 
     assert web[:3] == [sys.executable, "-m", "gunicorn"]
-    assert web[web.index("--worker-class") + 1] == "gthread"
+    assert "--worker-class" not in web and "--threads" not in web  # gunicorn.conf.py's, from the environment
     assert web[web.index("--bind") + 1] == "0.0.0.0:8123"
     assert web[web.index("--graceful-timeout") + 1] == "5"
     assert "--no-control-socket" in web

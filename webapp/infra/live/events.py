@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -100,8 +101,13 @@ def replay(workspace_id: int, after_id: str, limit: int = 500) -> list[tuple[str
     return [(eid.decode(), fields[b"data"].decode()) for eid, fields in entries]
 
 
+@functools.lru_cache(maxsize=256)
 def format_sse(event_id: str, payload: str) -> str:
-    """Render one bus event as SSE messages: a generic `name` event and a targeted `name-<id>` one."""
+    """Render one bus event as SSE messages: a generic `name` event and a targeted `name-<id>` one.
+
+    Every stream of a process renders the same event: the first renders it, the others (a thousand
+    open dashboards) reuse that text instead of each parsing the JSON again under the GIL.
+    """
     data = json.loads(payload)
     names = [data["name"]]
     if "id" in data:

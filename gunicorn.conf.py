@@ -1,0 +1,28 @@
+"""gunicorn's settings for the Procfile's `web`, read from the environment (gunicorn loads this file from
+the working directory, the checkout's root, where the Procfile's processes run).
+
+WEB_WORKERS processes (default 2, one per core) of WEB_THREADS threads (default 128): every open
+dashboard holds one thread with its `GET /events` stream, and SSE_MAX_STREAMS_PER_PROCESS (a
+default of three quarters of WEB_THREADS) keeps the rest for pages and the API. Size WEB_THREADS
+for the streams one machine carries: 1,000 open dashboards on 2 workers want about 700 each.
+Flags on the command line still win over this file.
+"""
+
+import gc
+
+from webapp.config import WEB_WORKERS_DEFAULT, env_int, web_threads
+
+worker_class = "gthread"
+workers = max(1, env_int("WEB_WORKERS", WEB_WORKERS_DEFAULT))
+threads = web_threads()
+# gthread accepts at most this many connections per worker (open streams included); gunicorn's default is 1,000.
+worker_connections = max(1000, threads + 64)
+
+
+def post_worker_init(worker):
+    """Keep the loaded app's objects out of later garbage collections (gc.freeze, as Instagram does).
+
+    A full collection walks every object the process holds, with the GIL, while a thousand open
+    streams wait: the app's own (modules, mappers, templates) never die, so leave them out of the walk.
+    """
+    gc.freeze()
