@@ -47,3 +47,14 @@ def test_more_counts_only_the_filtered_channel_of_this_workspace(client, berline
 
     assert "+3 more" in everything and "Elsewhere" in everything and "Theirs" not in everything
     assert "+2 more" in one_channel and "Elsewhere" not in one_channel
+
+
+def test_the_week_view_s_cells_also_stop_at_their_share(client, berliner, make, monkeypatch):  # noqa: F811
+    from webapp.web.views import calendar as view
+
+    monkeypatch.setitem(view.DAY_CELLS, "week", 5)
+    six_on_the_2nd(berliner, make)
+
+    cell = cells(page(client, view="week", date="2027-03-02"))["2027-03-02"]
+
+    assert "Post 4" in cell and "Post 5" not in cell and "+1 more" in cell

@@ -28,6 +28,8 @@ from webapp.web.views.schedules import _slot_choices as free_slot_choices
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 TEMPLATE = "calendar/index.html"
+# Views drawn as day cells, and how many publications a cell shows before "+N more" (a week has more room).
+DAY_CELLS = {"month": calendar.PER_DAY, "week": 12}
 
 
 def _today() -> date:
@@ -54,8 +56,9 @@ def _context(args, feedback: dict | None = None) -> dict:
     state = _state(args)
     actor = ui_actor()
     period = calendar.period_for(state["view"], state["anchor"], current_user.timezone, state["span"])
-    if state["view"] == "month":  # the first few of each day, and "+N more"
-        (days, counts), rows, truncated = calendar.month_in(actor, period, state["channel_id"]), [], False
+    if state["view"] in DAY_CELLS:  # the first few of each day, and "+N more"
+        days, counts = calendar.month_in(actor, period, state["channel_id"], per_day=DAY_CELLS[state["view"]])
+        rows, truncated = [], False
     else:
         rows, truncated = calendar.publications_in(actor, period, state["channel_id"])
         days, counts = calendar.by_day(rows, period.tz), {}
