@@ -404,6 +404,9 @@ def page_urls(scale: Scale) -> dict[str, list[tuple[str, str, dict]]]:
         "calendar": [
             ("one channel's month", f"/calendar/?view=month&date={calendar_day(scale)}&channel_id={channel}", {}),
             ("workspace month", f"/calendar/?view=month&date={calendar_day(scale)}", {}),
+            ("workspace week", f"/calendar/?view=week&date={calendar_day(scale)}", {}),
+            ("workspace day", f"/calendar/?view=day&date={calendar_day(scale)}", {}),
+            ("one channel's list", f"/calendar/?view=list&date={calendar_day(scale)}&channel_id={channel}", {}),
         ],
     }
 
