@@ -6,7 +6,7 @@ both themes read well. The strict CSP allows no inline style, and none is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -106,9 +106,18 @@ def heat_level(value: int, largest: int) -> int:
 
 
 def heatmap(
-    slug: str, title: str, description: str, grid: Sequence[Sequence[int]], rows: Sequence[str], noun: str
+    slug: str,
+    title: str,
+    description: str,
+    grid: Sequence[Sequence[int]],
+    rows: Sequence[str],
+    noun: str,
+    counted: Callable[[int], str] | None = None,
 ) -> Markup:
-    """Draw a rows x 24 hours grid of counts, one cell class per heat level."""
+    """Draw a rows x 24 hours grid of counts, one cell class per heat level.
+
+    A cell's tooltip says its count as `counted(count)` ("4 publications", in the page's language), else `count noun`.
+    """
     cell, left, head = 22, 44, 18
     width, height = left + 24 * cell + 4, head + len(rows) * cell + 4
     parts = _open(slug, title, description, width, height, "heatmap")
@@ -123,7 +132,7 @@ def heatmap(
         parts.append(f'<text class="chart-label" x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(name)}</text>')
         for hour, count in enumerate(counts):
             level = heat_level(count, largest)
-            tip = f"{name} {hour:02d}:00–{hour:02d}:59: {count} {noun}"
+            tip = f"{name} {hour:02d}:00–{hour:02d}:59: {counted(count) if counted else f'{count} {noun}'}"
             parts.append(
                 f'<rect class="heat heat-{level}" x="{left + hour * cell}" y="{y}" '
                 f'width="{cell - 2}" height="{cell - 2}">'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.core.errors import ValidationFailed
 from webapp.models import CONTENT_TYPES, Priority
+from webapp.web.i18n import TERMS, weekday_names
 
 
 class SignUpForm(FlaskForm):
@@ -60,7 +62,11 @@ class ChannelForm(FlaskForm):
     timezone = StringField(lazy_gettext("Timezone"), default="UTC")
     weekdays = MultiCheckboxField(
         lazy_gettext("Allowed weekdays"),
-        choices=[SelectChoice(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
+        # Each day's short name in the request's language (Babel's), read when the form is drawn.
+        choices=[
+            SelectChoice(d, LazyString(lambda i=i: weekday_names()[i]))
+            for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+        ],
     )
     time_slots = StringField(lazy_gettext("Time slots (HH:MM, comma-separated)"))
     min_spacing_minutes = IntegerField(lazy_gettext("Minimum spacing (minutes)"), validators=[Optional()])
@@ -93,16 +99,13 @@ class ContentForm(FlaskForm):
     title = StringField(lazy_gettext("Title"))
     body = TextAreaField(lazy_gettext("Body"))
     excerpt = TextAreaField(lazy_gettext("Excerpt"))
-    content_type = SelectField(
-        lazy_gettext("Content type"), choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES]
-    )
+    content_type = SelectField(lazy_gettext("Content type"), choices=[SelectChoice(c, TERMS[c]) for c in CONTENT_TYPES])
     tags = StringField(lazy_gettext("Tags (comma-separated)"))
     slug = StringField(lazy_gettext("Slug"))
     status = SelectField(
-        lazy_gettext("Status"), choices=[SelectChoice(s) for s in ("draft", "review", "approved", "archived")]
+        lazy_gettext("Status"), choices=[SelectChoice(s, TERMS[s]) for s in ("draft", "review", "approved", "archived")]
     )
-    # Not yet in the catalogs: translated in their next round.
-    body_format = SelectField("Body format", choices=BODY_FORMAT_CHOICES, default="markdown")
+    body_format = SelectField(lazy_gettext("Body format"), choices=BODY_FORMAT_CHOICES, default="markdown")
 
 
 def _optional_id(value) -> int | None:
@@ -152,7 +155,7 @@ class ScheduleForm(FlaskForm):
     )
     timezone = StringField(lazy_gettext("Timezone"))
     priority = SelectField(
-        lazy_gettext("Priority"), choices=[SelectChoice(p.value) for p in Priority], default="normal"
+        lazy_gettext("Priority"), choices=[SelectChoice(p.value, TERMS[p.value]) for p in Priority], default="normal"
     )
     # One chain link (the API takes several): the publication on this channel waits for the other one's.
     chain_channel_id = SelectField(lazy_gettext("Then publish on"), coerce=_optional_id, validate_choice=False)

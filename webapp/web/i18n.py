@@ -21,7 +21,7 @@ from babel.dates import format_skeleton, get_datetime_format, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext, refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -47,6 +47,7 @@ DATE_FORMATS: dict[str, tuple[str, str]] = {
     "full": ("EEEE dd MMMM yyyy", "full"),  # Babel's own full date: CLDR skeletons drop the long weekday
     "month": ("MMMM yyyy", "yMMMM"),
     "day_month": ("dd MMM", "MMMd"),
+    "short_day_month": ("d MMM", "MMMd"),
     "day_month_year": ("dd MMM yyyy", "yMMMd"),
     "weekday_day_month": ("EEE dd MMM", "MMMEd"),
 }
@@ -95,6 +96,17 @@ TERMS = {
     "high": lazy_gettext("high"),
     "normal": lazy_gettext("normal"),
     "low": lazy_gettext("low"),
+    # content types
+    "article": lazy_gettext("article"),
+    "social": lazy_gettext("social"),
+    "product_update": lazy_gettext("product update"),
+    "announcement": lazy_gettext("announcement"),
+    "newsletter": lazy_gettext("newsletter"),
+    # review decisions (approved and archived are above)
+    "submitted": lazy_gettext("submitted"),
+    "rejected": lazy_gettext("rejected"),
+    "restored": lazy_gettext("restored"),
+    "reopened": lazy_gettext("reopened"),
     "pause": lazy_gettext("pause"),
     "resume": lazy_gettext("resume"),
     "retry": lazy_gettext("retry"),
@@ -109,11 +121,13 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the best of the browser's Accept-Language we ship, else English."""
+    """The signed-in user's (or the API key's user's) language, else the browser's Accept-Language, else English."""
     if not has_request_context():
         return DEFAULT_LOCALE
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    # The API sets g.api_user once the key is known (api/base.py); a page reads the signed-in user.
+    user = (g.get("api_user") if request.blueprint == "api" else None) or current_user
+    if user and user.is_authenticated and user.locale in LANGUAGES:
+        return user.locale
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LOCALE
 
 

@@ -79,7 +79,7 @@ def test_saving_the_editor_stores_the_variants_and_redirects_back(client, post, 
     assert response.headers["Location"].endswith(f"/contents/{post.id}/edit")
     rows = {(v.platform, v.channel_id): (v.title, v.body) for v in db.session.query(ContentVariant)}
     assert rows == {("mastodon", None): (None, "New toot"), (None, hook.id): ("Hook title", None)}
-    assert "saved with 2 variant(s)" in _html(client.get(response.headers["Location"]))
+    assert "saved with 2 variants" in _html(client.get(response.headers["Location"]))
 
 
 def test_clearing_every_field_of_a_variant_removes_it(client, post, toots):

@@ -46,11 +46,11 @@ def test_a_copied_remember_me_cookie_alone_no_longer_signs_in_after_sign_out(app
 
 def test_sign_out_everywhere_else_ends_the_other_browsers_and_keeps_this_one(app, ada):  # noqa: F811
     laptop, phone, tablet = signed_in(app), signed_in(app, remember=True), signed_in(app)
-    assert "You are also signed in on 2 other browser(s) or device(s)." in laptop.get("/settings/").text
+    assert "You are also signed in on 2 other browsers or devices." in laptop.get("/settings/").text
 
     response = laptop.post("/settings/sessions/end-others", follow_redirects=True)
 
-    assert "Signed out of 2 other browser(s) and device(s); this one stays signed in." in response.text
+    assert "Signed out of 2 other browsers and devices; this one stays signed in." in response.text
     assert phone.get("/settings/").status_code == 302 and tablet.get("/settings/").status_code == 302
     assert laptop.get("/settings/").status_code == 200
     assert "You are signed in on this browser only." in laptop.get("/settings/").text

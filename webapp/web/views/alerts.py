@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextlib import suppress
 
 from flask import Blueprint, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from webapp.core.errors import Conflict
 from webapp.domain.shared import alerts
@@ -20,21 +22,40 @@ PUBLICATION_ANCHOR = "publication-detail"
 CHANNEL_ANCHOR = "channel-state"  # its state, with the resume and circuit-reset buttons
 CREDENTIALS_ANCHOR = "platform-fields"  # the credentials fields of the channel's edit form (writers only)
 
+# The work list's filters in the request's language (alerts.STATUSES, alerts.KINDS).
+STATUS_LABELS = {"open": lazy_gettext("open"), "resolved": lazy_gettext("resolved"), "all": lazy_gettext("all")}
+KIND_LABELS = {
+    "failure": lazy_gettext("failure"),
+    "needs_intervention": lazy_gettext("needs intervention"),
+    "missed": lazy_gettext("missed"),
+    "channel_unhealthy": lazy_gettext("channel unhealthy"),
+    "preflight": lazy_gettext("pre-flight"),
+    "conflict": lazy_gettext("conflict"),
+    "scheduler_silent": lazy_gettext("scheduler silent"),
+    "unconfirmed": lazy_gettext("unconfirmed"),
+    "channel_held": lazy_gettext("channel held"),
+    "review_requested": lazy_gettext("review requested"),
+}
+
 
 def links(alert: Alert, followups: alerts.Followups) -> list[tuple[str, str]]:
     """Return (label, href) of what the alert is about, each landing on the element to look at or fix."""
     found = []
     if alert.publication_id is not None:
         url = url_for("publications.show", publication_id=alert.publication_id, _anchor=PUBLICATION_ANCHOR)
-        found.append((f"publication #{alert.publication_id}", url))
+        found.append((_("publication #%(id)s", id=alert.publication_id), url))
         publication = followups.publications.get(alert.publication_id)
         if publication is not None and alert.kind == "needs_intervention" and alert.channel_id is None:
             schedule_id = publication.schedule_id  # a recurring schedule stopped: its page resumes it
-            found.append((f"schedule #{schedule_id}", url_for("schedules.edit", schedule_id=schedule_id)))
+            found.append((_("schedule #%(id)s", id=schedule_id), url_for("schedules.edit", schedule_id=schedule_id)))
     if alert.channel_id is not None and alert.channel_id not in followups.deleted_channels():
         credentials = alert.kind == "channel_unhealthy" and can("edit")
         anchor = CREDENTIALS_ANCHOR if credentials else CHANNEL_ANCHOR
-        label = f"{'fix the credentials of ' if credentials else ''}channel #{alert.channel_id}"
+        label = (
+            _("fix the credentials of channel #%(id)s", id=alert.channel_id)
+            if credentials
+            else _("channel #%(id)s", id=alert.channel_id)
+        )
         found.append((label, url_for("channels.page.show", channel_id=alert.channel_id, _anchor=anchor)))
     return found
 
@@ -57,6 +78,8 @@ def _list():
         kind=kind,
         state=status,
         statuses=alerts.STATUSES,
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
         unread_only=unread_only,
         kinds=alerts.KINDS,
         form=EmptyForm(),

@@ -8,6 +8,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from webapp.core import spreadsheet
@@ -16,6 +18,7 @@ from webapp.domain.operations import analytics
 from webapp.models import utcnow
 from webapp.web import charts
 from webapp.web.auth import ui_actor
+from webapp.web.i18n import format_count, format_day, weekday_names
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
@@ -27,21 +30,29 @@ def _today():
 
 
 def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    return "—" if rate is None else f"{format_count(rate * 100, 1)}%"
 
 
 def _charts(figures: dict) -> dict:
     """Draw the page's SVG charts from a report."""
     weekly = figures["granularity"] == "week"
+
+    def period(start) -> str:
+        day = format_day(start, "weekday_day_month")
+        return _("week of %(day)s", day=day) if weekly else day
+
     success = [
         charts.Mark(
-            p["start"].strftime("%d %b"),
+            format_day(p["start"], "day_month"),
             None if p["rate"] is None else p["rate"] * 100,
-            f"{'week of ' if weekly else ''}{p['start']:%a %d %b}: "
-            + (
-                "nothing finished"
-                if p["rate"] is None
-                else f"{_percent(p['rate'])} ({p['published']} published, {p['failed']} failed)"
+            _("%(period)s: nothing finished", period=period(p["start"]))
+            if p["rate"] is None
+            else _(
+                "%(period)s: %(rate)s (%(published)s published, %(failed)s failed)",
+                period=period(p["start"]),
+                rate=_percent(p["rate"]),
+                published=format_count(p["published"]),
+                failed=format_count(p["failed"]),
             ),
         )
         for p in figures["success"]
@@ -51,42 +62,50 @@ def _charts(figures: dict) -> dict:
         return [charts.Mark(i[key], i["count"], f"{i[key]}: {i['count']}") for i in items]
 
     lateness = [
-        charts.Mark(line["channel"], line["p95_ms"] / 1000, f"{line['channel']}: p95 {line['p95_ms'] / 1000:.1f} s")
+        charts.Mark(
+            line["channel"], line["p95_ms"] / 1000, f"{line['channel']}: p95 {format_count(line['p95_ms'] / 1000, 1)} s"
+        )
         for line in figures["lateness"]
     ]
     return {
         "success": charts.columns(
             "success",
-            f"Success rate per {figures['granularity']}",
-            "Published as a share of published and failed publications due in each period; a dashed mark "
-            "is a period where nothing finished.",
+            _("Success rate per week") if weekly else _("Success rate per day"),
+            _(
+                "Published as a share of published and failed publications due in each period; a dashed mark "
+                "is a period where nothing finished."
+            ),
             success,
             100,
             "%",
         ),
-        "lateness": charts.bars("lateness", "Lateness p95 per channel (seconds)", "p95 of lateness", lateness),
+        "lateness": charts.bars("lateness", _("Lateness p95 per channel (seconds)"), _("p95 of lateness"), lateness),
         "errors": charts.bars(
-            "errors", "Errors by class", "Failed attempts per error class", counted(figures["errors"], "error_class")
+            "errors",
+            _("Errors by class"),
+            _("Failed attempts per error class"),
+            counted(figures["errors"], "error_class"),
         ),
         "platforms": charts.bars(
             "platforms",
-            "Publications by platform",
-            "Publications due per platform",
+            _("Publications by platform"),
+            _("Publications due per platform"),
             counted(figures["platforms"], "name"),
         ),
         "content_types": charts.bars(
             "content-types",
-            "Publications by content type",
-            "Publications due per content type",
+            _("Publications by content type"),
+            _("Publications due per content type"),
             counted(figures["content_types"], "name"),
         ),
         "heatmap": charts.heatmap(
             "heatmap",
-            f"Publications by hour of the week ({figures['range'].tz.key})",
-            "Publications due (cancelled ones aside) in each hour of each weekday; darker is busier.",
+            _("Publications by hour of the week (%(zone)s)", zone=figures["range"].tz.key),
+            _("Publications due (cancelled ones aside) in each hour of each weekday; darker is busier."),
             figures["heatmap"],
-            analytics.WEEKDAYS,
+            weekday_names(),
             "publications",
+            counted=lambda n: ngettext("%(num)d publication", "%(num)d publications", n),
         ),
     }
 
@@ -109,7 +128,7 @@ def _page(figures: dict | None, errors: dict):
         on_time_s=analytics.ON_TIME_MS // 1000,
         min_slot=analytics.MIN_SLOT_FINISHED,
         min_finished=analytics.MIN_FINISHED,
-        weekdays=analytics.WEEKDAYS,
+        weekdays=weekday_names(),
     )
     return render_template("analytics/index.html", **context), 422 if errors else 200
 

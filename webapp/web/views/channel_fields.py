@@ -1,8 +1,10 @@
-"""The settings and credentials each platform's channel form asks for."""
+"""The settings and credentials each platform's channel form asks for (labels and hints in the request's language)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from flask_babel import lazy_gettext
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,7 @@ class PlatformField:
     hint: str = ""
     required: bool = True
     is_list: bool = False  # comma-separated in the form, a list in the record
+    new_label: str = ""  # a credential's label on the edit form, where a value replaces the stored one
 
     @property
     def name(self) -> str:
@@ -25,41 +28,71 @@ def _setting(key, label, **kw) -> PlatformField:
     return PlatformField("settings", key, label, **kw)
 
 
-def _secret(key, label, **kw) -> PlatformField:
-    return PlatformField("credentials", key, label, kind="password", **kw)
+def _secret(key, label, new_label, **kw) -> PlatformField:
+    return PlatformField("credentials", key, label, kind="password", new_label=new_label, **kw)
 
 
 PLATFORM_FIELDS: dict[str, tuple[PlatformField, ...]] = {
     "webhook": (
-        _setting("url", "Webhook URL", kind="url", placeholder="https://example.com/hooks/herald"),
-        _secret("secret", "Signing secret", hint="Herald signs each request with HMAC-SHA256 of timestamp.body."),
+        _setting("url", lazy_gettext("Webhook URL"), kind="url", placeholder="https://example.com/hooks/herald"),
+        _secret(
+            "secret",
+            lazy_gettext("Signing secret"),
+            lazy_gettext("New signing secret"),
+            hint=lazy_gettext("Herald signs each request with HMAC-SHA256 of timestamp.body."),
+        ),
     ),
     "wordpress": (
-        _setting("url", "Site URL", kind="url", placeholder="https://blog.example.com"),
+        _setting("url", lazy_gettext("Site URL"), kind="url", placeholder="https://blog.example.com"),
         _setting(
             "categories",
-            "Categories",
-            hint="Comma-separated names; created when missing.",
+            lazy_gettext("Categories"),
+            hint=lazy_gettext("Comma-separated names; created when missing."),
             required=False,
             is_list=True,
         ),
-        PlatformField("credentials", "username", "WordPress username"),
-        _secret("app_password", "Application Password", hint="Users → Profile → Application Passwords."),
+        PlatformField(
+            "credentials",
+            "username",
+            lazy_gettext("WordPress username"),
+            new_label=lazy_gettext("New WordPress username"),
+        ),
+        _secret(
+            "app_password",
+            lazy_gettext("Application Password"),
+            lazy_gettext("New Application Password"),
+            hint=lazy_gettext("Users → Profile → Application Passwords."),
+        ),
     ),
     "ghost": (
-        _setting("url", "Ghost site URL", kind="url", placeholder="https://example.ghost.io"),
-        _secret("admin_api_key", "Admin API key", hint="A custom integration's key, id:secret."),
+        _setting("url", lazy_gettext("Ghost site URL"), kind="url", placeholder="https://example.ghost.io"),
+        _secret(
+            "admin_api_key",
+            lazy_gettext("Admin API key"),
+            lazy_gettext("New Admin API key"),
+            hint=lazy_gettext("A custom integration's key, id:secret."),
+        ),
     ),
     "shopify": (
-        _setting("shop_domain", "Shop domain", placeholder="your-store.myshopify.com"),
-        _setting("blog_id", "Blog id", placeholder="123 or gid://shopify/Blog/123"),
-        _setting("author", "Author name", required=False, placeholder="Herald"),
-        _secret("access_token", "Admin API access token"),
+        _setting("shop_domain", lazy_gettext("Shop domain"), placeholder=lazy_gettext("your-store.myshopify.com")),
+        _setting("blog_id", lazy_gettext("Blog id"), placeholder=lazy_gettext("123 or gid://shopify/Blog/123")),
+        _setting("author", lazy_gettext("Author name"), required=False, placeholder="Herald"),
+        _secret("access_token", lazy_gettext("Admin API access token"), lazy_gettext("New Admin API access token")),
     ),
     "mastodon": (
-        _setting("url", "Instance URL", kind="url", placeholder="https://mastodon.social"),
-        _setting("visibility", "Visibility", required=False, placeholder="public, unlisted, private or direct"),
-        _secret("access_token", "Access token", hint="Needs the write:statuses scope."),
+        _setting("url", lazy_gettext("Instance URL"), kind="url", placeholder="https://mastodon.social"),
+        _setting(
+            "visibility",
+            lazy_gettext("Visibility"),
+            required=False,
+            placeholder=lazy_gettext("public, unlisted, private or direct"),
+        ),
+        _secret(
+            "access_token",
+            lazy_gettext("Access token"),
+            lazy_gettext("New access token"),
+            hint=lazy_gettext("Needs the write:statuses scope."),
+        ),
     ),
 }
 

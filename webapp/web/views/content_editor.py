@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from wtforms import SelectField, StringField, TextAreaField
@@ -18,6 +20,7 @@ from webapp.domain.content import content_templates, contents, previews, variant
 from webapp.models import CONTENT_TYPES, VARIANT_FIELDS, Channel, Content
 from webapp.web.auth import ui_actor
 from webapp.web.forms import BODY_FORMAT_CHOICES, ChannelForm, EmptyForm, attach_errors
+from webapp.web.i18n import TERMS
 
 # Registered inside the contents blueprint: endpoints are "contents.editor.*", URLs under /contents.
 bp = Blueprint("editor", __name__)
@@ -26,19 +29,27 @@ bp = Blueprint("editor", __name__)
 PLATFORM_NAMES = {choice.value: choice.label for choice in ChannelForm.platform.kwargs["choices"]}
 # Platforms whose posts have a URL slug: only their columns offer one.
 SLUG_PLATFORMS = frozenset(p for p, adapter in ADAPTERS.items() if adapter.takes_slug)
-SLUG_HINT = "The post's URL on WordPress, Ghost and Shopify; blank: made from the title."
+# A variant's fields by name, in the page's language; the slug keeps its name, as the platforms call it.
+FIELD_LABELS = {
+    "title": lazy_gettext("title"),
+    "body": lazy_gettext("body"),
+    "excerpt": lazy_gettext("excerpt"),
+    "tags": lazy_gettext("tags"),
+    "slug": "slug",
+}
+SLUG_HINT = lazy_gettext("The post's URL on WordPress, Ghost and Shopify; blank: made from the title.")
 
 
 class BaseTextForm(FlaskForm):
     """The base version; the editorial status changes on the review page, never here."""
 
-    title = StringField("Title")
-    body = TextAreaField("Body")
-    excerpt = TextAreaField("Excerpt")
-    content_type = SelectField("Content type", choices=[SelectChoice(c, c.replace("_", " ")) for c in CONTENT_TYPES])
-    tags = StringField("Tags (comma-separated)")
-    slug = StringField("Slug")
-    body_format = SelectField("Body format", choices=BODY_FORMAT_CHOICES, default="markdown")
+    title = StringField(lazy_gettext("Title"))
+    body = TextAreaField(lazy_gettext("Body"))
+    excerpt = TextAreaField(lazy_gettext("Excerpt"))
+    content_type = SelectField(lazy_gettext("Content type"), choices=[SelectChoice(c, TERMS[c]) for c in CONTENT_TYPES])
+    tags = StringField(lazy_gettext("Tags (comma-separated)"))
+    slug = StringField(lazy_gettext("Slug"))
+    body_format = SelectField(lazy_gettext("Body format"), choices=BODY_FORMAT_CHOICES, default="markdown")
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ def targets(workspace_channels: list[Channel], overrides: list[dict]) -> list[Ta
     """Columns: each platform in use (or already overridden), then each channel."""
     used = {c.platform for c in workspace_channels} | {o["platform"] for o in overrides if o.get("platform")}
     columns = [
-        Target(f"platform:{p}", f"platform-{p}", f"every {PLATFORM_NAMES[p]} channel", p)
+        Target(f"platform:{p}", f"platform-{p}", _("every %(platform)s channel", platform=PLATFORM_NAMES[p]), p)
         for p in PLATFORMS
         if p in used
     ]
@@ -150,6 +161,7 @@ def _editor(content: Content, form: BaseTextForm, overrides: list[dict], error=N
         inherits=inherits,
         column_errors=_column_errors(error),
         slug_hint=SLUG_HINT,
+        field_labels=FIELD_LABELS,
         previews=found,
         slugs=_slugs(found),
         channels=workspace_channels,
@@ -188,7 +200,15 @@ def update(content_id: int):
         # Variant problems are shown in their own column; the rest beside the base fields.
         attach_errors(form, ValidationFailed({k: v for k, v in exc.fields.items() if not k.startswith("variants")}))
         return _editor(content, form, overrides, exc, 422)
-    flash(f"Content '{content.title}' saved with {len(content.variants)} variant(s).", "ok")
+    flash(
+        ngettext(
+            "Content '%(title)s' saved with %(num)d variant.",
+            "Content '%(title)s' saved with %(num)d variants.",
+            len(content.variants),
+            title=content.title,
+        ),
+        "ok",
+    )
     return redirect(url_for("contents.editor.edit", content_id=content_id), 303)
 
 
@@ -212,7 +232,9 @@ def preview():
         content_type=form.content_type.data or "article",
         images=content.media if content else (),
     )
-    response = render_block("contents/edit.html", "previews", previews=found, slugs=_slugs(found))
+    response = render_block(
+        "contents/edit.html", "previews", previews=found, slugs=_slugs(found), field_labels=FIELD_LABELS
+    )
     return response, 200, {"Vary": "HX-Request"}
 
 
@@ -230,9 +252,10 @@ def save_template(content_id: int):
     try:
         template = content_templates.save_as_template(actor, content.id, values)
     except ValidationFailed as exc:
-        flash("Template not saved: " + "; ".join(f"{k} {v}" for k, v in exc.fields.items()), "error")
+        problems = "; ".join(f"{k} {v}" for k, v in exc.fields.items())
+        flash(_("Template not saved: %(problems)s", problems=problems), "error")
         return redirect(url_for("contents.editor.edit", content_id=content_id), 303)
-    flash(f"Template '{template.name}' saved.", "ok")
+    flash(_("Template '%(name)s' saved.", name=template.name), "ok")
     return redirect(url_for("content_templates.index"), 303)
 
 

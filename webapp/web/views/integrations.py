@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField
@@ -19,15 +21,21 @@ from webapp.web.htmx import render
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
 
+# What an export or import file holds (transfer.KINDS), in the request's language.
+KIND_LABELS = {"contents": lazy_gettext("content"), "schedules": lazy_gettext("schedules")}
+
+
 class SubscriptionForm(FlaskForm):
-    url = StringField("Receiver URL")
-    events = MultiCheckboxField("Events", choices=[SelectChoice(e) for e in subscriptions.EVENTS])
-    active = BooleanField("Active (send events)", default=True)
+    url = StringField(lazy_gettext("Receiver URL"))
+    events = MultiCheckboxField(lazy_gettext("Events"), choices=[SelectChoice(e) for e in subscriptions.EVENTS])
+    active = BooleanField(lazy_gettext("Active (send events)"), default=True)
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=[SelectChoice(k) for k in transfer.KINDS])
-    file = FileField("File (.json, .csv or .zip)")
+    kind = SelectField(
+        lazy_gettext("What the file holds"), choices=[SelectChoice(k, KIND_LABELS.get(k, k)) for k in transfer.KINDS]
+    )
+    file = FileField(lazy_gettext("File (.json, .csv or .zip)"))
 
 
 def _index(form=None, import_form=None, status=200, **extra):
@@ -40,6 +48,7 @@ def _index(form=None, import_form=None, status=200, **extra):
         feed=feeds.feed_of(actor),
         action_form=EmptyForm(),
         kinds=transfer.KINDS,
+        kind_labels=KIND_LABELS,
         formats=transfer.FORMATS,
         **extra,
     ), status
@@ -100,7 +109,7 @@ def update_subscription(subscription_id: int):
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            flash("Subscription saved.", "ok")
+            flash(_("Subscription saved."), "ok")
             return redirect(url_for("integrations.show_subscription", subscription_id=subscription_id), 303)
     return _subscription_page(subscription_id, form=form, status=422)
 
@@ -109,7 +118,7 @@ def update_subscription(subscription_id: int):
 def delete_subscription(subscription_id: int):
     if EmptyForm().validate_on_submit():
         subscriptions.delete_subscription(ui_actor(), subscription_id)
-        flash("Subscription deleted.", "ok")
+        flash(_("Subscription deleted."), "ok")
     return redirect(url_for("integrations.index"), 303)
 
 
@@ -117,7 +126,7 @@ def delete_subscription(subscription_id: int):
 def test_subscription(subscription_id: int):
     if EmptyForm().validate_on_submit():
         outbound_webhooks.send_test(ui_actor(), subscription_id)
-        flash("Test event queued: watch the delivery log.", "ok")
+        flash(_("Test event queued: watch the delivery log."), "ok")
     return redirect(url_for("integrations.show_subscription", subscription_id=subscription_id), 303)
 
 
@@ -139,7 +148,7 @@ def redeliver(delivery_id: int):
         except Conflict as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Delivery #{delivery_id} queued again.", "ok")
+            flash(_("Delivery #%(id)s queued again.", id=delivery_id), "ok")
     return redirect(url_for("integrations.show_subscription", subscription_id=delivery.subscription_id), 303)
 
 
@@ -165,11 +174,14 @@ def import_records():
     fmt = next((f for f in transfer.FORMATS if name.endswith(f".{f}")), "json")
     try:
         if not upload or not name:
-            raise ValidationFailed({"file": "choose a .json, .csv or .zip file"})
+            raise ValidationFailed({"file": _("choose a .json, .csv or .zip file")})
         ids = transfer.import_rows(ui_actor(), form.kind.data, transfer.parse(fmt, upload.read()))
     except ValidationFailed as exc:
         return _index(import_form=form, status=422, import_error=exc)
-    flash(f"Imported {len(ids)} {form.kind.data}.", "ok")
+    if form.kind.data == "schedules":
+        flash(ngettext("Imported %(num)d schedule.", "Imported %(num)d schedules.", len(ids)), "ok")
+    else:
+        flash(ngettext("Imported %(num)d content item.", "Imported %(num)d content items.", len(ids)), "ok")
     return redirect(url_for("integrations.index"), 303)
 
 
@@ -185,7 +197,7 @@ def regenerate_feed():
 def revoke_feed():
     if EmptyForm().validate_on_submit():
         feeds.revoke(ui_actor())
-        flash("Calendar feed turned off: its URL no longer works.", "ok")
+        flash(_("Calendar feed turned off: its URL no longer works."), "ok")
     return redirect(url_for("integrations.index"), 303)
 
 

@@ -4,6 +4,8 @@ workspace's own destination (a team webhook and email, with its own kinds), whic
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -17,13 +19,41 @@ from webapp.web.auth import can, requires_role, ui_actor
 from webapp.web.forms import EmptyForm, MultiCheckboxField, NotificationsForm, attach_errors
 
 bp = Blueprint("notifications", __name__, url_prefix="/settings/notifications")
+MEDIA = {"email": lazy_gettext("email"), "slack": lazy_gettext("webhook")}
+
+
+# What each kind of message is about (notifications.KINDS), in the request's language.
+KIND_LABELS = {
+    "failure": lazy_gettext("a publication failed"),
+    "needs_intervention": lazy_gettext("a channel or schedule needs intervention"),
+    "missed": lazy_gettext("a run was missed"),
+    "unconfirmed": lazy_gettext("a publication's outcome is unknown and waits for you"),
+    "scheduler_silent": lazy_gettext("the scheduler went silent, and when it is back (owners only)"),
+    "channel_unhealthy": lazy_gettext("a channel's credentials were rejected (its posts are held)"),
+    "channel_held": lazy_gettext("a channel holds its due posts (paused, or its circuit open)"),
+    "preflight": lazy_gettext("a pre-flight check found that a post due soon would fail"),
+    "review_requested": lazy_gettext("content waits for a review you may give (owners and editors)"),
+    "digest": lazy_gettext("a daily digest"),
+}
+
+
+def kind_choices(kinds: dict[str, str]) -> list[SelectChoice]:
+    """The kinds offered, each named in the request's language (a plain string: escaped like any other text)."""
+    return [SelectChoice(kind, str(KIND_LABELS.get(kind, label))) for kind, label in kinds.items()]
 
 
 class DestinationForm(FlaskForm):
-    email_address = StringField("Team email address")
-    slack_url = StringField("Team Slack-compatible webhook URL")
-    remove_slack = BooleanField("Remove the stored team webhook URL")
-    kinds = MultiCheckboxField("Tell the team about", validate_choice=False)
+    email_address = StringField(lazy_gettext("Team email address"))
+    slack_url = StringField(lazy_gettext("Team Slack-compatible webhook URL"))
+    remove_slack = BooleanField(lazy_gettext("Remove the stored team webhook URL"))
+    kinds = MultiCheckboxField(lazy_gettext("Tell the team about"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Its fields post the same names as the personal form's, on the same page: ids of their own, so each
+        # label names its field alone.
+        for field in self:
+            field.id = field.label.field_id = f"team-{field.id}"
 
 
 def _destination_form(formdata=None) -> DestinationForm:
@@ -32,7 +62,7 @@ def _destination_form(formdata=None) -> DestinationForm:
         form = DestinationForm(email_address=stored.email_address or "", kinds=stored.kinds or [])
     else:
         form = DestinationForm(formdata=formdata)
-    form.kinds.choices = [SelectChoice(kind, label) for kind, label in notifications.WORKSPACE_KINDS.items()]
+    form.kinds.choices = kind_choices(notifications.WORKSPACE_KINDS)
     return form
 
 
@@ -48,7 +78,7 @@ def _form(formdata=None) -> NotificationsForm:
         )
     else:
         form = NotificationsForm(formdata=formdata)
-    form.kinds.choices = [SelectChoice(kind, label) for kind, label in notifications.KINDS.items()]
+    form.kinds.choices = kind_choices(notifications.KINDS)
     return form
 
 
@@ -62,7 +92,7 @@ def _page(form: NotificationsForm | None = None, destination_form: DestinationFo
         smtp_on=mail.is_configured(),
         test_form=EmptyForm(),
         destination=destination,
-        destination_kinds=[notifications.WORKSPACE_KINDS[k] for k in destination.kinds or []],
+        destination_kinds=[str(KIND_LABELS[k]) for k in destination.kinds or [] if k in notifications.WORKSPACE_KINDS],
         destination_form=(destination_form or _destination_form()) if can("own") else None,
     ), status
 
@@ -98,7 +128,7 @@ def update():
     except ValidationFailed as exc:
         attach_errors(form, exc)
         return _page(form, status=422)
-    flash("Notification settings saved.", "ok")
+    flash(_("Notification settings saved."), "ok")
     return redirect(url_for("notifications.edit"), 303)
 
 
@@ -114,7 +144,7 @@ def update_destination():
     except ValidationFailed as exc:
         attach_errors(form, exc)
         return _page(destination_form=form, status=422)
-    flash("The workspace's notifications are saved.", "ok")
+    flash(_("The workspace's notifications are saved."), "ok")
     return redirect(url_for("notifications.edit", _anchor="workspace"), 303)
 
 
@@ -124,7 +154,11 @@ def send_test():
         abort(400)
     made = sender.send_test(current_user.id)
     if made:
-        flash(f"A test is on its way by {' and '.join(n.medium for n in made)}.", "ok")
+        media = [MEDIA.get(n.medium, n.medium) for n in made]
+        if len(media) == 1:
+            flash(_("A test is on its way by %(medium)s.", medium=media[0]), "ok")
+        else:
+            flash(_("A test is on its way by %(first)s and %(second)s.", first=media[0], second=media[-1]), "ok")
     else:
-        flash("Turn on email or set a webhook URL first.", "error")
+        flash(_("Turn on email or set a webhook URL first."), "error")
     return redirect(url_for("notifications.edit"), 303)

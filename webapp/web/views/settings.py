@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
@@ -48,7 +48,7 @@ def set_timezone():
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            flash(f"Times now show in {current_user.timezone}.", "ok")
+            flash(_("Times now show in %(zone)s.", zone=current_user.timezone), "ok")
             return redirect(url_for("settings.index"), 303)
     return _page(profile=form, status=422)
 
@@ -94,7 +94,7 @@ def change_password():
     # under the new id, renewing its "keep me signed in" cookie if it had one.
     remembered = request.cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token")) is not None
     sign_in_user(current_user._get_current_object(), remember=remembered)
-    flash("Your password is changed; every other browser and device is signed out.", "ok")
+    flash(_("Your password is changed; every other browser and device is signed out."), "ok")
     return redirect(url_for("settings.index"), 303)
 
 
@@ -103,7 +103,14 @@ def sign_out_elsewhere():
     """End every other browser's sign-in of this user (their cookies open nothing afterwards)."""
     if EmptyForm().validate_on_submit():
         ended = sign_ins.end_others(ui_actor(), current_user)
-        flash(f"Signed out of {ended} other browser(s) and device(s); this one stays signed in.", "ok")
+        flash(
+            ngettext(
+                "Signed out of %(num)d other browser or device; this one stays signed in.",
+                "Signed out of %(num)d other browsers and devices; this one stays signed in.",
+                ended,
+            ),
+            "ok",
+        )
     return redirect(url_for("settings.index"), 303)
 
 
@@ -113,9 +120,9 @@ def set_require_approval():
     if EmptyForm().validate_on_submit():
         workspace = approvals.set_require_approval(ui_actor(), request.form.get("require_approval") == "on")
         if workspace.require_approval:
-            flash("Content now needs an approval before it publishes.", "ok")
+            flash(_("Content now needs an approval before it publishes."), "ok")
         else:
-            flash("Content no longer needs an approval to publish.", "ok")
+            flash(_("Content no longer needs an approval to publish."), "ok")
     return redirect(url_for("settings.index"), 303)
 
 
@@ -138,7 +145,7 @@ def create_api_key():
 def revoke_api_key(key_id: int):
     if EmptyForm().validate_on_submit():
         record = accounts.revoke_api_key(ui_actor(), key_id)
-        flash(f"API key '{record.name}' revoked.", "ok")
+        flash(_("API key “%(name)s” revoked.", name=record.name), "ok")
     # An owner revokes other members' keys from the members page, and goes back there.
     back = "members.index" if request.form.get("back") == "members" else "settings.index"
     return redirect(url_for(back), 303)
