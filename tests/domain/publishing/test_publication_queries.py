@@ -84,3 +84,12 @@ def test_the_monitor_page_counts_up_to_its_cap_and_reads_no_page_past_it(ada, fi
 def test_the_monitor_page_counts_only_the_actor_s_workspace(ada, five, make):
 
     assert monitor_page(publication_query(make.actor()), 1, 2, 3) == MonitorPage([], 0, False)
+
+
+def test_the_status_sort_orders_each_status_by_due_time(ada, five):
+    db.session.query(Publication).filter(Publication.id.in_([five[1].id, five[3].id])).update({"status": "paused"})
+    five[0].due_at = five[4].due_at + timedelta(days=1)  # the oldest id is now due last
+    db.session.commit()
+
+    order = [five[0].id, five[4].id, five[2].id, five[3].id, five[1].id]  # scheduled, then paused; latest due first
+    assert _ids(ada, sort="status") == order
