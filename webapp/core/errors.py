@@ -1,6 +1,30 @@
-"""Domain errors raised by services and translated to responses by views and the API."""
+"""Domain errors raised by services and translated to responses by views and the API.
+
+A message (and each field's problem) is a person's text, marked for translation where it is written with this
+module's `lazy_gettext`: the domain keeps no request state, and the edge that shows it (a page, the API's error
+handler) renders it in the reader's language with `str()` (outside any app, English). `code` is the stable,
+untranslated name a program reads.
+"""
 
 from __future__ import annotations
+
+from flask_babel import LazyString, gettext
+from markupsafe import escape
+
+
+class LazyText(LazyString):
+    """Flask-Babel's lazy string, escaped when a template shows it: its parameters may be what someone typed.
+
+    (Flask-Babel's own `__html__` hands the text to Jinja as safe markup.)
+    """
+
+    def __html__(self):
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    """Mark a message for translation (extracted like Flask-Babel's); translated each time it is shown."""
+    return LazyText(gettext, string, **variables)
 
 
 class ServiceError(Exception):
@@ -17,8 +41,8 @@ class ServiceError(Exception):
 class ValidationFailed(ServiceError):
     code = "validation_failed"
 
-    def __init__(self, fields: dict[str, str], message: str = "Some fields are not valid.", **extra):
-        super().__init__(message, fields)
+    def __init__(self, fields: dict[str, str], message: str | None = None, **extra):
+        super().__init__(message or lazy_gettext("Some fields are not valid."), fields)
         self.extra = extra
 
 

@@ -19,6 +19,8 @@ from babel.dates import get_day_names, get_month_names
 from cron_descriptor import ExpressionDescriptor, Options
 from croniter import CroniterBadDateError, CroniterError, croniter
 
+from webapp.core.errors import lazy_gettext
+
 # A leap-day rule waits 8 years across a skipped century leap year (2096 -> 2104); a rule that
 # finds nothing for longer than that never fires, so the search stops instead of looping.
 MAX_YEARS_BETWEEN_RUNS = 8
@@ -73,22 +75,34 @@ _FIELDS = (
 def normalise(expr: str) -> str:
     """Return the rule lower-cased, single-spaced and with aliases expanded, or raise RuleError."""
     if not isinstance(expr, str) or not expr.strip():
-        raise RuleError("is required")
+        raise RuleError(lazy_gettext("is required"))
     # Messages quote the user's own spelling; the normalised rule is lower case.
     text = " ".join(expr.split())
     if text.startswith("@"):
         if text.lower() not in ALIASES:
-            raise RuleError(f"'{text}' is not supported; use 5 fields or one of {', '.join(ALIASES)}")
+            raise RuleError(
+                lazy_gettext(
+                    "'%(text)s' is not supported; use 5 fields or one of %(aliases)s",
+                    text=text,
+                    aliases=", ".join(ALIASES),
+                )
+            )
         return ALIASES[text.lower()]
     parts = text.split(" ")
     if len(parts) != len(_FIELDS):
         extra = "; seconds and years are not supported" if len(parts) > len(_FIELDS) else ""
-        raise RuleError(f"must have 5 fields (minute hour day-of-month month day-of-week), not {len(parts)}{extra}")
+        raise RuleError(
+            lazy_gettext(
+                "must have 5 fields (minute hour day-of-month month day-of-week), not %(count)s%(extra)s",
+                count=len(parts),
+                extra=extra,
+            )
+        )
     rule = " ".join(_normalise_field(spec, part) for spec, part in zip(_FIELDS, parts, strict=True))
     try:
         croniter.expand(rule)
     except CroniterError as exc:  # a safety net: the checks above should have said why already
-        raise RuleError(f"'{text}' is not a valid cron rule") from exc
+        raise RuleError(lazy_gettext("'%(text)s' is not a valid cron rule", text=text)) from exc
     return rule
 
 
@@ -96,21 +110,31 @@ def _normalise_field(spec: _Field, part: str) -> str:
     items = []
     for item in part.split(","):
         if not item:
-            raise RuleError(f"{spec.name} '{part}' has an empty list item")
+            raise RuleError(lazy_gettext("%(name)s '%(part)s' has an empty list item", name=spec.name, part=part))
         base, slash, step = item.partition("/")
         if slash:
             if not _NUMBER.fullmatch(step) or int(step) < 1:
-                raise RuleError(f"{spec.name} step '{step}' must be a whole number of at least 1")
+                raise RuleError(
+                    lazy_gettext(
+                        "%(name)s step '%(step)s' must be a whole number of at least 1", name=spec.name, step=step
+                    )
+                )
             if base != "*" and "-" not in base:
-                raise RuleError(f"{spec.name} step '{item}' needs '*' or a range before the '/'")
+                raise RuleError(
+                    lazy_gettext(
+                        "%(name)s step '%(item)s' needs '*' or a range before the '/'", name=spec.name, item=item
+                    )
+                )
         if base != "*":
             low, dash, high = base.partition("-")
             if not low or (dash and not high):
-                raise RuleError(f"{spec.name} '{base}' is not a number or a range")
+                raise RuleError(
+                    lazy_gettext("%(name)s '%(base)s' is not a number or a range", name=spec.name, base=base)
+                )
             first = _value(spec, low)
             last = _value(spec, high) if dash else first
             if first > last:
-                raise RuleError(f"{spec.name} range '{base}' runs backwards")
+                raise RuleError(lazy_gettext("%(name)s range '%(base)s' runs backwards", name=spec.name, base=base))
             if dash and first == last:
                 # croniter reads an equal range ("5-5", "mon-mon") as the whole cycle; cron means one value.
                 item = low
@@ -123,10 +147,18 @@ def _value(spec: _Field, token: str) -> int:
         return spec.names[token.lower()]
     if not _NUMBER.fullmatch(token):
         kind = f"a number or a {spec.noun} name" if spec.names else "a number"
-        raise RuleError(f"{spec.name} '{token}' is not {kind}")
+        raise RuleError(lazy_gettext("%(name)s '%(token)s' is not %(kind)s", name=spec.name, token=token, kind=kind))
     number = int(token)
     if not spec.low <= number <= spec.high:
-        raise RuleError(f"{spec.name} '{token}' is out of range {spec.low}-{spec.high}")
+        raise RuleError(
+            lazy_gettext(
+                "%(name)s '%(token)s' is out of range %(low)s-%(high)s",
+                name=spec.name,
+                token=token,
+                low=spec.low,
+                high=spec.high,
+            )
+        )
     return number
 
 

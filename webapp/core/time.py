@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from webapp.core import recurrence
+from webapp.core.errors import lazy_gettext
 
 # Zone names that exist on a server but are not a place a user can mean.
 _NOT_USER_ZONES = frozenset({"localtime", "Factory"})
@@ -46,9 +47,9 @@ def _known_zones() -> frozenset[str]:
 def validate_timezone(name: str | None, field: str = "timezone") -> zoneinfo.ZoneInfo:
     """Return the ZoneInfo for an IANA timezone name, or raise TimeInputError for `field`."""
     if not name:
-        raise TimeInputError(field, "is required")
+        raise TimeInputError(field, lazy_gettext("is required"))
     if not isinstance(name, str) or name not in _known_zones():
-        raise TimeInputError(field, f"unknown timezone '{name}'")
+        raise TimeInputError(field, lazy_gettext("unknown timezone '%(name)s'", name=name))
     return zoneinfo.ZoneInfo(name)
 
 
@@ -56,19 +57,19 @@ def parse_instant(value: str, tz_name: str | None, field: str = "run_at") -> dat
     """Parse an ISO 8601 date and time into aware UTC, reading a naive one in `tz_name`."""
     text = value.strip().upper() if isinstance(value, str) else ""
     if not _ISO_INSTANT.fullmatch(text):
-        raise TimeInputError(field, "is not an ISO 8601 date and time")
+        raise TimeInputError(field, lazy_gettext("is not an ISO 8601 date and time"))
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise TimeInputError(field, "is not an ISO 8601 date and time") from None
+        raise TimeInputError(field, lazy_gettext("is not an ISO 8601 date and time")) from None
     try:
         if parsed.tzinfo is not None:
             return parsed.astimezone(UTC)
         if not tz_name:
-            raise TimeInputError(field, "has no timezone offset; add one or give a timezone")
+            raise TimeInputError(field, lazy_gettext("has no timezone offset; add one or give a timezone"))
         return localize(parsed, validate_timezone(tz_name))
     except OverflowError:
-        raise TimeInputError(field, "is out of range") from None
+        raise TimeInputError(field, lazy_gettext("is out of range")) from None
 
 
 def localize(naive: datetime, tz: zoneinfo.ZoneInfo) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from webapp.core.errors import lazy_gettext
 from webapp.core.time import TimeInputError, validate_timezone
 
 # PostgreSQL text cannot hold NUL, and no database can encode a lone surrogate (JSON's "\ud800" decodes to one).
@@ -14,18 +15,18 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def character_problem(value: str) -> str | None:
     """Say why a text cannot be stored as it is, or None."""
     if _UNSTORABLE.search(value):
-        return "must not contain NUL or unpaired surrogate characters"
+        return lazy_gettext("must not contain NUL or unpaired surrogate characters")
     return None
 
 
 def text_problem(value, *, required: bool, max_length: int) -> str | None:
     """Say what is wrong with a text field, or None."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return "is required" if required else None
+        return lazy_gettext("is required") if required else None
     if not isinstance(value, str):
-        return "must be text"
+        return lazy_gettext("must be text")
     if len(value) > max_length:
-        return f"must be at most {max_length} characters"
+        return lazy_gettext("must be at most %(max)s characters", max=max_length)
     return character_problem(value)
 
 
@@ -40,7 +41,7 @@ def timezone_problem(name) -> str | None:
 
 def choice_problem(value, choices) -> str | None:
     if value not in choices:
-        return "must be one of " + ", ".join(choices)
+        return lazy_gettext("must be one of %(choices)s", choices=", ".join(choices))
     return None
 
 
@@ -67,11 +68,11 @@ MAX_TAGS = 50  # more than any platform shows; 20,000 tags would be a denial of 
 def tags_problem(value) -> str | None:
     """Say what is wrong with a list of tags, or None."""
     if isinstance(value, list) and len(value) > MAX_TAGS:
-        return f"must be at most {MAX_TAGS} tags"
+        return lazy_gettext("must be at most %(max)s tags", max=MAX_TAGS)
     if not isinstance(value, list) or not all(
         isinstance(t, str) and 0 < len(t.strip()) <= MAX_TAG_LENGTH and not character_problem(t) for t in value
     ):
-        return "must be a list of short texts"
+        return lazy_gettext("must be a list of short texts")
     return None
 
 
@@ -93,7 +94,7 @@ def parse_day(raw: str | None) -> date | None:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise ValueError("must be a date like 2026-05-31") from None
+        raise ValueError(lazy_gettext("must be a date like 2026-05-31")) from None
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"must be a date from {FIRST_DAY} to {LAST_DAY}")
+        raise ValueError(lazy_gettext("must be a date from %(first)s to %(last)s", first=FIRST_DAY, last=LAST_DAY))
     return day

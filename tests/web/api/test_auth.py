@@ -76,8 +76,8 @@ def state(api, records) -> list:
 OPERATIONS = [(method.upper(), path, op) for path, item in document()["paths"].items() for method, op in item.items()]
 # Reads that go by POST: a preview saves nothing, and a connection check only probes the platform.
 READS_BY_POST = {"preview_schedule", "check_channel"}
-# A viewer may still manage what is theirs alone (their own notification settings).
-VIEWER_SELF_SERVICE = {"update_notification_settings"}
+# A viewer may still manage what is theirs alone (their own notification settings, dashboard, language, timezone).
+VIEWER_SELF_SERVICE = {"update_notification_settings", "put_dashboard_layout", "reset_dashboard_layout", "update_me"}
 WRITES = [
     (m, p) for m, p, op in OPERATIONS if m != "GET" and op["operationId"] not in READS_BY_POST | VIEWER_SELF_SERVICE
 ]

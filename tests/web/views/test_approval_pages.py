@@ -140,7 +140,7 @@ def test_approving_on_the_page_releases_held_publications(client, make, ada, bob
     bob_client = bob
     response = bob_client.post(f"/contents/{content.id}/approve", data={}, follow_redirects=True)
 
-    assert "1 held publication(s) released" in response.get_data(as_text=True)
+    assert "1 held publication released." in response.get_data(as_text=True)
     db.session.refresh(publication)
     assert publication.status == "scheduled"
 

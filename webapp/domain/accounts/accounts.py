@@ -8,7 +8,7 @@ import secrets
 
 from sqlalchemy import func, select
 
-from webapp.core.errors import Forbidden, NotFound, ValidationFailed
+from webapp.core.errors import Forbidden, NotFound, ValidationFailed, lazy_gettext
 from webapp.core.validation import timezone_problem
 from webapp.domain.accounts import passwords
 from webapp.domain.shared import audit
@@ -24,9 +24,11 @@ API_KEY_PREFIX = "hrd_"
 def password_problem(password: str) -> str | None:
     """Say why a password is too weak, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        return lazy_gettext(
+            "must be at least %(min_password_length)s characters", min_password_length=MIN_PASSWORD_LENGTH
+        )
     if password.isalpha() or password.isdigit():
-        return "must mix letters with digits or symbols"
+        return lazy_gettext("must mix letters with digits or symbols")
     return None
 
 
@@ -47,7 +49,7 @@ def sign_up_problems(email: str, password: str | None, timezone: str) -> dict[st
     """What is wrong with a sign-up's email (its form, not whether it is taken), password and timezone."""
     errors: dict[str, str] = {}
     if not EMAIL_RE.match(email):
-        errors["email"] = "must be an email address"
+        errors["email"] = lazy_gettext("must be an email address")
     if password is not None and (problem := password_problem(password or "")):
         errors["password"] = problem
     if problem := timezone_problem(timezone):
@@ -67,7 +69,7 @@ def new_user(email: str, password: str | None, timezone: str = "UTC", *, passwor
     email = normalise_email(email)
     errors = sign_up_problems(email, None if password_hash else password, timezone)
     if "email" not in errors and email_taken(email):
-        errors["email"] = "is already registered"
+        errors["email"] = lazy_gettext("is already registered")
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, password_hash=password_hash or passwords.hash_password(password), timezone=timezone)
@@ -128,7 +130,7 @@ def authenticate(email: str, password: str) -> User | None:
 def find_user(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise NotFound(f"no user with email {email}")
+        raise NotFound(lazy_gettext("no user with email %(email)s", email=email))
     return user
 
 
@@ -174,13 +176,13 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirmati
     """
     errors: dict[str, str] = {}
     if not passwords.verify(user.password_hash, current or "")[0]:
-        errors["current_password"] = "is wrong"
+        errors["current_password"] = lazy_gettext("is wrong")
     if problem := password_problem(new or ""):
         errors["new_password"] = problem
     elif new == current:
-        errors["new_password"] = "must differ from the current password"
+        errors["new_password"] = lazy_gettext("must differ from the current password")
     if new != confirmation:
-        errors["confirmation"] = "does not match the new password"
+        errors["confirmation"] = lazy_gettext("does not match the new password")
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = passwords.hash_password(new)
@@ -191,14 +193,20 @@ def change_password(actor: Actor, user: User, current: str, new: str, confirmati
 def create_api_key(user: User, workspace_slug: str | None = None, name: str = "default", source: str = "cli"):
     """Create an API key for the user in one of their workspaces; return (record, plaintext key)."""
     if not (name or "").strip() or len(name) > 120:
-        raise ValidationFailed({"name": "is required (at most 120 characters)"})
+        raise ValidationFailed({"name": lazy_gettext("is required (at most 120 characters)")})
     if workspace_slug:
         workspace = db.session.scalar(select(Workspace).where(Workspace.slug == workspace_slug))
         membership = membership_for(user.id, workspace.id) if workspace else None
     else:
         membership = membership_for(user.id)
     if membership is None:
-        raise NotFound(f"{user.email} is not a member of workspace {workspace_slug or '(any)'}")
+        raise NotFound(
+            lazy_gettext(
+                "%(email)s is not a member of workspace %(workspace)s",
+                email=user.email,
+                workspace=workspace_slug or "(any)",
+            )
+        )
     plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
         user_id=user.id,
@@ -260,11 +268,7 @@ def record_sign_in(user: User | None, ip: str | None, *, ok: bool, email: str | 
 
 def set_timezone(actor: Actor, user: User, timezone: str) -> None:
     """Change the user's profile timezone (the default for forms and how times are shown)."""
-    if problem := timezone_problem(timezone):
-        raise ValidationFailed({"timezone": problem})
-    user.timezone = timezone
-    audit.record(actor, "user.timezone_changed", "user", user.id, timezone=timezone)
-    db.session.commit()
+    update_profile(actor, user, {"timezone": timezone})
 
 
 # The languages the UI ships (webapp.web.i18n names them); a user without a choice gets the browser's language.
@@ -273,12 +277,33 @@ LOCALES = ("en", "de", "fr", "es")
 
 def set_locale(actor: Actor, user: User, locale: str | None) -> None:
     """Set the user's UI language, one of LOCALES, or None (empty) for the browser's Accept-Language."""
-    locale = (locale or "").strip() or None
-    if locale is not None and locale not in LOCALES:
-        raise ValidationFailed({"locale": f"must be one of {', '.join(LOCALES)}, or empty for the browser's language"})
-    user.locale = locale
-    audit.record(actor, "user.locale_changed", "user", user.id, locale=locale)
+    update_profile(actor, user, {"locale": locale})
+
+
+def _profile_problems(data: dict) -> dict:
+    errors = {}
+    if "timezone" in data and (problem := timezone_problem(data["timezone"])):
+        errors["timezone"] = problem
+    locale = data.get("locale")
+    if "locale" in data and not (locale is None or (isinstance(locale, str) and locale.strip() in ("", *LOCALES))):
+        errors["locale"] = lazy_gettext(
+            "must be one of %(locales)s, or empty for the browser's language", locales=", ".join(LOCALES)
+        )
+    return errors
+
+
+def update_profile(actor: Actor, user: User, data: dict) -> User:
+    """Change the user's `timezone` and/or `locale` (None or empty: the browser's language), all or none; commit."""
+    if errors := _profile_problems(data):
+        raise ValidationFailed(errors)
+    if "timezone" in data:
+        user.timezone = data["timezone"]
+        audit.record(actor, "user.timezone_changed", "user", user.id, timezone=user.timezone)
+    if "locale" in data:
+        user.locale = (data["locale"] or "").strip() or None
+        audit.record(actor, "user.locale_changed", "user", user.id, locale=user.locale)
     db.session.commit()
+    return user
 
 
 def api_keys_of(actor: Actor) -> list[ApiKey]:
@@ -295,7 +320,7 @@ def api_keys_of(actor: Actor) -> list[ApiKey]:
 def workspace_api_keys(actor: Actor) -> list[ApiKey]:
     """Return every member's live API keys in the workspace (owners only), by user then age."""
     if actor.role != Role.OWNER.value:
-        raise Forbidden("Only an owner can see other members' API keys.")
+        raise Forbidden(lazy_gettext("Only an owner can see other members' API keys."))
     return list(
         db.session.scalars(
             select(ApiKey)
@@ -312,7 +337,7 @@ def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
         query = query.where(ApiKey.user_id == actor.user_id)
     record = db.session.scalar(query)
     if record is None:
-        raise NotFound("API key not found")
+        raise NotFound(lazy_gettext("API key not found"))
     if record.revoked_at is None:
         record.revoked_at = utcnow()
         audit.record(actor, "api_key.revoked", "api_key", record.id, name=record.name)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
 from webapp.domain.accounts import accounts
 from webapp.domain.accounts.workspaces import require_owner, role_problem
 from webapp.domain.shared import audit
@@ -39,9 +39,9 @@ def add_invitation(actor: Actor, email: str, role: str) -> tuple[Invitation, str
     email = accounts.normalise_email(email)
     errors = {}
     if not accounts.EMAIL_RE.match(email):
-        errors["email"] = "must be an email address"
+        errors["email"] = lazy_gettext("must be an email address")
     elif _member_email(actor.workspace_id, email):
-        errors["email"] = "is already a member of this workspace"
+        errors["email"] = lazy_gettext("is already a member of this workspace")
     if problem := role_problem(role):
         errors["role"] = problem
     if errors:
@@ -133,9 +133,13 @@ def accept(token: str, user: User, ip: str | None = None) -> Membership:
     """Make a signed-in user a member through an invitation addressed to their email; commit."""
     invitation = find_invitation(token)
     if invitation.email != user.email:
-        raise Conflict(f"This invitation is for {invitation.email}; sign in with that address to accept it.")
+        raise Conflict(
+            lazy_gettext(
+                "This invitation is for %(email)s; sign in with that address to accept it.", email=invitation.email
+            )
+        )
     if _member_email(invitation.workspace_id, user.email):
-        raise Conflict("You are already a member of this workspace.")
+        raise Conflict(lazy_gettext("You are already a member of this workspace."))
     return _join(invitation, user, ip)
 
 
@@ -145,7 +149,9 @@ def accept_with_new_account(token: str, password: str, timezone: str, ip: str | 
     Refused (Forbidden) while the operator has closed sign-up (SIGNUP=closed): accounts come from the CLI then.
     """
     if not accounts.may_join_with_new_account(current_app.config["SIGNUP"]):
-        raise Forbidden("this Herald makes no new accounts (sign-up is closed): ask the operator to create yours")
+        raise Forbidden(
+            lazy_gettext("this Herald makes no new accounts (sign-up is closed): ask the operator to create yours")
+        )
     invitation = find_invitation(token)
     user = accounts.new_user(invitation.email, password, timezone)
     _join(invitation, user, ip)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -26,14 +26,14 @@ def normalise_layout(raw) -> list[dict]:
     if raw is None:
         return default_layout()
     if not isinstance(raw, list):
-        raise ValidationFailed({"panels": "must be a list of panels"})
+        raise ValidationFailed({"panels": lazy_gettext("must be a list of panels")})
     layout, seen = [], set()
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            raise ValidationFailed({f"panels[{index}]": 'must be an object with a panel "id"'})
+            raise ValidationFailed({f"panels[{index}]": lazy_gettext('must be an object with a panel "id"')})
         for flag in FLAGS:
             if not isinstance(entry.get(flag, False), bool):
-                raise ValidationFailed({f"panels[{index}].{flag}": "must be true or false"})
+                raise ValidationFailed({f"panels[{index}].{flag}": lazy_gettext("must be true or false")})
         if entry["id"] in PANELS and entry["id"] not in seen:
             seen.add(entry["id"])
             layout.append({"id": entry["id"], **{flag: entry.get(flag, False) for flag in FLAGS}})
@@ -80,9 +80,11 @@ def reset_dashboard_layout(actor: Actor) -> list[dict]:
 def change_panel(actor: Actor, panel: str, action: str) -> list[dict]:
     """Collapse, expand, hide, show, or move one panel up or down in the acting user's layout."""
     if panel not in PANELS:
-        raise ValidationFailed({"panel": "is not a dashboard panel"})
+        raise ValidationFailed({"panel": lazy_gettext("is not a dashboard panel")})
     if action not in PANEL_ACTIONS:
-        raise ValidationFailed({"action": f"must be one of {', '.join(PANEL_ACTIONS)}"})
+        raise ValidationFailed(
+            {"action": lazy_gettext("must be one of %(panel_actions)s", panel_actions=", ".join(PANEL_ACTIONS))}
+        )
     layout = dashboard_layout(_user(actor))
     index = next(i for i, entry in enumerate(layout) if entry["id"] == panel)
     if action in ("up", "down"):

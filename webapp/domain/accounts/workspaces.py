@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
 from webapp.domain.accounts.accounts import new_workspace
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
@@ -19,18 +19,24 @@ ROLES = tuple(role.value for role in Role)
 def require_owner(actor: Actor) -> None:
     """Refuse the action unless the actor owns the workspace (settings, members, others' keys)."""
     if actor.role != Role.OWNER.value:
-        raise Forbidden("Only an owner of this workspace can do that.")
+        raise Forbidden(lazy_gettext("Only an owner of this workspace can do that."))
 
 
 def clean_name(name: str | None) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed({"name": f"is required (at most {MAX_NAME_LENGTH} characters)"})
+        raise ValidationFailed(
+            {
+                "name": lazy_gettext(
+                    "is required (at most %(max_name_length)s characters)", max_name_length=MAX_NAME_LENGTH
+                )
+            }
+        )
     return name
 
 
 def role_problem(role: str | None) -> str | None:
-    return None if role in ROLES else f"must be one of {', '.join(ROLES)}"
+    return None if role in ROLES else lazy_gettext("must be one of %(roles)s", roles=", ".join(ROLES))
 
 
 def current_workspace(actor: Actor) -> Workspace:
@@ -67,7 +73,7 @@ def switch_workspace(user: User, workspace_id: int, source: str = "ui", ip: str 
         select(Membership).where(Membership.user_id == user.id, Membership.workspace_id == workspace_id)
     )
     if membership is None:
-        raise NotFound("workspace not found")
+        raise NotFound(lazy_gettext("workspace not found"))
     if user.last_workspace_id != workspace_id:
         user.last_workspace_id = workspace_id
         audit.record(Actor(user.id, workspace_id, membership.role, source, ip), "workspace.switched", "workspace")
@@ -110,7 +116,7 @@ def _owner_count(workspace_id: int) -> int:
 
 def _keep_an_owner(membership: Membership) -> None:
     if membership.role == Role.OWNER.value and _owner_count(membership.workspace_id) <= 1:
-        raise Conflict("A workspace needs at least one owner: make someone else an owner first.")
+        raise Conflict(lazy_gettext("A workspace needs at least one owner: make someone else an owner first."))
 
 
 def change_role(actor: Actor, membership_id: int, role: str) -> Membership:
@@ -153,7 +159,7 @@ def transfer_ownership(actor: Actor, membership_id: int) -> Membership:
     require_owner(actor)
     target = get_membership(actor, membership_id)
     if target.user_id == actor.user_id:
-        raise Conflict("You already own this workspace.")
+        raise Conflict(lazy_gettext("You already own this workspace."))
     mine = db.session.scalar(
         select(Membership).where(Membership.user_id == actor.user_id, Membership.workspace_id == actor.workspace_id)
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from webapp.adapters import PLATFORMS, adapter_class, get_adapter
-from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
 from webapp.core.validation import choice_problem, text_problem, timezone_problem
 from webapp.domain.channels.rules import validate as validate_rules
 from webapp.domain.shared import audit
@@ -58,9 +58,9 @@ def _validate(name, platform, settings, credentials, timezone, channel_rules=Non
     if problem := timezone_problem(timezone):
         errors["timezone"] = problem
     if not isinstance(settings, dict):
-        errors["settings"] = "must be an object"
+        errors["settings"] = lazy_gettext("must be an object")
     if not isinstance(credentials, dict):
-        errors["credentials"] = "must be an object"
+        errors["credentials"] = lazy_gettext("must be an object")
     if "platform" not in errors and "settings" not in errors and "credentials" not in errors:
         errors.update(adapter_class(platform).validate_config(settings, credentials))
     errors.update(validate_rules(channel_rules))
@@ -74,7 +74,7 @@ def create_channel(
     actor.require_writer()
     errors = _validate(name, platform, settings, credentials, timezone, rules)
     if not errors and _name_taken(actor.workspace_id, name.strip()):
-        errors["name"] = "is already used by another channel"
+        errors["name"] = lazy_gettext("is already used by another channel")
     if errors:
         raise ValidationFailed(errors)
     channel = Channel(
@@ -142,9 +142,9 @@ def update_channel(actor: Actor, channel_id: int, changes: dict, *, merge_creden
     new_rules = changes.get("rules", channel.rules)
     errors = _validate(name, channel.platform, settings, check_credentials, timezone, new_rules)
     if "platform" in changes and changes["platform"] != channel.platform:
-        errors["platform"] = "cannot be changed; create a new channel instead"
+        errors["platform"] = lazy_gettext("cannot be changed; create a new channel instead")
     if not errors and _name_taken(actor.workspace_id, name.strip(), channel.id):
-        errors["name"] = "is already used by another channel"
+        errors["name"] = lazy_gettext("is already used by another channel")
     if errors:
         raise ValidationFailed(errors)
     channel.name, channel.settings, channel.timezone = name.strip(), settings, timezone

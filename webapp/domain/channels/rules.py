@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from webapp.core.errors import lazy_gettext
 from webapp.core.time import localize
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,15 +59,17 @@ def validate(raw) -> dict[str, str]:
     errors: dict[str, str] = {}
     unknown = set(raw) - {"weekdays", "time_slots", "min_spacing_minutes", "rate_per_minute", "max_in_flight", *LIMITS}
     if unknown:
-        errors["rules"] = "unknown rule(s): " + ", ".join(sorted(unknown))
+        errors["rules"] = lazy_gettext("unknown rule(s): %(unknown)s", unknown=", ".join(sorted(unknown)))
     days = raw.get("weekdays")
     if days is not None and (not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days)):
-        errors["rules.weekdays"] = "must be a non-empty list of " + ", ".join(WEEKDAYS)
+        errors["rules.weekdays"] = lazy_gettext(
+            "must be a non-empty list of %(weekdays)s", weekdays=", ".join(WEEKDAYS)
+        )
     slots = raw.get("time_slots")
     if slots is not None and (
         not isinstance(slots, list) or len(slots) > MAX_TIME_SLOTS or any(not _SLOT.match(str(s)) for s in slots)
     ):
-        errors["rules.time_slots"] = "must be a list of HH:MM times"
+        errors["rules.time_slots"] = lazy_gettext("must be a list of HH:MM times")
     numeric = (("rate_per_minute", 0), ("max_in_flight", 0), ("min_spacing_minutes", 1), *((n, 1) for n in LIMITS))
     for name, lowest in numeric:
         value = raw.get(name)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from webapp.core import signals
-from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
 from webapp.core.validation import text_problem
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
@@ -153,7 +153,7 @@ def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise Conflict("content was reviewed meanwhile; reload it and make the change again")
+        raise Conflict(lazy_gettext("content was reviewed meanwhile; reload it and make the change again"))
     content.status = S.REVIEW
     if read_status == S.REVIEW:
         return None
@@ -175,7 +175,7 @@ def set_require_approval(actor: Actor, required: bool) -> Workspace:
     """Turn the workspace's "require approval" setting on or off (owners only); commit."""
     actor.require_writer()
     if actor.role != Role.OWNER.value:
-        raise Forbidden("Only an owner can change whether content needs approval.")
+        raise Forbidden(lazy_gettext("Only an owner can change whether content needs approval."))
     workspace = db.session.get(Workspace, actor.workspace_id)
     if workspace.require_approval != bool(required):
         workspace.require_approval = bool(required)
@@ -195,13 +195,13 @@ def status_problem(actor: Actor, current: str | None, requested: str) -> str | N
     workspace = db.session.get(Workspace, actor.workspace_id)
     if workspace is None or not workspace.require_approval:
         return None
-    return "can only change through submit and approve in this workspace, which requires approval"
+    return lazy_gettext("can only change through submit and approve in this workspace, which requires approval")
 
 
 def _decide(actor: Actor, content: Content, decision: Decision, comment, required: bool = False) -> ReviewDecision:
     actor.require_writer()
     if content.workspace_id != actor.workspace_id:
-        raise NotFound("content not found")
+        raise NotFound(lazy_gettext("content not found"))
     if problem := text_problem(comment, required=required, max_length=MAX_COMMENT):
         if problem == "is required":
             problem = "is required when rejecting: tell the author what to change"
@@ -220,7 +220,9 @@ def _decide(actor: Actor, content: Content, decision: Decision, comment, require
     )
     if claimed.rowcount != 1:  # someone else changed it since we read it
         db.session.refresh(content)
-        raise Conflict(f"content changed to {content.status} meanwhile; reload and try again")
+        raise Conflict(
+            lazy_gettext("content changed to %(status)s meanwhile; reload and try again", status=content.status)
+        )
     content.status = target
     record = ReviewDecision(
         workspace_id=actor.workspace_id,
@@ -261,7 +263,7 @@ def _refuse_self_review(actor: Actor, content: Content, decision: Decision) -> N
     if may_review(actor, content):
         return
     verb = "approve" if decision == Decision.APPROVED else "reject"
-    raise Forbidden(f"you wrote this content; another owner or editor must {verb} it")
+    raise Forbidden(lazy_gettext("you wrote this content; another owner or editor must %(verb)s it", verb=verb))
 
 
 def _writer_count(workspace_id: int) -> int:

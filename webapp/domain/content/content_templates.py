@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from webapp.core.errors import NotFound, ValidationFailed
+from webapp.core.errors import NotFound, ValidationFailed, lazy_gettext
 from webapp.core.time import TimeInputError, describe_cron, validate_cron
 from webapp.core.validation import id_list, is_id, text_problem, timezone_problem
 from webapp.domain.content import contents, variants
@@ -47,7 +47,7 @@ def save_as_template(actor: Actor, content_id, values: dict) -> ContentTemplate:
     except NotFound:
         content = None  # another workspace's content reads as unknown
     if content is None:
-        errors["content_id"] = "unknown content id"
+        errors["content_id"] = lazy_gettext("unknown content id")
     name = _name(actor, values.get("name"), errors)
     channel_ids = _channel_ids(actor, values.get("channel_ids"), errors)
     schedule = schedule_rule(values.get("schedule"), errors)
@@ -153,15 +153,15 @@ def schedule_rule(raw, errors: dict[str, str]) -> dict | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        errors["schedule"] = "must be an object with cron or after_days and at, and a timezone"
+        errors["schedule"] = lazy_gettext("must be an object with cron or after_days and at, and a timezone")
         return None
     if problem := timezone_problem(raw.get("timezone")):
         errors["schedule.timezone"] = problem
     if unknown := sorted(set(raw) - {"cron", "after_days", "at", "timezone"}):
-        errors["schedule"] = "unknown field(s): " + ", ".join(unknown)
+        errors["schedule"] = lazy_gettext("unknown field(s): %(unknown)s", unknown=", ".join(unknown))
     if raw.get("cron") is not None:
         if "after_days" in raw or "at" in raw:
-            errors["schedule"] = "give either cron or after_days and at, not both"
+            errors["schedule"] = lazy_gettext("give either cron or after_days and at, not both")
         try:
             return {"cron": validate_cron(raw["cron"]), "timezone": raw.get("timezone")}
         except TimeInputError as exc:
@@ -169,9 +169,11 @@ def schedule_rule(raw, errors: dict[str, str]) -> dict | None:
             return None
     after_days, at = raw.get("after_days"), raw.get("at")
     if not isinstance(after_days, int) or isinstance(after_days, bool) or not 0 <= after_days <= MAX_AFTER_DAYS:
-        errors["schedule.after_days"] = f"must be a whole number of days from 0 to {MAX_AFTER_DAYS}"
+        errors["schedule.after_days"] = lazy_gettext(
+            "must be a whole number of days from 0 to %(max_after_days)s", max_after_days=MAX_AFTER_DAYS
+        )
     if not isinstance(at, str) or not _HH_MM.match(at):
-        errors["schedule.at"] = "must be a time of day as HH:MM"
+        errors["schedule.at"] = lazy_gettext("must be a time of day as HH:MM")
     return {"after_days": after_days, "at": at, "timezone": raw.get("timezone")}
 
 
@@ -186,7 +188,7 @@ def _name(actor: Actor, value, errors: dict[str, str], except_id: int | None = N
     if except_id is not None:
         clash = clash.where(ContentTemplate.id != except_id)
     if db.session.scalar(clash) is not None:
-        errors["name"] = "is already used by another template"
+        errors["name"] = lazy_gettext("is already used by another template")
     return name
 
 
@@ -195,11 +197,11 @@ def _channel_ids(actor: Actor, value, errors: dict[str, str]) -> list[int]:
         return []
     ids = id_list(value)
     if ids is None:
-        errors["channel_ids"] = "must be a list of channel ids"
+        errors["channel_ids"] = lazy_gettext("must be a list of channel ids")
         return []
     found = set(
         db.session.scalars(select(Channel.id).where(Channel.id.in_(ids), Channel.workspace_id == actor.workspace_id))
     )
     if missing := [i for i in ids if i not in found]:
-        errors["channel_ids"] = "unknown channel id(s): " + ", ".join(map(str, missing))
+        errors["channel_ids"] = lazy_gettext("unknown channel id(s): %(missing)s", missing=", ".join(map(str, missing)))
     return ids

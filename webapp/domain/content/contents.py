@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.core.search import contains
 from webapp.core.validation import character_problem, choice_problem, clean_tags, tags_problem, text_problem
 from webapp.domain.content import approvals, variants
@@ -26,7 +26,7 @@ def _validate(values: dict) -> dict[str, str]:
         errors["title"] = problem
     body = values.get("body", "")
     if body is not None and not isinstance(body, str):
-        errors["body"] = "must be text"
+        errors["body"] = lazy_gettext("must be text")
     elif body and (problem := character_problem(body)):
         errors["body"] = problem
     if problem := text_problem(values.get("excerpt"), required=False, max_length=2000):

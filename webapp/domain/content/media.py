@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from webapp.adapters import adapter_class
 from webapp.adapters.base import MediaAttachment, RemoteMedia
-from webapp.core.errors import RateLimited, ValidationFailed
+from webapp.core.errors import RateLimited, ValidationFailed, lazy_gettext
 from webapp.core.validation import text_problem
 from webapp.domain.content import approvals, contents
 from webapp.domain.shared import audit
@@ -99,11 +99,13 @@ def _problems(content: Content, data: bytes, alt_text) -> dict[str, str]:
         errors["alt_text"] = problem
     limit = config["MEDIA_MAX_BYTES"]
     if not data:
-        errors["file"] = "is required"
+        errors["file"] = lazy_gettext("is required")
     elif len(data) > limit:
         errors["file"] = f"is {len(data):,} bytes; at most {limit:,} are allowed"
     elif len(content.media) >= config["MEDIA_MAX_PER_CONTENT"]:
-        errors["file"] = f"cannot be added: this content already has {len(content.media)} images, the most allowed"
+        errors["file"] = lazy_gettext(
+            "cannot be added: this content already has %(count)s images, the most allowed", count=len(content.media)
+        )
     return errors
 
 
@@ -156,7 +158,11 @@ def add_media(actor: Actor, content_id: int, data: bytes, filename: str | None, 
     verdict = ratelimit.hit(f"uploads:{actor.user_id}", config["MEDIA_UPLOADS_PER_HOUR"], 3600)
     if not verdict.allowed:
         minutes = verdict.retry_after // 60 + 1
-        raise RateLimited(f"too many uploads this hour; try again in {minutes} minutes", verdict.retry_after, "file")
+        raise RateLimited(
+            lazy_gettext("too many uploads this hour; try again in %(minutes)s minutes", minutes=minutes),
+            verdict.retry_after,
+            "file",
+        )
     media = stage(actor, content, data, filename, alt_text, verify(content, data, alt_text))
     key = media.storage_key
     try:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from webapp.adapters import ADAPTERS, PLATFORMS, ContentPayload, PermanentError, PublishRequest
 from webapp.adapters.base import MediaAttachment
 from webapp.adapters.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_CHARACTERS, MastodonAdapter
+from webapp.core.errors import lazy_gettext
 from webapp.core.validation import clean_tags, is_id, tags_problem, text_problem
 from webapp.domain.content.slugs import clean_slug, slug_problem
 from webapp.domain.shared.actor import Actor
@@ -144,7 +145,7 @@ def parse(actor: Actor, raw, errors: dict[str, str]) -> list[dict] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        errors["variants"] = "must be a list of overrides"
+        errors["variants"] = lazy_gettext("must be a list of overrides")
         return None
     channel_ids = {
         c
@@ -161,7 +162,7 @@ def parse(actor: Actor, raw, errors: dict[str, str]) -> list[dict] | None:
         override = {"platform": item.get("platform"), "channel_id": item.get("channel_id")}
         target = target_of(override)
         if target in seen:
-            errors[where] = f"a second override for {target}"
+            errors[where] = lazy_gettext("a second override for %(target)s", target=target)
             continue
         seen.add(target)
         for field in OVERRIDE_FIELDS:
@@ -175,16 +176,16 @@ def parse(actor: Actor, raw, errors: dict[str, str]) -> list[dict] | None:
 
 def _target_problem(item, channel_ids: set[int]) -> str | None:
     if not isinstance(item, dict):
-        return "must be an object"
+        return lazy_gettext("must be an object")
     if unknown := sorted(set(item) - ALLOWED_KEYS):
-        return "unknown field(s): " + ", ".join(unknown)
+        return lazy_gettext("unknown field(s): %(unknown)s", unknown=", ".join(unknown))
     platform, channel_id = item.get("platform"), item.get("channel_id")
     if (platform is None) == (channel_id is None):
-        return "give either platform or channel_id"
+        return lazy_gettext("give either platform or channel_id")
     if platform is not None and platform not in PLATFORMS:
-        return "platform must be one of " + ", ".join(PLATFORMS)
+        return lazy_gettext("platform must be one of %(platforms)s", platforms=", ".join(PLATFORMS))
     if channel_id is not None and not (is_id(channel_id) and channel_id in channel_ids):
-        return "unknown channel id"  # another workspace's channel reads as unknown
+        return lazy_gettext("unknown channel id")  # another workspace's channel reads as unknown
     return None
 
 
@@ -197,7 +198,7 @@ def _field_problem(field: str, value) -> str | None:
         return slug_problem(value)
     if field in MAX_LENGTHS:
         return text_problem(value, required=False, max_length=MAX_LENGTHS[field])
-    return None if isinstance(value, str) else "must be text"
+    return None if isinstance(value, str) else lazy_gettext("must be text")
 
 
 def _clean(field: str, value):

@@ -23,7 +23,7 @@ from webapp.adapters.http import parse_retry_after, send
 from webapp.adapters.signing import sign
 from webapp.adapters.webhook import encode
 from webapp.core import signals
-from webapp.core.errors import Conflict
+from webapp.core.errors import Conflict, lazy_gettext
 from webapp.core.time import ceil_to_second, format_utc
 from webapp.domain.integrations import sending
 from webapp.domain.integrations.subscriptions import get_subscription, secret_of, url_problem
@@ -270,7 +270,7 @@ def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:
     actor.require_writer()
     delivery = get_delivery(actor, delivery_id)
     if not may_redeliver(delivery.status):
-        raise Conflict("This delivery is still being sent.")
+        raise Conflict(lazy_gettext("This delivery is still being sent."))
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
     delivery.last_error = None
     audit.record(actor, "delivery.redelivered", "delivery", delivery.id)

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 
 from webapp.adapters.webhook import WebhookAdapter
-from webapp.core.errors import Forbidden, ValidationFailed
+from webapp.core.errors import Forbidden, ValidationFailed, lazy_gettext
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
@@ -29,7 +29,7 @@ MAX_URL_LENGTH = 2000
 def url_problem(url) -> str | None:
     """Say what is wrong with a receiver URL, or None; only http(s) URLs are ever posted to."""
     if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
-        return "must be an http(s) URL"
+        return lazy_gettext("must be an http(s) URL")
     # The webhook channel's own check: the same rules for every URL Herald posts to (an outbound target too).
     return WebhookAdapter.validate_config({"url": url}, {"secret": "-"}).get("settings.url")
 
@@ -39,7 +39,7 @@ def _validate(url, events) -> dict[str, str]:
     if problem := url_problem(url):
         errors["url"] = problem
     if not isinstance(events, list) or not events or not all(e in EVENTS for e in events):
-        errors["events"] = "choose one or more of " + ", ".join(EVENTS)
+        errors["events"] = lazy_gettext("choose one or more of %(events)s", events=", ".join(EVENTS))
     return errors
 
 
@@ -53,7 +53,9 @@ def create_subscription(actor: Actor, url, events, active: bool = True) -> tuple
     errors = _validate(url, events)
     count = db.session.query(WebhookSubscription).filter_by(workspace_id=actor.workspace_id).count()
     if count >= MAX_PER_WORKSPACE:
-        errors["url"] = f"a workspace may have at most {MAX_PER_WORKSPACE} subscriptions"
+        errors["url"] = lazy_gettext(
+            "a workspace may have at most %(max_per_workspace)s subscriptions", max_per_workspace=MAX_PER_WORKSPACE
+        )
     if errors:
         raise ValidationFailed(errors)
     secret = new_secret()
@@ -112,7 +114,7 @@ def delete_subscription(actor: Actor, subscription_id: int) -> None:
 def reveal_secret(actor: Actor, subscription_id: int) -> str:
     """Return the signing secret: owners only, and the reveal is audited."""
     if actor.role != Role.OWNER.value:
-        raise Forbidden("Only an owner of the workspace can reveal a signing secret.")
+        raise Forbidden(lazy_gettext("Only an owner of the workspace can reveal a signing secret."))
     subscription = get_subscription(actor, subscription_id)
     audit.record(actor, "subscription.secret_revealed", "subscription", subscription.id)
     db.session.commit()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Integer, Select, and_, case, cast, func, select
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.domain.publishing.calendar import LocalDaySpan, parse_day
 from webapp.extensions import db
 from webapp.models import Attempt, Channel, Content, Publication, PublicationStatus
@@ -53,7 +53,7 @@ class Range(LocalDaySpan):
 def _read_day(text: str | None, field: str, errors: dict[str, str]) -> date | None:
     day = parse_day(text)
     if text and day is None:
-        errors[field] = "is not a date (YYYY-MM-DD)"
+        errors[field] = lazy_gettext("is not a date (YYYY-MM-DD)")
     return day
 
 
@@ -63,9 +63,9 @@ def parse_range(from_text: str | None, to_text: str | None, tz_name: str, today:
     last = _read_day(to_text, "to", errors) or today
     first = _read_day(from_text, "from", errors) or last - timedelta(days=DEFAULT_DAYS - 1)
     if not errors and first > last:
-        errors["to"] = "must not be before From"
+        errors["to"] = lazy_gettext("must not be before From")
     elif not errors and (last - first).days + 1 > MAX_DAYS:
-        errors["to"] = f"must be within {MAX_DAYS} days of From"
+        errors["to"] = lazy_gettext("must be within %(max_days)s days of From", max_days=MAX_DAYS)
     if errors:
         raise ValidationFailed(errors)
     return Range(first, last, ZoneInfo(tz_name))

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from webapp.core.errors import Forbidden, ValidationFailed
+from webapp.core.errors import Forbidden, ValidationFailed, lazy_gettext
 from webapp.core.time import localize, validate_timezone
 from webapp.core.validation import parse_day
 from webapp.domain.shared.actor import Actor
@@ -33,7 +33,7 @@ class AuditFilters:
 def require_reader(actor: Actor) -> None:
     """Refuse viewers: the audit log is for owners and editors."""
     if actor.role not in READERS:
-        raise Forbidden("The audit log is for owners and editors of this workspace.")
+        raise Forbidden(lazy_gettext("The audit log is for owners and editors of this workspace."))
 
 
 def parse_filters(args, tz_name: str) -> AuditFilters:
@@ -46,7 +46,7 @@ def parse_filters(args, tz_name: str) -> AuditFilters:
     elif raw_actor.isdigit():
         actor = int(raw_actor)
     elif raw_actor:
-        errors["actor"] = "must be a member or system"
+        errors["actor"] = lazy_gettext("must be a member or system")
     days = {}
     for name in ("from", "to"):
         try:
@@ -54,7 +54,7 @@ def parse_filters(args, tz_name: str) -> AuditFilters:
         except ValueError as exc:
             errors[name] = str(exc)
     if not errors and days["from"] and days["to"] and days["from"] > days["to"]:
-        errors["to"] = "must not be before from"
+        errors["to"] = lazy_gettext("must not be before from")
     if errors:
         raise ValidationFailed(errors)
     zone = validate_timezone(tz_name)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from webapp.core.errors import NotFound, ValidationFailed
+from webapp.core.errors import NotFound, ValidationFailed, lazy_gettext
 from webapp.core.validation import choice_problem, id_list
 from webapp.domain.operations.bulk_kinds import KINDS, Kind
 from webapp.domain.shared import audit
@@ -37,7 +37,10 @@ def run_bulk(actor: Actor, action: str, ids=None, filter=None, kind: str = PUBLI
     actor.require_writer()
     spec = KINDS[kind]
     if problem := choice_problem(action, spec.actions):
-        raise ValidationFailed({"action": problem}, f"Unknown bulk action on {kind}: {action!r}.")
+        raise ValidationFailed(
+            {"action": problem},
+            lazy_gettext("Unknown bulk action on %(kind)s: %(action)s.", kind=kind, action=repr(action)),
+        )
     matched = resolve(actor, ids, filter, kind)
     if len(matched) > INLINE_LIMIT:
         return _start_job(actor, spec, action, matched)
@@ -50,14 +53,14 @@ def resolve(actor: Actor, ids=None, filter=None, kind: str = PUBLICATIONS) -> li
     """Return the ids, ascending, of the actor's records of `kind` named by `ids` or matching `filter`."""
     spec = KINDS[kind]
     if (ids is None) == (filter is None):
-        raise ValidationFailed({"ids": "give either ids or a filter"})
+        raise ValidationFailed({"ids": lazy_gettext("give either ids or a filter")})
     model = spec.model
     if ids is None:
         query = spec.query(actor, filter).with_only_columns(model.id).order_by(None)
         return list(db.session.scalars(query.order_by(model.id)))
     wanted = id_list(ids)
     if wanted is None:
-        raise ValidationFailed({"ids": f"must be a non-empty list of {spec.noun} ids"})
+        raise ValidationFailed({"ids": lazy_gettext("must be a non-empty list of %(noun)s ids", noun=spec.noun)})
     found: list[int] = []
     for start in range(0, len(wanted), CHUNK):
         # Another workspace's ids are simply not matched: nothing says they exist.
@@ -177,7 +180,7 @@ def get_bulk(actor: Actor, bulk_id: int) -> dict:
     """Return a background bulk action's progress, or raise NotFound (also for another workspace's)."""
     stored = _stored(bulk_id)
     if not stored or int(stored["workspace_id"]) != actor.workspace_id:
-        raise NotFound("bulk action not found")
+        raise NotFound(lazy_gettext("bulk action not found"))
     return {
         "bulk_id": bulk_id,
         "kind": stored["kind"],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
 from webapp.core.validation import id_list
 from webapp.domain.content import approvals
 from webapp.domain.content.contents import content_query
@@ -50,7 +50,9 @@ class Kind:
 def _checked(filter, keys: tuple[str, ...]) -> dict[str, str]:
     """Return the problems with the filter's shape; refuse a filter that is not a non-empty object at once."""
     if not isinstance(filter, dict) or not filter:
-        raise ValidationFailed({"filter": "must be an object with at least one of: " + ", ".join(keys)})
+        raise ValidationFailed(
+            {"filter": lazy_gettext("must be an object with at least one of: %(keys)s", keys=", ".join(keys))}
+        )
     unknown = sorted(set(filter) - set(keys))
     return {"filter": "unknown key(s): " + ", ".join(unknown)} if unknown else {}
 
@@ -60,20 +62,20 @@ def _statuses(filter: dict, allowed, errors: dict) -> list[str]:
     status = filter.get("status")
     statuses = status if isinstance(status, list) else str(status).split(",") if status else []
     if any(s not in {str(a) for a in allowed} for s in statuses):
-        errors["filter.status"] = "must be one or more of " + ", ".join(allowed)
+        errors["filter.status"] = lazy_gettext("must be one or more of %(allowed)s", allowed=", ".join(allowed))
     return statuses
 
 
 def _check_ids(filter: dict, names, errors: dict) -> None:
     for name in names:
         if filter.get(name) is not None and id_list([filter[name]]) is None:
-            errors[f"filter.{name}"] = "must be an id"
+            errors[f"filter.{name}"] = lazy_gettext("must be an id")
 
 
 def _check_text(filter: dict, names, errors: dict) -> None:
     for name in names:
         if filter.get(name) is not None and not isinstance(filter[name], str):
-            errors[f"filter.{name}"] = "must be text"
+            errors[f"filter.{name}"] = lazy_gettext("must be text")
 
 
 PUBLICATION_FILTER = ("status", "channel_id", "schedule_id", "content_type", "q", "from", "to", "timezone")
@@ -123,7 +125,9 @@ def _contents(actor: Actor, filter) -> Select:
     statuses = _statuses(filter, EditorialStatus, errors)
     _check_text(filter, ("q",), errors)
     if filter.get("content_type") is not None and filter["content_type"] not in CONTENT_TYPES:
-        errors["filter.content_type"] = "must be one of " + ", ".join(CONTENT_TYPES)
+        errors["filter.content_type"] = lazy_gettext(
+            "must be one of %(content_types)s", content_types=", ".join(CONTENT_TYPES)
+        )
     if errors:
         raise ValidationFailed(errors)
     query = content_query(actor, q=filter.get("q"))
@@ -155,7 +159,7 @@ def _apply_publications(actor: Actor, action: str, chunk: list[int]) -> tuple[in
                 raise Conflict(GONE)
             transition(found[publication_id], work)
         except Conflict as exc:
-            skipped.append({"id": publication_id, "reason": exc.message})
+            skipped.append({"id": publication_id, "reason": str(exc.message)})
         else:
             changed += 1
     work.commit()
@@ -178,7 +182,7 @@ def _apply_schedules(actor: Actor, action: str, chunk: list[int]) -> tuple[int, 
             change(actor, schedule_id)
         except (Conflict, NotFound) as exc:
             db.session.rollback()  # a refused delete already holds its publications' row locks
-            skipped.append({"id": schedule_id, "reason": GONE if isinstance(exc, NotFound) else exc.message})
+            skipped.append({"id": schedule_id, "reason": GONE if isinstance(exc, NotFound) else str(exc.message)})
         else:
             changed += 1
     return changed, skipped
@@ -212,7 +216,7 @@ def _apply_contents(actor: Actor, action: str, chunk: list[int]) -> tuple[int, l
             # approvals' refusals write nothing, so the items decided before stay in the chunk's transaction.
             change(actor, found[content_id], work)
         except (Conflict, Forbidden) as exc:  # Forbidden: the author may not approve their own item
-            skipped.append({"id": content_id, "reason": exc.message})
+            skipped.append({"id": content_id, "reason": str(exc.message)})
         else:
             changed += 1
     work.commit()  # commits the session, then hands released publications to rq-scheduler

@@ -8,7 +8,7 @@ or a failed chain stay held.
 
 from __future__ import annotations
 
-from webapp.core.errors import Conflict, ServiceError
+from webapp.core.errors import Conflict, ServiceError, lazy_gettext
 from webapp.domain.content import approvals
 from webapp.domain.content.approvals import held_publications
 from webapp.domain.publishing.lifecycle import Work, wake
@@ -34,7 +34,9 @@ def release_held(actor: Actor, content: Content, work: Work) -> list[Publication
     """
     actor.require_writer()
     if content.status != S.APPROVED:
-        raise Conflict(f"content is {content.status}; only approved content can be released")
+        raise Conflict(
+            lazy_gettext("content is %(status)s; only approved content can be released", status=content.status)
+        )
     released = []
     for publication in held_publications(actor, content):
         if publication.schedule.status == ScheduleStatus.PAUSED.value:

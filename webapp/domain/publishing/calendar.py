@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, union_all
 
-from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
 from webapp.core.time import TimeInputError, ceil_to_second, localize, parse_instant
 from webapp.domain.publishing import lifecycle, rescheduling
 from webapp.domain.publishing.publications import get_publication
@@ -250,10 +250,10 @@ def target_instant(
     tz = ZoneInfo(tz_name)
     new_day = parse_day(day)
     if new_day is None:
-        errors["date"] = "is not a date (YYYY-MM-DD)"
+        errors["date"] = lazy_gettext("is not a date (YYYY-MM-DD)")
     new_time = parse_clock(at_time) if at_time else publication.due_at.astimezone(tz).time()
     if new_time is None:
-        errors["time"] = "is not a time of day (HH:MM)"
+        errors["time"] = lazy_gettext("is not a time of day (HH:MM)")
     if errors:
         raise ValidationFailed(errors)
     return localize(datetime.combine(new_day, new_time), tz)
@@ -271,16 +271,27 @@ def move_publication(
     publication = get_publication(actor, publication_id)
     if publication.status not in MOVABLE:
         names = ", ".join(sorted(MOVABLE))
-        raise Conflict(f"Publication #{publication.id} is {publication.status}; only {names} publications can move.")
+        raise Conflict(
+            lazy_gettext(
+                "Publication #%(id)s is %(status)s; only %(names)s publications can move.",
+                id=publication.id,
+                status=publication.status,
+                names=names,
+            )
+        )
     schedule = publication.schedule
     if schedule.is_recurring:
         raise Conflict(
-            f"Publication #{publication.id} is an occurrence of recurring schedule #{schedule.id}; "
-            "change the schedule's rule instead."
+            lazy_gettext(
+                "Publication #%(id)s is an occurrence of recurring schedule #%(schedule_id)s; "
+                "change the schedule's rule instead.",
+                id=publication.id,
+                schedule_id=schedule.id,
+            )
         )
     due = ceil_to_second(when)
     if due <= (now or utcnow()):
-        raise ValidationFailed({"run_at": "must be in the future"})
+        raise ValidationFailed({"run_at": lazy_gettext("must be in the future")})
     movers = [
         p
         for p in lifecycle.publications_in(schedule, MOVABLE)

@@ -8,7 +8,7 @@ from datetime import datetime
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from webapp.core.errors import Conflict, ServiceError
+from webapp.core.errors import Conflict, ServiceError, lazy_gettext
 from webapp.domain.channels import channels
 from webapp.domain.publishing import failures, lifecycle, throttle
 from webapp.domain.shared import audit
@@ -84,7 +84,7 @@ def pause_channel(actor: Actor, channel_id: int, now: datetime | None = None) ->
     actor.require_writer()
     channel = channels.get_channel(actor, channel_id)
     if channel.paused_at is not None:
-        raise Conflict("This channel is already paused.")
+        raise Conflict(lazy_gettext("This channel is already paused."))
     work = lifecycle.Work(now, actor=actor, action=failures.PAUSE_HOLD_PREFIX.removeprefix("held: "))
     channel.paused_at = work.now
     for publication in _locked(channel, Publication.status.in_([str(s) for s in lifecycle.PAUSABLE])):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.core.time import format_utc
 from webapp.domain.channels import rules
 from webapp.extensions import db
@@ -64,8 +64,8 @@ def check(channels: list[Channel], when: datetime, *, exclude: set[int] | None =
     if clashes:
         summary = "; ".join(f"{c['message']} (channel {c['channel_id']})" for c in clashes)
         raise ValidationFailed(
-            {field: f"conflicts with channel rules: {summary}"},
-            "The time breaks channel rules; pick a free slot or set allow_conflicts.",
+            {field: lazy_gettext("conflicts with channel rules: %(summary)s", summary=summary)},
+            lazy_gettext("The time breaks channel rules; pick a free slot or set allow_conflicts."),
             conflicts=sorted({pid for c in clashes for pid in c["publication_ids"]}),
             clashes=clashes,
             next_free_slots=slots,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from webapp.core import signals
-from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
 from webapp.domain.publishing import schedules
 from webapp.domain.publishing.lifecycle import Work
 from webapp.domain.publishing.publications import get_publication
@@ -26,10 +26,10 @@ MAX_URL_LENGTH = 2000
 def url_problem(url) -> str | None:
     """Say what is wrong with the address a person gives for a post they found, or None."""
     if not isinstance(url, str) or not url.strip():
-        return "is required: the address of the post on the platform"
+        return lazy_gettext("is required: the address of the post on the platform")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL_LENGTH:
-        return "must be an http(s) address of at most 2,000 characters"
+        return lazy_gettext("must be an http(s) address of at most 2,000 characters")
     return None
 
 
@@ -38,7 +38,11 @@ def mark_published(actor: Actor, publication_id: int, url) -> Publication:
     actor.require_writer()
     publication = get_publication(actor, publication_id)
     if publication.status != PublicationStatus.UNCONFIRMED.value:
-        raise Conflict(f"is {publication.status}; only an unconfirmed publication can be marked published")
+        raise Conflict(
+            lazy_gettext(
+                "is %(status)s; only an unconfirmed publication can be marked published", status=publication.status
+            )
+        )
     if problem := url_problem(url):
         raise ValidationFailed({"url": problem})
     work = Work(actor=actor, action="marked published")

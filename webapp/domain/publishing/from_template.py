@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.core.time import localize, occurrences, validate_timezone
 from webapp.domain.content import contents
 from webapp.domain.content.content_templates import STRUCTURE, get_template, template_channels
@@ -58,13 +58,13 @@ def _first_run(template: ContentTemplate, channels: list[Channel], now: datetime
     """Return create_schedule's timing fields for the template's default, refusing what create_schedule would."""
     rule = template.schedule
     if not rule:
-        raise ValidationFailed({"schedule": "this template has no default schedule"})
+        raise ValidationFailed({"schedule": lazy_gettext("this template has no default schedule")})
     if not channels:
-        raise ValidationFailed({"schedule": "this template has no channels to schedule on"})
+        raise ValidationFailed({"schedule": lazy_gettext("this template has no channels to schedule on")})
     if rule.get("cron"):
         first = occurrences(rule["cron"], rule["timezone"], now, 1)
         if not first:
-            raise ValidationFailed({"schedule": "the template's cron rule has no next run"})
+            raise ValidationFailed({"schedule": lazy_gettext("the template's cron rule has no next run")})
         timing = {"cron": rule["cron"], "timezone": rule["timezone"]}
     else:
         tz = validate_timezone(rule["timezone"])

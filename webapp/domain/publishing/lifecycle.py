@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 
-from webapp.core.errors import Conflict
+from webapp.core.errors import Conflict, lazy_gettext
 from webapp.domain.publishing import chains, missed_runs, schedules
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
@@ -155,7 +155,14 @@ class Work:
 def _refuse(publication: Publication, allowed, verb: str) -> None:
     if publication.status not in allowed:
         names = ", ".join(sorted(allowed))
-        raise Conflict(f"is {publication.status}; only {names} publications can be {verb}")
+        raise Conflict(
+            lazy_gettext(
+                "is %(status)s; only %(names)s publications can be %(verb)s",
+                status=publication.status,
+                names=names,
+                verb=verb,
+            )
+        )
 
 
 def pause_publication(publication: Publication, work: Work) -> Publication:
@@ -172,7 +179,7 @@ def resume_publication(publication: Publication, work: Work) -> Publication:
     """Put a paused publication back to scheduled (or missed), unless its whole schedule is paused."""
     _refuse(publication, RESUMABLE, "resumed")
     if publication.schedule.status == ScheduleStatus.PAUSED.value:
-        raise Conflict("its schedule is paused; resume the schedule")
+        raise Conflict(lazy_gettext("its schedule is paused; resume the schedule"))
     wake(publication, work)
     return publication
 
@@ -194,7 +201,7 @@ def retry_publication(publication: Publication, work: Work) -> Publication:
     _refuse(publication, RETRYABLE, "retried")
     schedule = publication.schedule
     if schedule.status in (ScheduleStatus.CANCELLED.value, ScheduleStatus.PAUSED.value):
-        raise Conflict(f"its schedule is {schedule.status}")
+        raise Conflict(lazy_gettext("its schedule is %(status)s", status=schedule.status))
     if schedule.status == ScheduleStatus.COMPLETED.value:
         schedule.status = ScheduleStatus.ACTIVE.value  # settles again once this one finishes
     work.drop(publication)
@@ -211,7 +218,7 @@ def retry_publication(publication: Publication, work: Work) -> Publication:
 def cancel_publication(publication: Publication, work: Work) -> Publication:
     """Cancel a publication that has neither finished nor started publishing."""
     if publication.status == S.PUBLISHING:
-        raise Conflict("is being published right now; wait for the outcome")
+        raise Conflict(lazy_gettext("is being published right now; wait for the outcome"))
     _refuse(publication, CANCELLABLE, "cancelled")
     work.drop(publication)
     publication.status, publication.finished_at = S.CANCELLED.value, work.now
@@ -226,7 +233,7 @@ def delete_publication(publication: Publication, work: Work) -> Publication:
     # Only finished records are deleted: a pending one is cancelled first, so a recurring schedule
     # never re-materialises a deleted occurrence under the same idempotency key.
     if publication.status not in TERMINAL_STATUSES:
-        raise Conflict(f"is {publication.status}; cancel it before deleting")
+        raise Conflict(lazy_gettext("is %(status)s; cancel it before deleting", status=publication.status))
     work.drop(publication)
     work.delete(publication)
     return publication
@@ -289,7 +296,13 @@ def open_schedule(actor: Actor, schedule_id: int, verb: str) -> Schedule:
     actor.require_writer()
     schedule = schedules.get_schedule(actor, schedule_id)
     if schedule.status in CLOSED:
-        raise Conflict(f"This schedule is {schedule.status} and cannot be {verb}; clone it to run it again.")
+        raise Conflict(
+            lazy_gettext(
+                "This schedule is %(status)s and cannot be %(verb)s; clone it to run it again.",
+                status=schedule.status,
+                verb=verb,
+            )
+        )
     return schedule
 
 
@@ -313,7 +326,7 @@ def pause_schedule(actor: Actor, schedule_id: int) -> Schedule:
     """Pause a schedule and its waiting publications; paused publications have no rq-scheduler entry."""
     schedule = open_schedule(actor, schedule_id, "paused")
     if schedule.status == ScheduleStatus.PAUSED.value:
-        raise Conflict("This schedule is already paused.")
+        raise Conflict(lazy_gettext("This schedule is already paused."))
     work = Work(actor=actor, action="paused with its schedule")
     for publication in publications_in(schedule, PAUSABLE):
         pause_publication(publication, work)
@@ -325,7 +338,7 @@ def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
     """Resume a paused (or needs-intervention) schedule: re-enqueue its paused publications at their due time."""
     schedule = open_schedule(actor, schedule_id, "resumed")
     if schedule.status == ScheduleStatus.ACTIVE.value:
-        raise Conflict("This schedule is not paused.")
+        raise Conflict(lazy_gettext("This schedule is not paused."))
     work = Work(actor=actor, action="resumed with its schedule")
     schedule.status = ScheduleStatus.ACTIVE.value
     for publication in publications_in(schedule, RESUMABLE):
@@ -352,7 +365,9 @@ def delete_schedule(actor: Actor, schedule_id: int) -> None:
     schedule = schedules.get_schedule(actor, schedule_id)
     publications = publications_in(schedule, None)
     if any(p.status == S.PUBLISHING for p in publications):
-        raise Conflict("A publication of this schedule is being published right now; try again when it finishes.")
+        raise Conflict(
+            lazy_gettext("A publication of this schedule is being published right now; try again when it finishes.")
+        )
     work = Work()
     for publication in publications:
         work.drop(publication)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
 from webapp.core.time import ceil_to_second, format_utc
 from webapp.domain.publishing import channel_rules, schedules, series
 from webapp.domain.publishing.lifecycle import Work, cancel_publication, finish, open_schedule
@@ -44,7 +44,9 @@ def recurring_schedule(actor: Actor, schedule_id: int, verb: str = "changed") ->
     """Return an open recurring schedule of the actor's workspace (404 elsewhere, 409 closed or one-time)."""
     schedule = open_schedule(actor, schedule_id, verb)
     if not schedule.is_recurring:
-        raise Conflict("Only a recurring schedule has occurrences; reschedule a one-time schedule instead.")
+        raise Conflict(
+            lazy_gettext("Only a recurring schedule has occurrences; reschedule a one-time schedule instead.")
+        )
     return schedule
 
 
@@ -54,7 +56,7 @@ def _instant(schedule: Schedule, value, field: str, tz_name: str | None) -> date
     if errors:
         raise ValidationFailed(errors)
     if instant is None:
-        raise ValidationFailed({field: "is required"})
+        raise ValidationFailed({field: lazy_gettext("is required")})
     return instant
 
 
@@ -66,7 +68,9 @@ def resolve(schedule: Schedule, at: datetime, exceptions) -> series.Run:
         if exception.moved_to == at:
             return series.run_of(original, exception)
     if not series.is_rule_instant(schedule, at):
-        raise ValidationFailed({"at": f"{format_utc(at)} is not an occurrence of this schedule's rule"})
+        raise ValidationFailed(
+            {"at": lazy_gettext("%(at)s is not an occurrence of this schedule's rule", at=format_utc(at))}
+        )
     return series.run_of(at, None)
 
 
@@ -109,8 +113,12 @@ def _waiting(publications: list[Publication]) -> list[Publication]:
     started = [p for p in publications if p.status not in MOVABLE | _SETTLED]
     if started:
         raise Conflict(
-            f"This occurrence is already {started[0].status} (publication #{started[0].id}); "
-            "only an occurrence still waiting can be skipped or moved."
+            lazy_gettext(
+                "This occurrence is already %(status)s (publication #%(id)s); "
+                "only an occurrence still waiting can be skipped or moved.",
+                status=started[0].status,
+                id=started[0].id,
+            )
         )
     return [p for p in publications if p.status in MOVABLE]
 
@@ -119,11 +127,11 @@ def _target(schedule: Schedule, data: dict, exceptions, now: datetime) -> series
     if data.get("at") in (None, ""):
         upcoming = series.schedule_runs(schedule, now, 1, exceptions)
         if not upcoming:
-            raise Conflict("This series has no occurrence left.")
+            raise Conflict(lazy_gettext("This series has no occurrence left."))
         return upcoming[0]
     run = resolve(schedule, _instant(schedule, data["at"], "at", data.get("timezone")), exceptions)
     if run.anchor <= now:
-        raise ValidationFailed({"at": "this occurrence's time has passed"})
+        raise ValidationFailed({"at": lazy_gettext("this occurrence's time has passed")})
     return run
 
 
@@ -145,7 +153,7 @@ def skip(actor: Actor, schedule_id: int, data: dict | None = None, *, now: datet
     exceptions = series.exceptions_of(schedule.id)
     run = _target(schedule, data, exceptions, work.now)
     if run.change == OccurrenceChange.SKIP.value:
-        raise Conflict("This occurrence is already skipped.")
+        raise Conflict(lazy_gettext("This occurrence is already skipped."))
     _, following = _neighbours(schedule, run, exceptions, work.now)
     materialised_run = materialised(schedule, run.anchor, following.at if following else None)
     pending = _waiting(materialised_run)
@@ -171,14 +179,14 @@ def move(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = N
     work = Work(now, actor=actor)
     exceptions = series.exceptions_of(schedule.id)
     if data.get("at") in (None, ""):
-        raise ValidationFailed({"at": "is required"})
+        raise ValidationFailed({"at": lazy_gettext("is required")})
     run = _target(schedule, data, exceptions, work.now)
     to = ceil_to_second(_instant(schedule, data.get("to"), "to", data.get("timezone")))
     if run.change == OccurrenceChange.SKIP.value:
-        raise Conflict("This occurrence is skipped; restore it before moving it.")
+        raise Conflict(lazy_gettext("This occurrence is skipped; restore it before moving it."))
     if to == run.original_at:
         if run.change is None:
-            raise ValidationFailed({"to": "is already this occurrence's time"})
+            raise ValidationFailed({"to": lazy_gettext("is already this occurrence's time")})
         return restore(actor, schedule_id, {"at": format_utc(run.original_at)}, now=work.now)
     previous, following = _neighbours(schedule, run, exceptions, work.now)
     pending = _waiting(materialised(schedule, run.anchor, following.at if following else None))
@@ -193,9 +201,11 @@ def move(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = N
 
 def _check_target(schedule, run, to, previous, following, pending, now, data) -> None:
     if to <= now:
-        raise ValidationFailed({"to": "must be in the future"})
+        raise ValidationFailed({"to": lazy_gettext("must be in the future")})
     if following is not None and to >= following.at:
-        raise ValidationFailed({"to": f"must be before the series' next occurrence ({format_utc(following.at)})"})
+        raise ValidationFailed(
+            {"to": lazy_gettext("must be before the series' next occurrence (%(at)s)", at=format_utc(following.at))}
+        )
     earlier = db.session.scalar(
         select(Publication.due_at)
         .where(Publication.schedule_id == schedule.id, Publication.due_at < run.anchor)
@@ -204,7 +214,9 @@ def _check_target(schedule, run, to, previous, following, pending, now, data) ->
     )
     floor = max([t for t in (previous.at if previous else None, earlier) if t is not None], default=None)
     if floor is not None and to <= floor:
-        raise ValidationFailed({"to": f"must be after the series' previous occurrence ({format_utc(floor)})"})
+        raise ValidationFailed(
+            {"to": lazy_gettext("must be after the series' previous occurrence (%(at)s)", at=format_utc(floor))}
+        )
     if not data.get("allow_conflicts"):
         channel_rules.check(list(schedule.channels), to, exclude={p.id for p in pending}, field="to")
 
@@ -228,13 +240,13 @@ def restore(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None 
     work = Work(now, actor=actor, action="occurrence restored")
     exceptions = series.exceptions_of(schedule.id)
     if data.get("at") in (None, ""):
-        raise ValidationFailed({"at": "is required"})
+        raise ValidationFailed({"at": lazy_gettext("is required")})
     run = resolve(schedule, _instant(schedule, data["at"], "at", data.get("timezone")), exceptions)
     row = exceptions.get(run.original_at)
     if row is None:
-        raise Conflict("This occurrence is neither skipped nor moved.")
+        raise Conflict(lazy_gettext("This occurrence is neither skipped nor moved."))
     if run.original_at <= work.now:
-        raise ValidationFailed({"at": "this occurrence's own time has passed; move it instead"})
+        raise ValidationFailed({"at": lazy_gettext("this occurrence's own time has passed; move it instead")})
     _, following = _neighbours(schedule, run, exceptions, work.now)
     end = following.at if following else None
     if run.change == OccurrenceChange.MOVE.value:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
 from webapp.core.time import TimeInputError, ceil_to_second, validate_cron
 from webapp.core.validation import choice_problem, timezone_problem
 from webapp.domain.publishing import chains, channel_rules, schedules, series
@@ -43,11 +43,15 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
     """
     errors: dict[str, str] = {}
     if "content_id" in data:
-        errors["content_id"] = "cannot be changed; clone the schedule instead"
+        errors["content_id"] = lazy_gettext("cannot be changed; clone the schedule instead")
     wrong = ONLY_RECURRING if not schedule.is_recurring else ("run_at",)
     for name in wrong:
         if name in data:
-            errors[name] = "does not apply to a " + ("recurring" if schedule.is_recurring else "one-time") + " schedule"
+            errors[name] = (
+                lazy_gettext("does not apply to a recurring schedule")
+                if schedule.is_recurring
+                else lazy_gettext("does not apply to a one-time schedule")
+            )
     values: dict = {}
     tz_name = data.get("timezone") or None  # a naive instant is read in the request's zone, never the stored one
     if "timezone" in data:
@@ -78,13 +82,13 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
         values["max_runs"] = schedules.max_runs_field(data["max_runs"], errors)
         made = schedules.series_counts(schedule)[2]
         if "max_runs" not in errors and values["max_runs"] is not None and values["max_runs"] < made:
-            errors["max_runs"] = f"must be at least {made} (runs already made)"
+            errors["max_runs"] = lazy_gettext("must be at least %(made)s (runs already made)", made=made)
     if "clash_policy" in data and "clash_policy" not in errors:
         values["clash_policy"] = schedules.clash_policy_field(data["clash_policy"], errors)
     channels = _new_channels(actor, schedule, data["channel_ids"], errors) if "channel_ids" in data else None
     values = {name: value for name, value in values.items() if value != getattr(schedule, name)}
     if "run_at" in values and "run_at" not in errors and (values["run_at"] or now) <= now:
-        errors["run_at"] = "must be in the future" if values["run_at"] else "is required"
+        errors["run_at"] = lazy_gettext("must be in the future") if values["run_at"] else lazy_gettext("is required")
     if errors:
         raise ValidationFailed(errors)
     due = None
@@ -96,7 +100,7 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
         exceptions = series.exceptions_of(schedule.id)
         upcoming = series.runs(rule.pop("cron"), rule.pop("timezone"), now, 1, exceptions, **rule)
         if not upcoming:
-            raise ValidationFailed({"cron": "has no occurrence in the schedule's window"})
+            raise ValidationFailed({"cron": lazy_gettext("has no occurrence in the schedule's window")})
         due = upcoming[0].at
     return values, channels, due
 
@@ -104,13 +108,15 @@ def _changes(actor: Actor, schedule: Schedule, data: dict, now: datetime) -> tup
 def _new_channels(actor: Actor, schedule: Schedule, raw, errors: dict[str, str]) -> list | None:
     """Read the schedule's new channel list (None when it is the same set), recording problems in `errors`."""
     if raw in (None, []) and publications_in(schedule, CANCELLABLE):
-        errors["channel_ids"] = "cannot remove the last channel while runs are pending; cancel the schedule instead"
+        errors["channel_ids"] = lazy_gettext(
+            "cannot remove the last channel while runs are pending; cancel the schedule instead"
+        )
         return None
     channels = schedules.channels_field(actor, raw, errors)
     if "channel_ids" not in errors:
         _, problem = chains.chain_problem(schedule.chain, [c.id for c in channels])
         if problem:
-            errors["channel_ids"] = f"would break the schedule's chain: {problem}"
+            errors["channel_ids"] = lazy_gettext("would break the schedule's chain: %(problem)s", problem=problem)
     if "channel_ids" in errors or {c.id for c in channels} == {c.id for c in schedule.channels}:
         return None
     return channels
@@ -139,7 +145,7 @@ def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | No
     # The added channels join the occurrence still waiting, at its (new) time; else the next one has them.
     join_at = due if movers else next((p.due_at for p in current if p.channel_id in kept), None)
     if not schedule.is_recurring and ((due and not movers) or (added and join_at is None)):
-        raise Conflict("Nothing of this schedule is waiting to run; clone it to run it again.")
+        raise Conflict(lazy_gettext("Nothing of this schedule is waiting to run; clone it to run it again."))
     if not data.get("allow_conflicts"):
         # The same rules as creating: 422 with the clashes and free slots (the movers don't clash with themselves).
         if movers:
@@ -216,7 +222,7 @@ def clone_schedule(actor: Actor, schedule_id: int, overrides: dict | None = None
     if "run_at" in overrides:
         data["timezone"] = None  # a naive run_at is read in the request's own zone
     elif not original.is_recurring and original.run_at <= now:
-        raise ValidationFailed({"run_at": "the original time has passed; give a new run_at"})
+        raise ValidationFailed({"run_at": lazy_gettext("the original time has passed; give a new run_at")})
     clone = schedules.create_schedule(actor, {**data, **overrides}, now=now)
     audit.record(actor, "schedule.cloned", "schedule", clone.id, source_id=original.id)
     db.session.commit()

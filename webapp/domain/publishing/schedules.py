@@ -11,7 +11,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from webapp.core.errors import NotFound, ValidationFailed
+from webapp.core.errors import NotFound, ValidationFailed, lazy_gettext
 from webapp.core.time import TimeInputError, ceil_to_second, occurrences, parse_instant, validate_cron
 from webapp.core.validation import choice_problem, id_list, is_id, timezone_problem
 from webapp.domain.content.contents import get_content
@@ -49,7 +49,7 @@ QUEUE_LEAD = timedelta(minutes=1)
 def max_runs_field(value, errors: dict[str, str]) -> int | None:
     """Read an optional run count (a positive whole number), recording a problem in `errors`."""
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        errors["max_runs"] = "must be a positive whole number"
+        errors["max_runs"] = lazy_gettext("must be a positive whole number")
         return None
     return value
 
@@ -57,7 +57,9 @@ def max_runs_field(value, errors: dict[str, str]) -> int | None:
 def grace_field(value, errors: dict[str, str]):
     """Read a missed run's grace in minutes (0 to a week), recording a problem in `errors`."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_GRACE_MINUTES:
-        errors["grace_minutes"] = f"must be a whole number of minutes from 0 to {MAX_GRACE_MINUTES}"
+        errors["grace_minutes"] = lazy_gettext(
+            "must be a whole number of minutes from 0 to %(max_grace_minutes)s", max_grace_minutes=MAX_GRACE_MINUTES
+        )
     return value
 
 
@@ -76,7 +78,7 @@ def instant_field(value, tz_name: str | None, field: str, errors: dict[str, str]
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        errors[field] = "must be an ISO 8601 date and time"
+        errors[field] = lazy_gettext("must be an ISO 8601 date and time")
         return None
     try:
         return parse_instant(value, tz_name, field=field)
@@ -88,14 +90,14 @@ def instant_field(value, tz_name: str | None, field: str, errors: dict[str, str]
 def window_field(starts_at: datetime | None, ends_at: datetime | None, errors: dict[str, str]) -> None:
     """Record a problem in `errors` when a series' end does not come after its start."""
     if starts_at is not None and ends_at is not None and ends_at <= starts_at and "ends_at" not in errors:
-        errors["ends_at"] = "must be after starts_at"
+        errors["ends_at"] = lazy_gettext("must be after starts_at")
 
 
 def channels_field(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Channel]:
     """Read a non-empty list of the workspace's channel ids, recording a problem in `errors`."""
     ids = id_list(channel_ids)
     if ids is None:
-        errors["channel_ids"] = "must be a non-empty list of channel ids"
+        errors["channel_ids"] = lazy_gettext("must be a non-empty list of channel ids")
         return []
     found = list(
         db.session.scalars(
@@ -108,7 +110,7 @@ def channels_field(actor: Actor, channel_ids, errors: dict[str, str]) -> list[Ch
     missing = sorted(set(ids) - {c.id for c in found})
     if missing:
         # Another workspace's channel reads as unknown: never confirm that it exists.
-        errors["channel_ids"] = "unknown channel id(s): " + ", ".join(map(str, missing))
+        errors["channel_ids"] = lazy_gettext("unknown channel id(s): %(missing)s", missing=", ".join(map(str, missing)))
     return sorted(found, key=lambda c: ids.index(c.id))
 
 
@@ -137,7 +139,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     except NotFound:
         content = None
     if content is None:
-        errors["content_id"] = "unknown content id"
+        errors["content_id"] = lazy_gettext("unknown content id")
     channels = channels_field(actor, data.get("channel_ids"), errors)
     run_at = instant_field(data.get("run_at"), tz_name, "run_at", errors)
     starts_at = instant_field(data.get("starts_at"), tz_name, "starts_at", errors)
@@ -145,16 +147,16 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     window_field(starts_at, ends_at, errors)
     cron = data.get("cron") or None
     if (run_at is None) == (cron is None) and "run_at" not in errors:
-        errors["run_at"] = "give either run_at (one-time) or cron (recurring)"
+        errors["run_at"] = lazy_gettext("give either run_at (one-time) or cron (recurring)")
     if run_at is not None and run_at <= now:
-        errors["run_at"] = "must be in the future"
+        errors["run_at"] = lazy_gettext("must be in the future")
     if cron is not None:
         try:
             cron = validate_cron(cron)
         except TimeInputError as exc:
             errors["cron"] = exc.message
         if not data.get("timezone"):
-            errors.setdefault("timezone", "is required for a recurring schedule")
+            errors.setdefault("timezone", lazy_gettext("is required for a recurring schedule"))
     priority = data.get("priority") or Priority.NORMAL.value
     if problem := choice_problem(priority, PRIORITIES):
         errors["priority"] = problem
@@ -171,7 +173,7 @@ def add_schedule(actor: Actor, data: dict, *, now: datetime | None = None) -> tu
     if cron is not None and not errors:
         upcoming = occurrences(cron, tz_name, now, 1, starts_at=starts_at, ends_at=ends_at)
         if not upcoming:
-            errors["cron"] = "has no occurrence in the schedule's window"
+            errors["cron"] = lazy_gettext("has no occurrence in the schedule's window")
         else:
             first_due = upcoming[0]
     if errors:
@@ -224,14 +226,14 @@ def add_to_queue(actor: Actor, channel_id, content_id, priority: str | None = No
     except NotFound:
         content = None
     if content is None:
-        errors["content_id"] = "unknown content id"
+        errors["content_id"] = lazy_gettext("unknown content id")
     elif not may_queue(content.status):
-        errors["content_id"] = "only approved content can be added to a queue"
+        errors["content_id"] = lazy_gettext("only approved content can be added to a queue")
     slot = None
     if channels and not errors:
         slot = channel_rules.next_free_slot(channels[0], utcnow() + QUEUE_LEAD)
         if slot is None:
-            errors["channel_id"] = "this channel has no time slots or rules to queue into"
+            errors["channel_id"] = lazy_gettext("this channel has no time slots or rules to queue into")
     if errors:
         raise ValidationFailed({("channel_id" if k == "channel_ids" else k): v for k, v in errors.items()})
     data = {"content_id": content.id, "channel_ids": [channels[0].id], "run_at": slot, "priority": priority}

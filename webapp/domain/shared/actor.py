@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.core.errors import Forbidden
+from webapp.core.errors import Forbidden, lazy_gettext
 from webapp.models import Role
 
 _WRITERS = {Role.OWNER.value, Role.EDITOR.value}
@@ -21,4 +21,4 @@ class Actor:
     def require_writer(self) -> None:
         """Refuse the action unless the actor's role may change records."""
         if self.role not in _WRITERS:
-            raise Forbidden("Your role in this workspace is read-only.")
+            raise Forbidden(lazy_gettext("Your role in this workspace is read-only."))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from webapp.core import signals
-from webapp.core.errors import Conflict
+from webapp.core.errors import Conflict, lazy_gettext
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
@@ -194,7 +194,7 @@ def resolve(actor: Actor, alert_id: int, now: datetime | None = None) -> Alert:
     actor.require_writer()
     alert = get_in_workspace(actor, Alert, alert_id, "alert")
     if alert.resolved_at is not None:
-        raise Conflict("is resolved already")
+        raise Conflict(lazy_gettext("is resolved already"))
     alert.resolved_at, alert.resolved_by_id = now or utcnow(), actor.user_id
     alert.read_at = alert.read_at or alert.resolved_at  # handled is read
     return _changed(actor, alert, "alert.resolved")
@@ -205,7 +205,7 @@ def reopen(actor: Actor, alert_id: int) -> Alert:
     actor.require_writer()
     alert = get_in_workspace(actor, Alert, alert_id, "alert")
     if alert.resolved_at is None:
-        raise Conflict("is open already")
+        raise Conflict(lazy_gettext("is open already"))
     alert.resolved_at, alert.resolved_by_id = None, None
     return _changed(actor, alert, "alert.reopened")
 

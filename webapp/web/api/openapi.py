@@ -14,7 +14,7 @@ from webapp.web.api.openapi_alerts import (
     alert_schemas,
 )
 from webapp.web.api.openapi_channels import channel_schemas
-from webapp.web.api.openapi_me import me_schemas
+from webapp.web.api.openapi_me import me_operations, me_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
 from webapp.web.api.openapi_notifications import notification_schemas
 from webapp.web.api.openapi_occurrences import occurrence_schemas
@@ -163,6 +163,7 @@ OPERATIONS = (
     op("PATCH /notifications/settings", "update_notification_settings",
        "Change the key's own user's notification settings; absent fields stay", 200, "NotificationSettings",
        body="NotificationSettingsUpdate"),
+    *me_operations(op),
     op("GET /me/dashboard-layout", "get_dashboard_layout", "The key's own user's dashboard layout", 200,
        "DashboardLayout"),
     op("PUT /me/dashboard-layout", "put_dashboard_layout",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 
 from webapp.core.errors import Conflict, Forbidden, ValidationFailed
 from webapp.domain.accounts import workspaces
@@ -79,7 +81,7 @@ def create():
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            flash(f"Content '{content.title}' saved.", "ok")
+            flash(_("Content '%(title)s' saved.", title=content.title), "ok")
             return redirect(url_for("contents.index"), 303)
     return _page(form, 422)
 
@@ -94,9 +96,10 @@ def add_to_queue(content_id: int):
     try:
         schedule = schedules.add_to_queue(ui_actor(), int(channel_id) if channel_id.isdigit() else None, content_id)
     except ValidationFailed as exc:
-        flash("Not queued: " + "; ".join(f"{k.replace('_id', '')} {v}" for k, v in exc.fields.items()), "error")
+        problems = "; ".join(f"{k.replace('_id', '')} {v}" for k, v in exc.fields.items())
+        flash(_("Not queued: %(problems)s", problems=problems), "error")
     else:
-        flash(f"Queued for {local_time(schedule.next_run_at)}.", "ok")
+        flash(_("Queued for %(when)s.", when=local_time(schedule.next_run_at)), "ok")
     return redirect(url_for("contents.index"), 303)
 
 
@@ -132,12 +135,24 @@ def publish_now(content_id: int):
 
 # The editorial workflow (webapp/domain/content/approvals.py): the review page, and one POST per decision.
 
-DECISIONS = {  # URL verb: (decision, what the flash says was done)
-    "submit": (Decision.SUBMITTED, "submitted for review"),
-    "approve": (Decision.APPROVED, "approved"),
-    "reject": (Decision.REJECTED, "sent back to draft"),
-    "archive": (Decision.ARCHIVED, "archived"),
-    "restore": (Decision.RESTORED, "restored to draft"),
+DECISIONS = {  # URL verb: (decision, what the flash says was done, what it says when refused)
+    "submit": (
+        Decision.SUBMITTED,
+        lazy_gettext("'%(title)s' submitted for review."),
+        lazy_gettext("Not submitted for review: %(why)s"),
+    ),
+    "approve": (Decision.APPROVED, lazy_gettext("'%(title)s' approved."), lazy_gettext("Not approved: %(why)s")),
+    "reject": (
+        Decision.REJECTED,
+        lazy_gettext("'%(title)s' sent back to draft."),
+        lazy_gettext("Not sent back to draft: %(why)s"),
+    ),
+    "archive": (Decision.ARCHIVED, lazy_gettext("'%(title)s' archived."), lazy_gettext("Not archived: %(why)s")),
+    "restore": (
+        Decision.RESTORED,
+        lazy_gettext("'%(title)s' restored to draft."),
+        lazy_gettext("Not restored to draft: %(why)s"),
+    ),
 }
 
 
@@ -150,7 +165,7 @@ def _review_page(content, form: ReviewForm | None = None, status: int = 200):
         form=form or ReviewForm(),
         history=approvals.history(actor, content),
         held=approvals.held_publications(actor, content),
-        verbs=[verb for verb, (decision, _) in DECISIONS.items() if decision in possible],
+        verbs=[verb for verb, (decision, *_texts) in DECISIONS.items() if decision in possible],
         may_review=approvals.may_review(actor, content),
         require_approval=workspaces.current_workspace(actor).require_approval,
     ), status
@@ -168,7 +183,7 @@ def decide(content_id: int, verb: str):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    decision, done = DECISIONS[verb]
+    decision, done, refused = DECISIONS[verb]
     try:
         # Commits (nothing on a refusal); an approval's released publications go back to rq-scheduler.
         released = len(approval_holds.decide(actor, content, decision, form.comment.data))
@@ -176,9 +191,12 @@ def decide(content_id: int, verb: str):
         attach_errors(form, exc)
         return _review_page(content, form, 422)
     except (Conflict, Forbidden) as exc:
-        flash(f"Not {done}: {exc.message}", "error")
+        flash(str(refused) % {"why": exc.message}, "error")
         return _review_page(contents.get_content(actor, content_id), form, 409 if isinstance(exc, Conflict) else 403)
-    flash(f"'{content.title}' {done}." + (f" {released} held publication(s) released." if released else ""), "ok")
+    message = str(done) % {"title": content.title}
+    if released:
+        message += " " + ngettext("%(num)d held publication released.", "%(num)d held publications released.", released)
+    flash(message, "ok")
     return redirect(url_for("contents.review", content_id=content_id), 303)
 
 

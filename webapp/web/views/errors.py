@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webapp.core.errors import Conflict, Forbidden, NotFound
@@ -17,7 +18,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def service_not_found(exc: NotFound):
         unit_of_work.rollback()
-        return render_template("errors/error.html", code=404, message="Not found."), 404
+        return render_template("errors/error.html", code=404, message=gettext("Not found.")), 404
 
     @app.errorhandler(Forbidden)
     def service_forbidden(exc: Forbidden):
@@ -35,12 +36,15 @@ def register(app: Flask) -> None:
         # Werkzeug's own text names no limit; say which one, for the API and the browser alike.
         limit = app.config["MAX_CONTENT_LENGTH"]
         shown = f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
-        return http_error(RequestEntityTooLarge(f"The request body is larger than the {shown} limit."))
+        return http_error(
+            RequestEntityTooLarge(gettext("The request body is larger than the %(limit)s limit.", limit=shown))
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if _wants_json():
-            from webapp.web.api import error_response
+        from webapp.web.api.base import error_response, http_message
 
-            return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description)
-        return render_template("errors/error.html", code=exc.code, message=exc.description), exc.code
+        if _wants_json():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return error_response(exc.code or 500, code, http_message(exc))
+        return render_template("errors/error.html", code=exc.code, message=http_message(exc)), exc.code

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -169,8 +171,10 @@ def forgot_password():
     if issued is not None:
         user, token = issued
         link = mail.configured_url("sessions.reset_password", token=token)
-        body = render_template("sessions/reset_email.txt", link=link, minutes=config["PASSWORD_RESET_TTL_MINUTES"])
-        if not mail.send_later(user.email, _("Reset your Herald password"), body):
+        with force_locale(user.locale) if user.locale else nullcontext():  # their language, else this page's
+            body = render_template("sessions/reset_email.txt", link=link, minutes=config["PASSWORD_RESET_TTL_MINUTES"])
+            subject = _("Reset your Herald password")
+        if not mail.send_later(user.email, subject, body):
             # No mail server: the operator hands the link on (docs/operations.md, "Email").
             note = "" if config["PUBLIC_URL"] else " (prefix it with Herald's address, or set PUBLIC_URL)"
             log.warning("password reset link for %s (not emailed): %s%s", user.email, link, note)

@@ -3,14 +3,14 @@
 An owner sets it, with its own alert kinds; every member may see that it is set (and the team address),
 never the webhook URL, which is itself a credential. A message for it is a Notification with no user:
 it has no quiet hours (a team channel is read by whoever is on duty) and no digest (a digest is
-each person's, at their own hour).
+each person's, at their own hour). It speaks the language of the owner who last set it (else English).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.domain.accounts.accounts import EMAIL_RE
 from webapp.domain.accounts.workspaces import require_owner
 from webapp.domain.integrations.notifications.messages import Message, add
@@ -20,7 +20,7 @@ from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.infra.crypto import encrypt_credentials
-from webapp.models import Notification, WorkspaceNotificationSettings, utcnow
+from webapp.models import Notification, User, WorkspaceNotificationSettings, utcnow
 
 # The kinds a workspace's destination may take: every alert kind, in the order people see them.
 WORKSPACE_KINDS = {kind: label for kind, label in KINDS.items() if kind in ALERT_KINDS}
@@ -51,10 +51,12 @@ def _problems(data: dict) -> dict[str, str]:
     if email not in (None, "") and (
         not isinstance(email, str) or len(email) > MAX_EMAIL or not EMAIL_RE.match(email.strip())
     ):
-        errors["email_address"] = "must be an email address"
+        errors["email_address"] = lazy_gettext("must be an email address")
     kinds = data.get("kinds", [])
     if not isinstance(kinds, list) or any(k not in WORKSPACE_KINDS for k in kinds):
-        errors["kinds"] = "must be a list of: " + ", ".join(WORKSPACE_KINDS)
+        errors["kinds"] = lazy_gettext(
+            "must be a list of: %(workspace_kinds)s", workspace_kinds=", ".join(WORKSPACE_KINDS)
+        )
     url = data.get("slack_url")
     if url not in (None, "") and (problem := url_problem(url)):
         errors["slack_url"] = problem
@@ -104,4 +106,5 @@ def record_for_workspace(message: Message) -> list[Notification]:
         settings = destination_of(message.workspace_id)
     if settings.id is None or message.kind not in (settings.kinds or []):
         return []
-    return add(message, media_of(settings), user_id=None, when=utcnow())
+    setter = db.session.get(User, settings.updated_by_id) if settings.updated_by_id else None
+    return add(message, media_of(settings), user_id=None, when=utcnow(), locale=setter and setter.locale)

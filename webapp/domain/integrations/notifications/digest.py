@@ -1,4 +1,5 @@
-"""The daily digest: each user's workspaces summarised at their chosen local hour, once per local day."""
+"""The daily digest: each user's workspaces summarised at their chosen local hour, once per local day, in their
+language (`messages.add` renders it under their locale)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from webapp.domain.integrations.notifications.messages import Message, absolute_url, record
+from webapp.core.errors import lazy_gettext
+from webapp.domain.integrations.notifications.messages import Message, absolute_url, joined, record
 from webapp.domain.integrations.notifications.quiet_hours import zone_of
 from webapp.extensions import db
 from webapp.models import (
@@ -39,7 +41,7 @@ def due_digests(now: datetime | None = None) -> int:
         for workspace in _workspaces_of(user.id):
             text = digest_text(workspace, now)
             if text is not None:
-                subject = f"Herald: daily digest for {workspace.name}"
+                subject = lazy_gettext("Herald: daily digest for %(workspace)s", workspace=workspace.name)
                 message = Message(workspace.id, "digest", subject, text, absolute_url("dashboard.index"))
                 made += len(record(settings, user, message))
     db.session.commit()
@@ -57,7 +59,7 @@ def _workspaces_of(user_id: int) -> list[Workspace]:
     )
 
 
-def digest_text(workspace: Workspace, now: datetime) -> str | None:
+def digest_text(workspace: Workspace, now: datetime):
     """Summarise the workspace's last 24 hours and next 24 hours; None when there is nothing to tell."""
     since, until = now - timedelta(days=1), now + timedelta(days=1)
     finished = dict(
@@ -78,10 +80,10 @@ def digest_text(workspace: Workspace, now: datetime) -> str | None:
     counts = {s: finished.get(s, 0) for s in ("published", "failed", "missed")}
     if not any(counts.values()) and not upcoming and not unread:
         return None
-    lines = [
-        f"{workspace.name}, the last 24 hours: {counts['published']} published, {counts['failed']} failed, "
-        f"{counts['missed']} missed.",
-        f"Due in the next 24 hours: {upcoming}.",
-        f"Unread alerts: {unread}.",
-    ]
-    return "\n".join(lines)
+    summary = lazy_gettext(
+        "%(workspace)s, the last 24 hours: %(published)s published, %(failed)s failed, %(missed)s missed.",
+        workspace=workspace.name,
+        **counts,
+    )
+    due = lazy_gettext("Due in the next 24 hours: %(count)s.", count=upcoming)
+    return joined(summary, "\n", due, "\n", lazy_gettext("Unread alerts: %(count)s.", count=unread))

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from webapp.core.errors import lazy_gettext
 from webapp.domain.integrations.notifications.messages import absolute_url
 from webapp.extensions import db
 from webapp.models import Alert, Publication
@@ -44,10 +45,10 @@ def alert_link(alert: Alert) -> str:
     return absolute_url("alerts.index")
 
 
-def extra_text(alert: Alert) -> str:
+def extra_text(alert: Alert):
     """A second pointer where one link is not the whole fix (a pre-flight problem may be the schedule's)."""
     if alert.kind != "preflight" or alert.publication_id is None:
         return ""
     with db.session.no_autoflush:
         publication = db.session.get(Publication, alert.publication_id)
-    return f"\nIts schedule: {schedule_link(publication.schedule_id)}"
+    return lazy_gettext("\nIts schedule: %(link)s", link=schedule_link(publication.schedule_id))

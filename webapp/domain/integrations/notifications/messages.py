@@ -2,6 +2,10 @@
 
 Messages are written inside the transaction of the moment they report (the receivers run from its
 signal), so they commit or roll back with it; the outbox enqueues them after the commit.
+
+Each is written in its reader's language: a message's subject and text are lazily translated texts, rendered
+once per recipient under `force_locale` (a person's `User.locale`, else English; a workspace's destination speaks
+the language of the owner who last set it, else English: it is a team's channel, and that owner chose it).
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import force_locale
 
+from webapp.core.errors import LazyText
 from webapp.domain.integrations.notifications.quiet_hours import quiet_until, zone_of
 from webapp.extensions import db
 from webapp.models import Notification, NotificationSettings, User, utcnow
 
 OUTBOX = "notifications"
+SOURCE_LOCALE = "en"  # a reader without a language of their own reads Herald's own
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,14 @@ class Message:
 
     workspace_id: int | None
     kind: str
-    subject: str
+    subject: str  # or a lazily translated text (webapp.core.errors.lazy_gettext, joined)
     text: str
     link: str
+
+
+def joined(*parts) -> LazyText:
+    """Texts (plain or lazily translated) one after the other, translated only when the whole is rendered."""
+    return LazyText(lambda: "".join(str(part) for part in parts))
 
 
 def absolute_url(endpoint: str, _anchor: str | None = None, **values) -> str:
@@ -36,16 +48,21 @@ def absolute_url(endpoint: str, _anchor: str | None = None, **values) -> str:
     return base + path + (f"#{_anchor}" if _anchor else "")
 
 
-def add(message: Message, media: list[str], *, user_id: int | None, when: datetime) -> list[Notification]:
-    """Add one pending notification per medium (user_id None: the workspace's destination); the caller commits."""
+def add(
+    message: Message, media: list[str], *, user_id: int | None, when: datetime, locale: str | None = None
+) -> list[Notification]:
+    """Add one pending notification per medium (user_id None: the workspace's destination), in `locale` (else
+    English); the caller commits."""
+    with force_locale(locale or SOURCE_LOCALE):
+        subject, text = str(message.subject), str(message.text)
     made = [
         Notification(
             user_id=user_id,
             workspace_id=message.workspace_id,
             kind=message.kind,
             medium=medium,
-            subject=message.subject[:300],
-            text=f"{message.text}\n\n{message.link}",
+            subject=subject[:300],
+            text=f"{text}\n\n{message.link}",
             link=message.link,
             status="pending",
             attempts=0,
@@ -62,4 +79,4 @@ def record(settings: NotificationSettings, user: User, message: Message) -> list
     now = utcnow()
     when = quiet_until(settings, zone_of(user), now) or now
     media = (["email"] if settings.email_enabled else []) + (["slack"] if settings.slack_url_encrypted else [])
-    return add(message, media, user_id=user.id, when=when)
+    return add(message, media, user_id=user.id, when=when, locale=user.locale)

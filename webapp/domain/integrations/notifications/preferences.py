@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.domain.integrations.notifications.quiet_hours import HHMM
 from webapp.domain.integrations.subscriptions import url_problem
 from webapp.domain.shared import audit
@@ -18,16 +18,16 @@ from webapp.models import NotificationSettings
 # Every alert kind a person must act on, and the daily digest. `channel_unhealthy` is raised for one
 # cause only, a platform rejecting the channel's credentials (publishing/failures.on_auth_error).
 KINDS = {
-    "failure": "a publication failed",
-    "needs_intervention": "a channel or schedule needs intervention",
-    "missed": "a run was missed",
-    "unconfirmed": "a publication's outcome is unknown and waits for you",
-    "scheduler_silent": "the scheduler went silent, and when it is back (owners only)",
-    "channel_unhealthy": "a channel's credentials were rejected (its posts are held)",
-    "channel_held": "a channel holds its due posts (paused, or its circuit open)",
-    "preflight": "a pre-flight check found that a post due soon would fail",
-    "review_requested": "content waits for a review you may give (owners and editors)",
-    "digest": "a daily digest",
+    "failure": lazy_gettext("a publication failed"),
+    "needs_intervention": lazy_gettext("a channel or schedule needs intervention"),
+    "missed": lazy_gettext("a run was missed"),
+    "unconfirmed": lazy_gettext("a publication's outcome is unknown and waits for you"),
+    "scheduler_silent": lazy_gettext("the scheduler went silent, and when it is back (owners only)"),
+    "channel_unhealthy": lazy_gettext("a channel's credentials were rejected (its posts are held)"),
+    "channel_held": lazy_gettext("a channel holds its due posts (paused, or its circuit open)"),
+    "preflight": lazy_gettext("a pre-flight check found that a post due soon would fail"),
+    "review_requested": lazy_gettext("content waits for a review you may give (owners and editors)"),
+    "digest": lazy_gettext("a daily digest"),
 }
 ALERT_KINDS = frozenset(KINDS) - {"digest"}
 
@@ -65,7 +65,7 @@ def _clock(value, field: str, errors: dict[str, str]) -> str | None:
     try:
         return datetime.strptime(str(value), HHMM).strftime(HHMM)
     except ValueError:
-        errors[field] = "must be a time as HH:MM"
+        errors[field] = lazy_gettext("must be a time as HH:MM")
         return None
 
 
@@ -77,19 +77,19 @@ def update_settings(actor: Actor, data: dict) -> NotificationSettings:
     """
     errors: dict[str, str] = {}
     if not isinstance(data.get("email_enabled", False), bool):
-        errors["email_enabled"] = "must be true or false"
+        errors["email_enabled"] = lazy_gettext("must be true or false")
     kinds = data.get("kinds", [])
     if not isinstance(kinds, list) or any(k not in KINDS for k in kinds):
-        errors["kinds"] = "must be a list of: " + ", ".join(KINDS)
+        errors["kinds"] = lazy_gettext("must be a list of: %(kinds)s", kinds=", ".join(KINDS))
     start = _clock(data.get("quiet_start"), "quiet_start", errors)
     end = _clock(data.get("quiet_end"), "quiet_end", errors)
     if (start is None) != (end is None) and not errors.keys() & {"quiet_start", "quiet_end"}:
-        errors["quiet_end" if start else "quiet_start"] = "give both ends of the quiet hours, or neither"
+        errors["quiet_end" if start else "quiet_start"] = lazy_gettext("give both ends of the quiet hours, or neither")
     elif start is not None and start == end:
-        errors["quiet_end"] = "must differ from the start"
+        errors["quiet_end"] = lazy_gettext("must differ from the start")
     hour = data.get("digest_hour", 8)
     if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
-        errors["digest_hour"] = "must be an hour from 0 to 23"
+        errors["digest_hour"] = lazy_gettext("must be an hour from 0 to 23")
     url = data.get("slack_url")
     if url not in (None, "") and (problem := url_problem(url)):
         errors["slack_url"] = problem

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.core.errors import lazy_gettext
 from webapp.domain.content import approvals
 from webapp.domain.integrations.notifications import links
 from webapp.domain.integrations.notifications.destination import record_for_workspace
-from webapp.domain.integrations.notifications.messages import Message, absolute_url, record
+from webapp.domain.integrations.notifications.messages import Message, absolute_url, joined, record
 from webapp.domain.integrations.notifications.preferences import ALERT_KINDS, KINDS
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -42,15 +43,15 @@ def _tell(message: Message, recipients) -> None:
     record_for_workspace(message)
 
 
-def _subject(kind: str, what: str) -> str:
-    return f"Herald: {KINDS[kind]} — {what}"
+def _subject(kind: str, what: str):
+    return lazy_gettext("Herald: %(kind)s — %(what)s", kind=KINDS[kind], what=what)
 
 
 def on_alert(alert: Alert) -> None:
     """Record a message for every member (and the workspace's destination) wanting this kind of alert."""
     if alert.kind not in ALERT_KINDS or alert.kind == "review_requested":  # that one: on_review_requested
         return
-    text = alert.message + links.extra_text(alert)
+    text = joined(alert.message, links.extra_text(alert))
     subject = _subject(alert.kind, alert.message)
     message = Message(alert.workspace_id, alert.kind, subject, text, links.alert_link(alert))
     _tell(message, _recipients(alert.workspace_id, alert.kind))
@@ -74,8 +75,8 @@ def on_review_requested(content: Content, alert: Alert | None = None, requested_
 
 def on_scheduler_back(workspace_ids: list[int]) -> None:
     """Tell those who were told the scheduler went silent that it is back (it resolved itself)."""
-    text = "The scheduler is back: due publications are being queued again. Nothing is needed from you."
+    text = lazy_gettext("The scheduler is back: due publications are being queued again. Nothing is needed from you.")
     for workspace_id in workspace_ids:
-        subject = "Herald: the scheduler is back"
+        subject = lazy_gettext("Herald: the scheduler is back")
         message = Message(workspace_id, "scheduler_silent", subject, text, absolute_url("health.page"))
         _tell(message, _recipients(workspace_id, "scheduler_silent"))

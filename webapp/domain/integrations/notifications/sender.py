@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from webapp.adapters.base import AdapterError, ErrorClass
 from webapp.adapters.http import send
+from webapp.core.errors import lazy_gettext
 from webapp.domain.integrations import sending
 from webapp.domain.integrations.notifications import destination, digest, messages, preferences
 from webapp.extensions import db
@@ -130,8 +131,8 @@ def send_test(user_id: int) -> list[Notification]:
     message = messages.Message(
         None,
         "test",
-        "Herald: a test notification",
-        "A test from Herald: this is how failures, missed runs and digests will reach you.",
+        lazy_gettext("Herald: a test notification"),
+        lazy_gettext("A test from Herald: this is how failures, missed runs and digests will reach you."),
         messages.absolute_url("notifications.edit"),
     )
     made = messages.record(_ignore_quiet(settings), user, message)

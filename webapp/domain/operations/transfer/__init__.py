@@ -16,7 +16,7 @@ import json
 
 from flask import current_app
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.core.time import format_utc
 from webapp.domain.operations.transfer import archive, images
 from webapp.domain.operations.transfer.contents_io import (
@@ -123,7 +123,7 @@ def parse(fmt: str, data: bytes | str) -> Upload:
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
-        raise ValidationFailed({"file": "must be UTF-8 text"}) from None
+        raise ValidationFailed({"file": lazy_gettext("must be UTF-8 text")}) from None
     return _json_upload(text) if fmt == "json" else Upload(read_csv(text))
 
 
@@ -131,7 +131,7 @@ def _json_upload(text: str, files: dict[str, bytes] | None = None) -> Upload:
     try:
         document = json.loads(text)
     except ValueError as exc:
-        raise ValidationFailed({"file": f"is not valid JSON ({exc})"}) from None
+        raise ValidationFailed({"file": lazy_gettext("is not valid JSON (%(exc)s)", exc=exc)}) from None
     return upload_of(document, files)
 
 
@@ -145,7 +145,9 @@ def rows_of(document) -> list:
     """Return the rows of a parsed JSON document: an array, or an object with an "items" array (an export)."""
     rows = document.get("items") if isinstance(document, dict) else document
     if not isinstance(rows, list):
-        raise ValidationFailed({"file": 'must be a JSON array of rows or an object with an "items" array'})
+        raise ValidationFailed(
+            {"file": lazy_gettext('must be a JSON array of rows or an object with an "items" array')}
+        )
     return rows
 
 
@@ -159,16 +161,22 @@ def import_rows(actor: Actor, kind: str, upload: Upload | list, *, now=None) -> 
     upload = upload if isinstance(upload, Upload) else Upload(upload)
     rows, limit = upload.rows, current_app.config["IMPORT_MAX_ROWS"]
     if not rows:
-        raise ValidationFailed({"file": "has no rows"})
+        raise ValidationFailed({"file": lazy_gettext("has no rows")})
     if len(rows) > limit:
-        raise ValidationFailed({"file": f"has {len(rows)} rows; an import takes at most {limit}"})
+        raise ValidationFailed(
+            {
+                "file": lazy_gettext(
+                    "has %(count)s rows; an import takes at most %(limit)s", count=len(rows), limit=limit
+                )
+            }
+        )
     problems: list[dict] = []
     ids: list[int] = []
     publications, pending = [], []
     for number, row in enumerate(rows, start=1):
         try:
             if not isinstance(row, dict):
-                raise ValidationFailed({"row": "must be an object of named fields"})
+                raise ValidationFailed({"row": lazy_gettext("must be an object of named fields")})
             if kind == "contents":
                 content, checked = import_content(actor, row, upload.files)
                 ids.append(content.id)

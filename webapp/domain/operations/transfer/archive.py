@@ -7,7 +7,7 @@ import zipfile
 
 from flask import current_app
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 
 DOCUMENT = "herald.json"
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -37,16 +37,32 @@ def unpack(data: bytes) -> tuple[str, dict[str, bytes | None]]:
             entries = {i.filename: i for i in archive.infolist() if not i.is_dir()}
             document = entries.pop(DOCUMENT, None)
             if document is None:
-                raise ValidationFailed({"file": f"is a ZIP archive without {DOCUMENT}: not a Herald export"})
+                raise ValidationFailed(
+                    {
+                        "file": lazy_gettext(
+                            "is a ZIP archive without %(document)s: not a Herald export", document=DOCUMENT
+                        )
+                    }
+                )
             if document.file_size > MAX_DOCUMENT_BYTES:
                 raise ValidationFailed({"file": f"holds a {DOCUMENT} larger than {MAX_DOCUMENT_BYTES:,} bytes"})
             if len(entries) > most_files:
-                raise ValidationFailed({"file": f"holds {len(entries)} files; an import takes at most {most_files}"})
+                raise ValidationFailed(
+                    {
+                        "file": lazy_gettext(
+                            "holds %(count)s files; an import takes at most %(most_files)s",
+                            count=len(entries),
+                            most_files=most_files,
+                        )
+                    }
+                )
             # A file too big to be an image is not read: None, and the image naming it is told so.
             files = {n: archive.read(i) if i.file_size <= file_limit else None for n, i in entries.items()}
             text = archive.read(document).decode("utf-8-sig")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError):
-        raise ValidationFailed({"file": "is not a readable ZIP archive"}) from None
+        raise ValidationFailed({"file": lazy_gettext("is not a readable ZIP archive")}) from None
     except UnicodeDecodeError:
-        raise ValidationFailed({"file": f"holds a {DOCUMENT} that is not UTF-8 text"}) from None
+        raise ValidationFailed(
+            {"file": lazy_gettext("holds a %(document)s that is not UTF-8 text", document=DOCUMENT)}
+        ) from None
     return text, files

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.domain.content import content_templates, contents, variants
 from webapp.domain.operations.transfer import images
 from webapp.domain.operations.transfer.rows import channel, channel_names
@@ -112,7 +112,7 @@ def import_templates(actor: Actor, raw) -> list[dict]:
         errors: dict[str, str] = {}
         try:
             if not isinstance(item, dict):
-                raise ValidationFailed({"template": "must be an object of named fields"})
+                raise ValidationFailed({"template": lazy_gettext("must be an object of named fields")})
             values = {k: item[k] for k in TEMPLATE_FIELDS if k in item}
             values["variants"] = _with_ids(actor, item.get("variants") or [], errors)
             values["channel_ids"] = [channel(actor, name, "channels", errors) for name in item.get("channels") or []]

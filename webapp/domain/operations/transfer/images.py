@@ -19,7 +19,7 @@ from flask import current_app
 from webapp.adapters import targets
 from webapp.adapters.base import AdapterError
 from webapp.adapters.http import MAX_BODY_BYTES, send
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.domain.content import media
 from webapp.domain.shared.actor import Actor
 from webapp.models import Content, Media
@@ -62,24 +62,26 @@ def check(raw, files: dict[str, bytes | None], errors: dict[str, str]) -> list[P
     if raw in (None, []):
         return []
     if not isinstance(raw, list):
-        errors["images"] = "must be a list of images"
+        errors["images"] = lazy_gettext("must be a list of images")
         return []
     ready: list[Pending] = []
     limit = current_app.config["MEDIA_MAX_PER_CONTENT"]
     if len(raw) > limit:
-        errors["images"] = f"has {len(raw)} images; a content item takes at most {limit}"
+        errors["images"] = lazy_gettext(
+            "has %(count)s images; a content item takes at most %(limit)s", count=len(raw), limit=limit
+        )
         return []
     for index, entry in enumerate(raw):
         where = f"images[{index}]"
         if not isinstance(entry, dict):
-            errors[where] = "must be an object"
+            errors[where] = lazy_gettext("must be an object")
             continue
         data = _bytes_of(entry, files, where, errors)
         if data is None:
             continue
         expected = entry.get("sha256")
         if not isinstance(expected, str) or hashlib.sha256(data).hexdigest() != expected.strip().lower():
-            errors[f"{where}.sha256"] = "does not match the image's bytes (a damaged or altered file)"
+            errors[f"{where}.sha256"] = lazy_gettext("does not match the image's bytes (a damaged or altered file)")
             continue
         try:
             found = media.verify(_NEW_ITEM, data, entry.get("alt_text"))
@@ -97,11 +99,15 @@ def _bytes_of(entry: dict, files: dict[str, bytes | None], where: str, errors: d
         if data is None:
             limit = current_app.config["MEDIA_MAX_BYTES"]
             too_big = name in files
-            errors[f"{where}.file"] = f"is larger than {limit:,} bytes" if too_big else "is not in the archive"
+            errors[f"{where}.file"] = (
+                f"is larger than {limit:,} bytes" if too_big else lazy_gettext("is not in the archive")
+            )
         return data
     url = entry.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        errors[f"{where}.url"] = "is required (an http or https URL), or export as a ZIP archive with the files"
+        errors[f"{where}.url"] = lazy_gettext(
+            "is required (an http or https URL), or export as a ZIP archive with the files"
+        )
         return None
     if refusal := targets.url_refusal(url):
         errors[f"{where}.url"] = refusal
@@ -109,7 +115,7 @@ def _bytes_of(entry: dict, files: dict[str, bytes | None], where: str, errors: d
     try:
         response = send("GET", url, timeout=FETCH_TIMEOUT_S)
     except AdapterError as exc:
-        errors[f"{where}.url"] = f"could not be fetched ({exc.message})"
+        errors[f"{where}.url"] = lazy_gettext("could not be fetched (%(message)s)", message=exc.message)
         return None
     if len(response.body) >= MAX_BODY_BYTES:
         errors[f"{where}.url"] = (

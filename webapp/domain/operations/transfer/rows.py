@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select
 
 from webapp.core import spreadsheet
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.core.validation import is_id
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -27,11 +27,11 @@ def check_kind_and_format(kind, fmt) -> None:
     """Raise ValidationFailed naming `kind` and `format` when either is not one Herald knows."""
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = "must be one of " + ", ".join(KINDS)
+        errors["kind"] = lazy_gettext("must be one of %(kinds)s", kinds=", ".join(KINDS))
     if fmt not in FORMATS:
-        errors["format"] = "must be one of " + ", ".join(FORMATS)
+        errors["format"] = lazy_gettext("must be one of %(formats)s", formats=", ".join(FORMATS))
     elif fmt == "zip" and kind == "schedules":
-        errors["format"] = "zip holds contents and their images; export schedules as json or csv"
+        errors["format"] = lazy_gettext("zip holds contents and their images; export schedules as json or csv")
     if errors:
         raise ValidationFailed(errors)
 
@@ -53,9 +53,9 @@ def read_csv(text: str) -> list[dict]:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = [_csv_row(row) for row in reader]
     except csv.Error as exc:
-        raise ValidationFailed({"file": f"is not valid CSV ({exc})"}) from None
+        raise ValidationFailed({"file": lazy_gettext("is not valid CSV (%(exc)s)", exc=exc)}) from None
     if not reader.fieldnames:
-        raise ValidationFailed({"file": "needs a header row naming the columns"})
+        raise ValidationFailed({"file": lazy_gettext("needs a header row naming the columns")})
     return rows
 
 
@@ -100,7 +100,7 @@ def paired(actor: Actor, model, name_column, ident, name):
 def resolve(actor: Actor, model, name_column, reference, field: str, errors: dict[str, str], *, live: bool = False):
     """Return the id a reference (an id, digits, or a name) names in the workspace; record a problem if none."""
     if reference is None:
-        errors.setdefault(field, "is required (an id or a name)")
+        errors.setdefault(field, lazy_gettext("is required (an id or a name)"))
         return None
     scoped = select(model.id).where(model.workspace_id == actor.workspace_id)
     if live:  # a deleted (archived) channel reads as unknown, as it does for a new schedule
@@ -112,13 +112,19 @@ def resolve(actor: Actor, model, name_column, reference, field: str, errors: dic
     elif isinstance(reference, str):
         matches = list(db.session.scalars(scoped.where(name_column == reference.strip()).limit(2)))
         if len(matches) > 1:
-            errors[field] = f"{reference!r} names more than one record; use its id"
+            errors[field] = lazy_gettext(
+                "%(reference)s names more than one record; use its id", reference=repr(reference)
+            )
             return None
         found = matches[0] if matches else None
     else:
         found = None
     if found is None:
-        errors[field] = f"no {model.__tablename__[:-1]} {reference!r} in this workspace"
+        errors[field] = lazy_gettext(
+            "no %(tablename)s %(reference)s in this workspace",
+            tablename=model.__tablename__[:-1],
+            reference=repr(reference),
+        )
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import ValidationFailed, lazy_gettext
 from webapp.core.time import format_utc
 from webapp.domain.operations.transfer.rows import channel, channel_names, first, paired, resolve
 from webapp.domain.publishing import schedules
@@ -150,7 +150,7 @@ def _exceptions(schedule: Schedule, raw, errors: dict[str, str]) -> list[Schedul
     if raw in (None, []):
         return []
     if not isinstance(raw, list) or not schedule.is_recurring:
-        errors["exceptions"] = "must be a list, on a recurring schedule only"
+        errors["exceptions"] = lazy_gettext("must be a list, on a recurring schedule only")
         return []
     carried, seen = [], set()
     for index, item in enumerate(raw):
@@ -160,13 +160,13 @@ def _exceptions(schedule: Schedule, raw, errors: dict[str, str]) -> list[Schedul
         moved_to = schedules.instant_field(item.get("moved_to"), "UTC", f"{where}.moved_to", errors)
         change = item.get("change")
         if change not in CHANGES:
-            errors[f"{where}.change"] = "must be one of " + ", ".join(CHANGES)
+            errors[f"{where}.change"] = lazy_gettext("must be one of %(changes)s", changes=", ".join(CHANGES))
         elif change == OccurrenceChange.MOVE.value and moved_to is None:
-            errors.setdefault(f"{where}.moved_to", "is required for a moved occurrence")
+            errors.setdefault(f"{where}.moved_to", lazy_gettext("is required for a moved occurrence"))
         if original is None:
-            errors.setdefault(f"{where}.original_at", "is required")
+            errors.setdefault(f"{where}.original_at", lazy_gettext("is required"))
         elif original in seen:
-            errors[f"{where}.original_at"] = "names an occurrence a second time"
+            errors[f"{where}.original_at"] = lazy_gettext("names an occurrence a second time")
         seen.add(original)
         carried.append(
             ScheduleException(
