@@ -22,24 +22,9 @@ bp = Blueprint("notifications", __name__, url_prefix="/settings/notifications")
 MEDIA = {"email": lazy_gettext("email"), "slack": lazy_gettext("webhook")}
 
 
-# What each kind of message is about (notifications.KINDS), in the request's language.
-KIND_LABELS = {
-    "failure": lazy_gettext("a publication failed"),
-    "needs_intervention": lazy_gettext("a channel or schedule needs intervention"),
-    "missed": lazy_gettext("a run was missed"),
-    "unconfirmed": lazy_gettext("a publication's outcome is unknown and waits for you"),
-    "scheduler_silent": lazy_gettext("the scheduler went silent, and when it is back (owners only)"),
-    "channel_unhealthy": lazy_gettext("a channel's credentials were rejected (its posts are held)"),
-    "channel_held": lazy_gettext("a channel holds its due posts (paused, or its circuit open)"),
-    "preflight": lazy_gettext("a pre-flight check found that a post due soon would fail"),
-    "review_requested": lazy_gettext("content waits for a review you may give (owners and editors)"),
-    "digest": lazy_gettext("a daily digest"),
-}
-
-
 def kind_choices(kinds: dict[str, str]) -> list[SelectChoice]:
     """The kinds offered, each named in the request's language (a plain string: escaped like any other text)."""
-    return [SelectChoice(kind, str(KIND_LABELS.get(kind, label))) for kind, label in kinds.items()]
+    return [SelectChoice(kind, str(label)) for kind, label in kinds.items()]
 
 
 class DestinationForm(FlaskForm):
@@ -85,6 +70,7 @@ def _form(formdata=None) -> NotificationsForm:
 def _page(form: NotificationsForm | None = None, destination_form: DestinationForm | None = None, status: int = 200):
     stored = notifications.settings_of(current_user.id)
     destination = notifications.read_destination(ui_actor())
+    told = destination.kinds or []
     return render_template(
         "notifications/edit.html",
         form=form or _form(),
@@ -92,7 +78,7 @@ def _page(form: NotificationsForm | None = None, destination_form: DestinationFo
         smtp_on=mail.is_configured(),
         test_form=EmptyForm(),
         destination=destination,
-        destination_kinds=[str(KIND_LABELS[k]) for k in destination.kinds or [] if k in notifications.WORKSPACE_KINDS],
+        destination_kinds=[str(label) for kind, label in notifications.WORKSPACE_KINDS.items() if kind in told],
         destination_form=(destination_form or _destination_form()) if can("own") else None,
     ), status
 
