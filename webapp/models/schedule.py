@@ -146,6 +146,8 @@ class Publication(db.Model):
         Index("ix_publications_workspace_due_id", "workspace_id", "due_at", "id"),
         Index("ix_publications_workspace_status_finished", "workspace_id", "status", "finished_at"),
         Index("ix_publications_workspace_channel_due", "workspace_id", "channel_id", "due_at"),
+        # The monitor's triage filter, a status on some channels (migration 0017): index-only at a million rows.
+        Index("ix_publications_workspace_status_channel_due", "workspace_id", "status", "channel_id", "due_at"),
         Index("ix_publications_workspace_content_due", "workspace_id", "content_id", "due_at"),
         Index("ix_publications_workspace_lateness_id", "workspace_id", "lateness_ms", "id"),
         Index("ix_publications_workspace_priority_id", "workspace_id", "priority", "id"),
