@@ -58,3 +58,15 @@ def test_the_week_view_s_cells_also_stop_at_their_share(client, berliner, make, 
     cell = cells(page(client, view="week", date="2027-03-02"))["2027-03-02"]
 
     assert "Post 4" in cell and "Post 5" not in cell and "+1 more" in cell
+
+
+def test_a_day_fuller_than_the_views_can_draw_says_so(client, berliner, make, monkeypatch):  # noqa: F811
+    from webapp.web.views import calendar as view
+
+    monkeypatch.setattr(view, "SHOWN", 5)
+    six_on_the_2nd(berliner, make)
+
+    html = page(client, view="day", date="2027-03-02")
+
+    assert "Post 4" in html and "Post 5" not in html
+    assert "Showing the first 5 publications of this period" in html
