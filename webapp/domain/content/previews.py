@@ -5,7 +5,8 @@ the same functions the adapters publish with (the Mastodon status text and count
 conversion, the webhook's JSON document), in the body's format. A blog body is shown as HTML after
 nh3 has sanitised it: an author's script, event handlers and javascript: links never run inside Herald.
 The content's stored images go with it, as each platform takes them: a blog's featured image (the
-first) and its figures, a status's attachments, the webhook's `media` list; the adapters' checks judge them too (Mastodon's four images, Shopify's fetchable URL).
+first) and its figures, a status's attachments, the webhook's `media` list; the adapters' checks judge
+them too (Mastodon's four images, Shopify's fetchable URL).
 """
 
 from __future__ import annotations
