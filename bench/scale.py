@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import hashlib
 import itertools
 import logging
@@ -135,6 +136,7 @@ class Scale:
         }
         self.procs.run("release", procfile_argv(read_procfile()["release"], self.env), self.env)
         self.app = build_app(self.env)
+        gc.freeze()  # as each web worker does once the app is loaded (gunicorn.conf.py)
         # One access-log line per timed request would drown the figures.
         logging.getLogger("herald.request").setLevel(logging.WARNING)
 
