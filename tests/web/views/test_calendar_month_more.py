@@ -61,9 +61,9 @@ def test_the_week_view_s_cells_also_stop_at_their_share(client, berliner, make, 
 
 
 def test_a_day_fuller_than_the_views_can_draw_says_so(client, berliner, make, monkeypatch):  # noqa: F811
-    from webapp.web.views import calendar as view
+    from webapp.domain.publishing import calendar
 
-    monkeypatch.setattr(view, "SHOWN", 5)
+    monkeypatch.setattr(calendar, "MAX_ITEMS", 5)
     six_on_the_2nd(berliner, make)
 
     html = page(client, view="day", date="2027-03-02")

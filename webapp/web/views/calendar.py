@@ -31,8 +31,6 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 TEMPLATE = "calendar/index.html"
 # Views drawn as day cells, and how many publications a cell shows before "+N more" (a week has more room).
 DAY_CELLS = {"month": calendar.PER_DAY, "week": 12}
-# The day, timeline and list views draw at most this many publications (about 50 us each), with a note.
-SHOWN = 1000
 
 
 def _today() -> date:
@@ -64,7 +62,6 @@ def _context(args, feedback: dict | None = None) -> dict:
         rows, truncated = [], False
     else:
         rows, truncated = calendar.publications_in(actor, period, state["channel_id"])
-        rows, truncated = rows[:SHOWN], truncated or len(rows) > SHOWN
         days, counts = calendar.by_day(rows, period.tz), {}
     changed = occurrence_list.exceptions_between(actor, period.start, period.end, state["channel_id"])
     return {
