@@ -38,7 +38,7 @@ def test_the_preview_follows_the_author_s_typing_and_saving_keeps_the_variant(pa
     expect(card.get_by_text("body: platform variant")).to_be_visible()
 
     page.get_by_role("button", name="Save content and variants").click()
-    expect(page.get_by_text("saved with 1 variant(s)")).to_be_visible()
+    expect(page.get_by_text("saved with 1 variant.")).to_be_visible()
     saved = api.call("GET", f"/contents/{content['id']}").json()
     assert [(v["platform"], v["body"]) for v in saved["variants"]] == [("mastodon", "Out now https://example.com/x")]
     assert errors == []  # no CSP violation, no script error

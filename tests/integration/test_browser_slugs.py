@@ -39,7 +39,7 @@ def test_slugs_are_set_in_the_editor_and_the_wordpress_post_goes_out_at_the_vari
     page.get_by_label("Slug", exact=True).fill("our-spring-sale")
     page.get_by_label(f"slug for {blog['name']} (WordPress)").fill(mine)
     page.get_by_role("button", name="Save content and variants").click()
-    expect(page.get_by_text("saved with 1 variant(s)")).to_be_visible()
+    expect(page.get_by_text("saved with 1 variant.")).to_be_visible()
     stored = api.call("GET", f"/contents/{content['id']}").json()
     assert (stored["slug"], stored["variants"][0]["slug"]) == ("our-spring-sale", mine)
 
