@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from webapp.adapters.html import to_html, to_text
+
 from .harness import PASSWORD, Api, Delivery, Receiver, parse_utc, utc_text, whole_seconds_ahead
 
 pytestmark = pytest.mark.integration
@@ -121,12 +123,17 @@ def test_the_request_body_carries_the_content_intact(delivered):
             "id": content["id"],
             "title": CONTENT["title"],
             "body": CONTENT["body"],
+            "body_format": "markdown",
+            "html": to_html(CONTENT["body"], "markdown"),  # the construct table (tests/adapters) checks it
+            "text": to_text(CONTENT["body"], "markdown"),
             "excerpt": CONTENT["excerpt"],
             "content_type": CONTENT["content_type"],
             "tags": CONTENT["tags"],
         },
         "media": [],  # no images on this content item
     }
+    assert "<h1>Hello</h1>" in request.json()["content"]["html"]  # Markdown made HTML; its raw tag escaped:
+    assert "&lt;b&gt;html&lt;/b&gt;" in request.json()["content"]["html"]
 
 
 def test_the_request_does_not_arrive_before_the_due_time(delivered):
