@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from webapp.adapters import PLATFORMS
 from webapp.core import recurrence
-from webapp.core.errors import ValidationFailed
+from webapp.core.errors import LazyText, ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import contents
 from webapp.domain.publishing import schedules
@@ -41,7 +41,10 @@ def _attempt(call, allowed_fields):
     except ValidationFailed as exc:
         db.session.rollback()
         assert exc.fields, "a validation failure must name at least one field"
-        assert all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in exc.fields.items())
+        # A message is text, or lazy text (webapp.core.errors.LazyText) rendered in the reader's language.
+        assert all(
+            isinstance(k, str) and isinstance(v, str | LazyText) and str(v).strip() for k, v in exc.fields.items()
+        )
         assert {k.split(".")[0] for k in exc.fields} <= set(allowed_fields), exc.fields
         assert _counts() == before
         return None
