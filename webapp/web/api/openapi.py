@@ -16,7 +16,7 @@ from webapp.web.api.openapi_alerts import (
 from webapp.web.api.openapi_channels import channel_schemas
 from webapp.web.api.openapi_me import me_operations, me_schemas
 from webapp.web.api.openapi_media import media_schemas, use_multipart
-from webapp.web.api.openapi_notifications import notification_schemas
+from webapp.web.api.openapi_notifications import notification_operations, notification_schemas
 from webapp.web.api.openapi_occurrences import occurrence_schemas
 from webapp.web.api.openapi_schemas import ID, INSTANT_INPUT, TIMEZONE, enum, integer, ref, schemas, string
 from webapp.web.api.openapi_team import team_schemas
@@ -163,6 +163,7 @@ OPERATIONS = (
     op("PATCH /notifications/settings", "update_notification_settings",
        "Change the key's own user's notification settings; absent fields stay", 200, "NotificationSettings",
        body="NotificationSettingsUpdate"),
+    *notification_operations(op),
     *me_operations(op),
     op("GET /me/dashboard-layout", "get_dashboard_layout", "The key's own user's dashboard layout", 200,
        "DashboardLayout"),
@@ -203,7 +204,7 @@ OPERATIONS = (
     op(f"POST {WEBHOOK_ID}/deliveries/{{delivery_id}}/redeliver", "redeliver_webhook",
        "Send a finished delivery again: same body and event id, fresh attempts", 200, "WebhookDelivery",
        conflict=True),
-    op("GET /export", "export_records", "Download contents or schedules as JSON or CSV", 200, "Export",
+    op("GET /export", "export_records", "Download contents or schedules as JSON, CSV or ZIP", 200, "Export",
        query=("transfer_kind", "transfer_format")),
     op("POST /import", "import_records", "Import rows (JSON or text/csv): all of them, or none if any is wrong",
        201, "ImportResult", body="ImportRows", query=("transfer_kind",)),
@@ -237,7 +238,9 @@ def parameters() -> dict:
         "timezone": _query("timezone", TIMEZONE, "Zone of a naive `from`/`to`."),
         "q": _query("q", string(), "Text in the title (or body); for publications also an exact idempotency key."),
         "transfer_kind": _query("kind", enum(("contents", "schedules")), "What to export or import."),
-        "transfer_format": _query("format", enum(("json", "csv")), "The export's format (default json)."),
+        "transfer_format": _query(
+            "format", enum(("json", "csv", "zip")), "The export's format (default json; zip: contents with images)."
+        ),
         "pending": _query("pending", enum(("cancel",)), "`cancel`: cancel the channel's pending publications first."),
     }
 
