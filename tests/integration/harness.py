@@ -365,7 +365,10 @@ class Api:
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.key}", **kwargs.pop("headers", {})}
-        return self.stack.http.request(method, self.stack.url("/api/v1" + path), headers=headers, timeout=10, **kwargs)
+        # A write goes on a connection of its own: on a pooled one gunicorn may have closed meanwhile (idle
+        # keep-alive) it is reset, and only reads may be retried (the session's adapter does that).
+        send = self.stack.http.request if method in ("GET", "HEAD") else requests.request
+        return send(method, self.stack.url("/api/v1" + path), headers=headers, timeout=10, **kwargs)
 
     def create(self, path: str, body: dict) -> dict:
         """POST a record and return it, failing loudly on anything but 201."""

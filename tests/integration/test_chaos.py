@@ -119,8 +119,10 @@ def test_kill_9_of_workers_and_the_scheduler_loses_nothing_and_sends_nothing_twi
 
     held = [p for p in seen.values() if p["status"] == "unconfirmed"]
     sent = Counter(d.headers["Idempotency-Key"] for d in peer.deliveries_to(url))
-    # Every key was sent at least once, none of them twice: a kill mid-call leaves the publication held.
-    assert set(sent) == {p["idempotency_key"] for p in seen.values()}
+    # Nothing is marked published that never went out, and no key went out twice. A kill between the claim and
+    # the request (a slot still preparing it, or waiting for the GIL) leaves it held with none sent: a person's
+    # retry below then makes its one post. Holding is the safe side: the worker cannot tell the two apart.
+    assert {p["idempotency_key"] for p in seen.values() if p["status"] == "published"} <= set(sent)
     assert max(sent.values()) == 1, [key for key, n in sent.items() if n > 1]
     assert len(held) <= kills * SLOTS  # a kill cuts at most the calls its worker's slots had in flight
     assert all(p["status"] in ("published", "unconfirmed") for p in seen.values())
