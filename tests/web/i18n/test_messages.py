@@ -85,6 +85,22 @@ def test_unknown_routes_and_methods_answer_in_the_language(api):
     assert response.json["error"] == {"code": "not_found", "message": "An dieser Adresse wurde nichts gefunden."}
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "problem"),
+    [
+        ("/alerts?status=bogus", "status", "doit être l’une des valeurs"),
+        ("/audit?target=channel:x", "target", "doit être un type d’enregistrement"),
+        ("/schedules/1/occurrences?count=0", "count", "doit être un nombre entier de 1 à"),
+    ],
+)
+def test_the_api_layers_own_refusals_speak_the_language_too(api, api_key, path, field, problem):
+    response = api("GET", path, headers={"Accept-Language": "fr"})
+
+    assert response.status_code == 422 and response.json["error"]["code"] == "validation_failed"
+    assert response.json["error"]["message"] == "Certains champs ne sont pas valides."
+    assert response.json["error"]["fields"][field].startswith(problem)
+
+
 # --- the profile's language and timezone: GET and PATCH /me
 
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext
 
 from webapp.core.time import format_utc
 from webapp.domain.publishing.publications import paginate
 from webapp.domain.shared import alerts
 from webapp.models import Alert
-from webapp.web.api.base import ApiError, actor, bp, listing, page_args
+from webapp.web.api.base import actor, bp, invalid, listing, page_args
 from webapp.web.api.query import instant_arg
 
 
 def _choice(name: str, allowed, default: str | None) -> str | None:
     value = request.args.get(name) or default
     if value is not None and value not in allowed:
-        message = "must be one of " + ", ".join(allowed)
-        raise ApiError(422, "validation_failed", f"{name} {message}.", {name: message})
+        message = gettext("must be one of %(choices)s", choices=", ".join(allowed))
+        raise invalid({name: message})
     return value
 
 

@@ -9,7 +9,7 @@ from flask import g, jsonify, request
 from webapp.core.time import TimeInputError, validate_timezone
 from webapp.domain.operations import analytics
 from webapp.models import utcnow
-from webapp.web.api.base import ApiError, actor, bp
+from webapp.web.api.base import actor, bp, invalid
 
 
 def _plain(value):
@@ -43,7 +43,7 @@ def get_analytics():
     try:
         zone = validate_timezone(tz_name)
     except TimeInputError as exc:
-        raise ApiError(422, "validation_failed", f"timezone {exc.message}", {"timezone": exc.message}) from None
+        raise invalid({"timezone": str(exc.message)}) from None
     today = utcnow().astimezone(zone).date()
     rng = analytics.parse_range(args.get("from"), args.get("to"), zone.key, today)  # ValidationFailed: a 422
     return jsonify(report_json(analytics.report(actor().workspace_id, rng)))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext
 
 from webapp.core.time import format_utc
 from webapp.domain.operations import audit_trail
 from webapp.domain.publishing.publications import paginate
 from webapp.models import AuditEvent
-from webapp.web.api.base import ApiError, actor, bp, listing, page_args
+from webapp.web.api.base import actor, bp, invalid, listing, page_args
 from webapp.web.api.query import instant_arg
 
 
@@ -19,12 +20,12 @@ def _filters() -> audit_trail.AuditFilters:
         fields["actor"] = f"must be a user id or {audit_trail.SYSTEM}"
     target_type, _, target_id = (args.get("target") or "").strip().partition(":")
     if target_id and not (target_id.isascii() and target_id.isdigit()):
-        fields["target"] = "must be a record type, or type:id (channel:12)"
+        fields["target"] = gettext("must be a record type, or type:id (channel:12)")
     since, until = instant_arg("since"), instant_arg("until")
     if since and until and until <= since:
-        fields["until"] = "must be after since"
+        fields["until"] = gettext("must be after since")
     if fields:
-        raise ApiError(422, "validation_failed", "Some filters are not valid.", fields)
+        raise invalid(fields)
     return audit_trail.AuditFilters(
         actor=audit_trail.SYSTEM if who == audit_trail.SYSTEM else int(who) if who else None,
         action=(args.get("action") or "").strip() or None,

@@ -59,6 +59,11 @@ HTTP_MESSAGES = {
 }
 
 
+def invalid(fields: dict) -> ApiError:
+    """The 422 of API.md for request fields the API layer itself refuses, in the reader's language."""
+    return ApiError(422, "validation_failed", gettext("Some fields are not valid."), fields)
+
+
 def rendered(value):
     """A message, or a structure of them (fields, skipped reasons), as plain text in the request's language."""
     if isinstance(value, LazyString):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import gettext
 
 from webapp.domain.content import content_templates
 from webapp.domain.publishing import from_template, schedules
 from webapp.domain.publishing.publications import paginate
-from webapp.web.api.base import ApiError, actor, bp, json_body, listing, page_args
+from webapp.web.api.base import actor, bp, invalid, json_body, listing, page_args
 from webapp.web.api.serializers import content_json, schedule_json, template_json
 
 
@@ -46,9 +47,9 @@ def start_template(template_id: int):
     body = json_body()
     title, schedule = body.get("title"), body.get("schedule", False)
     if title is not None and not isinstance(title, str):
-        raise ApiError(422, "validation_failed", "Some fields are not valid.", {"title": "must be text"})
+        raise invalid({"title": gettext("must be text")})
     if not isinstance(schedule, bool):
-        raise ApiError(422, "validation_failed", "Some fields are not valid.", {"schedule": "must be true or false"})
+        raise invalid({"schedule": gettext("must be true or false")})
     content, created = from_template.start_from_template(actor(), template_id, title=title, schedule=schedule)
     scheduled = schedule_json(created, schedules.publications_of(created)) if created else None
     return jsonify({"content": content_json(content), "schedule": scheduled}), 201

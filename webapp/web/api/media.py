@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext
 
 from webapp.core.time import format_utc
 from webapp.domain.content import media
@@ -35,7 +36,9 @@ def upload_media(content_id: int):
     try:
         item = media.add_media(actor(), content_id, data, filename, request.form.get("alt_text"))
     except StorageError as exc:
-        raise ApiError(503, "storage_unavailable", f"The image could not be stored: {exc}") from exc
+        raise ApiError(
+            503, "storage_unavailable", gettext("The image could not be stored: %(reason)s", reason=exc)
+        ) from exc
     return jsonify(media_json(item)), 201
 
 

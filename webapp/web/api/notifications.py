@@ -9,6 +9,7 @@ webhook URL is itself a credential: it can be set or removed, never read back.
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import gettext
 
 from webapp.core.time import format_utc
 from webapp.domain.integrations import notifications
@@ -22,8 +23,9 @@ DESTINATION_FIELDS = ("email_address", "slack_url", "kinds")
 
 def _refuse_unknown(body: dict, fields: tuple[str, ...]) -> None:
     if unknown := sorted(set(body) - set(fields)):
-        problems = dict.fromkeys(unknown, "is not a notification setting")
-        raise ApiError(422, "validation_failed", "Unknown field(s): " + ", ".join(unknown) + ".", problems)
+        problems = dict.fromkeys(unknown, gettext("is not a notification setting"))
+        message = gettext("Unknown field(s): %(fields)s.", fields=", ".join(unknown))
+        raise ApiError(422, "validation_failed", message, problems)
 
 
 def settings_json(settings: NotificationSettings) -> dict:

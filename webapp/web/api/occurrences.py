@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext
 
 from webapp.core.time import format_utc
 from webapp.domain.publishing import occurrence_list, occurrences
-from webapp.web.api.base import ApiError, actor, bp, json_body
+from webapp.web.api.base import actor, bp, invalid, json_body
 
 OCCURRENCES = "/schedules/<int:schedule_id>/occurrences"
 
@@ -36,8 +37,8 @@ def occurrence_json(item) -> dict:
 def _count() -> int:
     raw = request.args.get("count", "10")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= occurrence_list.MAX_COUNT:
-        message = f"must be a whole number from 1 to {occurrence_list.MAX_COUNT}"
-        raise ApiError(422, "validation_failed", f"count {message}.", {"count": message})
+        message = gettext("must be a whole number from 1 to %(most)s", most=occurrence_list.MAX_COUNT)
+        raise invalid({"count": message})
     return int(raw)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from webapp.core.time import TimeInputError, parse_instant
-from webapp.web.api.base import ApiError
+from webapp.web.api.base import invalid
 
 
 def instant_arg(name: str):
@@ -16,4 +16,4 @@ def instant_arg(name: str):
     try:
         return parse_instant(raw, request.args.get("timezone"), field=name)
     except TimeInputError as exc:
-        raise ApiError(422, "validation_failed", f"{name} {exc.message}", {name: exc.message}) from None
+        raise invalid({name: str(exc.message)}) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask_babel import gettext
 
 from webapp.domain.operations import transfer
 from webapp.models import utcnow
@@ -30,7 +31,9 @@ def import_records():
         document = json_document()
         if document is None:
             raise ApiError(
-                400, "bad_request", 'Send JSON (an array of rows, or {"items": [...]}), text/csv or application/zip.'
+                400,
+                "bad_request",
+                gettext('Send JSON (an array of rows, or {"items": [...]}), text/csv or application/zip.'),
             )
         upload = transfer.upload_of(document)
     ids = transfer.import_rows(actor(), kind, upload)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from flask import jsonify
+from flask_babel import gettext
 
 from webapp.core.time import format_utc
 from webapp.domain.integrations import outbound_webhooks, subscriptions
 from webapp.domain.publishing.publications import paginate
 from webapp.models import WebhookDelivery, WebhookSubscription
-from webapp.web.api.base import ApiError, actor, bp, json_body, listing, page_args
+from webapp.web.api.base import ApiError, actor, bp, invalid, json_body, listing, page_args
 
 WRITABLE = ("url", "events", "active")
 
@@ -47,11 +48,11 @@ def delivery_json(delivery: WebhookDelivery) -> dict:
 
 def _fields(body: dict) -> dict:
     """Refuse fields this endpoint does not take and an `active` that is not a boolean (422, nothing written)."""
-    errors = {name: "is not a field of a subscription" for name in body if name not in WRITABLE}
+    errors = {name: gettext("is not a field of a subscription") for name in body if name not in WRITABLE}
     if "active" in body and not isinstance(body["active"], bool):
-        errors["active"] = "must be true or false"
+        errors["active"] = gettext("must be true or false")
     if errors:
-        raise ApiError(422, "validation_failed", "Some fields are not valid.", errors)
+        raise invalid(errors)
     return body
 
 
@@ -113,5 +114,5 @@ def test_webhook(subscription_id: int):
 def redeliver_webhook(subscription_id: int, delivery_id: int):
     delivery = outbound_webhooks.get_delivery(actor(), delivery_id)
     if delivery.subscription_id != subscriptions.get_subscription(actor(), subscription_id).id:
-        raise ApiError(404, "not_found", "delivery not found")
+        raise ApiError(404, "not_found", gettext("delivery not found"))
     return jsonify(delivery_json(outbound_webhooks.redeliver(actor(), delivery_id)))
