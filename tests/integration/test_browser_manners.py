@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .browser import collect_page_errors, loaded, sign_in
+from .harness import PASSWORD
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -130,3 +131,18 @@ def test_the_sign_up_form_proposes_the_browser_s_timezone_and_keeps_what_was_sen
     page.locator("form[action$='/signup'] button[type=submit]").click()
     loaded(page)
     expect(page.locator("input[name=timezone]")).to_have_value("Europe/Lisbon")
+
+
+@pytest.mark.browser_context_args(locale="de-DE")
+def test_a_german_browser_gets_the_sign_in_page_and_the_dashboard_in_german(page: Page, stack, own_user):
+    api = own_user("deutsch")  # no language chosen: the browser's Accept-Language decides
+    page.goto("/signin")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.get_by_label("E-Mail", exact=True).fill(api.email)
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(stack.url("/"))
+    loaded(page)
+
+    expect(page.get_by_role("heading", name="Kennzahlen")).to_be_visible()
+    expect(page.get_by_role("heading", name="anstehend und kürzlich")).to_be_visible()
