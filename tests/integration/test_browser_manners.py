@@ -48,9 +48,11 @@ def test_a_panel_dragged_by_its_header_moves_and_stays(page: Page, stack, own_us
     api = own_user("drag")
     sign_in(page, stack, api.email)
 
-    page.locator("#panel-publications [data-panel-handle]").drag_to(
-        page.locator("#panel-metrics [data-panel-handle]"), target_position={"x": 5, "y": 2}
-    )
+    # The drop reorders the page at once and saves the order with a POST: reload only once that has answered.
+    with page.expect_response(lambda r: r.url.endswith("/dashboard/layout") and r.request.method == "POST"):
+        page.locator("#panel-publications [data-panel-handle]").drag_to(
+            page.locator("#panel-metrics [data-panel-handle]"), target_position={"x": 5, "y": 2}
+        )
     expect(page.locator("#dashboard-panels [data-panel]").first).to_have_attribute("data-panel", "publications")
 
     page.reload()
