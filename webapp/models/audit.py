@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from webapp.core import phrases
 from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 
@@ -37,7 +38,8 @@ class Alert(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))  # failure | needs_intervention | missed | ...
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)  # in English; its reader's language is in message_i18n (core/phrases)
+    message_i18n: Mapped[dict | None] = mapped_column(JSON)
     publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
@@ -46,3 +48,7 @@ class Alert(db.Model):
     # Who resolved it; NULL with resolved_at set means it resolved itself when its cause went away.
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @validates("message")
+    def _keep_phrase(self, field: str, value: phrases.Phrase | str) -> str:
+        return phrases.keep_beside(self, field, value)

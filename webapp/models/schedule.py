@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from webapp.core import phrases
 from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 from webapp.models.channel import Channel
@@ -176,8 +177,11 @@ class Publication(db.Model):
     dispatch_seq: Mapped[int] = mapped_column(default=1)
     external_id: Mapped[str | None] = mapped_column(String(255))
     external_url: Mapped[str | None] = mapped_column(Text)
+    # In English; beside each, the untranslated sentence its reader sees in their language (core/phrases.py).
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_i18n: Mapped[dict | None] = mapped_column(JSON)
     hold_reason: Mapped[str | None] = mapped_column(Text)
+    hold_reason_i18n: Mapped[dict | None] = mapped_column(JSON)
     # Chains: this publication goes out only after that one has published; `has_dependents` marks the
     # one waited on, so publishing a publication outside any chain never looks for dependents.
     after_publication_id: Mapped[int | None] = mapped_column(
@@ -193,6 +197,11 @@ class Publication(db.Model):
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="publication", order_by="Attempt.number", cascade="all, delete-orphan"
     )
+
+    @validates("last_error", "hold_reason")
+    def _keep_phrase(self, field: str, value: phrases.Phrase | str | None) -> str | None:
+        # A Phrase assigned to either sets its JSON twin too; a plain string or None clears it.
+        return phrases.keep_beside(self, field, value)
 
 
 class Attempt(db.Model):

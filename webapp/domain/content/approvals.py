@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 
 from webapp.core import signals
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.core.validation import text_problem
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
@@ -52,6 +53,11 @@ S = EditorialStatus
 # a failed chain.
 APPROVAL_HOLD_PREFIX = "held for approval: "
 MAX_COMMENT = 2000
+
+
+def approval_hold(problem: Phrase) -> Phrase:
+    """The hold reason of a publication whose content lacks the approval its workspace requires."""
+    return Phrase("held for approval: %(problem)s", problem=problem)  # starts with APPROVAL_HOLD_PREFIX
 
 
 # decision -> (statuses it may start from, status it leads to)
@@ -167,7 +173,15 @@ def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed:
     )
     db.session.add(record)
     audit.record(actor, "content.reopened", "content", content.id, status_from=read_status, changed=changed)
-    _request_review(actor, content, f"edited after approval ({', '.join(changed)})")
+    _request_review(
+        actor,
+        content,
+        Phrase(
+            "“%(title)s” was edited after approval (%(fields)s): review it.",
+            title=content.title,
+            fields=", ".join(changed),
+        ),
+    )
     return record
 
 
@@ -235,13 +249,13 @@ def _decide(actor: Actor, content: Content, decision: Decision, comment, require
     db.session.add(record)
     audit.record(actor, f"content.{decision.value}", "content", content.id, status_from=current, status_to=target)
     if decision == Decision.SUBMITTED:
-        _request_review(actor, content, "submitted for review")
+        _request_review(actor, content, Phrase("“%(title)s” was submitted for review: review it.", title=content.title))
     return record
 
 
-def _request_review(actor: Actor, content: Content, why: str) -> None:
+def _request_review(actor: Actor, content: Content, message: Phrase) -> None:
     """Raise the review_requested alert, and tell the members who may approve (through the signal)."""
-    alert = alerts.raise_alert(actor.workspace_id, "review_requested", f"“{content.title}” was {why}: review it.")
+    alert = alerts.raise_alert(actor.workspace_id, "review_requested", message)
     signals.review_requested.send(content, alert=alert, requested_by=actor.user_id)
 
 

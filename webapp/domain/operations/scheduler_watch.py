@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.core import signals
+from webapp.core.phrases import Phrase
 from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.infra.liveness import last_heartbeat_age
@@ -52,8 +53,11 @@ def check(now: float | None = None) -> str | None:
             return None  # raised already (by this worker or another) for this silence
         alerts.raise_everywhere(
             KIND,
-            f"The scheduler has been silent for {silent_for:.0f} s: no publication is being queued. "
-            "Check the scheduler process (its log, or `systemctl status herald-scheduler`).",
+            Phrase(
+                "The scheduler has been silent for %(seconds)s s: no publication is being queued. "
+                "Check the scheduler process (its log, or `systemctl status herald-scheduler`).",
+                seconds=f"{silent_for:.0f}",
+            ),
         )
         db.session.commit()
         return "raised"

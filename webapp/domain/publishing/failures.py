@@ -9,6 +9,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
+from webapp.core.phrases import Phrase, of
 from webapp.domain.publishing import lifecycle, throttle
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
@@ -24,7 +25,7 @@ _HOLDABLE = (PublicationStatus.SCHEDULED.value, PublicationStatus.QUEUED.value, 
 AUTH_HOLD_PREFIX = "held: the channel's credentials were rejected"
 # A person paused the channel: what comes due meanwhile waits for them to resume it.
 PAUSE_HOLD_PREFIX = "held: the channel is paused"
-PAUSE_HOLD = f"{PAUSE_HOLD_PREFIX}; resume the channel to send it"
+PAUSE_HOLD = Phrase("held: the channel is paused; resume the channel to send it")
 CHANNEL_HOLD_PREFIXES = (AUTH_HOLD_PREFIX, PAUSE_HOLD_PREFIX)
 
 
@@ -63,7 +64,11 @@ def after_failure(publication: Publication) -> None:
         alerts.raise_alert(
             publication.workspace_id,
             NEEDS_INTERVENTION,
-            f"Channel {channel.name} keeps failing and needs attention: {publication.last_error}",
+            Phrase(
+                "Channel %(channel)s keeps failing and needs attention: %(error)s",
+                channel=channel.name,
+                error=of(publication, "last_error"),
+            ),
             channel_id=channel.id,
             once_per_s=current_app.config["FAILURE_COOLOFF_S"],
         )
@@ -73,7 +78,11 @@ def after_failure(publication: Publication) -> None:
         alerts.raise_alert(
             publication.workspace_id,
             NEEDS_INTERVENTION,
-            f"Schedule #{schedule.id} keeps failing and was stopped: {publication.last_error}",
+            Phrase(
+                "Schedule #%(id)s keeps failing and was stopped: %(error)s",
+                id=schedule.id,
+                error=of(publication, "last_error"),
+            ),
             publication_id=publication.id,
             once_per_s=current_app.config["FAILURE_COOLOFF_S"],
         )
@@ -90,11 +99,18 @@ def on_auth_error(publication: Publication, message: str) -> list[Publication]:
     )
     for other in [publication, *held]:
         other.status = PublicationStatus.PAUSED.value
-        other.hold_reason = f"{AUTH_HOLD_PREFIX} ({message}); fix them and resume the channel"
+        other.hold_reason = Phrase(
+            "held: the channel's credentials were rejected (%(message)s); fix them and resume the channel",
+            message=message,
+        )
     alerts.raise_alert(
         publication.workspace_id,
         "channel_unhealthy",
-        f"Channel {channel.name} rejected its credentials: {message}. Its publications are held.",
+        Phrase(
+            "Channel %(channel)s rejected its credentials: %(message)s. Its publications are held.",
+            channel=channel.name,
+            message=message,
+        ),
         channel_id=channel.id,
         once_per_s=current_app.config["FAILURE_COOLOFF_S"],
     )
@@ -109,12 +125,19 @@ def channel_held(publication: Publication, reason: str | None) -> None:
     if not reason or not reason.startswith((PAUSE_HOLD_PREFIX, throttle.CIRCUIT_WAIT)):
         return  # a rate-limit wait is the channel working as set up, not a hold
     channel = publication.channel
-    why = "is paused" if reason.startswith(PAUSE_HOLD_PREFIX) else "has its circuit open after repeated failures"
+    paused = reason.startswith(PAUSE_HOLD_PREFIX)
+    why = Phrase("is paused") if paused else Phrase("has its circuit open after repeated failures")
     alerts.raise_alert(
         publication.workspace_id,
         "channel_held",
-        f"Channel {channel.name} {why}: its due posts are held (publication #{publication.id} was due "
-        f"{publication.due_at:%Y-%m-%d %H:%M} UTC). Resume the channel or reset its circuit to send them.",
+        Phrase(
+            "Channel %(channel)s %(why)s: its due posts are held (publication #%(id)s was due %(due)s UTC). "
+            "Resume the channel or reset its circuit to send them.",
+            channel=channel.name,
+            why=why,
+            id=publication.id,
+            due=f"{publication.due_at:%Y-%m-%d %H:%M}",
+        ),
         channel_id=channel.id,
         once_per_s=current_app.config["FAILURE_COOLOFF_S"],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from webapp.core.phrases import Phrase
 from webapp.domain.shared import alerts
 from webapp.models import Publication, PublicationStatus, Schedule
 
@@ -19,6 +20,8 @@ def mark_missed(publication: Publication, schedule: Schedule, now: datetime) -> 
     if not is_missed(schedule, due, now):
         return False
     publication.status, publication.finished_at = PublicationStatus.MISSED.value, now
-    message = f"Publication #{publication.id} missed {due:%Y-%m-%d %H:%M} UTC and was skipped."
+    message = Phrase(
+        "Publication #%(id)s missed %(due)s UTC and was skipped.", id=publication.id, due=f"{due:%Y-%m-%d %H:%M}"
+    )
     alerts.publication_alert(publication, "missed", message)
     return True

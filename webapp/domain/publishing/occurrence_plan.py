@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from webapp.core.phrases import Phrase
 from webapp.core.time import ceil_to_second
 from webapp.domain.publishing import chains, series
 from webapp.domain.publishing.channel_rules import Ledger, Outcome
@@ -110,10 +111,21 @@ def alert_skips(schedule: Schedule, plan: Plan, channels) -> None:
     for channel_id, skipped in plan.skipped.items():
         first, reason = skipped[0]
         last = skipped[-1][0].astimezone(tz)
-        more = f" and {len(skipped) - 1} more run(s) to {last:%-d %b %H:%M}" if skipped[1:] else ""
-        message = (
-            f"Schedule #{schedule.id} skipped its run of {first.astimezone(tz):%-d %b %H:%M}{more} on "
-            f"{names.get(channel_id, f'channel {channel_id}')}: {reason} (clash policy {schedule.clash_policy})."
+        when = f"{first.astimezone(tz):%-d %b %H:%M}"
+        if skipped[1:]:
+            when = Phrase(
+                "%(first)s and %(count)s more run(s) to %(last)s",
+                first=when,
+                count=len(skipped) - 1,
+                last=f"{last:%-d %b %H:%M}",
+            )
+        message = Phrase(
+            "Schedule #%(id)s skipped its run of %(when)s on %(channel)s: %(reason)s (clash policy %(policy)s).",
+            id=schedule.id,
+            when=when,
+            channel=names.get(channel_id, f"channel {channel_id}"),
+            reason=reason,  # the rules' own names (channel_rules.RULE_NAMES)
+            policy=schedule.clash_policy,
         )
         raise_alert(schedule.workspace_id, "conflict", message, channel_id=channel_id)
 

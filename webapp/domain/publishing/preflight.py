@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from webapp.adapters.base import Adapter, AdapterError, PermanentError, PublishRequest
+from webapp.core.phrases import Phrase, joined
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.publishing.publisher import approval_problem, build_request
 from webapp.domain.shared import alerts
@@ -52,9 +53,13 @@ def run(now: datetime | None = None) -> int:
         if not found:
             continue
         at = publication.next_attempt_at or publication.due_at
-        message = (
-            f"Publication #{publication.id} ({publication.content.title}) on {publication.channel.name}, "
-            f"due {at:%H:%M} UTC, would fail: {'; '.join(found)}"
+        message = Phrase(
+            "Publication #%(id)s (%(title)s) on %(channel)s, due %(due)s UTC, would fail: %(problems)s",
+            id=publication.id,
+            title=publication.content.title,
+            channel=publication.channel.name,
+            due=f"{at:%H:%M}",
+            problems=joined(found, "; "),
         )
         alert = alerts.raise_alert(
             publication.workspace_id,
@@ -87,8 +92,18 @@ def check_channel(channel: Channel) -> tuple[Adapter | None, list[str]]:
     """Return the channel's adapter (None when unusable) and what is wrong with the channel."""
     found = []
     if channel.health in UNHEALTHY:
-        detail = f": {channel.health_message}" if channel.health_message else ""
-        found.append(f"channel {channel.name} is {channel.health.replace('_', ' ')}{detail}")
+        health = Phrase(channel.health.replace("_", " "))  # a msgid already: the UI's TERMS name each health
+        if channel.health_message:
+            found.append(
+                Phrase(
+                    "channel %(channel)s is %(health)s: %(detail)s",
+                    channel=channel.name,
+                    health=health,
+                    detail=channel.health_message,
+                )
+            )
+        else:
+            found.append(Phrase("channel %(channel)s is %(health)s", channel=channel.name, health=health))
     try:
         adapter = adapter_for(channel, timeout=current_app.config["PUBLISH_TIMEOUT_S"])
     except CredentialsError as exc:

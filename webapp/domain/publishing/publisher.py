@@ -22,9 +22,10 @@ from webapp.adapters.base import (
 )
 from webapp.core import signals
 from webapp.core.backoff import backoff_seconds
+from webapp.core.phrases import Phrase
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.content import media, variants
-from webapp.domain.content.approvals import APPROVAL_HOLD_PREFIX
+from webapp.domain.content.approvals import approval_hold
 from webapp.domain.publishing import chains, failures, missed_runs, schedules, throttle
 from webapp.domain.shared import alerts
 from webapp.extensions import db
@@ -78,6 +79,7 @@ def mark_queued(
         statement = statement.where(Publication.id.in_(publication_ids))
     # A reason to wait (rate limit, open circuit) is over once the publication is queued again.
     values = {"status": PublicationStatus.QUEUED.value, "enqueued_at": at, "updated_at": at, "hold_reason": None}
+    values["hold_reason_i18n"] = None  # the reason's sentence with it (an UPDATE bypasses the model's setter)
     db.session.execute(statement.values(**values))
     db.session.commit()
     changed = list(
@@ -154,13 +156,16 @@ def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) 
     return db.session.execute(query).unique().scalar_one_or_none()
 
 
-def approval_problem(publication: Publication) -> str | None:
+def approval_problem(publication: Publication) -> Phrase | None:
     """Say why the publication may not go out yet for lack of approval, or None."""
     if publication.content.status == EditorialStatus.APPROVED.value:
         return None  # approved content may go out whatever the workspace requires
     workspace = db.session.get(Workspace, publication.workspace_id)
     if workspace.require_approval:
-        return f"content is '{publication.content.status}' and this workspace requires approval"
+        # The status's own word is a msgid already (the UI's TERMS): it is said in the reader's language too.
+        return Phrase(
+            "content is '%(status)s' and this workspace requires approval", status=Phrase(publication.content.status)
+        )
     return None
 
 
@@ -217,7 +222,7 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
         events.publication_changed(publication)
         return "waiting"
     if reason := approval_problem(publication):
-        return _hold(publication, APPROVAL_HOLD_PREFIX + reason)
+        return _hold(publication, approval_hold(reason))
     if publication.channel.paused_at is not None:  # came due while a person has the channel paused
         failures.channel_held(publication, failures.PAUSE_HOLD)
         return _hold(publication, failures.PAUSE_HOLD)
@@ -268,7 +273,7 @@ def _hand_over(job_id: str | None, outcome: str) -> str:
     return outcome
 
 
-def _hold(publication: Publication, reason: str) -> str:
+def _hold(publication: Publication, reason: Phrase) -> str:
     """Hold a claimed publication (`paused`, with the reason) until a person releases it; no attempt is used."""
     publication.status, publication.hold_reason = PublicationStatus.PAUSED.value, reason
     publication.attempts_count -= 1  # nothing was attempted
@@ -344,8 +349,16 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
         held = failures.on_auth_error(publication, message)
     else:
         publication.status, publication.finished_at = PublicationStatus.FAILED.value, now
-        message = f"Publication #{publication.id} on {publication.channel.name} failed: {publication.last_error}"
-        alerts.publication_alert(publication, "failure", message)
+        alerts.publication_alert(
+            publication,
+            "failure",
+            Phrase(
+                "Publication #%(id)s on %(channel)s failed: %(error)s",
+                id=publication.id,
+                channel=publication.channel.name,
+                error=publication.last_error,
+            ),
+        )
         failures.after_failure(publication)
     schedules.settle(publication.schedule)
     db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from webapp.adapters.base import AdapterError
 from webapp.core import signals
+from webapp.core.phrases import Phrase
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.content import media
 from webapp.domain.publishing import schedules
@@ -38,7 +39,9 @@ def mark_orphans(now: datetime | None = None, limit: int = 500) -> int:
     for publication in orphans:
         media.forget_uploads_after_unknown_outcome(publication)
         publication.status = PublicationStatus.UNCONFIRMED.value
-        publication.last_error = "unknown_outcome: the worker stopped during the platform call"
+        publication.last_error = Phrase(
+            "%(error_class)s: the worker stopped during the platform call", error_class="unknown_outcome"
+        )
         for attempt in publication.attempts:
             if attempt.finished_at is None:
                 attempt.finished_at, attempt.outcome = now, "unknown_outcome"
@@ -91,7 +94,7 @@ def _resolve(publication: Publication) -> str:
             found = adapter.find_existing(lookup_request(publication))
         except AdapterError as exc:
             # The platform cannot answer now: stay unconfirmed and ask again next round.
-            publication.last_error = f"unconfirmed; lookup failed: {redact(exc.message)}"
+            publication.last_error = Phrase("unconfirmed; lookup failed: %(message)s", message=redact(exc.message))
             return "undecided"
         if found is not None:
             now = utcnow()
@@ -115,22 +118,30 @@ def _resolve(publication: Publication) -> str:
             schedules.settle(publication.schedule)
             return "confirmed"
         if publication.attempts_count >= current_app.config["PUBLISH_MAX_ATTEMPTS"]:
-            return _hold(publication, f"{publication.attempts_count} attempts made, none confirmed")
+            return _hold(
+                publication, Phrase("%(count)s attempts made, none confirmed", count=publication.attempts_count)
+            )
         # The platform says it has nothing under this publication's marker: sending again is safe.
         publication.status = PublicationStatus.SCHEDULED.value
         dispatch.redispatch(publication)
         return "resent"
     # The platform cannot be asked (a webhook receiver): a re-send would lean on it deduplicating the
     # Idempotency-Key, which many servers do not (or only for an hour). Never re-send blindly.
-    return _hold(publication, f"{publication.channel.platform} cannot be asked whether the post arrived")
-
-
-def _hold(publication: Publication, why: str) -> str:
-    """Leave the publication unconfirmed for a person to decide, with an alert (raised once)."""
-    publication.hold_reason = (
-        f"{WAITING_FOR_A_PERSON}{why}. Check the platform, then retry it, mark it published, or cancel it."
+    return _hold(
+        publication,
+        Phrase("%(platform)s cannot be asked whether the post arrived", platform=publication.channel.platform),
     )
+
+
+def _hold(publication: Publication, why: Phrase) -> str:
+    """Leave the publication unconfirmed for a person to decide, with an alert (raised once)."""
+    reason = Phrase(
+        "waiting for you: %(why)s. Check the platform, then retry it, mark it published, or cancel it.", why=why
+    )  # starts with WAITING_FOR_A_PERSON
+    publication.hold_reason = reason
     alerts.publication_alert(
-        publication, "unconfirmed", f"Publication #{publication.id}'s outcome is unknown: {publication.hold_reason}"
+        publication,
+        "unconfirmed",
+        Phrase("Publication #%(id)s's outcome is unknown: %(reason)s", id=publication.id, reason=reason),
     )
     return "held"

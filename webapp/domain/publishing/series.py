@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from webapp.core.phrases import Phrase
 from webapp.core.time import occurrences
 from webapp.extensions import db
 from webapp.models import OccurrenceChange, Schedule, ScheduleException
@@ -19,7 +20,7 @@ from webapp.models import OccurrenceChange, Schedule, ScheduleException
 _TICK = timedelta(microseconds=1)
 # A materialised occurrence a person skipped: its publications are cancelled with this reason, and
 # it counts for nothing in max_runs ("stop after 5 runs" means 5 posts).
-SKIPPED_REASON = "occurrence skipped"
+SKIPPED_REASON = Phrase("occurrence skipped")
 
 
 @dataclass(frozen=True)

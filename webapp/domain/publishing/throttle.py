@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from redis.exceptions import RedisError
 from rq_scheduler import Scheduler
 
 from webapp.adapters.base import ErrorClass
+from webapp.core.phrases import Phrase
 from webapp.infra.queues import get_redis, key
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 clock = time.time
 # While the half-open circuit's one probe is out, others look again this soon rather than after a cool-off.
 PROBE_RETRY_S = 15
-# The start of a waiting publication's visible reason: the channel page counts them by it.
+# The start of a waiting publication's visible reason (in English): the channel page counts them by it.
 RATE_WAIT = "waiting for rate limit until"
 CIRCUIT_WAIT = "channel circuit open"
 SLOT_WAIT = "waiting for a free slot on the channel"
@@ -127,7 +129,7 @@ class Admission:
     """Whether a call to a channel may go now; if not, until when and why."""
 
     until: datetime | None = None
-    reason: str | None = None
+    reason: Phrase | None = None
     probe: bool = False  # this call is the half-open circuit's one probe
     slot_full: bool = False  # it waits for a free slot: line it up to be woken (wait_for_slot)
     slot: int | None = None  # the publication id holding a lease in the channel's in-flight set
@@ -203,11 +205,22 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         answer = redis.register_script(_ADMIT)(keys=keys, args=args)
         state, value, *dirty = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
-            return _wait(float(value), f"{CIRCUIT_WAIT} until")
+            return _wait(float(value), lambda time: Phrase("channel circuit open until %(time)s UTC", time=time))
         if state == "busy":
-            return _wait(now + PROBE_RETRY_S, f"{CIRCUIT_WAIT} (a probe is checking it) until")
+            return _wait(
+                now + PROBE_RETRY_S,
+                lambda time: Phrase("channel circuit open (a probe is checking it) until %(time)s UTC", time=time),
+            )
         if state == "full":
-            return _wait(now + SLOT_RETRY_S, f"{SLOT_WAIT} ({value} in flight); at the latest", slot_full=True)
+            return _wait(
+                now + SLOT_RETRY_S,
+                lambda time: Phrase(
+                    "waiting for a free slot on the channel (%(count)s in flight); at the latest %(time)s UTC",
+                    count=value,
+                    time=time,
+                ),
+                slot_full=True,
+            )
         probe, slot = state == "probe", (publication_id if cap > 0 else None)
         going = Admission(probe=probe, slot=slot, circuit_dirty=bool(dirty and dirty[0]) or probe)
         if value and now >= float(value) - 1:  # back at the slot it reserved while waiting
@@ -220,7 +233,7 @@ def admit(channel, publication_id: int | None = None) -> Admission:
             if publication_id is not None:
                 slot = now + wait
                 redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
-            return _wait(now + wait, RATE_WAIT)
+            return _wait(now + wait, lambda time: Phrase("waiting for rate limit until %(time)s UTC", time=time))
     except RedisError:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
         log.warning("channel %s: rate limit and circuit not checked, Redis did not answer", channel.id)
@@ -228,10 +241,10 @@ def admit(channel, publication_id: int | None = None) -> Admission:
     return going
 
 
-def _wait(until: float, reason: str, slot_full: bool = False) -> Admission:
+def _wait(until: float, reason: Callable[[str], Phrase], slot_full: bool = False) -> Admission:
     # Whole seconds: rq-scheduler keeps no fractions, and the time shown is the time it runs.
     at = datetime.fromtimestamp(math.ceil(until), UTC)
-    return Admission(until=at, reason=f"{reason} {at:%H:%M:%S} UTC", slot_full=slot_full)
+    return Admission(until=at, reason=reason(f"{at:%H:%M:%S}"), slot_full=slot_full)
 
 
 def wait_for_slot(channel_id: int, job_id: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from webapp.core import signals
 from webapp.core.errors import Conflict, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
@@ -57,13 +58,16 @@ def _announce(workspace_ids: list[int]) -> None:
 def raise_alert(
     workspace_id: int,
     kind: str,
-    message: str,
+    message: Phrase | str,
     *,
     publication_id: int | None = None,
     channel_id: int | None = None,
     once_per_s: int | None = None,
 ) -> Alert | None:
-    """Add an alert for the workspace (the caller commits); with `once_per_s`, only if none of its kind is recent."""
+    """Add an alert for the workspace (the caller commits); with `once_per_s`, only if none of its kind is recent.
+
+    A Phrase `message` is shown in each reader's language (webapp/core/phrases.py); the column keeps its English.
+    """
     target = {k: v for k, v in (("publication_id", publication_id), ("channel_id", channel_id)) if v is not None}
     if once_per_s is not None:
         # Cool-off: one alert per target and kind per period, however many failures follow.
@@ -86,7 +90,7 @@ def raise_alert(
     return alert
 
 
-def raise_everywhere(kind: str, message: str) -> int:
+def raise_everywhere(kind: str, message: Phrase | str) -> int:
     """Add an alert of `kind` to every workspace (a problem of the whole install); the caller commits."""
     workspace_ids = list(db.session.scalars(select(Workspace.id)))
     for workspace_id in workspace_ids:
@@ -104,7 +108,7 @@ def resolve_everywhere(kind: str, now=None) -> int:
     return len(open_)
 
 
-def publication_alert(publication: Publication, kind: str, message: str) -> Alert | None:
+def publication_alert(publication: Publication, kind: str, message: Phrase | str) -> Alert | None:
     """Add an alert about a publication, tied to it and its channel (the caller commits)."""
     return raise_alert(
         publication.workspace_id, kind, message, publication_id=publication.id, channel_id=publication.channel_id

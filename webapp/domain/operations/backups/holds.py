@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from webapp.core.phrases import Phrase, joined
 from webapp.domain.operations.backups.sections import BackupError
 from webapp.domain.publishing import lifecycle
 from webapp.domain.publishing.recovery import WAITING_FOR_A_PERSON
@@ -36,11 +37,13 @@ from webapp.models import AuditEvent, Membership, Publication, Role, Schedule, S
 from webapp.models import PublicationStatus as S
 
 RESTORED = "restored from backup"
-RESTORE_HOLD = f"{RESTORED}: nothing is sent until its schedule is resumed"
-UNKNOWN_HOLD = (
-    f"{WAITING_FOR_A_PERSON}{RESTORED} while its outcome was unknown: check the channel, then mark it "
+RESTORE_HOLD = Phrase("restored from backup: nothing is sent until its schedule is resumed")
+UNKNOWN_HOLD = Phrase(
+    "waiting for you: restored from backup while its outcome was unknown: check the channel, then mark it "
     "published, retry or cancel it"
 )
+# Both keep the English starts they are matched by (the reconciler skips WAITING_FOR_A_PERSON; RESTORED).
+assert UNKNOWN_HOLD.startswith(WAITING_FOR_A_PERSON) and RESTORE_HOLD.startswith(RESTORED)
 AUDIT_ACTION = "workspace.restored"
 _OPEN = (ScheduleStatus.ACTIVE.value, ScheduleStatus.NEEDS_INTERVENTION.value)
 _LISTED = 20  # schedule ids named in the alert
@@ -67,7 +70,9 @@ class Holds:
             publication.status = S.SCHEDULED.value
         if publication.status == S.PUBLISHING.value:  # its worker is in another install, or gone
             publication.status = S.UNCONFIRMED.value
-            publication.last_error = "unknown_outcome: the backup was taken while it was being published"
+            publication.last_error = Phrase(
+                "%(error_class)s: the backup was taken while it was being published", error_class="unknown_outcome"
+            )
         if self.resume:
             return
         if publication.status in (S.SCHEDULED.value, S.RETRYING.value):
@@ -88,23 +93,34 @@ class Holds:
             return
         alerts.raise_alert(workspace.id, "needs_intervention", self.message())
 
-    def message(self) -> str:
+    def message(self) -> Phrase:
         ids = [schedule.id for schedule in self.schedules]
-        named = ", ".join(f"#{i}" for i in ids[:_LISTED]) + (
-            f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else ""
-        )
-        text = (
-            f"Restored from backup: {self.paused} publications of {len(ids)} schedules are paused, so nothing is "
-            "sent twice beside the original."
-        )
+        named = ", ".join(f"#{i}" for i in ids[:_LISTED])
+        if len(ids) > _LISTED:
+            named = Phrase("%(listed)s and %(count)s more", listed=named, count=len(ids) - _LISTED)
+        sentences = [
+            Phrase(
+                "Restored from backup: %(paused)s publications of %(schedules)s schedules are paused, so nothing is "
+                "sent twice beside the original.",
+                paused=self.paused,
+                schedules=len(ids),
+            )
+        ]
         if ids:
-            text += (
-                f" When this workspace should publish, resume the schedules {named}: on Schedules, filter Paused, "
-                "select them and Resume (or POST /api/v1/schedules/bulk with the action resume)."
+            sentences.append(
+                Phrase(
+                    "When this workspace should publish, resume the schedules %(named)s: on Schedules, filter "
+                    "Paused, select them and Resume (or POST /api/v1/schedules/bulk with the action resume).",
+                    named=named,
+                )
             )
         if self.unknown:
-            text += f" {self.unknown} publications whose outcome was unknown at the backup wait for you."
-        return text
+            sentences.append(
+                Phrase(
+                    "%(count)s publications whose outcome was unknown at the backup wait for you.", count=self.unknown
+                )
+            )
+        return joined(sentences)
 
 
 def resume_restored(slug: str) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from webapp.core.phrases import Phrase
 from webapp.core.validation import is_id
 from webapp.models import Publication, Schedule
 
@@ -52,5 +53,7 @@ def link(schedule: Schedule, publications: list[Publication]) -> None:
         child.hold_reason = waiting_reason(parent.id, names.get(parent.channel_id, f"channel {parent.channel_id}"))
 
 
-def waiting_reason(parent_id: int, channel_name: str) -> str:
-    return f"{WAITING_PREFIX}{parent_id} on {channel_name}"
+def waiting_reason(parent_id: int, channel_name: str) -> Phrase:
+    return Phrase(
+        "waiting for #%(id)s on %(channel)s", id=parent_id, channel=channel_name
+    )  # starts with WAITING_PREFIX

@@ -13,6 +13,7 @@ from datetime import datetime
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from webapp.core.phrases import Phrase, of
 from webapp.domain.publishing.chains.links import waiting_reason
 from webapp.domain.publishing.chains.placeholders import uses
 from webapp.extensions import db
@@ -42,7 +43,7 @@ def ready(publication: Publication) -> bool:
     return parent is None or parent.status == S.PUBLISHED.value
 
 
-def waiting_note(publication: Publication) -> str | None:
+def waiting_note(publication: Publication) -> Phrase | None:
     """Return what a publication being put back on schedule waits for, or None when it may go out."""
     parent = _parent(publication)
     if parent is None or parent.status == S.PUBLISHED.value:
@@ -53,14 +54,20 @@ def waiting_note(publication: Publication) -> str | None:
     return waiting_reason(parent.id, channel_name)
 
 
-def _hold_reason(parent: Publication, channel_name: str, what: str) -> str:
-    return f"{HOLD_PREFIX}{parent.id} on {channel_name}, which {what}; it goes out when #{parent.id} publishes"
+def _hold_reason(parent: Publication, channel_name: str, what: Phrase) -> Phrase:
+    return Phrase(  # starts with HOLD_PREFIX
+        "held: chained after #%(id)s on %(channel)s, which %(what)s; it goes out when #%(id)s publishes",
+        id=parent.id,
+        channel=channel_name,
+        what=what,
+    )
 
 
-def _broken_reason(parent: Publication) -> str:
+def _broken_reason(parent: Publication) -> Phrase:
     if parent.status == S.FAILED.value:
-        return f"failed ({parent.last_error or 'no reason given'})"
-    return f"was {parent.status}"
+        return Phrase("failed (%(error)s)", error=of(parent, "last_error") or Phrase("no reason given"))
+    # The status's own word is a msgid already (the UI's TERMS): said in the reader's language too.
+    return Phrase("was %(status)s", status=Phrase(parent.status))
 
 
 # --- the worker's claim (defence in depth) -----------------------------------------------------
@@ -79,7 +86,8 @@ def hold_back(publication: Publication) -> bool:
         if parent.external_url or not uses(publication, "url"):
             return False
         publication.status = S.PAUSED.value
-        publication.hold_reason = _hold_reason(parent, channel_name, "published without a URL for {{ published.url }}")
+        without_url = Phrase("published without a URL for %(placeholder)s", placeholder="{{ published.url }}")
+        publication.hold_reason = _hold_reason(parent, channel_name, without_url)
     elif parent.status in BROKEN:
         publication.status = S.PAUSED.value
         publication.hold_reason = _hold_reason(parent, channel_name, _broken_reason(parent))

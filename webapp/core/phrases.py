@@ -1,0 +1,150 @@
+"""Sentences Herald stores when something happens (an alert, why a publication is held, Herald's own error), in a
+form each reader sees in their own language.
+
+Such a sentence is kept twice on its record: rendered in English in the text column (`Alert.message`,
+`Publication.hold_reason`, `Publication.last_error`: what comparisons, prefixes, exports, backups and the audit
+read, and all a row written before this had), and untranslated beside it in a JSON column (`<field>_i18n`): the
+msgid and its arguments. Assigning a `Phrase` to the text column fills both (`keep_beside`, the models' one setter);
+assigning a plain string or None clears the JSON. `render` shows it in the current locale, and falls back to the
+English text on anything it cannot read, so a page never fails on a stored sentence.
+
+A Phrase's msgid is extracted like `gettext`'s (the Makefile's `-k Phrase`) and uses `%(name)s` placeholders. Its
+arguments are plain values (a name someone typed, a platform's own words: never translated) or Phrases (a
+sentence inside a sentence, translated with it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_babel import gettext
+
+from webapp.core.errors import LazyText
+
+log = logging.getLogger(__name__)
+
+PLAIN = (str, int, float, bool, type(None))  # what an argument stores as itself in JSON
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)  # a stored form or a translation that does not fit
+
+
+class Phrase(str):
+    """A sentence that is its English text, and knows how to say itself in the reader's language.
+
+    `Phrase("held: %(why)s", why=Phrase("the channel is paused"))` is the str "held: the channel is paused", so it
+    compares, prefixes and concatenates as the English constant it replaces; its msgid and arguments are kept too.
+    """
+
+    def __new__(cls, msgid: str, /, **args: Any) -> Phrase:
+        # Anything else (a datetime, an enum) is frozen as its text now: the stored form must be JSON.
+        args = {name: value if isinstance(value, (Phrase, *PLAIN)) else str(value) for name, value in args.items()}
+        self = super().__new__(cls, _filled(msgid, args, str))  # a nested Phrase is a str: its English
+        self.msgid, self.args = msgid, args
+        return self
+
+    def text(self) -> str:
+        """The sentence in English, Herald's source language: what the text column holds."""
+        return str.__str__(self)
+
+    def render(self) -> str:
+        """The sentence in the current locale (English outside a request or `force_locale`)."""
+        return _filled(gettext(self.msgid), self.args, Phrase.render)
+
+    def stored(self) -> dict:
+        """The JSON column's form: {"msgid": ..., "args": {name: plain value, or a nested Phrase's stored form}}."""
+        args = {name: v.stored() if isinstance(v, Phrase) else v for name, v in self.args.items()}
+        return {"msgid": self.msgid, "args": args}
+
+    @classmethod
+    def load(cls, stored: dict) -> Phrase:
+        """Read a stored form back; KeyError, TypeError or ValueError when it is not one."""
+        msgid, args = stored["msgid"], stored.get("args") or {}
+        if not isinstance(msgid, str) or not isinstance(args, dict):
+            raise TypeError(f"not a stored phrase: {stored!r}")
+        return cls(msgid, **{str(name): _load_arg(value) for name, value in args.items()})
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.msgid!r}, **{self.args!r})"
+
+
+def _filled(template: str, args: dict, nested) -> str:
+    if not args:
+        return template  # as gettext: a msgid without arguments is not %-formatted
+    return template % {name: nested(v) if isinstance(v, Phrase) else v for name, v in args.items()}
+
+
+def joined(parts: list[Phrase | str], separator: str = " ") -> Phrase | str:
+    """Sentences (or a list's items) one after the other, each said in the reader's language."""
+    whole, *rest = parts
+    for part in rest:
+        whole = Phrase("%(first)s%(separator)s%(then)s", first=whole, separator=separator, then=part)
+    return whole
+
+
+def _load_arg(value):
+    if isinstance(value, dict):
+        return Phrase.load(value)
+    if isinstance(value, PLAIN):
+        return value
+    raise TypeError(f"not a stored argument: {value!r}")
+
+
+def split(value: Phrase | str | None) -> tuple[str | None, dict | None]:
+    """The text column's value and the JSON column's for what is assigned: a Phrase, a plain string, or None."""
+    if isinstance(value, Phrase):
+        return value.text(), value.stored()
+    return (None if value is None else str(value)), None
+
+
+def keep_beside(record, field: str, value: Phrase | str | None) -> str | None:
+    """Set `<field>_i18n` on the record for what is assigned to `field`, and return the text `field` keeps.
+
+    The models call it from a SQLAlchemy validator, so every assignment (one at a time or in a tuple) writes the pair.
+    """
+    text, stored = split(value)
+    setattr(record, f"{field}_i18n", stored)
+    return text
+
+
+def load(stored, text: str | None) -> Phrase | str | None:
+    """The stored sentence as a Phrase when the JSON is one and agrees with the text, else the text as it is.
+
+    Disagreeing means the text was written without its phrase (a bulk UPDATE, an older release): the text wins.
+    """
+    if stored is None or text is None:
+        return text
+    try:
+        phrase = Phrase.load(stored)
+        if phrase.text() == text:
+            return phrase
+    except UNREADABLE:
+        log.warning("unreadable stored phrase %r: shown as its text", stored)
+    return text
+
+
+def render(stored, text: str | None) -> str | None:
+    """The sentence in the current locale: the stored phrase translated, else the English text. Never raises."""
+    value = load(stored, text)
+    if not isinstance(value, Phrase):
+        return value
+    try:
+        return value.render()
+    except UNREADABLE:  # a translation whose placeholders do not match its msgid
+        log.warning("phrase %r does not render in this language: shown in English", value.msgid)
+        return text
+
+
+def of(record, field: str) -> Phrase | str | None:
+    """A record's stored sentence (to quote it inside another one): its Phrase, else its text."""
+    return load(getattr(record, f"{field}_i18n", None), getattr(record, field))
+
+
+def shown(record, field: str) -> str | None:
+    """A record's stored sentence in the current locale (`{{ publication | shown("hold_reason") }}`)."""
+    return render(getattr(record, f"{field}_i18n", None), getattr(record, field))
+
+
+def lazily_shown(record, field: str) -> LazyText:
+    """The same, rendered when it is turned into text (a notification, once per recipient under `force_locale`)."""
+    stored, text = getattr(record, f"{field}_i18n", None), getattr(record, field)
+    return LazyText(render, stored, text)
