@@ -26,6 +26,8 @@ from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext, 
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from webapp.core.phrases import shown
+
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DEFAULT_LOCALE = "en"
 # Each language the UI ships, by its code, with its name in itself (what the settings page offers).
@@ -280,6 +282,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_duration_ms, "duration_ms")
     app.add_template_filter(format_count, "count")
     app.add_template_filter(term, "term")
+    # A sentence Herald stored (an alert, a hold reason, its own error) in the reader's language.
+    app.add_template_filter(shown, "shown")
 
 
 def language_name(code: str | None) -> str:

@@ -32,7 +32,17 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 def extracted(tmp: Path) -> Catalog:
     """Extract every marked string from the checkout now, exactly as `make translations` does."""
     out = tmp / "messages.pot"
-    argv = [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "-k", "lazy_gettext"]
+    argv = [
+        str(Path(sys.executable).with_name("pybabel")),
+        "-q",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "lazy_gettext",
+        "-k",
+        "Phrase",
+    ]
     subprocess.run(
         [*argv, "--no-location", "--sort-output", "--omit-header", "-o", str(out), "."], cwd=CHECKOUT, check=True
     )

@@ -56,7 +56,7 @@ def check(now: float | None = None) -> str | None:
             Phrase(
                 "The scheduler has been silent for %(seconds)s s: no publication is being queued. "
                 "Check the scheduler process (its log, or `systemctl status herald-scheduler`).",
-                seconds=f"{silent_for:.0f}",
+                seconds=round(silent_for),
             ),
         )
         db.session.commit()

@@ -136,7 +136,7 @@ def channel_held(publication: Publication, reason: str | None) -> None:
             channel=channel.name,
             why=why,
             id=publication.id,
-            due=f"{publication.due_at:%Y-%m-%d %H:%M}",
+            due=publication.due_at.strftime("%Y-%m-%d %H:%M"),
         ),
         channel_id=channel.id,
         once_per_s=current_app.config["FAILURE_COOLOFF_S"],

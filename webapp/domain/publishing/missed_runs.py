@@ -21,7 +21,7 @@ def mark_missed(publication: Publication, schedule: Schedule, now: datetime) -> 
         return False
     publication.status, publication.finished_at = PublicationStatus.MISSED.value, now
     message = Phrase(
-        "Publication #%(id)s missed %(due)s UTC and was skipped.", id=publication.id, due=f"{due:%Y-%m-%d %H:%M}"
+        "Publication #%(id)s missed %(due)s UTC and was skipped.", id=publication.id, due=due.strftime("%Y-%m-%d %H:%M")
     )
     alerts.publication_alert(publication, "missed", message)
     return True

@@ -117,7 +117,7 @@ def alert_skips(schedule: Schedule, plan: Plan, channels) -> None:
                 "%(first)s and %(count)s more run(s) to %(last)s",
                 first=when,
                 count=len(skipped) - 1,
-                last=f"{last:%-d %b %H:%M}",
+                last=last.strftime("%-d %b %H:%M"),
             )
         message = Phrase(
             "Schedule #%(id)s skipped its run of %(when)s on %(channel)s: %(reason)s (clash policy %(policy)s).",

@@ -58,7 +58,7 @@ def run(now: datetime | None = None) -> int:
             id=publication.id,
             title=publication.content.title,
             channel=publication.channel.name,
-            due=f"{at:%H:%M}",
+            due=at.strftime("%H:%M"),
             problems=joined(found, "; "),
         )
         alert = alerts.raise_alert(

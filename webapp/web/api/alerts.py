@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext
 
+from webapp.core.phrases import shown
 from webapp.core.time import format_utc
 from webapp.domain.publishing.publications import paginate
 from webapp.domain.shared import alerts
@@ -27,7 +28,7 @@ def alert_json(alert: Alert, followups: alerts.Followups) -> dict:
     return {
         "id": alert.id,
         "kind": alert.kind,
-        "message": alert.message,
+        "message": shown(alert, "message"),  # in the reader's language, as error messages are
         "status": "resolved" if alert.resolved_at else "open",
         "publication_id": alert.publication_id,
         "channel_id": alert.channel_id,

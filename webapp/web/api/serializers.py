@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from webapp.core.phrases import shown
 from webapp.core.time import format_utc
 from webapp.domain.content.variants import overrides_of
 from webapp.domain.operations.transfer import schedule_timing
@@ -92,8 +93,9 @@ def publication_json(publication: Publication, with_attempts: bool = True) -> di
         "external_id": publication.external_id,
         "external_url": publication.external_url,
         "attempts_count": publication.attempts_count,
-        "last_error": publication.last_error,
-        "hold_reason": publication.hold_reason,
+        # Herald's own sentences in the reader's language (a platform's own words stay as it said them).
+        "last_error": shown(publication, "last_error"),
+        "hold_reason": shown(publication, "hold_reason"),
         "after_publication_id": publication.after_publication_id,
     }
     if with_attempts:

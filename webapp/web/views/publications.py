@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import Conflict, ValidationFailed
+from webapp.core.phrases import shown
 from webapp.core.search import parse_query
 from webapp.core.time import localize, validate_timezone
 from webapp.core.validation import parse_day
@@ -115,7 +116,7 @@ def timeline(publication) -> list[tuple]:
     if publication.status == "retrying" and publication.next_attempt_at:
         entries.append((publication.next_attempt_at, "retrying", _("next attempt (planned)")))
     if publication.hold_reason:
-        entries.append((publication.updated_at, publication.status, publication.hold_reason))
+        entries.append((publication.updated_at, publication.status, shown(publication, "hold_reason")))
     for change, email in changes_of(publication):
         who = email or _("a removed user")
         entries.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from webapp.core.errors import lazy_gettext
+from webapp.core.phrases import lazily_shown
 from webapp.domain.content import approvals
 from webapp.domain.integrations.notifications import links
 from webapp.domain.integrations.notifications.destination import record_for_workspace
@@ -51,8 +52,9 @@ def on_alert(alert: Alert) -> None:
     """Record a message for every member (and the workspace's destination) wanting this kind of alert."""
     if alert.kind not in ALERT_KINDS or alert.kind == "review_requested":  # that one: on_review_requested
         return
-    text = joined(alert.message, links.extra_text(alert))
-    subject = _subject(alert.kind, alert.message)
+    said = lazily_shown(alert, "message")  # in each recipient's language
+    text = joined(said, links.extra_text(alert))
+    subject = _subject(alert.kind, said)
     message = Message(alert.workspace_id, alert.kind, subject, text, links.alert_link(alert))
     _tell(message, _recipients(alert.workspace_id, alert.kind))
 
@@ -68,9 +70,10 @@ def on_review_requested(content: Content, alert: Alert | None = None, requested_
             if user.id != requested_by
             and approvals.may_review(Actor(user.id, content.workspace_id, role, "system"), content)
         ]
-    subject = _subject("review_requested", alert.message)
+    said = lazily_shown(alert, "message")
+    subject = _subject("review_requested", said)
     link = links.review_link(content.id)
-    _tell(Message(content.workspace_id, "review_requested", subject, alert.message, link), reviewers)
+    _tell(Message(content.workspace_id, "review_requested", subject, said, link), reviewers)
 
 
 def on_scheduler_back(workspace_ids: list[int]) -> None:
