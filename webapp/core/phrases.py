@@ -124,14 +124,18 @@ def load(stored, text: str | None) -> Phrase | str | None:
 
 def render(stored, text: str | None) -> str | None:
     """The sentence in the current locale: the stored phrase translated, else the English text. Never raises."""
-    value = load(stored, text)
+    return said(load(stored, text))
+
+
+def said(value: Phrase | str | None) -> str | None:
+    """A sentence (a Phrase, or plain text as it is) in the current locale; English when its translation does not fit."""
     if not isinstance(value, Phrase):
         return value
     try:
         return value.render()
     except UNREADABLE:  # a translation whose placeholders do not match its msgid
         log.warning("phrase %r does not render in this language: shown in English", value.msgid)
-        return text
+        return value.text()
 
 
 def of(record, field: str) -> Phrase | str | None:

@@ -26,7 +26,7 @@ from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext, 
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from webapp.core.phrases import shown
+from webapp.core.phrases import said, shown
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DEFAULT_LOCALE = "en"
@@ -284,6 +284,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(term, "term")
     # A sentence Herald stored (an alert, a hold reason, its own error) in the reader's language.
     app.add_template_filter(shown, "shown")
+    app.add_template_filter(said, "said")  # one just made (pre-flight's problems), not read from a record
 
 
 def language_name(code: str | None) -> str:

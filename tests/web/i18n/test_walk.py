@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.frozen import frozen_clock
 from tests.web.i18n.catalogs import PENDING, visible_text
+from webapp.domain.publishing import failures, recovery
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.models import Membership, User
@@ -98,10 +99,21 @@ def sign_up_french(client, auth) -> Actor:
 
 
 def records(make, actor: Actor) -> dict[str, int]:
-    """One record of each kind a page is about, named in French (names people type are never translated)."""
+    """One record of each kind a page is about, named in French (names people type are never translated).
+
+    With what Herald itself writes on them: a publication whose worker died (its error, why it waits for a person),
+    one held for its channel's rejected credentials, and the alerts both raise.
+    """
     channel = make.channel(actor, name="Canal principal")
     content = make.content(actor, title="Lancement du printemps", body="Bonjour")
     publication = make.publication(actor, content, channel, run_at=NOW + timedelta(days=1))
+    publication.status, publication.updated_at = "publishing", NOW - timedelta(days=1)  # its worker died mid-call
+    db.session.commit()
+    recovery.mark_orphans(NOW)
+    recovery.resolve_unconfirmed()  # a webhook cannot be asked: it waits for a person, with an alert
+    held = make.publication(actor, content, channel, run_at=NOW + timedelta(days=2))
+    failures.on_auth_error(held, "401 mot de passe refusé")
+    db.session.commit()
     return {
         "channel_id": channel.id,
         "content_id": content.id,
