@@ -128,7 +128,7 @@ def render(stored, text: str | None) -> str | None:
 
 
 def said(value: Phrase | str | None) -> str | None:
-    """A sentence (a Phrase, or plain text as it is) in the current locale; English when its translation does not fit."""
+    """A sentence (a Phrase, or plain text as it is) in the current locale; English if its translation does not fit."""
     if not isinstance(value, Phrase):
         return value
     try:
