@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from flask_babel import force_locale
 from markupsafe import escape
 from sqlalchemy import select
 
 from tests.adapters.receiver import Receiver
 from tests.domain.publishing.test_recovery import waiting_for_a_person
+from webapp.core import phrases
 from webapp.domain.accounts import accounts
 from webapp.domain.integrations import notifications
-from webapp.domain.publishing import failures, publisher, schedules
+from webapp.domain.publishing import channel_rules, failures, occurrence_plan, publisher, schedules
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.models import Alert, Membership, Notification, Publication, User
@@ -140,3 +142,24 @@ def test_a_french_recipient_is_told_of_a_failure_in_french(make, receiver):
     assert told.text.startswith(f"{said}HTTP 422 Unprocessable Entity")  # the platform's own words, as it said them
     assert db.session.get(Publication, publication.id).last_error.startswith("permanent: ")
     assert schedules.publications_of(publication.schedule)[0].status == "failed"
+
+
+def test_a_skipped_runs_alert_names_the_broken_rule_in_the_readers_language(app, make):
+    actor = make.actor()
+    channel = make.channel(actor, name="Blog", rules={"daily_limit": 1}, timezone="UTC")
+    content = make.content(actor, status="approved")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "cron": "0 * * * *", "timezone": "UTC"}
+    schedule = schedules.create_schedule(actor, data, now=NOW)
+    limit = channel_rules.RULE_NAMES["daily_limit"]
+    runs = [(NOW + timedelta(hours=1), limit), (NOW + timedelta(hours=2), limit)]
+
+    occurrence_plan.alert_skips(schedule, occurrence_plan.Plan(None, skipped={channel.id: runs}), [channel])
+
+    alert = db.session.scalar(select(Alert).where(Alert.kind == "conflict"))
+    english = f"Schedule #{schedule.id} skipped its run of 3 Mar 10:00 and 1 more run(s) to 3 Mar 11:00 on Blog"
+    assert alert.message == f"{english}: daily limit (clash policy {schedule.clash_policy})."
+    with force_locale("de"):
+        assert phrases.shown(alert, "message") == (
+            f"Zeitplan #{schedule.id} hat seine Ausführung vom 3 Mar 10:00 und 1 weitere Ausführung(en) bis "
+            f"3 Mar 11:00 auf Blog übersprungen: Tageslimit (Konfliktregel {schedule.clash_policy})."
+        )

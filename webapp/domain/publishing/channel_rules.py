@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from webapp.core.errors import ValidationFailed, lazy_gettext
+from webapp.core.phrases import Phrase, joined
 from webapp.core.time import format_utc
 from webapp.domain.channels import rules
 from webapp.extensions import db
@@ -83,13 +84,14 @@ def next_free_slot(channel: Channel, after: datetime) -> datetime | None:
 
 
 # How a clash reads in a note or the preview ("moved to 17:30, daily limit").
+# Phrases: a skipped run's alert names them in its reader's language (occurrence_plan.alert_skips).
 RULE_NAMES = {
-    "weekday": "not an allowed day",
-    "time_slot": "not a time slot",
-    "min_spacing": "min spacing",
-    "daily_limit": "daily limit",
-    "weekly_limit": "weekly limit",
-    "monthly_limit": "monthly limit",
+    "weekday": Phrase("not an allowed day"),
+    "time_slot": Phrase("not a time slot"),
+    "min_spacing": Phrase("min spacing"),
+    "daily_limit": Phrase("daily limit"),
+    "weekly_limit": Phrase("weekly limit"),
+    "monthly_limit": Phrase("monthly limit"),
 }
 
 
@@ -131,7 +133,7 @@ class Ledger:
         found = [] if channel_rules.empty else rules.clashes(channel_rules, channel.timezone, at, others)
         if not found:
             return Outcome(channel.id, "publish", at)
-        reason = ", ".join(dict.fromkeys(RULE_NAMES[c.rule] for c in found))
+        reason = joined(list(dict.fromkeys(RULE_NAMES[c.rule] for c in found)), ", ")
         if policy == ClashPolicy.PUBLISH.value:
             return Outcome(channel.id, "publish", at, reason)
         if policy == ClashPolicy.MOVE.value:

@@ -124,7 +124,7 @@ def alert_skips(schedule: Schedule, plan: Plan, channels) -> None:
             id=schedule.id,
             when=when,
             channel=names.get(channel_id, f"channel {channel_id}"),
-            reason=reason,  # the rules' own names (channel_rules.RULE_NAMES)
+            reason=reason,  # the rules it broke (channel_rules.RULE_NAMES)
             policy=schedule.clash_policy,
         )
         raise_alert(schedule.workspace_id, "conflict", message, channel_id=channel_id)
