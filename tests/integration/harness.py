@@ -773,6 +773,29 @@ def assert_survived(stack: IsolatedStack) -> None:
         raise StackError(f"{', '.join(crashed)} stopped on its own during the test\n{stack.tails()}")
 
 
+def isolated_stack_fixtures(env: dict[str, str], label: str) -> tuple[Any, Any]:
+    """The fixtures of a test module on a stack of its own, bound by name in the module:
+
+    `iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "chaos")`. `iso` is the module's running
+    IsolatedStack; the second replaces conftest's check of the session stack (never started here) with one of
+    `iso` around each test: it is put back to one worker and one scheduler after the test, so one failure does
+    not cascade, and a process that died on its own (not killed by the test) fails the test.
+    """
+
+    @pytest.fixture(scope="module")
+    def iso(tmp_path_factory: Any, pytestconfig: Any) -> Iterator[IsolatedStack]:
+        with running_isolated_stack(tmp_path_factory.mktemp(f"herald-{label}"), pytestconfig, env, label) as stack:
+            yield stack
+
+    @pytest.fixture(autouse=True)
+    def processes_survive_each_test(iso: IsolatedStack) -> Iterator[None]:
+        iso.assert_running()
+        yield
+        assert_survived(iso)
+
+    return iso, processes_survive_each_test
+
+
 # --- peers that behave like real platforms ----------------------------------------------------------
 
 
