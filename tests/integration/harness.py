@@ -38,7 +38,7 @@ from redis import Redis
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tests.served import ServedInThread, wait_until
+from tests.served import ServedInThread, answer_json, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -457,12 +457,7 @@ class Receiver(ServedInThread):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 n = receiver._record(self.path, self.headers, body)
                 time.sleep(receiver._delays.get(self.path, 0.0))
-                reply = json.dumps({"id": f"ext-{n}", "url": f"http://receiver.test/p/{n}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                answer_json(self, 200, {"id": f"ext-{n}", "url": f"http://receiver.test/p/{n}"})
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -883,13 +878,8 @@ class IdempotentReceiver(ServedInThread):
                 return self._answer(200, {"id": post.id, "url": post.url})
 
             def _answer(self, status: int, document: dict) -> None:
-                reply = json.dumps(document).encode()
                 with contextlib.suppress(OSError):  # the caller may have died while we waited
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(reply)))
-                    self.end_headers()
-                    self.wfile.write(reply)
+                    answer_json(self, status, document)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
