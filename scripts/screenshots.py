@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import shutil
 import sys
 import tempfile
@@ -31,6 +30,7 @@ sys.path.insert(0, str(REPO))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from tests.integration.harness import PASSWORD, Api, IsolatedStack, utc_text  # noqa: E402
+from tests.served import answer_json  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -60,12 +60,7 @@ class Peer:
                     "/reject": (422, {"error": "excerpt is longer than 160 characters"}),
                     "/revoked": (401, {"error": "token revoked"}),
                 }.get(self.path, (404, {"error": "no such hook"}))
-                reply = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                answer_json(self, status, body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

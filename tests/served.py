@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -41,3 +43,13 @@ def wait_until(found: Callable[[], Sequence[T]], count: int, timeout: float, pol
     while len(items := found()) < count and time.monotonic() < deadline:
         time.sleep(poll)
     return items
+
+
+def answer_json(handler: BaseHTTPRequestHandler, status: int, document: Any) -> None:
+    """Answer the handler's request with `document` as JSON, its length given (the connection may be kept alive)."""
+    reply = json.dumps(document).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(reply)))
+    handler.end_headers()
+    handler.wfile.write(reply)

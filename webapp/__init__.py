@@ -158,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         contents,
         dashboard,
         health,
+        icon,
         integrations,
         media,
         members,
@@ -196,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
         media,
         notifications,
         api_docs,
+        icon,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)

@@ -68,6 +68,26 @@ def test_the_preview_of_an_html_body_keeps_its_markup_and_drops_its_script():
     assert preview_html("Hello <b>world</b><script>alert(1)</script>", "html") == "Hello <b>world</b>"
 
 
+def test_the_preview_shows_a_table_s_alignment_by_class_never_by_inline_style():
+    table = "| Plan | Price |\n|:-----|------:|\n| Free | 0 |"
+
+    cells = [(tag, attrs) for tag, attrs in tags_in(preview_html(table)) if tag in ("th", "td")]
+
+    assert cells == [(tag, {"class": f"align-{side}"}) for tag in ("th", "td") for side in ("left", "right")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('<td style="text-align: center; color: red">x</td>', '<td class="align-center">x</td>'),
+        ('<td style="color: red">x</td>', "<td>x</td>"),
+        ("<td title='a style=\"b\" c'>x</td>", '<td title="a style=&quot;b&quot; c">x</td>'),
+    ],
+)
+def test_an_html_body_s_cell_keeps_its_alignment_as_a_class_and_no_style(cell, shown):
+    assert sanitize(f"<table><tr>{cell}</tr></table>") == f"<table><tbody><tr>{shown}</tr></tbody></table>"
+
+
 def test_html_bodies_pass_through_and_markdown_is_converted_as_the_format_says():
     assert to_html("Hello <b>world</b>", "html") == "Hello <b>world</b>"
     assert to_html("Hello <b>world</b>", "markdown") == "<p>Hello &lt;b&gt;world&lt;/b&gt;</p>\n"

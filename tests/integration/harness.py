@@ -38,7 +38,7 @@ from redis import Redis
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tests.served import ServedInThread, wait_until
+from tests.served import ServedInThread, answer_json, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -457,12 +457,7 @@ class Receiver(ServedInThread):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 n = receiver._record(self.path, self.headers, body)
                 time.sleep(receiver._delays.get(self.path, 0.0))
-                reply = json.dumps({"id": f"ext-{n}", "url": f"http://receiver.test/p/{n}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                answer_json(self, 200, {"id": f"ext-{n}", "url": f"http://receiver.test/p/{n}"})
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -773,6 +768,29 @@ def assert_survived(stack: IsolatedStack) -> None:
         raise StackError(f"{', '.join(crashed)} stopped on its own during the test\n{stack.tails()}")
 
 
+def isolated_stack_fixtures(env: dict[str, str], label: str) -> tuple[Any, Any]:
+    """The fixtures of a test module on a stack of its own, bound by name in the module:
+
+    `iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "chaos")`. `iso` is the module's running
+    IsolatedStack; the second replaces conftest's check of the session stack (never started here) with one of
+    `iso` around each test: it is put back to one worker and one scheduler after the test, so one failure does
+    not cascade, and a process that died on its own (not killed by the test) fails the test.
+    """
+
+    @pytest.fixture(scope="module")
+    def iso(tmp_path_factory: Any, pytestconfig: Any) -> Iterator[IsolatedStack]:
+        with running_isolated_stack(tmp_path_factory.mktemp(f"herald-{label}"), pytestconfig, env, label) as stack:
+            yield stack
+
+    @pytest.fixture(autouse=True)
+    def processes_survive_each_test(iso: IsolatedStack) -> Iterator[None]:
+        iso.assert_running()
+        yield
+        assert_survived(iso)
+
+    return iso, processes_survive_each_test
+
+
 # --- peers that behave like real platforms ----------------------------------------------------------
 
 
@@ -860,13 +878,8 @@ class IdempotentReceiver(ServedInThread):
                 return self._answer(200, {"id": post.id, "url": post.url})
 
             def _answer(self, status: int, document: dict) -> None:
-                reply = json.dumps(document).encode()
                 with contextlib.suppress(OSError):  # the caller may have died while we waited
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(reply)))
-                    self.end_headers()
-                    self.wfile.write(reply)
+                    answer_json(self, status, document)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

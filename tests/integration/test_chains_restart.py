@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from .harness import (
     Api,
     IdempotentReceiver,
-    IsolatedStack,
-    assert_survived,
-    running_isolated_stack,
+    isolated_stack_fixtures,
     utc_text,
     whole_seconds_ahead,
 )
@@ -37,20 +34,7 @@ DUPLICATE_WINDOW_S = 2.0
 BODY = "Read it: {{ published.url }} ({{ published.title }})"
 
 
-@pytest.fixture(scope="module")
-def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    with running_isolated_stack(
-        tmp_path_factory.mktemp("herald-chain-restart"), pytestconfig, KNOBS, "chain-restart"
-    ) as stack:
-        yield stack
-
-
-@pytest.fixture(autouse=True)
-def _processes_survive_each_test(iso) -> Iterator[None]:
-    """Replaces conftest's check of the session stack (not used here) with one of this module's stack."""
-    iso.assert_running()
-    yield
-    assert_survived(iso)
+iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "chain-restart")
 
 
 def webhook_channel(api: Api, name: str, url: str) -> dict:

@@ -14,7 +14,6 @@ import random
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +21,7 @@ import requests
 
 from webapp.domain.publishing import throttle
 
-from .harness import IsolatedStack, assert_survived, running_isolated_stack, utc_text
+from .harness import IsolatedStack, isolated_stack_fixtures, utc_text
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +37,7 @@ SETTLE_TIMEOUT_S = 180
 WAITING = "waiting for you"
 
 
-@pytest.fixture(scope="module")
-def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    with running_isolated_stack(tmp_path_factory.mktemp("herald-chaos"), pytestconfig, KNOBS, "chaos") as stack:
-        yield stack
-
-
-@pytest.fixture(autouse=True)
-def _processes_survive_each_test(iso) -> Iterator[None]:
-    iso.assert_running()
-    yield
-    assert_survived(iso)
+iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "chaos")
 
 
 def _seed(iso: IsolatedStack, url: str) -> list[int]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from rq_scheduler import Scheduler
 
-from .harness import IsolatedStack, assert_survived, running_isolated_stack, utc_text
+from .harness import IsolatedStack, isolated_stack_fixtures, utc_text
 
 pytestmark = pytest.mark.integration
 
@@ -24,17 +23,7 @@ KNOBS = {"WORKER_CONCURRENCY": str(SLOTS), "SCHEDULER_INTERVAL_S": "1", "RECONCI
 CALL_S = 1.5  # the receiver holds each new post this long
 
 
-@pytest.fixture(scope="module")
-def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    with running_isolated_stack(tmp_path_factory.mktemp("herald-slots"), pytestconfig, KNOBS, "slots") as stack:
-        yield stack
-
-
-@pytest.fixture(autouse=True)
-def _processes_survive_each_test(iso) -> Iterator[None]:
-    iso.assert_running()
-    yield
-    assert_survived(iso)
+iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "slots")
 
 
 def _channel(iso: IsolatedStack, url: str) -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,10 +20,8 @@ from webapp.adapters.wordpress import marker_comment
 
 from .harness import (
     Api,
-    IsolatedStack,
     SlowProxy,
-    assert_survived,
-    running_isolated_stack,
+    isolated_stack_fixtures,
     utc_text,
     whole_seconds_ahead,
 )
@@ -40,18 +37,7 @@ SETTLED = {"published", "failed", "cancelled", "missed", "paused"}
 DUPLICATE_WINDOW_S = 2.0
 
 
-@pytest.fixture(scope="module")
-def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    with running_isolated_stack(tmp_path_factory.mktemp("herald-exactly-once"), pytestconfig, KNOBS, "once") as stack:
-        yield stack
-
-
-@pytest.fixture(autouse=True)
-def _processes_survive_each_test(iso) -> Iterator[None]:
-    """Replaces conftest's check of the session stack (not used here) with one of this module's stack."""
-    iso.assert_running()
-    yield
-    assert_survived(iso)
+iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "once")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,9 +23,8 @@ from .harness import (
     Api,
     IsolatedStack,
     Receiver,
-    assert_survived,
+    isolated_stack_fixtures,
     parse_utc,
-    running_isolated_stack,
     utc_text,
     whole_seconds_ahead,
 )
@@ -39,22 +37,12 @@ PERIODIC_RECONCILE = "herald-periodic-reconcile"
 DUPLICATE_WINDOW_S = 2.0  # a duplicate delivery would arrive within this
 
 
-@pytest.fixture(scope="module")
-def iso(tmp_path_factory, pytestconfig) -> Iterator[IsolatedStack]:
-    with running_isolated_stack(tmp_path_factory.mktemp("herald-recovery"), pytestconfig, KNOBS, "recovery") as stack:
-        yield stack
+iso, _processes_survive_each_test = isolated_stack_fixtures(KNOBS, "recovery")
 
 
 @pytest.fixture(autouse=True)
-def _processes_survive_each_test(iso, recurring) -> Iterator[None]:
-    """Replaces conftest's check of the session stack (not needed here) with one of this module's stack.
-
-    After each test the stack is put back to one worker and one scheduler, so one failure does not
-    cascade; a process that died on its own (not killed by the test) still fails the test.
-    """
-    iso.assert_running()
-    yield
-    assert_survived(iso)
+def _recurring_alive_throughout(recurring) -> None:
+    """Start the recurring schedule before the first test, so it lives through everything this module does."""
 
 
 @pytest.fixture(scope="module")

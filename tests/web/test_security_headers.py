@@ -14,6 +14,12 @@ def test_every_page_has_a_strict_csp_and_the_other_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_the_icon_browsers_ask_for_by_themselves_is_served_signed_out(client):
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response.location) == (302, "/static/favicon.svg")
+
+
 def test_pages_carry_no_inline_script(client, auth):
     auth.sign_up()
 

@@ -8,11 +8,13 @@ nothing is guessed from how the text looks.
   picks the HTML format. Links and images with a scheme that can run code (javascript:, vbscript:,
   file:, most data:) are left as text by the parser.
 - HTML is sent to blog platforms as written (each sanitises by its own rules, e.g. WordPress's kses);
-  wherever Herald itself shows a body, it goes through `sanitize` (nh3) first.
+  wherever Herald itself shows a body, it goes through `sanitize` (nh3) first. Herald's pages allow no
+  inline style (their CSP), so a table cell's alignment is shown there by a class, `align-<side>`.
 - Plain text (Mastodon, the webhook's `text`) is read from the HTML by `plaintext.html_to_text`:
   links keep their address as "text (url)", images become "alt (url)", lists keep their markers.
 """
 
+import re
 from functools import cache
 
 import nh3
@@ -23,7 +25,7 @@ from .plaintext import html_to_text
 MARKDOWN, HTML = "markdown", "html"
 BODY_FORMATS = (MARKDOWN, HTML)
 # What a preview may show: nh3's defaults (no script, no style, no on* attributes, no javascript: URLs)
-# plus a table cell's alignment, the one style the Markdown tables write.
+# plus a table cell's alignment, the one style the Markdown tables write (kept as a class: `_style_as_class`).
 _ATTRIBUTES = {
     **nh3.ALLOWED_ATTRIBUTES,
     "a": {"href", "hreflang", "title"},
@@ -58,15 +60,27 @@ def to_text(body: str, body_format: str = MARKDOWN) -> str:
     return html_to_text(markup)
 
 
+_STYLE = re.compile(r' style="([^"]*)"')  # as nh3 writes an attribute: any quote inside is &quot;
+_ALIGN = re.compile(r"text-align:\s*(left|center|right|justify)", re.IGNORECASE)
+
+
 def sanitize(markup: str) -> str:
-    """Return HTML safe to show inside Herald's pages: no script, event handlers or javascript: links."""
-    return nh3.clean(
+    """Return HTML safe to show inside Herald's pages: no script, event handlers, javascript: links or inline style."""
+    clean = nh3.clean(
         markup,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         filter_style_properties={"text-align"},
         link_rel="noopener noreferrer nofollow",
     )
+    return _STYLE.sub(_style_as_class, clean)
+
+
+def _style_as_class(style: re.Match) -> str:
+    # The pages' CSP refuses every style attribute (a console error each): the alignment becomes a class, and a
+    # style with nothing nh3 kept goes.
+    align = _ALIGN.search(style[1])
+    return f' class="align-{align[1].lower()}"' if align else ""
 
 
 def preview_html(body: str, body_format: str = MARKDOWN) -> str:

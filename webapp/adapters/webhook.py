@@ -3,13 +3,13 @@
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import targets
 from .base import Adapter, AdapterError, HealthResult, PublishRequest, PublishResult
 from .html import to_html, to_text
 from .http import HttpResponse, send
 from .signing import sign
+from .support import is_http_url
 
 
 class WebhookAdapter(Adapter):
@@ -21,7 +21,7 @@ class WebhookAdapter(Adapter):
     def validate_config(cls, settings: dict[str, Any], credentials: dict[str, Any]) -> dict[str, str]:
         """Return field errors for the URL and secret, or {} when both are usable."""
         errors: dict[str, str] = {}
-        if not _is_http_url(settings.get("url")):
+        if not is_http_url(settings.get("url")):
             errors["settings.url"] = "must be an http(s) URL"
         elif refusal := targets.url_refusal(settings["url"]):
             errors["settings.url"] = refusal
@@ -116,17 +116,6 @@ def publication_payload(request: PublishRequest) -> dict[str, Any]:
 def encode(document: dict[str, Any]) -> bytes:
     """Serialise a document once, so the bytes signed are exactly the bytes sent."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _is_http_url(value: object) -> bool:
-    if not isinstance(value, str) or value != value.strip() or any(c.isspace() for c in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 -- raises ValueError for a malformed port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _external_id(value: object) -> str | None:

@@ -88,6 +88,8 @@ PUBLIC_ENDPOINTS |= {"sessions.finish_sign_up"}  # an emailed sign-up link (open
 PUBLIC_ENDPOINTS |= {"integrations.calendar_feed"}
 # Platforms (Shopify) and webhook receivers fetch an image by its signed, expiring URL (a wrong one is 404).
 PUBLIC_ENDPOINTS |= {"media.signed_file"}
+# The browser asks for the icon by itself, signed in or not.
+PUBLIC_ENDPOINTS |= {"icon.favicon"}
 # A signed-in account with no workspace left (every membership removed) may only make one or sign out.
 MEMBERLESS_ENDPOINTS = {"workspaces.new", "workspaces.create", "sessions.sign_out"}
 # A viewer changes nothing: any page route that is not a GET is refused to them unless it is named here,

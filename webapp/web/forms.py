@@ -95,17 +95,22 @@ class ChannelForm(FlaskForm):
 BODY_FORMAT_CHOICES = [SelectChoice("markdown", "Markdown"), SelectChoice("html", "HTML")]
 
 
-class ContentForm(FlaskForm):
+class ContentTextForm(FlaskForm):
+    """A content item's text, as both the new-content form and the editor's base version ask for it."""
+
     title = StringField(lazy_gettext("Title"))
     body = TextAreaField(lazy_gettext("Body"))
     excerpt = TextAreaField(lazy_gettext("Excerpt"))
     content_type = SelectField(lazy_gettext("Content type"), choices=[SelectChoice(c, TERMS[c]) for c in CONTENT_TYPES])
     tags = StringField(lazy_gettext("Tags (comma-separated)"))
     slug = StringField(lazy_gettext("Slug"))
+    body_format = SelectField(lazy_gettext("Body format"), choices=BODY_FORMAT_CHOICES, default="markdown")
+
+
+class ContentForm(ContentTextForm):
     status = SelectField(
         lazy_gettext("Status"), choices=[SelectChoice(s, TERMS[s]) for s in ("draft", "review", "approved", "archived")]
     )
-    body_format = SelectField(lazy_gettext("Body format"), choices=BODY_FORMAT_CHOICES, default="markdown")
 
 
 def _optional_id(value) -> int | None:

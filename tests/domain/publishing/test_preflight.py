@@ -72,17 +72,22 @@ def test_a_draft_in_a_workspace_requiring_approval_is_named_in_an_alert(make, re
     assert _snapshot(publication) == before
 
 
+def _toots(actor, fake: FakeMastodon):
+    """A Mastodon channel on the fake instance."""
+    return channels.create_channel(
+        actor,
+        name="toots",
+        platform="mastodon",
+        settings={"url": fake.url},
+        credentials={"access_token": fake.access_token},
+    )
+
+
 def test_a_mastodon_status_over_the_instances_limit_is_caught_before_it_is_due(make):
     actor = make.actor()
     long_text = "word " * 120  # 600 characters, the instance allows 500
     with FakeMastodon(max_characters=500) as fake:
-        channel = channels.create_channel(
-            actor,
-            name="toots",
-            platform="mastodon",
-            settings={"url": fake.url},
-            credentials={"access_token": fake.access_token},
-        )
+        channel = _toots(actor, fake)
         publication = _schedule(actor, channel, make.content(actor, status="approved", body=long_text))
 
         assert preflight.run() == 1
@@ -96,13 +101,7 @@ def test_a_mastodon_status_over_the_instances_limit_is_caught_before_it_is_due(m
 def test_a_mastodon_status_within_a_raised_limit_passes(make):
     actor = make.actor()
     with FakeMastodon(max_characters=1000) as fake:
-        channel = channels.create_channel(
-            actor,
-            name="toots",
-            platform="mastodon",
-            settings={"url": fake.url},
-            credentials={"access_token": fake.access_token},
-        )
+        channel = _toots(actor, fake)
         _schedule(actor, channel, make.content(actor, status="approved", body="word " * 120))
 
         assert preflight.run() == 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.frozen import frozen_clock
 from webapp.extensions import db
 from webapp.models import PublicationStatus, utcnow
+
+# Midday: a publication finished a second ago finished today (at 00:00:00.5 it would be yesterday's).
+_clock = frozen_clock(datetime(2031, 3, 4, 12, 0, tzinfo=UTC))
 
 CONTRACT_KEYS = {
     "active_schedules",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.frozen import frozen_clock
 from tests.web.i18n.catalogs import PENDING, visible_text
+from tests.web.url_map import page_paths
 from webapp.domain.publishing import failures, recovery
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -83,7 +84,6 @@ ENGLISH = frozenset(
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # any script's letters: "signé" is one French word, not "sign"
 # What a page quotes verbatim is data, not UI text: a payload exactly as sent, a header name, a key.
 VERBATIM = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
-NEVER = ("/events", "/signout", "/logout", "/static/", "/api/")
 
 
 def english(text: str) -> bool:
@@ -122,21 +122,6 @@ def records(make, actor: Actor) -> dict[str, int]:
     }
 
 
-def paths(app, ids: dict[str, int]) -> list[str]:
-    """Every GET page of the URL map whose arguments are ids we have (or none)."""
-    found = set()
-    with app.test_request_context():
-        from flask import url_for
-
-        for rule in app.url_map.iter_rules():
-            if "GET" not in rule.methods or not set(rule.arguments) <= set(ids):
-                continue
-            path = url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
-            if not path.startswith(NEVER):
-                found.add(path)
-    return sorted(found)
-
-
 def test_a_french_user_sees_no_english_on_any_translated_page(app, client, auth, make, monkeypatch):
     actor = sign_up_french(client, auth)
     ids = records(make, actor)
@@ -150,7 +135,7 @@ def test_a_french_user_sees_no_english_on_any_translated_page(app, client, auth,
         return load(name, *args, **kwargs)
 
     monkeypatch.setattr(app.jinja_env, "get_template", remember)
-    for path in paths(app, ids):
+    for path in page_paths(app, ids):
         rendered.clear()
         response = client.get(path)
         if response.status_code != 200 or response.mimetype != "text/html":

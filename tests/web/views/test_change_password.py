@@ -7,25 +7,15 @@ import re
 import pytest
 
 from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
+from tests.web.views.ada_browsers import NEW_PASSWORD, PASSWORD, signed_in
 from webapp.domain.accounts import password_reset, passwords
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, User
-
-PASSWORD, NEW_PASSWORD = "Correct-Horse-42!", "Brand-New-Pass-7"
 
 
 @pytest.fixture
 def ada(make):
     return make.user("ada@example.test")
-
-
-def signed_in(app, remember: bool = False):
-    """Return a new browser signed in as Ada (with a remember-me cookie when asked)."""
-    browser = app.test_client()
-    data = {"email": "ada@example.test", "password": PASSWORD} | ({"remember": "y"} if remember else {})
-    assert browser.post("/signin", data=data).status_code == 303
-    assert browser.get("/settings/").status_code == 200
-    return browser
 
 
 def change(browser, current=PASSWORD, new=NEW_PASSWORD, confirmation=None):

@@ -81,6 +81,15 @@ def test_the_file_is_served_to_members_with_its_decoded_type(client, ada, post):
     assert (response.status_code, response.mimetype, response.data) == (200, "image/gif", data)
 
 
+def test_an_image_opened_by_itself_may_be_styled_by_the_browser_and_nothing_else(client, ada, post):
+    item = media.add_media(ada, post.id, image_bytes(), "a.png", "alt")
+
+    csp = client.get(f"/contents/{post.id}/media/{item.id}/file").headers["Content-Security-Policy"]
+
+    assert csp == "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    assert "style-src 'self'" in client.get(f"/contents/{post.id}/edit").headers["Content-Security-Policy"]
+
+
 def test_delete_removes_the_image(client, ada, post):
     item = media.add_media(ada, post.id, image_bytes(), "a.png", "alt")
 

@@ -48,23 +48,12 @@ def save_as_template(actor: Actor, content_id, values: dict) -> ContentTemplate:
         content = None  # another workspace's content reads as unknown
     if content is None:
         errors["content_id"] = lazy_gettext("unknown content id")
-    name = _name(actor, values.get("name"), errors)
-    channel_ids = _channel_ids(actor, values.get("channel_ids"), errors)
-    schedule = schedule_rule(values.get("schedule"), errors)
-    if errors:
-        raise ValidationFailed(errors)
-    template = ContentTemplate(
-        workspace_id=actor.workspace_id,
-        name=name,
-        **{field: getattr(content, field) for field in STRUCTURE},
-        variants=variants.overrides_of(content),
-        channel_ids=channel_ids,
-        schedule=schedule,
-        created_by_id=actor.user_id,
-    )
-    db.session.add(template)
-    db.session.flush()
-    audit.record(actor, "template.created", "template", template.id, content_id=content.id, name=name)
+        structure, overrides = {}, []
+    else:
+        structure = {field: getattr(content, field) for field in STRUCTURE}
+        overrides = variants.overrides_of(content)
+    template = _add(actor, values, structure, overrides, errors)
+    audit.record(actor, "template.created", "template", template.id, content_id=content.id, name=template.name)
     db.session.commit()
     return template
 
@@ -75,6 +64,15 @@ def add_template(actor: Actor, values: dict) -> ContentTemplate:
     structure = {f: values[f] for f in STRUCTURE if values.get(f) is not None}
     errors = {k: v for k, v in contents._validate(structure).items() if k in STRUCTURE}
     overrides = variants.parse(actor, values.get("variants") or [], errors)
+    template = _add(actor, values, structure, overrides, errors)
+    audit.record(actor, "template.created", "template", template.id, name=template.name)
+    return template
+
+
+def _add(
+    actor: Actor, values: dict, structure: dict, overrides: list | None, errors: dict[str, str]
+) -> ContentTemplate:
+    """Validate the name, channels and schedule, raise every problem found so far, or add the template."""
     name = _name(actor, values.get("name"), errors)
     channel_ids = _channel_ids(actor, values.get("channel_ids"), errors)
     schedule = schedule_rule(values.get("schedule"), errors)
@@ -91,7 +89,6 @@ def add_template(actor: Actor, values: dict) -> ContentTemplate:
     )
     db.session.add(template)
     db.session.flush()
-    audit.record(actor, "template.created", "template", template.id, name=name)
     return template
 
 

@@ -7,20 +7,16 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
-from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 
 from webapp.adapters import ADAPTERS, PLATFORMS
 from webapp.adapters.keys import title_slug
 from webapp.core.errors import ValidationFailed
 from webapp.domain.channels import channels
 from webapp.domain.content import content_templates, contents, previews, variants
-from webapp.models import CONTENT_TYPES, VARIANT_FIELDS, Channel, Content
+from webapp.models import VARIANT_FIELDS, Channel, Content
 from webapp.web.auth import ui_actor
-from webapp.web.forms import BODY_FORMAT_CHOICES, ChannelForm, EmptyForm, attach_errors
-from webapp.web.i18n import TERMS
+from webapp.web.forms import ChannelForm, ContentTextForm, EmptyForm, attach_errors
 
 # Registered inside the contents blueprint: endpoints are "contents.editor.*", URLs under /contents.
 bp = Blueprint("editor", __name__)
@@ -40,16 +36,8 @@ FIELD_LABELS = {
 SLUG_HINT = lazy_gettext("The post's URL on WordPress, Ghost and Shopify; blank: made from the title.")
 
 
-class BaseTextForm(FlaskForm):
+class BaseTextForm(ContentTextForm):
     """The base version; the editorial status changes on the review page, never here."""
-
-    title = StringField(lazy_gettext("Title"))
-    body = TextAreaField(lazy_gettext("Body"))
-    excerpt = TextAreaField(lazy_gettext("Excerpt"))
-    content_type = SelectField(lazy_gettext("Content type"), choices=[SelectChoice(c, TERMS[c]) for c in CONTENT_TYPES])
-    tags = StringField(lazy_gettext("Tags (comma-separated)"))
-    slug = StringField(lazy_gettext("Slug"))
-    body_format = SelectField(lazy_gettext("Body format"), choices=BODY_FORMAT_CHOICES, default="markdown")
 
 
 @dataclass(frozen=True)
