@@ -64,7 +64,7 @@ def _wait_until_subscribed():
 def test_a_client_queue_that_is_full_drops_events_instead_of_blocking(app, monkeypatch):
     monkeypatch.setattr("webapp.infra.live.sse.CLIENT_BUFFER", 1)
     broker = Broker(get_redis(), "herald-test:events:*")
-    inbox = queue.Queue(maxsize=1)
+    inbox = queue.SimpleQueue()
     broker._clients[5].add(inbox)
 
     broker._dispatch(b"herald-test:events:5", b"1-0|{}")
