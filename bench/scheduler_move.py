@@ -7,13 +7,13 @@ them), and each publication handed to rq-scheduler by Herald's own `dispatch.enq
 seconds ago, so one call moves them all.
 
 Timed, in this process, one call each, on the same Redis:
-  herald   HeraldScheduler.enqueue_jobs() on the N publications' entries: batches of 1,000 (one fetch_many and one
-           MULTI/EXEC each) AND, before each batch moves, mark_queued(): the N rows go scheduled -> queued in the
-           database, one event per publication, advance_due for their schedules.
+  herald   HeraldScheduler.enqueue_jobs() on the N publications' entries: batches of 1,000 (one Lua script reading
+           the jobs' queues and one moving them, each) AND, before each batch moves, mark_queued(): the N rows go
+           scheduled -> queued in the database, one event per workspace and status, advance_due for their schedules.
   stock    rq_scheduler.Scheduler.enqueue_jobs() on N plain jobs (same function, queue and timeout; no database).
   batched  the reference stack's BatchedScheduler (Redis-only batching, as Herald's) on N plain jobs, if found.
 Each mover's result is checked (sorted set empty, N jobs in the queue; for Herald, N rows queued). Herald's call is
-broken down by wrapping its steps with timers (fetch_many, mark_queued, SQL statements, commits, events,
+broken down by wrapping its steps with timers (the two scripts, mark_queued, SQL statements, commits, events,
 advance_due); the wrappers only measure.
 
     python bench/scheduler_move.py [--n 10000] [--database-url postgresql://...] [--no-batched]
@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import importlib.util
 import math
+import os
 import secrets
 import sys
 import time
@@ -105,6 +106,15 @@ class Timers:
             self._restore.pop()()
 
 
+def cpu_now(redis) -> tuple[float, float]:
+    """CPU seconds used so far by this process (the mover, and SQLite's work in it) and by the private redis-server.
+
+    On a machine shared with other work, wall time counts the waits for a CPU too; CPU time does not.
+    """
+    info = redis.info("cpu")
+    return time.process_time(), info["used_cpu_user"] + info["used_cpu_sys"]
+
+
 def load_batched_scheduler(path: Path):
     """The reference script's BatchedScheduler class (imported from its file), or None."""
     if not path.exists():
@@ -159,7 +169,6 @@ class Move(BenchRun):
 
     # -- Herald ---------------------------------------------------------------------------------------------------
     def herald(self, redis) -> dict:
-        from rq.job import Job
         from rq.utils import utcparse
         from sqlalchemy import event, func, select
         from sqlalchemy.orm import Session
@@ -171,6 +180,7 @@ class Move(BenchRun):
         from webapp.domain.shared.actor import Actor
         from webapp.extensions import db
         from webapp.infra import dispatch
+        from webapp.infra.due_jobs import Mover
         from webapp.infra.live import events
         from webapp.models import Publication, PublicationStatus, Role, Schedule, ScheduleStatus
         from webapp.processes.scheduler import HeraldScheduler
@@ -247,9 +257,10 @@ class Move(BenchRun):
 
         timers = Timers()
         timers.wrap(publisher, "mark_queued", "mark_queued")
-        timers.wrap(events, "publication_changed", "events")
+        timers.wrap(events, "publications_changed", "events")
         timers.wrap(schedules, "advance_due", "advance_due")
-        timers.wrap(Job, "fetch_many", "fetch_many")
+        timers.wrap(Mover, "read", "read")
+        timers.wrap(Mover, "move", "move")
         timers.wrap(Session, "commit", "commit")
         engine = db.engine
 
@@ -261,7 +272,7 @@ class Move(BenchRun):
 
         event.listen(engine, "before_cursor_execute", before)
         event.listen(engine, "after_cursor_execute", after)
-        cmds0 = command_counts(redis)
+        cmds0, cpu0 = command_counts(redis), cpu_now(redis)
         try:
             timers.enter("enqueue_jobs")
             started_at = time.time()
@@ -271,7 +282,7 @@ class Move(BenchRun):
             event.remove(engine, "before_cursor_execute", before)
             event.remove(engine, "after_cursor_execute", after)
             timers.restore()
-        cmds1 = command_counts(redis)
+        cmds1, cpu1 = command_counts(redis), cpu_now(redis)
         move_s = timers.inclusive["enqueue_jobs"]
 
         queued = db.session.scalar(
@@ -288,6 +299,7 @@ class Move(BenchRun):
         return {
             "setup_s": setup_s,
             "move_s": move_s,
+            "cpu": (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]),
             "moved": len(moved),
             "left": left,
             "queue_len": queue_len,
@@ -321,16 +333,17 @@ class Move(BenchRun):
                 job_result_ttl=3600,
             )
         setup_s = time.perf_counter() - t0
-        cmds0 = command_counts(redis)
+        cmds0, cpu0 = command_counts(redis), cpu_now(redis)
         t0 = time.perf_counter()
         scheduler.enqueue_jobs()  # stock returns a spent generator: the checks below count instead
         move_s = time.perf_counter() - t0
-        cmds1 = command_counts(redis)
+        cmds1, cpu1 = command_counts(redis), cpu_now(redis)
         left, queue_len = redis.zcard(scheduler.scheduled_jobs_key), redis.llen("rq:queue:default")
         print(f"# {mover}: {n} plain jobs set up in {setup_s:.1f}s, moved in {move_s:.3f}s", flush=True)
         return {
             "setup_s": setup_s,
             "move_s": move_s,
+            "cpu": (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]),
             "left": left,
             "queue_len": queue_len,
             "ok": left == 0 and queue_len == n,
@@ -342,7 +355,10 @@ def report(r: dict) -> bool:
     n, h, s, b = r["n"], r["herald"], r["stock"], r.get("batched")
     print()
     print(f"== scheduler move: {n} due entries -> queues, one enqueue_jobs() call each, workers stopped ({r['db']})")
-    print(f"{'mover':34} {'move':>8} {'moves/s':>8} {'us/entry':>9} {'cmds/entry':>11} {'checked':>8}")
+    print(
+        f"{'mover':34} {'move':>8} {'moves/s':>8} {'us/entry':>9} {'cmds/entry':>11} {'checked':>8}"
+        f" {'CPU: mover + redis':>19}"
+    )
     rows = [("herald (HeraldScheduler + DB rows)", h), ("stock (rq_scheduler.Scheduler)", s)]
     if b:
         rows.append(("batched (reference, Redis only)", b))
@@ -351,6 +367,7 @@ def report(r: dict) -> bool:
         print(
             f"{name:34} {x['move_s']:>7.3f}s {n / x['move_s']:>8.0f} {x['move_s'] / n * 1e6:>9.0f}"
             f" {cmds:>11.1f} {'ok' if x['ok'] else 'NO':>8}"
+            f" {x['cpu'][0]:>8.3f}s + {x['cpu'][1]:.3f}s"
         )
     print(
         f"ratio herald / stock = {ratio(h['move_s'], s['move_s'])} (stock / herald = {s['move_s'] / h['move_s']:.2f}x)"
@@ -358,13 +375,14 @@ def report(r: dict) -> bool:
     )
     ex, calls = h["exclusive"], h["calls"]
     parts = [
-        ("fetch_many (pipelined HGETALLs)", ex.get("fetch_many", 0.0)),
+        ("read script (each job's queue)", ex.get("read", 0.0)),
+        ("move script (HSET + push each, ZREM)", ex.get("move", 0.0)),
         ("SQL statements (UPDATE, SELECTs)", ex.get("sql", 0.0)),
         ("commits", ex.get("commit", 0.0)),
-        ("events (1 EVAL per publication)", ex.get("events", 0.0)),
+        ("events (1 per workspace and status)", ex.get("events", 0.0)),
         ("mark_queued own (ORM objects, Python)", ex.get("mark_queued", 0.0)),
         ("advance_due own (ORM objects, Python)", ex.get("advance_due", 0.0)),
-        ("rest: ZRANGEBYSCORE + MULTI/EXEC build+send", ex.get("enqueue_jobs", 0.0)),
+        ("rest: ZRANGEBYSCORE, Python", ex.get("enqueue_jobs", 0.0)),
     ]
     print(f"   where Herald's {h['move_s']:.3f}s go (exclusive wall time; us per entry):")
     for label, seconds in parts:
@@ -384,6 +402,9 @@ def report(r: dict) -> bool:
         f"SUMMARY scheduler_move n={n} db={r['db']} herald={h['move_s']:.2f}s stock={s['move_s']:.2f}s"
         f" ({ratio(h['move_s'], s['move_s'])})"
         + (f" batched={b['move_s']:.2f}s ({ratio(h['move_s'], b['move_s'])})" if b else "")
+        + f" cpu herald={sum(h['cpu']):.2f}s"
+        + (f" batched={sum(b['cpu']):.2f}s" if b else "")
+        + f" load={os.getloadavg()[0]:.1f}"
         + (" | ok" if ok else " | PROBLEMS")
     )
     return ok

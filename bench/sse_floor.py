@@ -7,7 +7,11 @@ puts each event in every queue (every --interval seconds) and each thread writes
 Latency is from the put to the thread's write, so it is a lower bound for bench/scale.py --parts sse on
 the same machine (where the client also reads, parses, and shares the CPUs).
 
+--queue simple gives each thread a queue.SimpleQueue (C, no Condition) instead of a queue.Queue, and
+--switch-interval sets sys.setswitchinterval in each process: the two cheap knobs on Herald's fan-out.
+
     python bench/sse_floor.py [--clients 1000] [--processes 2] [--events 20] [--interval 0.5]
+                              [--queue queue|simple] [--switch-interval S]
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ import multiprocessing
 import os
 import queue
 import socket
+import sys
 import threading
 import time
 
 
-def one_process(threads: int, events: int, interval: float, start_at: float, out) -> None:
+def one_process(threads: int, events: int, interval: float, start_at: float, out, kind: str, switch: float) -> None:
     """Run `threads` streams and the dispatcher in this process; send back (latencies, CPU seconds)."""
+    if switch:
+        sys.setswitchinterval(switch)
     latencies: list[float] = []
     lock = threading.Lock()
     inboxes, readers = [], []
@@ -37,7 +44,7 @@ def one_process(threads: int, events: int, interval: float, start_at: float, out
     for _ in range(threads):
         writer, reader = socket.socketpair()
         reader.setblocking(False)
-        inboxes.append(queue.Queue(maxsize=1000))
+        inboxes.append(queue.SimpleQueue() if kind == "simple" else queue.Queue(maxsize=1000))
         readers.append(reader)
         threading.Thread(target=stream, args=(inboxes[-1], writer), daemon=True).start()
 
@@ -67,12 +74,15 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between events (0.5)")
+    parser.add_argument("--queue", choices=("queue", "simple"), default="queue", help="each stream's inbox (queue)")
+    parser.add_argument("--switch-interval", type=float, default=0.0, help="sys.setswitchinterval (default: 0.005)")
     a = parser.parse_args()
     out: multiprocessing.Queue = multiprocessing.Queue()
     start_at = time.time() + 1.0 + a.clients / 1000
     workers = [
         multiprocessing.Process(
-            target=one_process, args=(a.clients // a.processes, a.events, a.interval, start_at, out)
+            target=one_process,
+            args=(a.clients // a.processes, a.events, a.interval, start_at, out, a.queue, a.switch_interval),
         )
         for _ in range(a.processes)
     ]
@@ -85,7 +95,8 @@ def main() -> None:
     cpu = sum(c for _, c in results)
     at = lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000  # noqa: E731
     print(
-        f"{a.clients} threads in {a.processes} processes, {a.events} events every {a.interval}s:"
+        f"{a.clients} threads in {a.processes} processes ({a.queue}, switch interval"
+        f" {a.switch_interval or sys.getswitchinterval()}s), {a.events} events every {a.interval}s:"
         f" {len(latencies)} deliveries, p50 {at(0.5):.1f} ms, p99 {at(0.99):.1f} ms, max {at(1.0):.1f} ms;"
         f" CPU {cpu * 1e6 / max(1, len(latencies)):.0f} us a delivery (the readers' polling included)"
     )

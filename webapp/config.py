@@ -13,6 +13,7 @@ ENVIRONMENTS = ("production", "development", "testing")
 RATE_PER_MINUTE_DEFAULTS = {"webhook": 0, "wordpress": 30, "ghost": 30, "shopify": 30, "mastodon": 5}
 # The web server (gunicorn.conf.py): processes and threads; each open /events stream holds a thread.
 WEB_WORKERS_DEFAULT, WEB_THREADS_DEFAULT = 2, 128
+WEB_SWITCH_INTERVAL_MS_DEFAULT = 50  # gunicorn.conf.py: the web processes' sys.setswitchinterval
 # Publications in flight at once per channel, by platform (0: no cap), shared by every worker on every
 # machine: a platform that stalls holds at most this many worker slots. WordPress and Mastodon 5, as
 # Postiz does; Shopify throttles hardest; a webhook is the user's own receiver.

@@ -78,6 +78,21 @@ def test_the_scheduler_marks_due_publications_queued_before_moving_their_jobs(ma
     assert dispatch.scheduled_time(publication) is None
 
 
+def test_an_entry_whose_job_is_gone_is_dropped_and_its_publication_stays_scheduled(make):
+    from rq.job import Job
+
+    publication = _schedule(make)
+    pid, job_id = publication.id, dispatch.job_id(publication)
+    _make_due(publication)
+    get_redis().delete(Job.key_for(job_id))  # the hash expired or was deleted; the entry lingered
+
+    _run_scheduler_tick()
+
+    assert _reload(pid).status == "scheduled"  # the reconciler gives it a job again
+    assert job_id not in dispatch.get_scheduler()
+    assert all(queue.count == 0 for queue in all_queues())
+
+
 def test_a_due_publication_is_published_by_a_worker(make, receiver):
     publication = _schedule(make, url=receiver.url)
     pid = publication.id

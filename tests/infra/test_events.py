@@ -64,7 +64,7 @@ def _wait_until_subscribed():
 def test_a_client_queue_that_is_full_drops_events_instead_of_blocking(app, monkeypatch):
     monkeypatch.setattr("webapp.infra.live.sse.CLIENT_BUFFER", 1)
     broker = Broker(get_redis(), "herald-test:events:*")
-    inbox = queue.Queue(maxsize=1)
+    inbox = queue.SimpleQueue()
     broker._clients[5].add(inbox)
 
     broker._dispatch(b"herald-test:events:5", b"1-0|{}")
@@ -73,12 +73,31 @@ def test_a_client_queue_that_is_full_drops_events_instead_of_blocking(app, monke
     assert inbox.get_nowait() == ("1-0", "{}")
 
 
-def test_many_publication_events_go_out_in_one_round_trip_and_are_replayable(app):
+def test_publications_changing_together_are_one_replayable_event_per_workspace_and_status(app):
     from types import SimpleNamespace
 
     rows = [SimpleNamespace(id=i, status="queued", workspace_id=8) for i in (1, 2, 3)]
+    rows += [
+        SimpleNamespace(id=4, status="deleted", workspace_id=8),
+        SimpleNamespace(id=5, status="queued", workspace_id=9),
+    ]
 
     events.publications_changed(rows)
 
-    replayed = events.replay(8, "0-0")
-    assert [json.loads(payload)["id"] for _, payload in replayed] == [1, 2, 3]
+    assert [json.loads(payload) for _, payload in events.replay(8, "0-0")] == [
+        {"name": "publication", "ids": [1, 2, 3], "status": "queued"},
+        {"name": "publication", "id": 4, "status": "deleted"},
+    ]
+    assert [json.loads(payload) for _, payload in events.replay(9, "0-0")] == [
+        {"name": "publication", "id": 5, "status": "queued"}
+    ]
+
+
+def test_sse_format_of_a_batch_is_one_generic_event_and_a_targeted_one_per_publication():
+    text = events.format_sse("6-0", '{"name":"publication","ids":[7,8],"status":"queued"}')
+
+    assert text == (
+        'id: 6-0\nevent: publication\ndata: {"name":"publication","ids":[7,8],"status":"queued"}\n\n'
+        'id: 6-0\nevent: publication-7\ndata: {"name":"publication","id":7,"status":"queued"}\n\n'
+        'id: 6-0\nevent: publication-8\ndata: {"name":"publication","id":8,"status":"queued"}\n\n'
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def settings(monkeypatch, **environ) -> dict:
-    for name in ("WEB_WORKERS", "WEB_THREADS"):
+    for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_SWITCH_INTERVAL_MS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -31,6 +33,19 @@ def test_workers_and_threads_come_from_the_environment(monkeypatch):
 
     assert (conf["workers"], conf["threads"]) == (3, 700)
     assert conf["worker_connections"] >= 700  # every thread may hold an open stream
+
+
+def test_each_web_process_lets_a_thread_keep_the_gil_50_ms_unless_told_otherwise(monkeypatch):
+    default, tuned = settings(monkeypatch), settings(monkeypatch, WEB_SWITCH_INTERVAL_MS="20")
+    before = sys.getswitchinterval()
+    try:
+        default["post_worker_init"](None)
+        assert sys.getswitchinterval() == pytest.approx(0.05)
+        tuned["post_worker_init"](None)
+        assert sys.getswitchinterval() == pytest.approx(0.02)
+    finally:
+        sys.setswitchinterval(before)
+        gc.unfreeze()
 
 
 def test_a_garbled_setting_fails_loudly(monkeypatch):

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 from flask import current_app
-from rq import Queue
-from rq.job import Job, JobStatus
-from rq.utils import now as rq_now
-from rq.utils import utcformat
 from rq_scheduler import Scheduler
 
 from webapp.domain.publishing.reconcile import reconcile
 from webapp.extensions import db
 from webapp.infra import dispatch
+from webapp.infra.due_jobs import DueJob, Mover
 from webapp.infra.liveness import heartbeat_key
 from webapp.infra.queues import get_redis
 from webapp.processes import periodic
@@ -33,9 +29,10 @@ class HeraldScheduler(Scheduler):
         super().__init__(*args, **kwargs)
         self._heartbeat_ttl = heartbeat_ttl
         self._periodic = periodic_jobs or []
+        self._mover = Mover(self.connection)
 
-    # Due jobs move in batches: one ZRANGEBYSCORE, one pipelined fetch and one MULTI/EXEC per batch
-    # instead of ~10 round trips per job (10,000 due entries: seconds, not tens of seconds).
+    # Due jobs move in batches: one ZRANGEBYSCORE, one script reading the jobs' queues and one moving them
+    # per batch, instead of ~10 round trips per job (10,000 due entries: well under a second of Redis).
     batch_size = 1000
     max_batches = 100
 
@@ -80,16 +77,10 @@ class HeraldScheduler(Scheduler):
         jobs = self._fetch(ids)
         present = [job for job in jobs if job is not None]
         # The database says `queued` before a job reaches a queue, so a worker never finds its
-        # publication still `scheduled`.
-        mark_queued([], dispatches=[job.dispatch for job in present if isinstance(job, _Due)])
-        plain = [job for job in present if not _needs_stock_path(job)]
-        with self.connection.pipeline(transaction=True) as pipe:
-            _push(plain, pipe)
-            gone = [job_id for job_id, job in zip(ids, jobs, strict=True) if job is None]
-            done = [job.id for job in plain] + gone
-            if done:  # periodic jobs alone leave nothing to remove here
-                pipe.zrem(self.scheduled_jobs_key, *done)
-            pipe.execute()
+        # publication still `scheduled`. A crash after this moves the same entries again next tick.
+        mark_queued([], dispatches=[dispatch.parse_job_id(job.id) for job in present if isinstance(job, DueJob)])
+        gone = [job_id for job_id, job in zip(ids, jobs, strict=True) if job is None]
+        self._mover.move(self.scheduled_jobs_key, [job for job in present if not _needs_stock_path(job)], gone)
         for job in present:
             if _needs_stock_path(job):
                 self.enqueue_job(job)  # periodic jobs: rq-scheduler re-adds them at their next time
@@ -98,22 +89,11 @@ class HeraldScheduler(Scheduler):
     def _fetch(self, ids: list[str]) -> list:
         """Read what moving each job needs: a publication's job its queue only (its id names the rest), any
         other job whole (rq's fetch: periodic ones go the stock way). None where the job hash is gone."""
-        dispatches = {ident: dispatch.parse_job_id(ident) for ident in ids}
-        others = [ident for ident in ids if dispatches[ident] is None]
-        fetched = dict(zip(others, self.job_class.fetch_many(others, connection=self.connection), strict=True))
-        with self.connection.pipeline(transaction=False) as pipe:
-            for ident in ids:
-                if dispatches[ident] is not None:
-                    pipe.hmget(Job.key_for(ident), "origin", "enqueue_at_front")
-            fields = iter(pipe.execute())
-        jobs = []
-        for ident in ids:
-            if dispatches[ident] is None:
-                jobs.append(fetched[ident])
-                continue
-            origin, front = next(fields)
-            jobs.append(None if origin is None else _Due(ident, origin.decode(), front == b"1", dispatches[ident]))
-        return jobs
+        ours = [ident for ident in ids if dispatch.parse_job_id(ident) is not None]
+        others = [ident for ident in ids if dispatch.parse_job_id(ident) is None]
+        found = dict(zip(ours, self._mover.read(ours), strict=True))
+        found.update(zip(others, self.job_class.fetch_many(others, connection=self.connection), strict=True))
+        return [found[ident] for ident in ids]
 
     def run(self, burst: bool = False) -> None:
         """Tick just after each whole second (rq-scheduler's own loop ticks at a random phase)."""
@@ -145,40 +125,9 @@ class HeraldScheduler(Scheduler):
         self.connection.set(heartbeat_key(), f"{time.time():.3f}", ex=self._heartbeat_ttl)
 
 
-def _push(jobs: list, pipe) -> None:
-    """Put due jobs on their queues: what rq's enqueue_job does for a job whose hash rq-scheduler already saved.
-
-    rq's own path writes the whole job hash again, sets its status in a second HSET and re-registers the
-    queue for every job (4 commands a job); here a job costs one HSET (status, enqueued_at) and its push,
-    and each queue is registered once per batch.
-    """
-    at = utcformat(rq_now())
-    origins = set()
-    for job in jobs:
-        origins.add(job.origin)
-        pipe.hset(job.key, mapping={"status": JobStatus.QUEUED.value, "enqueued_at": at})
-        queue_key = Queue.redis_queue_namespace_prefix + job.origin
-        (pipe.lpush if job.enqueue_at_front else pipe.rpush)(queue_key, job.id)
-    for origin in origins:
-        pipe.sadd(Queue.redis_queues_keys, Queue.redis_queue_namespace_prefix + origin)
-
-
-@dataclass(frozen=True)
-class _Due:
-    """A publication's due job, as much of it as the move needs (rq-scheduler saved the rest already)."""
-
-    id: str
-    origin: str
-    enqueue_at_front: bool
-    dispatch: tuple[int, int]  # (publication id, dispatch_seq), read off the job id
-    meta = None
-
-    @property
-    def key(self) -> str:
-        return Job.key_for(self.id)
-
-
 def _needs_stock_path(job) -> bool:
+    if isinstance(job, DueJob):
+        return False  # a publication's job runs once
     meta = job.meta or {}
     return bool(meta.get("interval") or meta.get("cron_string") or meta.get("repeat") is not None)
 

@@ -51,11 +51,12 @@ def test_pausing_a_schedule_pauses_its_publications_and_removes_their_entries(ma
 
 def test_pausing_a_queued_publication_takes_its_job_off_the_queue_and_nothing_publishes(make, actor, receiver):
     schedule, [publication] = one_time(make, actor, url=receiver.url)
+    schedule_id = schedule.id  # the tick ends the session, detaching the row
     make_due(publication)
     tick()
     assert reload(publication).status == "queued"
 
-    lifecycle.pause_schedule(actor, schedule.id)
+    lifecycle.pause_schedule(actor, schedule_id)
     work()
 
     assert reload(publication).status == "paused"
@@ -251,9 +252,10 @@ def test_cloning_a_one_time_schedule_whose_time_passed_needs_a_new_run_at(make, 
 
 def test_retrying_a_failed_publication_queues_it_under_a_fresh_job_and_publishes(make, actor, receiver):
     schedule, [publication] = one_time(make, actor, url=receiver.url)
+    schedule_id = schedule.id  # the tick ends the session, detaching the row
     publication = reload(publication)
     publication.status, publication.finished_at = "failed", utcnow()
-    db.session.get(Schedule, schedule.id).status = "completed"
+    db.session.get(Schedule, schedule_id).status = "completed"
     db.session.commit()
     unit = lifecycle.Work()
 
@@ -266,7 +268,7 @@ def test_retrying_a_failed_publication_queues_it_under_a_fresh_job_and_publishes
 
     assert reload(publication).status == "published"
     assert publication.dispatch_seq == 2 and len(receiver.requests) == 1
-    assert db.session.get(Schedule, schedule.id).status == "completed"
+    assert db.session.get(Schedule, schedule_id).status == "completed"
 
 
 def test_publish_now_publishes_on_the_next_tick_and_never_before_its_due_second(make, actor, receiver):

@@ -243,6 +243,7 @@ def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled
         {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime.now(UTC) + timedelta(hours=1)},
     )
     [publication] = schedules.publications_of(schedule)
+    schedule_id = schedule.id
     publisher.mark_queued([publication.id])
     db.session.expunge_all()
 
@@ -255,4 +256,4 @@ def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled
     assert publisher.execute(publication.id) == "published"
 
     db.session.expire_all()
-    assert db.session.get(Schedule, schedule.id).status == "cancelled"
+    assert db.session.get(Schedule, schedule_id).status == "cancelled"

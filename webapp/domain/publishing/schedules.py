@@ -249,7 +249,10 @@ def advance_due(schedule_ids, now: datetime | None = None) -> list[Publication]:
     """
     created: list[Publication] = []
     ended: list[Schedule] = []
-    for schedule in db.session.scalars(select(Schedule).where(Schedule.id.in_(list(schedule_ids)))):
+    # Only a recurring schedule advances or ends here: the scheduler passes the schedules of a whole batch,
+    # mostly one-time ones, not worth loading.
+    recurring = select(Schedule).where(Schedule.id.in_(list(schedule_ids)), Schedule.cron.is_not(None))
+    for schedule in db.session.scalars(recurring):
         created.extend(advance(schedule, now))
         if db.session.is_modified(schedule) and schedule.cron and schedule.next_run_at is None:
             ended.append(schedule)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections import defaultdict
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -78,15 +79,24 @@ def publication_changed(publication) -> str | None:
 
 
 def publications_changed(publications) -> None:
-    """Publish one signal per publication in a single round trip (the scheduler moves thousands)."""
-    if not publications:
+    """Publish one signal per workspace and status for many publications, in a single round trip.
+
+    The scheduler moves thousands at once: one event naming them all (`ids`) instead of one each keeps
+    Redis, every web process's fan-out and every open page's re-fetch at one per batch, and the replayable
+    stream (STREAM_MAXLEN) from filling with a single batch. A group of one is the single form.
+    """
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for p in publications:
+        groups[p.workspace_id, p.status].append(p.id)
+    if not groups:
         return
     script = _script()
     try:
         with get_redis().pipeline(transaction=False) as pipe:
-            for p in publications:
-                payload = _payload("publication", {"id": p.id, "status": p.status})
-                script(keys=[stream_key(p.workspace_id)], args=[payload, STREAM_MAXLEN], client=pipe)
+            for (workspace_id, status), ids in groups.items():
+                data = {"id": ids[0]} if len(ids) == 1 else {"ids": ids}
+                payload = _payload("publication", {**data, "status": status})
+                script(keys=[stream_key(workspace_id)], args=[payload, STREAM_MAXLEN], client=pipe)
             pipe.execute()
     except RedisError:
         log.warning("%d publication events not published: Redis unavailable", len(publications))
@@ -103,14 +113,25 @@ def replay(workspace_id: int, after_id: str, limit: int = 500) -> list[tuple[str
 
 @functools.lru_cache(maxsize=256)
 def format_sse(event_id: str, payload: str) -> str:
-    """Render one bus event as SSE messages: a generic `name` event and a targeted `name-<id>` one.
+    """Render one bus event as SSE messages: a generic `name` event, then a targeted `name-<id>` one per id.
 
-    Every stream of a process renders the same event: the first renders it, the others (a thousand
-    open dashboards) reuse that text instead of each parsing the JSON again under the GIL.
+    A batch (`ids`) is one generic event, so a page re-fetches once, and one targeted event per publication,
+    each with that publication's own data, as if it had changed alone. Every stream of a process renders the
+    same event: the first renders it, the others (a thousand open dashboards) reuse that text instead of
+    each parsing the JSON again under the GIL.
     """
     data = json.loads(payload)
-    names = [data["name"]]
-    if "id" in data:
-        names.append(f"{data['name']}-{data['id']}")
+    name = data["name"]
+    messages = [_sse_message(event_id, name, payload)]
+    if "ids" in data:
+        rest = {k: v for k, v in data.items() if k not in ("name", "ids")}
+        for ident in data["ids"]:
+            messages.append(_sse_message(event_id, f"{name}-{ident}", _payload(name, {"id": ident, **rest})))
+    elif "id" in data:
+        messages.append(_sse_message(event_id, f"{name}-{data['id']}", payload))
+    return "".join(messages)
+
+
+def _sse_message(event_id: str, name: str, payload: str) -> str:
     lines = "".join(f"data: {line}\n" for line in payload.splitlines())
-    return "".join(f"id: {event_id}\nevent: {name}\n{lines}\n" for name in names)
+    return f"id: {event_id}\nevent: {name}\n{lines}\n"
