@@ -31,6 +31,7 @@ from webapp.adapters.http import keep_connections_alive
 from webapp.domain.operations import scheduler_watch
 from webapp.infra import liveness, logs, tasks
 from webapp.infra.queues import QUEUE_ORDER, all_queues, get_redis
+from webapp.processes.bookkeeping import LeanBookkeeping
 
 log = logging.getLogger("herald.worker")
 
@@ -46,33 +47,29 @@ class HeraldJob(Job):
         return super().func
 
 
-class HeraldWorker(SimpleWorker):
+class HeraldWorker(LeanBookkeeping, SimpleWorker):
     """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id.
 
-    It also beats in Herald's own liveness set (infra/liveness.py) at every RQ heartbeat, which an idle
-    worker sends every `worker_ttl - 15` seconds: after a Redis flush it is counted again that soon.
+    Its rq bookkeeping is the lean kind (processes/bookkeeping.py). It also beats in Herald's own liveness
+    set (infra/liveness.py) in the round trip of an rq heartbeat, which an idle worker sends every
+    `worker_ttl - 15` seconds: after a Redis flush it is counted again that soon.
     """
 
     job_class = HeraldJob
     HEARTBEAT_TTL_S = 30  # an idle worker beats every 15 s; /healthz counts it for 90 s after the last
 
-    # rq beats about five times per job; Herald's own beat is sent only when it moves the worker's expiry on
-    # by more than this (a job's longer limit, or the idle beat every 15 s): 13 % of a publish's CPU saved.
-    BEAT_SLACK_S = 5.0
-
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("worker_ttl", self.HEARTBEAT_TTL_S)
         super().__init__(*args, **kwargs)
-        self._beat_until = 0.0
+        self._alive_until = 0.0
 
-    def heartbeat(self, timeout=None, pipeline=None):
-        super().heartbeat(timeout, pipeline)
-        # `timeout` is a running job's own limit (+60 s) when RQ beats before one: alive for that long.
-        ttl = timeout or self.worker_ttl + 60
-        if time.monotonic() + ttl <= self._beat_until + self.BEAT_SLACK_S:
+    def beat_sent(self, pipeline, ttl: int) -> None:
+        # `ttl` is a running job's own limit (+60 s) when RQ beats before one: alive for that long. Herald's
+        # record is written only when it moves on by more than the slack, like rq's own unpipelined beats.
+        if time.monotonic() + ttl <= self._alive_until + self.BEAT_SLACK_S:
             return
-        self._beat_until = time.monotonic() + ttl
-        liveness.worker_beat(self.connection, self.name, ttl)
+        self._alive_until = time.monotonic() + ttl
+        liveness.worker_beat(pipeline, self.name, ttl)
         scheduler_watch.check_now_and_then()  # workers are who notice a silent scheduler
 
     def register_death(self):
