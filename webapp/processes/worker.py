@@ -14,11 +14,14 @@ take no other (warm shutdown); a second stops at once (the claim and the reconci
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import threading
 import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
@@ -29,11 +32,14 @@ from sqlalchemy.orm import configure_mappers
 from webapp import create_app
 from webapp.adapters.http import keep_connections_alive
 from webapp.domain.operations import scheduler_watch
-from webapp.infra import liveness, logs, tasks
+from webapp.domain.publishing import recovery, throttle
+from webapp.infra import liveness, logs, presence, tasks
 from webapp.infra.queues import QUEUE_ORDER, all_queues, get_redis
 from webapp.processes.bookkeeping import LeanBookkeeping
 
 log = logging.getLogger("herald.worker")
+# The presence connection is pinged this often, so one Redis dropped (a restart, an idle timeout) comes back soon.
+PRESENCE_KEEP_S = 10.0
 
 
 class HeraldJob(Job):
@@ -114,7 +120,7 @@ class Slots:
 
     def __init__(self, app, concurrency: int, name: str | None = None) -> None:
         self.app = app
-        base = name or f"herald-{threading.get_native_id()}-{time.time_ns() % 10**9}"
+        self.base = base = name or f"herald-{threading.get_native_id()}-{time.time_ns() % 10**9}"
         with app.app_context():
             self.workers = [
                 # The first slot carries the name itself (what tests and operators look for), the others .2, .3, …
@@ -123,6 +129,20 @@ class Slots:
             ]
         self.threads: list[threading.Thread] = []
         self.stopping = threading.Event()
+        self.presence: Redis | None = None
+
+    def hold_presence(self) -> None:
+        """Open this process's presence and free what a dead predecessor's slots held (a restart after kill -9)."""
+        try:
+            self.presence = presence.hold(self.app, self.base)
+            with self.app.app_context():
+                throttle.hold_leases()
+                freed = recovery.free_orphaned_slots()
+        except RedisError as exc:  # the slots wait for Redis themselves; the leases then just expire
+            log.warning("worker %s: no presence held (%s): its leases will expire if it dies", self.base, exc)
+            return
+        if freed:
+            log.info("worker %s: freed %d channel slot(s) held by worker processes that died", self.base, freed)
 
     def _run(self, worker: SlotWorker, burst: bool) -> None:
         with self.app.app_context():
@@ -144,7 +164,11 @@ class Slots:
 
     def wait(self, poll_s: float = 0.2) -> None:
         """Return when every slot has ended (burst) or, after stop(), when none holds a job."""
+        kept = time.monotonic()
         while any(thread.is_alive() for thread in self.threads):
+            if self.presence is not None and time.monotonic() - kept > PRESENCE_KEEP_S:
+                presence.keep(self.presence)
+                kept = time.monotonic()
             if self.stopping.is_set() and not any(
                 worker.busy for worker, thread in zip(self.workers, self.threads, strict=True) if thread.is_alive()
             ):
@@ -154,6 +178,9 @@ class Slots:
             for worker, thread in zip(self.workers, self.threads, strict=True):
                 if thread.is_alive():  # idle in BLPOP: it ends with the process; it is gone from the live set now
                     worker.register_death()
+            if self.presence is not None:
+                with contextlib.suppress(RedisError):
+                    throttle.let_go_leases()  # every call has ended: nothing of this process is left to free
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -167,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
         configure_mappers()
     concurrency = max(1, args.concurrency or app.config["WORKER_CONCURRENCY"])
     slots = Slots(app, concurrency, args.name)
+    slots.hold_presence()
     presses = []
 
     def on_signal(signum, frame):

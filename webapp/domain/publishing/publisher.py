@@ -254,7 +254,12 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
 
 
 def _hand_over(job_id: str | None, outcome: str) -> str:
-    """Queue the publication the freed channel slot went to at once (its rq-scheduler entry is gone); return outcome.
+    hand_over(job_id)
+    return outcome
+
+
+def hand_over(job_id: str | None) -> None:
+    """Queue the publication a freed channel slot went to at once (its rq-scheduler entry is gone).
 
     A tick would leave the slot idle for up to a second. Should this fail, the reconciler restores the entry.
     """
@@ -265,7 +270,6 @@ def _hand_over(job_id: str | None, outcome: str) -> str:
                 dispatch.queue_now(job_id)
         except RedisError:
             log.warning("publication %s: handed a slot but not queued; the reconciler restores it", dispatched[0])
-    return outcome
 
 
 def _hold(publication: Publication, reason: str) -> str:
