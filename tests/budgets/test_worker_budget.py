@@ -7,18 +7,15 @@ connections, over the five extra jobs.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
 from redis.connection import AbstractConnection
 from rq.registry import StartedJobRegistry
 
-from tests.adapters.receiver import Receiver
-from webapp.domain.publishing import publisher, schedules
+from tests.budgets.test_publish_budget import queued
+from webapp.domain.publishing import publisher
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.queues import all_queues, get_redis
-from webapp.models import Publication, utcnow
+from webapp.models import Publication
 from webapp.processes.worker import HeraldWorker
 
 # Per publish job, everything the worker sends: the dequeue (LPOP from `critical`, the first queue), the job's
@@ -27,22 +24,8 @@ from webapp.processes.worker import HeraldWorker
 JOB_ROUND_TRIPS = 9
 
 
-@pytest.fixture
-def receiver():
-    with Receiver() as running:
-        running.respond(200, body={"id": "post-1", "url": "https://example.test/p/1"})
-        yield running
-
-
 def _jobs_on_the_queue(make, n: int, url: str) -> list[str]:
-    actor = make.actor()
-    channel = make.channel(actor, url=url)
-    content = make.content(actor, status="approved")
-    soon = utcnow() + timedelta(seconds=30)
-    ids = []
-    for _ in range(n):
-        payload = {"content_id": content.id, "channel_ids": [channel.id], "run_at": soon, "priority": "critical"}
-        ids += [p.id for p in schedules.publications_of(schedules.create_schedule(actor, payload))]
+    ids = queued(make, n, url, priority="critical")  # the first queue a worker pops: one LPOP a job
     publisher.mark_queued(ids)
     scheduler = dispatch.get_scheduler()
     job_ids = []
