@@ -229,6 +229,10 @@ def load_config(instance_path: str, environ: os._Environ | dict | None = None) -
         # processes `make run` starts: 2 x 8 slots keep 16 slow platform calls going on 2 cores.
         "WORKER_CONCURRENCY": env_int("WORKER_CONCURRENCY", 8, environ),
         "WORKER_PROCESSES": env_int("WORKER_PROCESSES", 2, environ),
+        # How long a worker's slot may hold the interpreter lock before another may take it (Python's default:
+        # 5,000 us). A slot back from Redis or the platform waits up to that for its turn, about ten times a
+        # publish: 500 us made an instant-platform burst a third faster on 2 x 8 slots (bench/load.py). 0: leave it.
+        "WORKER_SWITCH_INTERVAL_US": env_int("WORKER_SWITCH_INTERVAL_US", 500, environ),
         "SSE_KEEPALIVE_S": env_int("SSE_KEEPALIVE_S", 15, environ),
         # Open /events streams per user across all web processes (each tab holds one); 0: no cap.
         "SSE_MAX_STREAMS_PER_USER": env_int("SSE_MAX_STREAMS_PER_USER", 8, environ),

@@ -13,11 +13,9 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
 from redis import Redis
 from sqlalchemy import event
 
-from tests.adapters.receiver import Receiver
 from tests.conftest import TEST_REDIS_URL
 from webapp.domain.publishing import publisher, schedules
 from webapp.extensions import db
@@ -78,29 +76,21 @@ def counted():
         event.remove(db.engine, "commit", on_commit)
 
 
-@pytest.fixture
-def receiver():
-    with Receiver() as running:
-        running.respond(200, body={"id": "post-1", "url": "https://example.test/p/1"})
-        yield running
-
-
-def _queued(make, n: int, url: str) -> list[int]:
+def queued(make, n: int, url: str, priority: str = "normal") -> list[int]:
+    """Make n publications of their own schedules on one webhook channel, due in 30 s; return their ids."""
     actor = make.actor()
     channel = make.channel(actor, url=url)
     content = make.content(actor, status="approved")
-    soon = utcnow() + timedelta(seconds=30)
+    body = {"content_id": content.id, "channel_ids": [channel.id], "run_at": utcnow() + timedelta(seconds=30)}
     ids = []
     for _ in range(n):
-        schedule = schedules.create_schedule(
-            actor, {"content_id": content.id, "channel_ids": [channel.id], "run_at": soon}
-        )
+        schedule = schedules.create_schedule(actor, {**body, "priority": priority})
         ids += [p.id for p in schedules.publications_of(schedule)]
     return ids
 
 
 def test_one_publish_stays_within_its_budget(make, receiver):
-    warm, measured = _queued(make, 2, receiver.url)
+    warm, measured = queued(make, 2, receiver.url)
     publisher.mark_queued([warm, measured])
     assert publisher.execute(warm) == "published"  # the first publish pays for caches; the budget is the steady one
     db.session.remove()
@@ -118,7 +108,7 @@ def test_one_publish_stays_within_its_budget(make, receiver):
 
 
 def test_a_scheduler_tick_moving_100_due_entries_stays_within_its_budget(make, receiver):
-    ids = _queued(make, 100, receiver.url)
+    ids = queued(make, 100, receiver.url)
     redis = get_redis()
     scheduler = dispatch.get_scheduler()
     due = {dispatch.job_id(db.session.get(publisher.Publication, pid)): 1 for pid in ids}

@@ -716,7 +716,9 @@ class IsolatedStack(Stack):
             while True:
                 if rq_name is None and "--name" in process.popen.args:
                     rq_name = process.popen.args[process.popen.args.index("--name") + 1]
-                keys = [f"rq:worker:{rq_name}"] if rq_name else list(redis.scan_iter("rq:worker:*"))
+                # rq:worker:<name>:executions is a set beside each worker's hash: only the hashes have a state.
+                workers = (k for k in redis.scan_iter("rq:worker:*") if not k.endswith(b":executions"))
+                keys = [f"rq:worker:{rq_name}"] if rq_name else list(workers)
                 if any(redis.hget(k, "state") == b"idle" for k in keys):
                     return
                 self._check_alive(process, deadline, "RQ to list it idle")

@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from webapp.domain.publishing import throttle
-
 from .harness import IsolatedStack, isolated_stack_fixtures, utc_text
 
 pytestmark = pytest.mark.integration
@@ -127,9 +125,37 @@ def test_kill_9_of_workers_and_the_scheduler_loses_nothing_and_sends_nothing_twi
         retried = iso.api.call("POST", "/publications/bulk", json={"action": "retry", "ids": [p["id"] for p in held]})
         assert retried.status_code == 200 and retried.json()["changed"] == len(held), retried.text
         for publication in held:
-            # A killed slot's hold on the channel's in-flight cap lapses only after its lease (throttle.SLOT_LEASE_S):
-            # until then a retried post may wait for a free slot ("retrying"), then goes out once.
-            final = iso.api.wait_until_final(publication["id"], timeout=throttle.SLOT_LEASE_S + 60)
-            assert final["status"] == "published"
+            # The killed slots' holds on the channel's in-flight cap were freed when a worker started or the
+            # reconciler ran (throttle.release_orphans), not when their leases (throttle.SLOT_LEASE_S) ran out.
+            assert iso.api.wait_until_final(publication["id"], timeout=30)["status"] == "published"
     posts = peer.posts_at(url)
     assert len(posts) == PUBLICATIONS and len({p.key for p in posts}) == PUBLICATIONS
+
+
+def test_a_worker_killed_mid_call_gives_its_channel_slot_back_at_once(iso, peer):
+    iso.restore(workers=1)
+    api = iso.api
+    hanging = peer.hook(hang_first=True)  # the call the kill cuts off: it never answers
+    channel = api.create(
+        "/channels",
+        {"name": f"capped {secrets.token_hex(2)}", "platform": "webhook", "settings": {"url": hanging},
+         "credentials": {"secret": secrets.token_urlsafe(16)}, "rules": {"max_in_flight": 1}},
+    )  # fmt: skip
+    content = api.create("/contents", {"title": "One at a time", "body": "Slot.", "status": "approved"})
+
+    def publish_soon() -> int:
+        body = {"content_id": content["id"], "channel_ids": [channel["id"]], "run_at": utc_text_at(time.time() + 2)}
+        api.create("/schedules", body)
+        listed = api.call("GET", f"/publications?channel_id={channel['id']}&per_page=10").json()["items"]
+        return max(p["id"] for p in listed)
+
+    publish_soon()
+    peer.wait_for(hanging, 1)  # in flight: it holds the channel's only slot
+    (victim,) = iso.role("worker")
+    iso.kill(victim.name)
+    iso.spawn_worker()
+    api.call("PATCH", f"/channels/{channel['id']}", json={"settings": {"url": peer.hook()}})
+
+    # Without the restart freeing the dead worker's lease it would wait out throttle.SLOT_LEASE_S (150 s).
+    final = api.wait_until_final(publish_soon(), timeout=30)
+    assert final["status"] == "published", final

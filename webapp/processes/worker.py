@@ -14,11 +14,15 @@ take no other (warm shutdown); a second stops at once (the claim and the reconci
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
+import sys
 import threading
 import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
@@ -29,10 +33,14 @@ from sqlalchemy.orm import configure_mappers
 from webapp import create_app
 from webapp.adapters.http import keep_connections_alive
 from webapp.domain.operations import scheduler_watch
-from webapp.infra import liveness, logs, tasks
+from webapp.domain.publishing import recovery, throttle
+from webapp.infra import liveness, logs, presence, tasks
 from webapp.infra.queues import QUEUE_ORDER, all_queues, get_redis
+from webapp.processes.bookkeeping import LeanBookkeeping
 
 log = logging.getLogger("herald.worker")
+# The presence connection is pinged this often, so one Redis dropped (a restart, an idle timeout) comes back soon.
+PRESENCE_KEEP_S = 10.0
 
 
 class HeraldJob(Job):
@@ -46,33 +54,29 @@ class HeraldJob(Job):
         return super().func
 
 
-class HeraldWorker(SimpleWorker):
+class HeraldWorker(LeanBookkeeping, SimpleWorker):
     """A SimpleWorker whose log lines during a job carry the RQ job id and the publication id.
 
-    It also beats in Herald's own liveness set (infra/liveness.py) at every RQ heartbeat, which an idle
-    worker sends every `worker_ttl - 15` seconds: after a Redis flush it is counted again that soon.
+    Its rq bookkeeping is the lean kind (processes/bookkeeping.py). It also beats in Herald's own liveness
+    set (infra/liveness.py) in the round trip of an rq heartbeat, which an idle worker sends every
+    `worker_ttl - 15` seconds: after a Redis flush it is counted again that soon.
     """
 
     job_class = HeraldJob
     HEARTBEAT_TTL_S = 30  # an idle worker beats every 15 s; /healthz counts it for 90 s after the last
 
-    # rq beats about five times per job; Herald's own beat is sent only when it moves the worker's expiry on
-    # by more than this (a job's longer limit, or the idle beat every 15 s): 13 % of a publish's CPU saved.
-    BEAT_SLACK_S = 5.0
-
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("worker_ttl", self.HEARTBEAT_TTL_S)
         super().__init__(*args, **kwargs)
-        self._beat_until = 0.0
+        self._alive_until = 0.0
 
-    def heartbeat(self, timeout=None, pipeline=None):
-        super().heartbeat(timeout, pipeline)
-        # `timeout` is a running job's own limit (+60 s) when RQ beats before one: alive for that long.
-        ttl = timeout or self.worker_ttl + 60
-        if time.monotonic() + ttl <= self._beat_until + self.BEAT_SLACK_S:
+    def beat_sent(self, pipeline, ttl: int) -> None:
+        # `ttl` is a running job's own limit (+60 s) when RQ beats before one: alive for that long. Herald's
+        # record is written only when it moves on by more than the slack, like rq's own unpipelined beats.
+        if time.monotonic() + ttl <= self._alive_until + self.BEAT_SLACK_S:
             return
-        self._beat_until = time.monotonic() + ttl
-        liveness.worker_beat(self.connection, self.name, ttl)
+        self._alive_until = time.monotonic() + ttl
+        liveness.worker_beat(pipeline, self.name, ttl)
         scheduler_watch.check_now_and_then()  # workers are who notice a silent scheduler
 
     def register_death(self):
@@ -117,7 +121,7 @@ class Slots:
 
     def __init__(self, app, concurrency: int, name: str | None = None) -> None:
         self.app = app
-        base = name or f"herald-{threading.get_native_id()}-{time.time_ns() % 10**9}"
+        self.base = base = name or f"herald-{threading.get_native_id()}-{time.time_ns() % 10**9}"
         with app.app_context():
             self.workers = [
                 # The first slot carries the name itself (what tests and operators look for), the others .2, .3, …
@@ -126,6 +130,20 @@ class Slots:
             ]
         self.threads: list[threading.Thread] = []
         self.stopping = threading.Event()
+        self.presence: Redis | None = None
+
+    def hold_presence(self) -> None:
+        """Open this process's presence and free what a dead predecessor's slots held (a restart after kill -9)."""
+        try:
+            self.presence = presence.hold(self.app, self.base)
+            with self.app.app_context():
+                throttle.hold_leases()
+                freed = recovery.free_orphaned_slots()
+        except RedisError as exc:  # the slots wait for Redis themselves; the leases then just expire
+            log.warning("worker %s: no presence held (%s): its leases will expire if it dies", self.base, exc)
+            return
+        if freed:
+            log.info("worker %s: freed %d channel slot(s) held by worker processes that died", self.base, freed)
 
     def _run(self, worker: SlotWorker, burst: bool) -> None:
         with self.app.app_context():
@@ -147,7 +165,11 @@ class Slots:
 
     def wait(self, poll_s: float = 0.2) -> None:
         """Return when every slot has ended (burst) or, after stop(), when none holds a job."""
+        kept = time.monotonic()
         while any(thread.is_alive() for thread in self.threads):
+            if self.presence is not None and time.monotonic() - kept > PRESENCE_KEEP_S:
+                presence.keep(self.presence)
+                kept = time.monotonic()
             if self.stopping.is_set() and not any(
                 worker.busy for worker, thread in zip(self.workers, self.threads, strict=True) if thread.is_alive()
             ):
@@ -157,6 +179,15 @@ class Slots:
             for worker, thread in zip(self.workers, self.threads, strict=True):
                 if thread.is_alive():  # idle in BLPOP: it ends with the process; it is gone from the live set now
                     worker.register_death()
+            if self.presence is not None:
+                with contextlib.suppress(RedisError):
+                    throttle.let_go_leases()  # every call has ended: nothing of this process is left to free
+
+
+def share_the_interpreter(config) -> None:
+    """Let a slot back from a round trip take the interpreter lock sooner (WORKER_SWITCH_INTERVAL_US; 0: as is)."""
+    if config["WORKER_SWITCH_INTERVAL_US"] > 0:
+        sys.setswitchinterval(config["WORKER_SWITCH_INTERVAL_US"] / 1_000_000)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -169,7 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         configure_mappers()
     concurrency = max(1, args.concurrency or app.config["WORKER_CONCURRENCY"])
+    share_the_interpreter(app.config)
     slots = Slots(app, concurrency, args.name)
+    slots.hold_presence()
     presses = []
 
     def on_signal(signum, frame):

@@ -1,5 +1,7 @@
 """The per-channel in-flight cap: leases in Redis shared by every worker, given back or expiring, waiters woken."""
 
+import uuid
+
 import pytest
 from redis import Redis
 from rq_scheduler import Scheduler
@@ -10,6 +12,7 @@ from tests.domain.publishing.test_throttle import T0
 from webapp.adapters.base import ErrorClass
 from webapp.domain.channels import rules
 from webapp.domain.publishing import throttle
+from webapp.infra import presence
 from webapp.infra.queues import get_redis
 
 clock = test_throttle.clock  # the fake clock fixture
@@ -52,6 +55,56 @@ def test_a_killed_workers_slot_frees_itself_when_its_lease_runs_out(app, capped,
     assert not throttle.admit(capped, 3).allowed
     clock.advance(throttle.SLOT_LEASE_S + 1)
     assert throttle.admit(capped, 3).allowed
+
+
+def _as_process(app, monkeypatch, name: str, open_presence: bool) -> None:
+    """Take the next leases as worker process `name`, with its presence connection open, or never opened (dead)."""
+    if open_presence:
+        app.extensions.setdefault("test.presences", []).append(presence.hold(app, name))
+    else:
+        monkeypatch.setitem(app.extensions, presence.EXTENSION, (name, None))
+    throttle.hold_leases()
+
+
+@pytest.fixture
+def presences(app):
+    yield
+    for client in app.extensions.pop("test.presences", []):
+        client.close()
+    app.extensions.pop(presence.EXTENSION, None)
+
+
+def test_the_leases_of_a_worker_process_that_died_are_freed_at_once_and_its_slot_handed_on(
+    app, capped, clock, monkeypatch, presences
+):
+    redis, key = get_redis(), Scheduler.scheduled_jobs_key
+    dead, alive = f"dead-{uuid.uuid4().hex[:8]}", f"alive-{uuid.uuid4().hex[:8]}"
+    _as_process(app, monkeypatch, alive, open_presence=True)
+    throttle.admit(capped, 1)
+    _as_process(app, monkeypatch, dead, open_presence=False)  # killed -9 mid-call: its connection is gone
+    throttle.admit(capped, 2)
+    redis.zadd(key, {"herald-publication-3-2": T0 + 30})
+    throttle.wait_for_slot(capped.id, "herald-publication-3-2")
+
+    freed, woken = throttle.release_orphans()
+
+    assert (freed, woken) == (1, ["herald-publication-3-2"])  # long before its lease (SLOT_LEASE_S) runs out
+    assert throttle.limits(capped).in_flight == 1  # the live process keeps its own
+    assert throttle.release_orphans() == (0, [])  # the dead one is forgotten
+
+
+def test_nothing_is_freed_while_every_holder_is_present_or_when_redis_will_not_list_clients(
+    app, capped, clock, monkeypatch, presences
+):
+    _as_process(app, monkeypatch, f"alive-{uuid.uuid4().hex[:8]}", open_presence=True)
+    throttle.admit(capped, 1)
+    assert throttle.release_orphans() == (0, [])
+
+    _as_process(app, monkeypatch, f"dead-{uuid.uuid4().hex[:8]}", open_presence=False)
+    throttle.admit(capped, 2)
+    monkeypatch.setattr(presence, "present", lambda redis: None)  # CLIENT LIST refused: leases just expire
+    assert throttle.release_orphans() == (0, [])
+    assert throttle.limits(capped).in_flight == 2
 
 
 def test_workers_on_their_own_connections_share_the_cap(app, capped, clock, monkeypatch):

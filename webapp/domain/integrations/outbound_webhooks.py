@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webapp.adapters.base import AdapterError
 from webapp.adapters.http import parse_retry_after, send
@@ -66,7 +67,8 @@ def init_app(app: Flask) -> None:
 
 
 def _on_published(publication: Publication) -> None:
-    record(publication.workspace_id, "publication.published", _publication_data(publication))
+    # The data is made only for a workspace that has a subscriber: most publishes have none.
+    record(publication.workspace_id, "publication.published", lambda: _publication_data(publication))
 
 
 def _on_alert(alert: Alert) -> None:
@@ -108,19 +110,24 @@ def document(event_name: str, event_id: str, workspace_id: int, data: dict) -> s
     return encode({**body, "data": data}).decode("utf-8")
 
 
-def record(workspace_id: int, event_name: str, data: dict) -> list[WebhookDelivery]:
-    """Add a delivery per active subscription to the event, in the current transaction (the caller commits)."""
+# Built once: every publish looks its workspace's subscriptions up, and composing the query cost more than running it.
+_SUBSCRIPTIONS = select(WebhookSubscription).where(
+    WebhookSubscription.workspace_id == bindparam("subscribed_workspace"), WebhookSubscription.active.is_(True)
+)
+
+
+def record(workspace_id: int, event_name: str, data: dict | Callable[[], dict]) -> list[WebhookDelivery]:
+    """Add a delivery per active subscription to the event, in the current transaction (the caller commits).
+
+    `data` may be a function that makes it, called only when the event has a subscriber.
+    """
     with db.session.no_autoflush:  # never flush the caller's half-made changes from inside its signal
-        candidates = db.session.scalars(
-            select(WebhookSubscription).where(
-                WebhookSubscription.workspace_id == workspace_id, WebhookSubscription.active.is_(True)
-            )
-        )
+        candidates = db.session.scalars(_SUBSCRIPTIONS, {"subscribed_workspace": workspace_id})
         subscribers = [s for s in candidates if event_name in (s.events or [])]
     if not subscribers:
         return []
     event_id = "evt_" + uuid.uuid4().hex
-    payload = document(event_name, event_id, workspace_id, data)
+    payload = document(event_name, event_id, workspace_id, data() if callable(data) else data)
     deliveries = [_delivery(s, event_name, event_id, payload) for s in subscribers]
     db.session.add_all(deliveries)
     return deliveries

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from webapp.adapters.base import (
@@ -117,43 +117,57 @@ def _skip_missed(publication_ids: list[int], now: datetime) -> None:
         events.publications_changed(skipped)
 
 
-def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) -> Publication | None:
-    # The only door to a publish: a duplicate job (two schedulers, a requeue, a reconcile) finds
-    # the row no longer `queued`, or under a newer dispatch number, and changes nothing. A hold or
-    # a wait gives the counted attempt back, so attempt numbers stay 1, 2, 3 without gaps.
-    conditions = [Publication.id == publication_id, Publication.status == PublicationStatus.QUEUED.value]
-    if dispatch_seq is not None:
-        conditions.append(Publication.dispatch_seq == dispatch_seq)
-    claimed = db.session.execute(
+def _claim_statement(of_dispatch: bool):
+    # Parameter names that are no column's: an UPDATE would take a column's name as one more value to SET.
+    conditions = [Publication.id == bindparam("claim_id"), Publication.status == PublicationStatus.QUEUED.value]
+    if of_dispatch:
+        conditions.append(Publication.dispatch_seq == bindparam("claim_seq"))
+    return (
         update(Publication)
         .where(*conditions)
         .values(
             status=PublicationStatus.PUBLISHING.value,
             attempts_count=Publication.attempts_count + 1,
-            updated_at=now,
+            updated_at=bindparam("claim_at", type_=Publication.__table__.c.updated_at.type),
         )
     )
+
+
+# The claim's statements are built once: composing them and their cache keys anew cost a publish more CPU than
+# running them. One query loads everything a publish reads (the content's variants and images too), instead
+# of a lazy load per relation.
+_CLAIM = {of_dispatch: _claim_statement(of_dispatch) for of_dispatch in (False, True)}
+_CLAIMED = (
+    select(Publication)
+    .where(Publication.id == bindparam("claim_id"))
+    .options(
+        joinedload(Publication.channel),
+        joinedload(Publication.content),
+        joinedload(Publication.content).joinedload(Content.variants),
+        joinedload(Publication.content).joinedload(Content.media),
+        joinedload(Publication.schedule),
+    )
+    # What the claim changed, even on a publication this session holds already (the UPDATE's parameters leave
+    # the session nothing to evaluate it with).
+    .execution_options(populate_existing=True)
+)
+
+
+def _claim(publication_id: int, now: datetime, dispatch_seq: int | None = None) -> Publication | None:
+    # The only door to a publish: a duplicate job (two schedulers, a requeue, a reconcile) finds
+    # the row no longer `queued`, or under a newer dispatch number, and changes nothing. A hold or
+    # a wait gives the counted attempt back, so attempt numbers stay 1, 2, 3 without gaps.
+    params = {"claim_id": publication_id, "claim_at": now}
+    if dispatch_seq is not None:
+        params["claim_seq"] = dispatch_seq
+    claimed = db.session.execute(_CLAIM[dispatch_seq is not None], params)
     if claimed.rowcount != 1:
         db.session.rollback()
         return None
     # Not committed yet: the claim commits with the attempt it opens (one commit, not two). Until
     # then the row is locked, so a duplicate job waits and then finds it `publishing`; a worker
     # that dies here rolls back to `queued`, which the reconciler requeues.
-    # One query for everything a publish reads (the content's variants and images too), instead of
-    # a lazy load per relation.
-    content = joinedload(Publication.content)
-    query = (
-        select(Publication)
-        .where(Publication.id == publication_id)
-        .options(
-            joinedload(Publication.channel),
-            content,
-            content.joinedload(Content.variants),
-            content.joinedload(Content.media),
-            joinedload(Publication.schedule),
-        )
-    )
-    return db.session.execute(query).unique().scalar_one_or_none()
+    return db.session.execute(_CLAIMED, {"claim_id": publication_id}).unique().scalar_one_or_none()
 
 
 def approval_problem(publication: Publication) -> Phrase | None:
@@ -259,7 +273,12 @@ def _execute(publication_id: int, dispatch_seq: int | None) -> str:
 
 
 def _hand_over(job_id: str | None, outcome: str) -> str:
-    """Queue the publication the freed channel slot went to at once (its rq-scheduler entry is gone); return outcome.
+    hand_over(job_id)
+    return outcome
+
+
+def hand_over(job_id: str | None) -> None:
+    """Queue the publication a freed channel slot went to at once (its rq-scheduler entry is gone).
 
     A tick would leave the slot idle for up to a second. Should this fail, the reconciler restores the entry.
     """
@@ -270,7 +289,6 @@ def _hand_over(job_id: str | None, outcome: str) -> str:
                 dispatch.queue_now(job_id)
         except RedisError:
             log.warning("publication %s: handed a slot but not queued; the reconciler restores it", dispatched[0])
-    return outcome
 
 
 def _hold(publication: Publication, reason: Phrase) -> str:

@@ -85,6 +85,7 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
     )
     report["advanced"] = len(schedules.advance_due(list(behind), now))
     report["orphaned"] = recovery.mark_orphans(now)
+    report["slots_freed"] = recovery.free_orphaned_slots()
     report.update(recovery.resolve_unconfirmed())
     return report
 

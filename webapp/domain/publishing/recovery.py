@@ -14,7 +14,7 @@ from webapp.core import signals
 from webapp.core.phrases import Phrase
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.content import media
-from webapp.domain.publishing import schedules
+from webapp.domain.publishing import publisher, schedules, throttle
 from webapp.domain.publishing.publisher import build_request, redact
 from webapp.domain.shared import alerts
 from webapp.extensions import db
@@ -23,6 +23,14 @@ from webapp.infra.live import events
 from webapp.models import Attempt, Publication, PublicationStatus, utcnow
 
 log = logging.getLogger(__name__)
+
+
+def free_orphaned_slots() -> int:
+    """Free the channel slots of worker processes that died mid-call, and queue who waited for them; return how many."""
+    freed, woken = throttle.release_orphans()
+    for job_id in woken:
+        publisher.hand_over(job_id)
+    return freed
 
 
 def mark_orphans(now: datetime | None = None, limit: int = 500) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -307,6 +307,31 @@ def series_counts(schedule: Schedule) -> tuple[int | None, datetime | None, int]
     return last_occurrence, last_due, runs or 0
 
 
+# Built once (the statement is the same for every schedule): composing it and its cache key anew took about
+# half a millisecond of a publish's CPU. The pending check re-reads the schedule's publications in SQL. Its
+# parameters are named after no column (an UPDATE would SET a column whose name a parameter has).
+_SETTLE = (
+    update(Schedule)
+    .where(
+        Schedule.id == bindparam("settle_id"),
+        Schedule.status == ScheduleStatus.ACTIVE.value,
+        or_(Schedule.cron.is_(None), Schedule.next_run_at.is_(None)),
+        ~select(Publication.id)
+        .where(
+            Publication.schedule_id == bindparam("settle_id"),
+            Publication.status.not_in([s.value for s in TERMINAL_STATUSES]),
+        )
+        .exists(),
+    )
+    .values(
+        status=ScheduleStatus.COMPLETED.value,
+        next_run_at=None,
+        updated_at=bindparam("settle_at", type_=Schedule.__table__.c.updated_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def settle(schedule: Schedule) -> None:
     """Mark an active schedule completed once nothing of it is pending and nothing more will come (caller commits).
 
@@ -316,22 +341,7 @@ def settle(schedule: Schedule) -> None:
     if schedule.status != ScheduleStatus.ACTIVE.value or (schedule.cron and schedule.next_run_at is not None):
         return
     db.session.flush()  # the caller's own status changes count in the pending check
-    pending = (
-        select(Publication.id)
-        .where(Publication.schedule_id == schedule.id, Publication.status.not_in([s.value for s in TERMINAL_STATUSES]))
-        .exists()
-    )
-    completed = db.session.execute(
-        update(Schedule)
-        .where(
-            Schedule.id == schedule.id,
-            Schedule.status == ScheduleStatus.ACTIVE.value,
-            or_(Schedule.cron.is_(None), Schedule.next_run_at.is_(None)),
-            ~pending,
-        )
-        .values(status=ScheduleStatus.COMPLETED.value, next_run_at=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    completed = db.session.execute(_SETTLE, {"settle_id": schedule.id, "settle_at": utcnow()})
     if completed.rowcount == 1:
         # The row changed under the ORM's feet: tell the loaded object without marking it dirty.
         set_committed_value(schedule, "status", ScheduleStatus.COMPLETED.value)

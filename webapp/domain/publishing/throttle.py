@@ -16,6 +16,7 @@ from rq_scheduler import Scheduler
 
 from webapp.adapters.base import ErrorClass
 from webapp.core.phrases import Phrase
+from webapp.infra import presence
 from webapp.infra.queues import get_redis, key
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ SLOT_WAIT = "waiting for a free slot on the channel"
 # A publication that found its channel full is woken (its rq-scheduler entry brought forward) when a slot
 # frees; this is only the latest it looks again should that wake-up be lost.
 SLOT_RETRY_S = 30
-# A slot is a lease: a worker killed mid-call frees it when the lease runs out (job timeout 120 s + margin).
+# A slot is a lease: a worker killed mid-call frees it when the lease runs out (job timeout 120 s + margin), or
+# sooner, when its process's presence is seen gone (release_orphans: a worker's start, the reconciler).
 SLOT_LEASE_S = 150
 
 # Refill by the time elapsed since the last take (never backwards: workers' clocks differ slightly),
@@ -152,6 +154,16 @@ def _slot_keys(channel_id: int) -> list[str]:
     return [key("inflight", f"{{{channel_id}}}"), key("inflight", f"{{{channel_id}}}", "waiting")]
 
 
+def _holders_key() -> str:
+    return key("inflight", "holders")
+
+
+def _lease(publication_id: int) -> str:
+    # A lease names the process that holds it (its presence), so a dead process's leases can be told apart.
+    holder = presence.name()
+    return f"{publication_id}@{holder}" if holder else str(publication_id)
+
+
 def max_in_flight(channel) -> int:
     """Return how many of the channel's publications may be in flight at once: its `max_in_flight` rule, else its
     platform's default (0: no cap)."""
@@ -201,7 +213,7 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         keys.append(_reservation_key(channel.id, publication_id) if publication_id and per_minute > 0 else "")
         if cap > 0:
             keys.append(_slot_keys(channel.id)[0])
-            args += [cap, publication_id, SLOT_LEASE_S]
+            args += [cap, _lease(publication_id), SLOT_LEASE_S]
         answer = redis.register_script(_ADMIT)(keys=keys, args=args)
         state, value, *dirty = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
@@ -229,7 +241,7 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         if wait > 0:
             release(channel.id, probe)  # the probe did not go: let the next caller be it
             if slot is not None:
-                _done(channel.id, slot, False, wake=False)  # nor did the lease: no call ended, so nobody is woken
+                _done(channel.id, _lease(slot), False, wake=False)  # nor did the lease: no call ended, nobody is woken
             if publication_id is not None:
                 slot = now + wait
                 redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
@@ -257,14 +269,15 @@ def wait_for_slot(channel_id: int, job_id: str) -> None:
         log.warning("channel %s: %s waits without a wake-up, Redis did not answer", channel_id, job_id)
 
 
-def _done(channel_id: int, slot: int, closes_circuit: bool, wake: bool = True) -> str | None:
+def _done(channel_id: int, lease: str, closes_circuit: bool, wake: bool = True) -> str | None:
     """Give the lease back, take the longest waiter's entry and, after a success, close the circuit: one round trip.
 
     Return the waiter's job id (now out of rq-scheduler: the caller queues it), or None.
     """
     keys = [*_slot_keys(channel_id), Scheduler.scheduled_jobs_key, *_keys(channel_id)]
     try:
-        woken = get_redis().register_script(_DONE)(keys=keys, args=[slot, int(clock()), int(closes_circuit), int(wake)])
+        args = [lease, int(clock()), int(closes_circuit), int(wake)]
+        woken = get_redis().register_script(_DONE)(keys=keys, args=args)
     except RedisError:
         log.warning("channel %s: lease left to expire, Redis did not answer", channel_id)
         return None
@@ -282,7 +295,7 @@ def observe(
     # A transient failure counts towards opening; a success or a permanent error (the platform
     # answered) closes; auth, 429 and unknown outcomes say nothing about the link.
     closes = error_class is None or error_class is ErrorClass.PERMANENT
-    woken = _done(channel_id, slot, closes and circuit_dirty) if slot is not None else None
+    woken = _done(channel_id, _lease(slot), closes and circuit_dirty) if slot is not None else None
     if closes:
         if circuit_dirty and slot is None:
             succeeded(channel_id)
@@ -320,7 +333,7 @@ def release(channel_id: int, probe: bool, slot: int | None = None) -> str | None
 
     Return the job id of the publication the freed slot goes to (as `observe`), or None.
     """
-    woken = _done(channel_id, slot, False) if slot is not None else None
+    woken = _done(channel_id, _lease(slot), False) if slot is not None else None
     if not probe:
         return woken
     try:
@@ -328,6 +341,43 @@ def release(channel_id: int, probe: bool, slot: int | None = None) -> str | None
     except RedisError:
         log.warning("channel %s: probe lock left to expire, Redis did not answer", channel_id)
     return woken
+
+
+def hold_leases() -> None:
+    """Record this process's presence among the lease holders, so that its leases are freed should it die."""
+    get_redis().sadd(_holders_key(), presence.name())
+
+
+def release_orphans() -> tuple[int, list[str]]:
+    """Give back the leases of worker processes that are gone (a kill -9 mid-call); return how many, and the job
+    ids of the waiters the freed slots went to (out of rq-scheduler: the caller queues them).
+
+    The holders are read before the open presences: a holder on the list had its presence open before it took
+    a lease, so one missing from the later list is gone, never one that has not connected yet. Costs two
+    commands when nobody died; a death costs a SCAN for the channels' in-flight sets.
+    """
+    redis = get_redis()
+    holders = {h.decode() for h in redis.smembers(_holders_key())}
+    alive = presence.present(redis) if holders else None
+    if alive is None or not (gone := holders - alive):
+        return 0, []
+    freed, woken = 0, []
+    for name in redis.scan_iter(match=key("inflight", "{*}"), count=1000):
+        channel_id = int(name.decode().rsplit("{", 1)[1].rstrip("}"))
+        for lease in (m.decode() for m in redis.zrange(name, 0, -1)):
+            if lease.partition("@")[2] in gone:
+                freed += 1
+                if job_id := _done(channel_id, lease, False):
+                    woken.append(job_id)
+    redis.srem(_holders_key(), *gone)
+    if freed:
+        log.warning("freed %d in-flight lease(s) of gone worker process(es) %s", freed, ", ".join(sorted(gone)))
+    return freed, woken
+
+
+def let_go_leases() -> None:
+    """Take this process off the lease holders as it stops cleanly (its calls have ended: it holds none)."""
+    get_redis().srem(_holders_key(), presence.name())
 
 
 @dataclass(frozen=True)
