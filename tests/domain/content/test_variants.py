@@ -277,7 +277,8 @@ def test_a_worker_publishes_the_resolved_variant(owner, make, channel_on, monkey
     content = make.content(owner, title="Base", body="Long article", variants=[variant])
     data = {"content_id": content.id, "channel_ids": [hook.id], "run_at": utcnow() + timedelta(hours=1)}
     (publication,) = schedules.publications_of(schedules.create_schedule(owner, data))
-    publisher.mark_queued([publication.id])
+    publication_id = publication.id
+    publisher.mark_queued([publication_id])
     db.session.expunge_all()  # the worker loads everything itself, in its claim
     sent = []
 
@@ -288,5 +289,5 @@ def test_a_worker_publishes_the_resolved_variant(owner, make, channel_on, monkey
         return PublishResult(external_id="1", external_url=None, http_status=200, response_excerpt=None)
 
     monkeypatch.setattr(publisher, "_call_platform", fake_platform)
-    assert publisher.execute(publication.id) == "published"
+    assert publisher.execute(publication_id) == "published"
     assert sent == ["Short"]

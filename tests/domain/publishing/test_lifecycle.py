@@ -266,7 +266,8 @@ def test_retrying_a_failed_publication_queues_it_under_a_fresh_job_and_publishes
     tick()
     work()
 
-    assert reload(publication).status == "published"
+    publication = reload(publication)
+    assert publication.status == "published"
     assert publication.dispatch_seq == 2 and len(receiver.requests) == 1
     assert db.session.get(Schedule, schedule_id).status == "completed"
 

@@ -243,8 +243,8 @@ def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled
         {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime.now(UTC) + timedelta(hours=1)},
     )
     [publication] = schedules.publications_of(schedule)
-    schedule_id = schedule.id
-    publisher.mark_queued([publication.id])
+    schedule_id, publication_id = schedule.id, publication.id
+    publisher.mark_queued([publication_id])
     db.session.expunge_all()
 
     def cancel_meanwhile(publication):
@@ -253,7 +253,7 @@ def test_a_schedule_cancelled_while_its_last_publication_was_out_stays_cancelled
         return _ok()
 
     monkeypatch.setattr("webapp.domain.publishing.publisher._call_platform", cancel_meanwhile)
-    assert publisher.execute(publication.id) == "published"
+    assert publisher.execute(publication_id) == "published"
 
     db.session.expire_all()
     assert db.session.get(Schedule, schedule_id).status == "cancelled"

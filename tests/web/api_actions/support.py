@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 from rq import SimpleWorker
+from sqlalchemy import inspect
 
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
@@ -61,7 +62,9 @@ def work() -> None:
 
 
 def reload(publication: Publication) -> Publication:
-    return db.session.get(Publication, publication.id)
+    """The publication as the database has it now, also when a tick or a worker ended the session it came from."""
+    (publication_id,) = inspect(publication).identity  # readable on a detached row, where .id would need a load
+    return db.session.get(Publication, publication_id)
 
 
 def set_status(publication: Publication, status: str) -> Publication:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from webapp.adapters.base import (
@@ -59,8 +59,10 @@ def redact(text: str | None) -> str | None:
 
 def mark_queued(
     publication_ids: list[int], at: datetime | None = None, *, dispatches: list[tuple[int, int]] | None = None
-) -> list[Publication]:
-    """Move due publications from scheduled/retrying to queued, before their jobs reach a queue.
+) -> list[Row]:
+    """Move due publications from scheduled/retrying to queued, before their jobs reach a queue; return those moved.
+
+    Each row carries the id, workspace_id, status and schedule_id of a publication now queued.
 
     `dispatches` are (publication id, dispatch_seq) pairs from the jobs that fell due: a job left over
     from before a reschedule or resume carries an old number and moves nothing.
@@ -74,7 +76,11 @@ def mark_queued(
     )
     if dispatches:
         publication_ids = [pid for pid, _ in dispatches]
-        statement = statement.where(tuple_(Publication.id, Publication.dispatch_seq).in_(dispatches))
+        # The plain id list lets PostgreSQL find the rows by primary key; the pairs alone are checked row by row
+        # (a batch of 1,000: 257 ms against 16 ms, EXPLAIN ANALYZE).
+        statement = statement.where(
+            Publication.id.in_(publication_ids), tuple_(Publication.id, Publication.dispatch_seq).in_(dispatches)
+        )
     else:
         statement = statement.where(Publication.id.in_(publication_ids))
     # A reason to wait (rate limit, open circuit) is over once the publication is queued again.
@@ -82,13 +88,13 @@ def mark_queued(
     values["hold_reason_i18n"] = None  # the reason's sentence with it (an UPDATE bypasses the model's setter)
     db.session.execute(statement.values(**values))
     db.session.commit()
-    changed = list(
-        db.session.scalars(
-            select(Publication).where(
-                Publication.id.in_(publication_ids), Publication.status == PublicationStatus.QUEUED.value
-            )
+    # Only what the live event and the recurring schedules read: a batch of 10,000 ORM objects was half the
+    # scheduler's move on SQLite.
+    changed = db.session.execute(
+        select(Publication.id, Publication.workspace_id, Publication.status, Publication.schedule_id).where(
+            Publication.id.in_(publication_ids), Publication.status == PublicationStatus.QUEUED.value
         )
-    )
+    ).all()
     events.publications_changed(changed)
     # A recurring schedule's next occurrence is materialised as soon as the current one moves.
     schedules.advance_due({p.schedule_id for p in changed}, at)
