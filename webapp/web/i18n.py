@@ -26,7 +26,7 @@ from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext, 
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from webapp.core.phrases import said, shown
+from webapp.core.phrases import INSTANT_FORMATTER, said, shown
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DEFAULT_LOCALE = "en"
@@ -185,6 +185,13 @@ def format_day(value: date | datetime | None, fmt: str = "full") -> str:
     return _skeleton(skeleton, day, None, locale)
 
 
+def format_at(value: datetime, fmt: str) -> str:
+    """An instant inside a stored sentence (core/phrases.At), by its format name, in the reader's language and zone."""
+    if fmt in DATE_FORMATS:  # a day alone: the reader's day, which need not be the schedule's
+        return format_day(value.astimezone(ZoneInfo(str(get_timezone() or "UTC"))), fmt)
+    return format_instant(value, fmt)
+
+
 def weekday_names() -> list[str]:
     """Monday to Sunday, abbreviated in the request's language (a month grid's heads)."""
     names = get_day_names("abbreviated", locale=str(get_locale() or DEFAULT_LOCALE))
@@ -285,6 +292,7 @@ def init_app(app: Flask) -> None:
     # A sentence Herald stored (an alert, a hold reason, its own error) in the reader's language.
     app.add_template_filter(shown, "shown")
     app.add_template_filter(said, "said")  # one just made (pre-flight's problems), not read from a record
+    app.extensions[INSTANT_FORMATTER] = format_at  # the instants inside those sentences, in the reader's zone
 
 
 def language_name(code: str | None) -> str:

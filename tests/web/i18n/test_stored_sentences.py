@@ -160,6 +160,6 @@ def test_a_skipped_runs_alert_names_the_broken_rule_in_the_readers_language(app,
     assert alert.message == f"{english}: daily limit (clash policy {schedule.clash_policy})."
     with force_locale("de"):
         assert phrases.shown(alert, "message") == (
-            f"Zeitplan #{schedule.id} hat seine Ausführung vom 3 Mar 10:00 und 1 weitere Ausführung(en) bis "
-            f"3 Mar 11:00 auf Blog übersprungen: Tageslimit (Konfliktregel {schedule.clash_policy})."
+            f"Zeitplan #{schedule.id} hat seine Ausführung vom 3. März, 10:00 UTC und 1 weitere Ausführung(en) bis "
+            f"3. März, 11:00 UTC auf Blog übersprungen: Tageslimit (Konfliktregel {schedule.clash_policy})."
         )

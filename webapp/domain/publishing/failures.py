@@ -60,7 +60,7 @@ def after_failure(publication: Publication) -> None:
     channel, schedule = publication.channel, publication.schedule
     if _tripped(Publication.channel_id, channel.id):
         channel.health = NEEDS_INTERVENTION
-        channel.health_message = f"repeated failures; last: {publication.last_error}"
+        channel.health_message = Phrase("repeated failures; last: %(error)s", error=of(publication, "last_error"))
         alerts.raise_alert(
             publication.workspace_id,
             NEEDS_INTERVENTION,

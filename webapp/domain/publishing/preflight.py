@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from webapp.adapters.base import Adapter, AdapterError, PermanentError, PublishRequest
-from webapp.core.phrases import Phrase, joined
+from webapp.core.phrases import Phrase, joined, of
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.publishing.publisher import approval_problem, build_request
 from webapp.domain.shared import alerts
@@ -99,7 +99,7 @@ def check_channel(channel: Channel) -> tuple[Adapter | None, list[str]]:
                     "channel %(channel)s is %(health)s: %(detail)s",
                     channel=channel.name,
                     health=health,
-                    detail=channel.health_message,
+                    detail=of(channel, "health_message"),
                 )
             )
         else:
