@@ -34,7 +34,12 @@ UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)  # a stored form 
 # -> str. The web layer installs it (webapp/web/i18n.py); core cannot import it, and without it English is shown.
 INSTANT_FORMATTER = "phrases.instant_formatter"
 # How an `At` reads in English, in the text column, by its format name (the web layer's names for the same shapes).
-ENGLISH_INSTANTS = {"date_time": "%-d %b %H:%M", "hour_minute": "%H:%M", "short_day_month": "%-d %b"}
+ENGLISH_INSTANTS = {
+    "date_time": "%-d %b %H:%M",
+    "hour_minute": "%H:%M",
+    "short_day_month": "%-d %b",
+    "minute": "%Y-%m-%d %H:%M %Z",  # an instant kept in UTC: "2031-03-03 10:00 UTC"
+}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Españo
 # from Babel); every other language takes its own order and names from a CLDR date skeleton and time skeleton.
 INSTANT_FORMATS: dict[str, tuple[str, str | None, str | None]] = {
     "datetime": ("yyyy-MM-dd HH:mm:ss", "yMMdd", "Hms"),
+    "minute": ("yyyy-MM-dd HH:mm", "yMMdd", "Hm"),
     "weekday_time": ("EEE dd MMM HH:mm", "MMMEd", "Hm"),
     "weekday_date_time": ("EEE dd MMM yyyy HH:mm", "yMMMEd", "Hm"),
     "day_time": ("EEE dd HH:mm", "Ed", "Hm"),
