@@ -44,7 +44,7 @@ ENGLISH_INSTANTS = {
 
 @dataclass(frozen=True)
 class At:
-    """An instant inside a sentence, kept as itself: "3 Mar 10:00" in English, "3. März, 11:00 MEZ" to a German reader.
+    """An instant inside a sentence, kept as itself: "3 Mar 10:00" in English, "3. März, 11:00 CET" to a German reader.
 
     `when` is aware; the English text reads it in the offset it carries (the schedule's zone, say), a reader sees it
     in theirs. `fmt` is one of ENGLISH_INSTANTS.

@@ -19,7 +19,15 @@ from webapp.core import phrases
 from webapp.domain.accounts import accounts
 from webapp.domain.content import approvals, contents
 from webapp.domain.integrations import feeds, notifications
-from webapp.domain.publishing import channel_rules, confirmations, failures, occurrence_plan, publisher, schedules
+from webapp.domain.publishing import (
+    channel_rules,
+    confirmations,
+    failures,
+    missed_runs,
+    occurrence_plan,
+    publisher,
+    schedules,
+)
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.infra import dispatch
@@ -183,6 +191,20 @@ def test_the_planners_timeline_note_reads_in_german_with_its_times_in_the_reader
     page = client.get(f"/publications/{moved.id}").get_data(as_text=True)
     assert "5. März, 08:00 GMT: verschoben auf 09:30 GMT, Mindestabstand" in page  # Dora's zone
     assert "moved to" not in page
+
+
+def test_a_missed_runs_alert_gives_its_due_time_in_the_readers_language_and_zone(client, auth, make):
+    actor = _german_reader(client, auth, timezone="Europe/Berlin")
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+    publication.schedule.missed_policy = "skip"
+
+    assert missed_runs.mark_missed(publication, publication.schedule, NOW + timedelta(hours=3))
+    db.session.commit()
+
+    alert = db.session.scalar(select(Alert).where(Alert.kind == "missed"))
+    assert alert.message == f"Publication #{publication.id} missed 2031-03-03 10:00 UTC and was skipped."
+    page = client.get("/alerts/").get_data(as_text=True)
+    assert f"Veröffentlichung #{publication.id} hat 03.03.2031, 11:00 CET verpasst" in page
 
 
 def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):
