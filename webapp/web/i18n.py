@@ -123,22 +123,29 @@ TERMS = {
 babel = Babel()
 
 
-def select_locale() -> str:
-    """The signed-in user's (or the API key's user's) language, else the browser's Accept-Language, else English."""
+def _reader():
+    """Who reads this request's answer: the API key's user, else the signed-in user (None outside a request)."""
     if not has_request_context():
-        return DEFAULT_LOCALE
+        return None
     # The API sets g.api_user once the key is known (api/base.py); a page reads the signed-in user.
     user = (g.get("api_user") if request.blueprint == "api" else None) or current_user
-    if user and user.is_authenticated and user.locale in LANGUAGES:
+    return user if user and user.is_authenticated else None
+
+
+def select_locale() -> str:
+    """The signed-in user's (or the API key's user's) language, else the browser's Accept-Language, else English."""
+    user = _reader()
+    if user and user.locale in LANGUAGES:
         return user.locale
+    if not has_request_context():
+        return DEFAULT_LOCALE
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LOCALE
 
 
 def select_timezone() -> str | None:
-    """The signed-in user's profile timezone (None: Flask-Babel's default, UTC)."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.timezone
-    return None
+    """The signed-in user's (or the API key's user's) profile timezone (None: Flask-Babel's default, UTC)."""
+    user = _reader()
+    return user.timezone if user else None
 
 
 def locale_code() -> str:

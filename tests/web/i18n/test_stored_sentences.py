@@ -164,6 +164,24 @@ def test_the_api_gives_herald_s_own_attempt_errors_and_channel_health_in_the_key
     assert api("GET", f"/channels/{channel.id}").json["health_message"] == REPEATED_DE
 
 
+def test_the_api_gives_an_instant_in_the_key_owners_language_and_timezone(api, api_key, make):
+    actor = api_key[1]
+    user = db.session.get(User, actor.user_id)
+    accounts.set_locale(actor, user, "de")
+    user.timezone = "Europe/Berlin"
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+    publication.schedule.missed_policy = "skip"
+    missed_runs.mark_missed(publication, publication.schedule, NOW + timedelta(hours=3))
+    db.session.commit()
+
+    [alert] = api("GET", "/alerts?kind=missed").json["items"]
+
+    assert (
+        alert["message"]
+        == f"Veröffentlichung #{publication.id} hat 03.03.2031, 11:00 CET verpasst und wurde übersprungen."
+    )
+
+
 def test_a_channels_repeated_failures_read_in_german_on_the_channels_and_health_pages(
     app, client, auth, make, monkeypatch
 ):
