@@ -39,6 +39,7 @@ ENGLISH_INSTANTS = {
     "hour_minute": "%H:%M",
     "short_day_month": "%-d %b",
     "minute": "%Y-%m-%d %H:%M %Z",  # an instant kept in UTC: "2031-03-03 10:00 UTC"
+    "datetime": "%Y-%m-%d %H:%M:%S %Z",
 }
 
 

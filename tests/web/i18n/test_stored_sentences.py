@@ -26,6 +26,7 @@ from webapp.domain.publishing import (
     missed_runs,
     occurrence_plan,
     publisher,
+    rescheduling,
     schedules,
 )
 from webapp.domain.shared.actor import Actor
@@ -223,6 +224,18 @@ def test_a_missed_runs_alert_gives_its_due_time_in_the_readers_language_and_zone
     assert alert.message == f"Publication #{publication.id} missed 2031-03-03 10:00 UTC and was skipped."
     page = client.get("/alerts/").get_data(as_text=True)
     assert f"Veröffentlichung #{publication.id} hat 03.03.2031, 11:00 CET verpasst" in page
+
+
+def test_a_rescheduled_publications_timeline_reads_in_german_with_its_new_time_in_the_readers_zone(client, auth, make):
+    actor = _german_reader(client, auth, timezone="Europe/Berlin")
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+
+    rescheduling.reschedule(actor, publication.schedule_id, {"run_at": NOW + timedelta(days=1)}, now=NOW)
+
+    change = db.session.scalar(select(PublicationChange).where(PublicationChange.publication_id == publication.id))
+    assert change.detail == "rescheduled: due 2031-03-04 09:00:00 UTC"
+    page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+    assert "neu geplant: fällig am 04.03.2031, 10:00:00 CET" in page and "rescheduled" not in page
 
 
 def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):
