@@ -25,6 +25,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext, refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 
 from webapp.core.phrases import INSTANT_FORMATTER, said, shown
 
@@ -292,15 +293,29 @@ def init_app(app: Flask) -> None:
     app.add_template_global(LANGUAGES, "languages")
     app.add_template_global(system_problems, "system_problems")
     app.add_template_global(weekday_names, "weekday_names")
-    app.add_template_filter(format_instant, "local_time")
-    app.add_template_filter(format_day, "local_date")
-    app.add_template_filter(format_duration_ms, "duration_ms")
-    app.add_template_filter(format_count, "count")
-    app.add_template_filter(term, "term")
+    app.add_template_filter(per_request(format_instant), "local_time")
+    app.add_template_filter(per_request(format_day), "local_date")
+    app.add_template_filter(per_request(format_duration_ms), "duration_ms")
+    app.add_template_filter(per_request(format_count), "count")
+    app.add_template_filter(per_request(term), "term")
     # A sentence Herald stored (an alert, a hold reason, its own error) in the reader's language.
-    app.add_template_filter(shown, "shown")
-    app.add_template_filter(said, "said")  # one just made (pre-flight's problems), not read from a record
+    app.add_template_filter(per_request(shown), "shown")
+    app.add_template_filter(per_request(said), "said")  # one just made (pre-flight's problems), not from a record
     app.extensions[INSTANT_FORMATTER] = format_at  # the instants inside those sentences, in the reader's zone
+
+
+def per_request(language_filter):
+    """A filter whose answer depends on the request's language or zone, kept from Jinja's compile-time folding.
+
+    Jinja computes a plain filter on a constant (`{{ "paused" | term }}`) once, when it compiles the template, in
+    whatever language that first request spoke; a filter that takes the context is called at each render.
+    """
+
+    @pass_context
+    def filtered(_context, *args, **kwargs):
+        return language_filter(*args, **kwargs)
+
+    return filtered
 
 
 def language_name(code: str | None) -> str:
