@@ -4,12 +4,13 @@ and the English text whenever the stored phrase cannot be read."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
 
 from webapp.core import phrases
-from webapp.core.phrases import Phrase
+from webapp.core.phrases import At, Phrase
 from webapp.models import Alert, Publication
 
 PAUSED = "held: the channel is paused; resume the channel to send it"  # a msgid of the catalogs
@@ -42,6 +43,37 @@ def test_an_argument_that_is_not_json_is_kept_as_its_text():
     phrase = Phrase("due %(when)s", when=datetime(2031, 1, 2, 3, 4, tzinfo=UTC))
 
     assert phrase.stored()["args"]["when"] == "2031-01-02 03:04:00+00:00"
+
+
+def test_an_instant_is_english_in_its_own_offset_and_round_trips_as_itself():
+    paris = datetime(2031, 3, 3, 9, 0, tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    phrase = Phrase("%(run)s: skipped, %(reason)s", run=At(paris), reason=Phrase("daily limit"))
+
+    assert phrase == "3 Mar 10:00: skipped, daily limit"  # the schedule's zone, as the text column keeps it
+    assert phrase.stored()["args"]["run"] == {"at": "2031-03-03T10:00:00+01:00", "format": "date_time"}
+    assert Phrase.load(phrase.stored()).args["run"] == At(paris)
+
+
+def test_an_instant_is_shown_in_the_readers_language_with_its_zone(app, monkeypatch):
+    # The reader's own zone: tests/web/i18n/test_stored_sentences.py, with a profile's timezone.
+    phrase = Phrase("%(run)s: skipped, %(reason)s", run=At(datetime(2031, 3, 3, 9, 0, tzinfo=UTC)), reason="x")
+
+    with force_locale("de"):
+        assert phrases.said(phrase) == "3. März, 09:00 UTC: übersprungen, x"
+    monkeypatch.delitem(app.extensions, phrases.INSTANT_FORMATTER)  # an app without the web layer's formatter
+    with force_locale("de"):
+        assert phrases.said(phrase) == "3 Mar 09:00: übersprungen, x"  # the sentence translated, the instant English
+
+
+@pytest.mark.parametrize(
+    "instant", [{"at": "2031-03-03T10:00:00", "format": "date_time"}, {"at": "soon", "format": "date_time"},
+                {"at": "2031-03-03T10:00:00+00:00", "format": "%c"}, {"at": "2031-03-03T10:00:00+00:00"}],
+)  # fmt: skip
+def test_an_unreadable_instant_shows_the_english_text(app, instant):
+    stored = {"msgid": "%(run)s: skipped, %(reason)s", "args": {"run": instant, "reason": "x"}}
+
+    with force_locale("de"):
+        assert phrases.render(stored, "3 Mar 10:00: skipped, x") == "3 Mar 10:00: skipped, x"
 
 
 def test_joined_sentences_keep_each_one_and_the_separator():

@@ -9,15 +9,19 @@ assigning a plain string or None clears the JSON. `render` shows it in the curre
 English text on anything it cannot read, so a page never fails on a stored sentence.
 
 A Phrase's msgid is extracted like `gettext`'s (the Makefile's `-k Phrase`) and uses `%(name)s` placeholders. Its
-arguments are plain values (a name someone typed, a platform's own words: never translated) or Phrases (a
-sentence inside a sentence, translated with it).
+arguments are plain values (a name someone typed, a platform's own words: never translated), Phrases (a
+sentence inside a sentence, translated with it) or `At`s (an instant: in English in the text column, in the reader's
+language and timezone when shown, through the formatter the web layer installs: `INSTANT_FORMATTER`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext
 
 from webapp.core.errors import LazyText
@@ -26,6 +30,46 @@ log = logging.getLogger(__name__)
 
 PLAIN = (str, int, float, bool, type(None))  # what an argument stores as itself in JSON
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)  # a stored form or a translation that does not fit
+# Where the app keeps the function that shows an `At` in the reader's language and timezone: (datetime, format name)
+# -> str. The web layer installs it (webapp/web/i18n.py); core cannot import it, and without it English is shown.
+INSTANT_FORMATTER = "phrases.instant_formatter"
+# How an `At` reads in English, in the text column, by its format name (the web layer's names for the same shapes).
+ENGLISH_INSTANTS = {
+    "date_time": "%-d %b %H:%M",
+    "hour_minute": "%H:%M",
+    "short_day_month": "%-d %b",
+    "minute": "%Y-%m-%d %H:%M %Z",  # an instant kept in UTC: "2031-03-03 10:00 UTC"
+    "datetime": "%Y-%m-%d %H:%M:%S %Z",
+}
+
+
+@dataclass(frozen=True)
+class At:
+    """An instant inside a sentence, kept as itself: "3 Mar 10:00" in English, "3. März, 11:00 CET" to a German reader.
+
+    `when` is aware; the English text reads it in the offset it carries (the schedule's zone, say), a reader sees it
+    in theirs. `fmt` is one of ENGLISH_INSTANTS.
+    """
+
+    when: datetime
+    fmt: str = "date_time"
+
+    def __str__(self) -> str:
+        return self.when.strftime(ENGLISH_INSTANTS[self.fmt])
+
+    def render(self) -> str:
+        formatter = current_app.extensions.get(INSTANT_FORMATTER) if has_app_context() else None
+        return formatter(self.when, self.fmt) if formatter else str(self)
+
+    def stored(self) -> dict:
+        return {"at": self.when.isoformat(), "format": self.fmt}
+
+    @classmethod
+    def load(cls, stored: dict) -> At:
+        when = datetime.fromisoformat(stored["at"])
+        if when.tzinfo is None or stored["format"] not in ENGLISH_INSTANTS:
+            raise ValueError(f"not a stored instant: {stored!r}")
+        return cls(when, stored["format"])
 
 
 class Phrase(str):
@@ -37,8 +81,8 @@ class Phrase(str):
 
     def __new__(cls, msgid: str, /, **args: Any) -> Phrase:
         # Anything else (a datetime, an enum) is frozen as its text now: the stored form must be JSON.
-        args = {name: value if isinstance(value, (Phrase, *PLAIN)) else str(value) for name, value in args.items()}
-        self = super().__new__(cls, _filled(msgid, args, str))  # a nested Phrase is a str: its English
+        args = {name: value if isinstance(value, (Phrase, At, *PLAIN)) else str(value) for name, value in args.items()}
+        self = super().__new__(cls, _filled(msgid, args, str))  # a nested Phrase's str, an At's: the English
         self.msgid, self.args = msgid, args
         return self
 
@@ -48,11 +92,11 @@ class Phrase(str):
 
     def render(self) -> str:
         """The sentence in the current locale (English outside a request or `force_locale`)."""
-        return _filled(gettext(self.msgid), self.args, Phrase.render)
+        return _filled(gettext(self.msgid), self.args, _rendered)
 
     def stored(self) -> dict:
         """The JSON column's form: {"msgid": ..., "args": {name: plain value, or a nested Phrase's stored form}}."""
-        args = {name: v.stored() if isinstance(v, Phrase) else v for name, v in self.args.items()}
+        args = {name: v.stored() if isinstance(v, (Phrase, At)) else v for name, v in self.args.items()}
         return {"msgid": self.msgid, "args": args}
 
     @classmethod
@@ -70,7 +114,11 @@ class Phrase(str):
 def _filled(template: str, args: dict, nested) -> str:
     if not args:
         return template  # as gettext: a msgid without arguments is not %-formatted
-    return template % {name: nested(v) if isinstance(v, Phrase) else v for name, v in args.items()}
+    return template % {name: nested(v) if isinstance(v, (Phrase, At)) else v for name, v in args.items()}
+
+
+def _rendered(value: Phrase | At) -> str:
+    return value.render()
 
 
 def joined(parts: list[Phrase | str], separator: str = " ") -> Phrase | str:
@@ -83,7 +131,7 @@ def joined(parts: list[Phrase | str], separator: str = " ") -> Phrase | str:
 
 def _load_arg(value):
     if isinstance(value, dict):
-        return Phrase.load(value)
+        return At.load(value) if "at" in value else Phrase.load(value)
     if isinstance(value, PLAIN):
         return value
     raise TypeError(f"not a stored argument: {value!r}")

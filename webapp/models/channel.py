@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from webapp.core import phrases
 from webapp.core.orm import UTCDateTime, utcnow
 from webapp.extensions import db
 
@@ -25,7 +26,8 @@ class Channel(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     rules: Mapped[dict] = mapped_column(JSON, default=dict)
     health: Mapped[str] = mapped_column(String(24), default="unknown")
-    health_message: Mapped[str | None] = mapped_column(Text)
+    health_message: Mapped[str | None] = mapped_column(Text)  # in English; the reader's language: health_message_i18n
+    health_message_i18n: Mapped[dict | None] = mapped_column(JSON)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while a person has paused the channel: its due publications wait (held) until it resumes.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -33,3 +35,7 @@ class Channel(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow())
+
+    @validates("health_message")
+    def _keep_phrase(self, field: str, value: phrases.Phrase | str | None) -> str | None:
+        return phrases.keep_beside(self, field, value)  # a Phrase sets health_message_i18n too (core/phrases.py)

@@ -215,8 +215,13 @@ class Attempt(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(24), default="running")
     error_class: Mapped[str | None] = mapped_column(String(24))
-    error_message: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)  # a platform's words, or Herald's own (a Phrase)
+    error_message_i18n: Mapped[dict | None] = mapped_column(JSON)
     http_status: Mapped[int | None] = mapped_column()
     response_excerpt: Mapped[str | None] = mapped_column(Text)
 
     publication: Mapped[Publication] = relationship(back_populates="attempts")
+
+    @validates("error_message")
+    def _keep_phrase(self, field: str, value: phrases.Phrase | str | None) -> str | None:
+        return phrases.keep_beside(self, field, value)  # a Phrase sets error_message_i18n too (core/phrases.py)

@@ -25,8 +25,9 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone, gettext, lazy_gettext, refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 
-from webapp.core.phrases import said, shown
+from webapp.core.phrases import INSTANT_FORMATTER, said, shown
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DEFAULT_LOCALE = "en"
@@ -37,6 +38,7 @@ LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Españo
 # from Babel); every other language takes its own order and names from a CLDR date skeleton and time skeleton.
 INSTANT_FORMATS: dict[str, tuple[str, str | None, str | None]] = {
     "datetime": ("yyyy-MM-dd HH:mm:ss", "yMMdd", "Hms"),
+    "minute": ("yyyy-MM-dd HH:mm", "yMMdd", "Hm"),
     "weekday_time": ("EEE dd MMM HH:mm", "MMMEd", "Hm"),
     "weekday_date_time": ("EEE dd MMM yyyy HH:mm", "yMMMEd", "Hm"),
     "day_time": ("EEE dd HH:mm", "Ed", "Hm"),
@@ -122,22 +124,29 @@ TERMS = {
 babel = Babel()
 
 
-def select_locale() -> str:
-    """The signed-in user's (or the API key's user's) language, else the browser's Accept-Language, else English."""
+def _reader():
+    """Who reads this request's answer: the API key's user, else the signed-in user (None outside a request)."""
     if not has_request_context():
-        return DEFAULT_LOCALE
+        return None
     # The API sets g.api_user once the key is known (api/base.py); a page reads the signed-in user.
     user = (g.get("api_user") if request.blueprint == "api" else None) or current_user
-    if user and user.is_authenticated and user.locale in LANGUAGES:
+    return user if user and user.is_authenticated else None
+
+
+def select_locale() -> str:
+    """The signed-in user's (or the API key's user's) language, else the browser's Accept-Language, else English."""
+    user = _reader()
+    if user and user.locale in LANGUAGES:
         return user.locale
+    if not has_request_context():
+        return DEFAULT_LOCALE
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LOCALE
 
 
 def select_timezone() -> str | None:
-    """The signed-in user's profile timezone (None: Flask-Babel's default, UTC)."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.timezone
-    return None
+    """The signed-in user's (or the API key's user's) profile timezone (None: Flask-Babel's default, UTC)."""
+    user = _reader()
+    return user.timezone if user else None
 
 
 def locale_code() -> str:
@@ -183,6 +192,13 @@ def format_day(value: date | datetime | None, fmt: str = "full") -> str:
     if skeleton == "full":
         return babel_date(day, "full", locale=locale)
     return _skeleton(skeleton, day, None, locale)
+
+
+def format_at(value: datetime, fmt: str) -> str:
+    """An instant inside a stored sentence (core/phrases.At), by its format name, in the reader's language and zone."""
+    if fmt in DATE_FORMATS:  # a day alone: the reader's day, which need not be the schedule's
+        return format_day(value.astimezone(ZoneInfo(str(get_timezone() or "UTC"))), fmt)
+    return format_instant(value, fmt)
 
 
 def weekday_names() -> list[str]:
@@ -277,14 +293,29 @@ def init_app(app: Flask) -> None:
     app.add_template_global(LANGUAGES, "languages")
     app.add_template_global(system_problems, "system_problems")
     app.add_template_global(weekday_names, "weekday_names")
-    app.add_template_filter(format_instant, "local_time")
-    app.add_template_filter(format_day, "local_date")
-    app.add_template_filter(format_duration_ms, "duration_ms")
-    app.add_template_filter(format_count, "count")
-    app.add_template_filter(term, "term")
+    app.add_template_filter(per_request(format_instant), "local_time")
+    app.add_template_filter(per_request(format_day), "local_date")
+    app.add_template_filter(per_request(format_duration_ms), "duration_ms")
+    app.add_template_filter(per_request(format_count), "count")
+    app.add_template_filter(per_request(term), "term")
     # A sentence Herald stored (an alert, a hold reason, its own error) in the reader's language.
-    app.add_template_filter(shown, "shown")
-    app.add_template_filter(said, "said")  # one just made (pre-flight's problems), not read from a record
+    app.add_template_filter(per_request(shown), "shown")
+    app.add_template_filter(per_request(said), "said")  # one just made (pre-flight's problems), not from a record
+    app.extensions[INSTANT_FORMATTER] = format_at  # the instants inside those sentences, in the reader's zone
+
+
+def per_request(language_filter):
+    """A filter whose answer depends on the request's language or zone, kept from Jinja's compile-time folding.
+
+    Jinja computes a plain filter on a constant (`{{ "paused" | term }}`) once, when it compiles the template, in
+    whatever language that first request spoke; a filter that takes the context is called at each render.
+    """
+
+    @pass_context
+    def filtered(_context, *args, **kwargs):
+        return language_filter(*args, **kwargs)
+
+    return filtered
 
 
 def language_name(code: str | None) -> str:

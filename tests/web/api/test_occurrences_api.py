@@ -46,7 +46,8 @@ def test_the_list_shows_each_occurrence_with_its_channels_outcome(api, series, a
     assert items[2]["channels"] == [
         {"channel_id": channel.id, "outcome": "move", "at": "2027-03-03T00:00:00Z", "reason": "daily limit"}
     ]
-    assert items[2]["notes"] == [f"2 Mar 17:00: moved to 00:00 on 3 Mar, daily limit ({channel.name})"]
+    # In the reader's language and timezone (the key owner's: English, UTC), the instants with their zone.
+    assert items[2]["notes"] == [f"02 Mar 17:00 UTC: moved to 00:00 UTC on 3 Mar, daily limit ({channel.name})"]
 
 
 def test_skipping_the_next_occurrence_answers_it_skipped_and_audits(api, series, assert_schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from tests.frozen import frozen_clock
 from webapp.domain.accounts import accounts
@@ -118,3 +119,13 @@ def test_the_format_filters_speak_the_request_language(app, lang, weekday_time, 
 
 def test_the_shipped_languages_are_the_ones_a_user_may_choose():
     assert tuple(i18n.LANGUAGES) == accounts.LOCALES
+
+
+def test_a_word_filtered_in_a_template_follows_each_request_not_the_first_one_that_compiled_it(app):
+    # Jinja would fold `"paused" | term` into the template once, in the language of the request that compiled it.
+    template = app.jinja_env.from_string('{{ "paused" | term }} {{ 1500 | count }}')
+
+    with app.test_request_context():
+        with force_locale("de"):
+            assert template.render() == "pausiert 1.500"
+        assert template.render() == "paused 1,500"

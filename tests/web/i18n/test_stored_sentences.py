@@ -1,5 +1,6 @@
 """Sentences Herald stored when something happened (an alert, why a publication waits, its own error) read in each
-reader's language: on the pages, through the API and in notifications, while the stored text stays English."""
+reader's language: on the pages, through the API, in notifications and in the owner's calendar feed, while the stored
+text stays English. An instant inside one is shown in the reader's language and timezone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from flask_babel import force_locale
+from icalendar import Calendar
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -15,11 +17,22 @@ from tests.adapters.receiver import Receiver
 from tests.domain.publishing.test_recovery import waiting_for_a_person
 from webapp.core import phrases
 from webapp.domain.accounts import accounts
-from webapp.domain.integrations import notifications
-from webapp.domain.publishing import channel_rules, failures, occurrence_plan, publisher, schedules
+from webapp.domain.content import approvals, contents
+from webapp.domain.integrations import feeds, notifications
+from webapp.domain.publishing import (
+    channel_rules,
+    confirmations,
+    failures,
+    missed_runs,
+    occurrence_plan,
+    publisher,
+    rescheduling,
+    schedules,
+)
+from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
 from webapp.infra import dispatch
-from webapp.models import Alert, Membership, Notification, Publication, User
+from webapp.models import Alert, Membership, Notification, Publication, PublicationChange, Role, User, Workspace
 
 NOW = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -48,11 +61,35 @@ AUTH_DE = (
 )
 
 
-def _german_workspace(client, auth) -> int:
-    auth.sign_up("dora@example.test")
+REPEATED_EN = "repeated failures; last: permanent: HTTP 422"
+REPEATED_DE = "wiederholte Fehlschläge; zuletzt: permanent: HTTP 422"
+STOPPED_EN = "worker stopped during the call"
+STOPPED_DE = "der Worker hat während des Aufrufs angehalten"
+
+
+def _german_reader(client, auth, timezone: str = "UTC") -> Actor:
+    """Dora, signed in on the client, who reads German; an owner in her own workspace."""
+    auth.sign_up("dora@example.test", timezone=timezone)
     assert client.post("/settings/language", data={"locale": "de"}).status_code == 303
     user = db.session.scalar(select(User).where(User.email == "dora@example.test"))
-    return db.session.scalar(select(Membership.workspace_id).where(Membership.user_id == user.id))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    return Actor(user.id, membership.workspace_id, membership.role, "ui")
+
+
+def _german_workspace(client, auth) -> int:
+    return _german_reader(client, auth).workspace_id
+
+
+def _repeatedly_failed(app, make, actor: Actor, monkeypatch):
+    """A channel of the actor's workspace whose publication failed once too often: it needs intervention."""
+    monkeypatch.setitem(app.config, "FAILURE_CONSECUTIVE", 1)
+    channel = make.channel(actor, name="Blog")
+    publication = make.publication(actor, make.content(actor), channel)
+    publication.status, publication.finished_at, publication.last_error = "failed", NOW, "permanent: HTTP 422"
+    failures.after_failure(publication)
+    db.session.commit()
+    assert channel.health_message == REPEATED_EN
+    return channel
 
 
 def _held_for_credentials(make, workspace_id: int) -> Publication:
@@ -77,6 +114,7 @@ def test_a_german_reader_sees_the_stored_sentences_in_german_while_the_columns_k
     detail = client.get(f"/publications/{pid}").get_data(as_text=True)
     assert str(escape(WAITING_DE)) in detail and str(escape(ORPHAN_DE)) in detail  # status line, timeline, error
     assert WAITING_EN not in detail and "the worker stopped" not in detail
+    assert f"unknown_outcome: {STOPPED_DE}" in detail and STOPPED_EN not in detail  # the attempt, as it ended
     monitor = client.get("/publications/?status=paused").get_data(as_text=True)
     assert str(escape(AUTH_DE)) in monitor and "credentials were rejected" not in monitor
     alerts_page = client.get("/alerts/").get_data(as_text=True)
@@ -107,6 +145,130 @@ def test_the_api_gives_the_key_owners_language_and_keeps_the_field_names(api, ap
         f"Der Ausgang von Veröffentlichung #{pid} ist unbekannt: {WAITING_DE}"
     ]
     assert db.session.scalar(select(Alert.message).where(Alert.kind == "unconfirmed")).endswith(WAITING_EN)
+
+
+def test_the_api_gives_herald_s_own_attempt_errors_and_channel_health_in_the_key_owners_language(
+    app, api, api_key, make, monkeypatch
+):
+    actor = api_key[1]
+    accounts.set_locale(actor, db.session.get(User, actor.user_id), "de")
+    pid = waiting_for_a_person(make, actor.workspace_id)
+    confirmations.mark_published(actor, pid, "https://example.test/posts/1")
+    channel = _repeatedly_failed(app, make, actor, monkeypatch)
+
+    attempts = api("GET", f"/publications/{pid}").json["attempts"]
+
+    assert [a["error_message"] for a in attempts] == [
+        STOPPED_DE,
+        "bestätigt von einer Person, die den Beitrag auf der Plattform gefunden hat",
+    ]
+    assert api("GET", f"/channels/{channel.id}").json["health_message"] == REPEATED_DE
+
+
+def test_the_api_gives_an_instant_in_the_key_owners_language_and_timezone(api, api_key, make):
+    actor = api_key[1]
+    user = db.session.get(User, actor.user_id)
+    accounts.set_locale(actor, user, "de")
+    user.timezone = "Europe/Berlin"
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+    publication.schedule.missed_policy = "skip"
+    missed_runs.mark_missed(publication, publication.schedule, NOW + timedelta(hours=3))
+    db.session.commit()
+
+    [alert] = api("GET", "/alerts?kind=missed").json["items"]
+
+    assert (
+        alert["message"]
+        == f"Veröffentlichung #{publication.id} hat 03.03.2031, 11:00 CET verpasst und wurde übersprungen."
+    )
+
+
+def test_a_channels_repeated_failures_read_in_german_on_the_channels_and_health_pages(
+    app, client, auth, make, monkeypatch
+):
+    _repeatedly_failed(app, make, _german_reader(client, auth), monkeypatch)
+
+    for page in ("/channels/", "/health"):
+        html = client.get(page).get_data(as_text=True)
+        assert REPEATED_DE in html and "repeated failures" not in html, page
+
+
+def test_the_planners_timeline_note_reads_in_german_with_its_times_in_the_readers_zone(client, auth, make):
+    actor = _german_reader(client, auth, timezone="Europe/London")
+    channel = make.channel(actor, name="Blog", rules={"min_spacing_minutes": 120}, timezone="Europe/Paris")
+    content = make.content(actor, status="approved")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "cron": "0 9 * * *", "timezone": "Europe/Paris"}
+    schedule = schedules.create_schedule(actor, {**data, "clash_policy": "move"}, now=NOW)  # first run: 4 March
+    other = {"content_id": content.id, "channel_ids": [channel.id], "run_at": datetime(2031, 3, 5, 7, 30, tzinfo=UTC)}
+    schedules.create_schedule(actor, {**other, "allow_conflicts": True}, now=NOW)  # 08:30 Paris, on 5 March
+    first = schedules.publications_of(schedule)[0]
+
+    [moved] = schedules.advance_due([schedule.id], now=first.due_at + timedelta(seconds=1))
+
+    change = db.session.scalar(select(PublicationChange).where(PublicationChange.publication_id == moved.id))
+    assert change.detail == "5 Mar 09:00: moved to 10:30, min spacing"  # English, in the schedule's zone
+    page = client.get(f"/publications/{moved.id}").get_data(as_text=True)
+    assert "5. März, 08:00 GMT: verschoben auf 09:30 GMT, Mindestabstand" in page  # Dora's zone
+    assert "moved to" not in page
+
+
+def test_a_missed_runs_alert_gives_its_due_time_in_the_readers_language_and_zone(client, auth, make):
+    actor = _german_reader(client, auth, timezone="Europe/Berlin")
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+    publication.schedule.missed_policy = "skip"
+
+    assert missed_runs.mark_missed(publication, publication.schedule, NOW + timedelta(hours=3))
+    db.session.commit()
+
+    alert = db.session.scalar(select(Alert).where(Alert.kind == "missed"))
+    assert alert.message == f"Publication #{publication.id} missed 2031-03-03 10:00 UTC and was skipped."
+    page = client.get("/alerts/").get_data(as_text=True)
+    assert f"Veröffentlichung #{publication.id} hat 03.03.2031, 11:00 CET verpasst" in page
+
+
+def test_a_rescheduled_publications_timeline_reads_in_german_with_its_new_time_in_the_readers_zone(client, auth, make):
+    actor = _german_reader(client, auth, timezone="Europe/Berlin")
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+
+    rescheduling.reschedule(actor, publication.schedule_id, {"run_at": NOW + timedelta(days=1)}, now=NOW)
+
+    change = db.session.scalar(select(PublicationChange).where(PublicationChange.publication_id == publication.id))
+    assert change.detail == "rescheduled: due 2031-03-04 09:00:00 UTC"
+    page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+    assert "neu geplant: fällig am 04.03.2031, 10:00:00 CET" in page and "rescheduled" not in page
+
+
+def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):
+    author = make.actor()
+    reviewer = make.member(author, Role.EDITOR.value)
+    db.session.get(Workspace, author.workspace_id).require_approval = True
+    content = make.content(author, title="Start")
+    approvals.submit(author, content)
+    approvals.approve(reviewer, content)
+    db.session.commit()
+
+    contents.update_content(author, content.id, {"title": "Launch", "content_type": "announcement"})
+
+    alert = db.session.scalars(select(Alert).where(Alert.kind == "review_requested")).all()[-1]
+    assert alert.message == "“Launch” was edited after approval (title, content type): review it."
+    with force_locale("fr"):
+        assert "(titre, type de contenu)" in phrases.shown(alert, "message")
+
+
+def test_a_calendar_feed_speaks_its_owners_language_whoever_fetches_it(app, client, auth, make):
+    actor = _german_reader(client, auth)
+    publication = make.publication(
+        actor, make.content(actor), make.channel(actor, name="Blog"), NOW + timedelta(days=1)
+    )
+    failures.on_auth_error(publication, "401 bad password")
+    db.session.commit()
+    token = feeds.regenerate(actor)
+
+    anonymous = app.test_client()  # a calendar app: no session, and a language of its own
+    feed = anonymous.get(f"/integrations/calendar/{token}.ics", headers={"Accept-Language": "fr"})
+
+    [event] = Calendar.from_ical(feed.get_data(as_text=True)).walk("VEVENT")
+    assert str(event["DESCRIPTION"]) == f"Veröffentlichung #{publication.id} auf Blog: pausiert\n{AUTH_DE}"
 
 
 def test_without_a_language_of_its_own_the_api_answers_in_english(api, api_key, make):
@@ -160,6 +322,6 @@ def test_a_skipped_runs_alert_names_the_broken_rule_in_the_readers_language(app,
     assert alert.message == f"{english}: daily limit (clash policy {schedule.clash_policy})."
     with force_locale("de"):
         assert phrases.shown(alert, "message") == (
-            f"Zeitplan #{schedule.id} hat seine Ausführung vom 3 Mar 10:00 und 1 weitere Ausführung(en) bis "
-            f"3 Mar 11:00 auf Blog übersprungen: Tageslimit (Konfliktregel {schedule.clash_policy})."
+            f"Zeitplan #{schedule.id} hat seine Ausführung vom 3. März, 10:00 UTC und 1 weitere Ausführung(en) bis "
+            f"3. März, 11:00 UTC auf Blog übersprungen: Tageslimit (Konfliktregel {schedule.clash_policy})."
         )

@@ -101,7 +101,7 @@ def test_the_preview_says_what_each_channels_rules_do_and_shows_skipped_runs(cli
     # Its own waiting run never clashes with itself; with 2 March 09:00 skipped, 17:00 has the day to itself;
     # on 3 March the 09:00 takes the day's one post and the 17:00 moves to the next midnight.
     assert '2027-03-02T17:00:00Z</td>\n            <td data-state="due"></td>' in html
-    assert "3 Mar 17:00: moved to 00:00 on 4 Mar, daily limit (Blog)" in html
+    assert "03 Mar 17:00 UTC: moved to 00:00 UTC on 4 Mar, daily limit (Blog)" in html
 
 
 def test_the_preview_ignores_another_workspaces_schedule_and_channels(client, auth, series):

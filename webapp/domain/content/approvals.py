@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 
 from webapp.core import signals
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
-from webapp.core.phrases import Phrase
+from webapp.core.phrases import Phrase, joined
 from webapp.core.validation import text_problem
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
@@ -135,6 +135,17 @@ def held_publications(actor: Actor, content: Content) -> list[Publication]:
 
 # What an approval vouches for: changing any of these sends approved content back to review (``reopen_after_edit``).
 PUBLISHED_PARTS = ("title", "body", "excerpt", "tags", "content_type", "body_format", "variants", "media")
+# How the review alert names them ("edited after approval (title, body)"), in its reader's language.
+PART_LABELS = {
+    "title": Phrase("title"),
+    "body": Phrase("body"),
+    "excerpt": Phrase("excerpt"),
+    "tags": Phrase("tags"),
+    "content_type": Phrase("content type"),
+    "body_format": Phrase("body format"),
+    "variants": Phrase("variants"),
+    "media": Phrase("media"),
+}
 
 
 def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed: list[str]) -> ReviewDecision | None:
@@ -179,7 +190,7 @@ def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed:
         Phrase(
             "“%(title)s” was edited after approval (%(fields)s): review it.",
             title=content.title,
-            fields=", ".join(changed),
+            fields=joined([PART_LABELS[part] for part in changed], ", "),
         ),
     )
     return record

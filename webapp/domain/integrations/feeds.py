@@ -1,13 +1,20 @@
-"""Private iCal feeds: a secret URL per member and workspace listing upcoming publications."""
+"""Private iCal feeds: a secret URL per member and workspace listing upcoming publications.
+
+Calendar apps fetch a feed with no session and no language worth reading, so its events' descriptions speak the
+language of the member whose feed it is (their setting; English when they chose none). Titles and channel names are
+as people typed them.
+"""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import force_locale
 from icalendar import Calendar, Event, vText
 from sqlalchemy import select
 
+from webapp.core.phrases import Phrase, shown
 from webapp.domain.accounts.accounts import hash_token, membership_for
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
@@ -19,6 +26,7 @@ from webapp.models import (
     Content,
     Publication,
     PublicationStatus,
+    User,
     Workspace,
     utcnow,
 )
@@ -92,6 +100,7 @@ def render(feed: CalendarFeed, *, now: datetime | None = None, link=None) -> str
         .limit(MAX_EVENTS)
     ).all()
     workspace = db.session.get(Workspace, feed.workspace_id)
+    owner = db.session.get(User, feed.user_id)  # its language is the feed's (the module's docstring)
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
@@ -106,11 +115,8 @@ def render(feed: CalendarFeed, *, now: datetime | None = None, link=None) -> str
         event.add("dtstart", (publication.next_attempt_at or publication.due_at).astimezone(UTC))
         event.add("duration", EVENT_LENGTH)
         event.add("summary", f"{title} → {channel}")
-        event.add(
-            "description",
-            f"Publication #{publication.id} on {channel}: {publication.status}"
-            + (f"\n{publication.hold_reason}" if publication.hold_reason else ""),
-        )
+        with force_locale(owner.locale or "en"):
+            event.add("description", _description(publication, channel))
         if link:
             event.add("url", link(publication))
         if publication.updated_at:
@@ -118,3 +124,12 @@ def render(feed: CalendarFeed, *, now: datetime | None = None, link=None) -> str
         calendar.add_component(event)
     # icalendar writes CRLF lines folded at 75 octets, TEXT values escaped, instants as UTC "...Z".
     return calendar.to_ical().decode("utf-8")
+
+
+def _description(publication: Publication, channel: str) -> str:
+    """What an event says of its publication, and why it is held, in the current (the feed owner's) language."""
+    # The status's own word is a msgid already (the UI's TERMS): said in the owner's language too.
+    status = Phrase(publication.status)
+    said = Phrase("Publication #%(id)s on %(channel)s: %(status)s", id=publication.id, channel=channel, status=status)
+    held = shown(publication, "hold_reason")
+    return f"{said.render()}\n{held}" if held else said.render()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from webapp.core import signals
 from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.domain.publishing import schedules
 from webapp.domain.publishing.lifecycle import Work
 from webapp.domain.publishing.publications import get_publication
@@ -54,7 +55,7 @@ def mark_published(actor: Actor, publication_id: int, url) -> Publication:
             started_at=work.now,
             finished_at=work.now,
             outcome=PublicationStatus.PUBLISHED.value,
-            error_message="confirmed by a person who found the post on the platform",
+            error_message=Phrase("confirmed by a person who found the post on the platform"),
         )
     )
     publication.status, publication.finished_at = PublicationStatus.PUBLISHED.value, work.now

@@ -9,7 +9,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
-from webapp.core.phrases import Phrase, of
+from webapp.core.phrases import At, Phrase, of
 from webapp.domain.publishing import lifecycle, throttle
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
@@ -60,7 +60,7 @@ def after_failure(publication: Publication) -> None:
     channel, schedule = publication.channel, publication.schedule
     if _tripped(Publication.channel_id, channel.id):
         channel.health = NEEDS_INTERVENTION
-        channel.health_message = f"repeated failures; last: {publication.last_error}"
+        channel.health_message = Phrase("repeated failures; last: %(error)s", error=of(publication, "last_error"))
         alerts.raise_alert(
             publication.workspace_id,
             NEEDS_INTERVENTION,
@@ -131,12 +131,12 @@ def channel_held(publication: Publication, reason: str | None) -> None:
         publication.workspace_id,
         "channel_held",
         Phrase(
-            "Channel %(channel)s %(why)s: its due posts are held (publication #%(id)s was due %(due)s UTC). "
+            "Channel %(channel)s %(why)s: its due posts are held (publication #%(id)s was due %(due)s). "
             "Resume the channel or reset its circuit to send them.",
             channel=channel.name,
             why=why,
             id=publication.id,
-            due=publication.due_at.strftime("%Y-%m-%d %H:%M"),
+            due=At(publication.due_at, "minute"),
         ),
         channel_id=channel.id,
         once_per_s=current_app.config["FAILURE_COOLOFF_S"],

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 
 from webapp.core.errors import Conflict, lazy_gettext
+from webapp.core.phrases import At, Phrase
 from webapp.domain.publishing import chains, missed_runs, schedules
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
@@ -306,11 +307,12 @@ def open_schedule(actor: Actor, schedule_id: int, verb: str) -> Schedule:
     return schedule
 
 
-def _change_detail(action: str, publication: Publication) -> str:
+def _change_detail(action: str, publication: Publication) -> Phrase | str:
+    # Herald's own sentences are Phrases, read in each reader's language (the due time in their zone too).
     if action == "rescheduled" and publication.status == S.CANCELLED:
-        return "cancelled: its channel was removed from the schedule"  # an edit's other change (rescheduling)
+        return Phrase("cancelled: its channel was removed from the schedule")  # an edit's other change
     if action == "rescheduled":
-        return f"rescheduled: due {publication.due_at:%Y-%m-%d %H:%M:%S} UTC"
+        return Phrase("rescheduled: due %(when)s", when=At(publication.due_at, "datetime"))
     return action
 
 

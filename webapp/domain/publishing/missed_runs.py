@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from webapp.core.phrases import Phrase
+from webapp.core.phrases import At, Phrase
 from webapp.domain.shared import alerts
 from webapp.models import Publication, PublicationStatus, Schedule
 
@@ -20,8 +20,6 @@ def mark_missed(publication: Publication, schedule: Schedule, now: datetime) -> 
     if not is_missed(schedule, due, now):
         return False
     publication.status, publication.finished_at = PublicationStatus.MISSED.value, now
-    message = Phrase(
-        "Publication #%(id)s missed %(due)s UTC and was skipped.", id=publication.id, due=due.strftime("%Y-%m-%d %H:%M")
-    )
+    message = Phrase("Publication #%(id)s missed %(due)s and was skipped.", id=publication.id, due=At(due, "minute"))
     alerts.publication_alert(publication, "missed", message)
     return True

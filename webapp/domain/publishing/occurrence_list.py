@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from webapp.core.phrases import Phrase
 from webapp.domain.publishing import occurrence_plan, series
 from webapp.domain.publishing.channel_rules import Ledger, Outcome
 from webapp.domain.publishing.occurrences import is_skipped
@@ -32,7 +33,7 @@ class Listed:
     run: series.Run
     outcomes: list[Outcome] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # "3 Dec 09:00: moved to 17:30, daily limit (Blog)"
+    notes: list[Phrase] = field(default_factory=list)  # "3 Dec 09:00: moved to 17:30, daily limit (Blog)"
 
     @property
     def state(self) -> str:
@@ -69,7 +70,11 @@ def simulate(
         item.outcomes = ledger.outcomes(run.at, following, policy)
         ledger.add(item.outcomes)
         item.notes = [
-            f"{occurrence_plan.describe(run.at, o, tz_name)} ({names[o.channel_id]})" for o in item.outcomes if o.reason
+            Phrase(
+                "%(note)s (%(channel)s)", note=occurrence_plan.describe(run.at, o, tz_name), channel=names[o.channel_id]
+            )
+            for o in item.outcomes
+            if o.reason
         ]
     return listed
 
@@ -77,7 +82,7 @@ def simulate(
 def _outcome_of(publication: Publication, at: datetime) -> Outcome:
     if publication.due_at == at:
         return Outcome(publication.channel_id, "publish", at)
-    return Outcome(publication.channel_id, "move", publication.due_at, "channel rules")
+    return Outcome(publication.channel_id, "move", publication.due_at, Phrase("channel rules"))
 
 
 def upcoming(actor: Actor, schedule_id: int, count: int = 10, *, now: datetime | None = None):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from webapp.core.phrases import Phrase
+from webapp.core.phrases import At, Phrase
 from webapp.core.time import ceil_to_second
 from webapp.domain.publishing import chains, series
 from webapp.domain.publishing.channel_rules import Ledger, Outcome
@@ -39,28 +39,29 @@ class Plan:
     last_seen: datetime | None = None  # the last run looked at
     exhausted: bool = False  # the series has no run left
 
-    def note(self, outcome: Outcome, tz_name: str) -> str | None:
+    def note(self, outcome: Outcome, tz_name: str) -> Phrase | None:
         """The timeline note of a publication the rules moved or let through ("3 Dec 09:00: moved to 17:30, …")."""
         if outcome.reason is None:
             return None
         return describe(self.run.at, outcome, tz_name)
 
 
-def describe(at: datetime, outcome: Outcome, tz_name: str) -> str:
-    """Say what the rules did to one run on one channel, in the schedule's zone."""
+def describe(at: datetime, outcome: Outcome, tz_name: str) -> Phrase:
+    """Say what the rules did to one run on one channel: in English in the schedule's zone, to a reader in theirs."""
     tz = ZoneInfo(tz_name)
-    local = at.astimezone(tz)
-    head = f"{local:%-d %b %H:%M}"
+    local = At(at.astimezone(tz))
     if outcome.action == "move":
         moved = outcome.at.astimezone(tz)
-        return (
-            f"{head}: moved to {moved:%H:%M}"
-            + ("" if moved.date() == local.date() else f" on {moved:%-d %b}")
-            + (f", {outcome.reason}")
+        to = At(moved, "hour_minute")
+        if moved.date() == local.when.date():
+            return Phrase("%(run)s: moved to %(time)s, %(reason)s", run=local, time=to, reason=outcome.reason)
+        day = At(moved, "short_day_month")
+        return Phrase(
+            "%(run)s: moved to %(time)s on %(day)s, %(reason)s", run=local, time=to, day=day, reason=outcome.reason
         )
     if outcome.action == "skip":
-        return f"{head}: skipped, {outcome.reason}"
-    return f"{head}: published anyway, {outcome.reason}"
+        return Phrase("%(run)s: skipped, %(reason)s", run=local, reason=outcome.reason)
+    return Phrase("%(run)s: published anyway, %(reason)s", run=local, reason=outcome.reason)
 
 
 def pairs(schedule: Schedule, after: datetime, exceptions, limit: int) -> Iterator[tuple[series.Run, Run | None]]:
@@ -111,13 +112,10 @@ def alert_skips(schedule: Schedule, plan: Plan, channels) -> None:
     for channel_id, skipped in plan.skipped.items():
         first, reason = skipped[0]
         last = skipped[-1][0].astimezone(tz)
-        when = f"{first.astimezone(tz):%-d %b %H:%M}"
+        when = At(first.astimezone(tz))  # the schedule's zone in English, the reader's own when shown
         if skipped[1:]:
             when = Phrase(
-                "%(first)s and %(count)s more run(s) to %(last)s",
-                first=when,
-                count=len(skipped) - 1,
-                last=last.strftime("%-d %b %H:%M"),
+                "%(first)s and %(count)s more run(s) to %(last)s", first=when, count=len(skipped) - 1, last=At(last)
             )
         message = Phrase(
             "Schedule #%(id)s skipped its run of %(when)s on %(channel)s: %(reason)s (clash policy %(policy)s).",

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from webapp.adapters.base import Adapter, AdapterError, PermanentError, PublishRequest
-from webapp.core.phrases import Phrase, joined
+from webapp.core.phrases import At, Phrase, joined, of
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.publishing.publisher import approval_problem, build_request
 from webapp.domain.shared import alerts
@@ -54,11 +54,11 @@ def run(now: datetime | None = None) -> int:
             continue
         at = publication.next_attempt_at or publication.due_at
         message = Phrase(
-            "Publication #%(id)s (%(title)s) on %(channel)s, due %(due)s UTC, would fail: %(problems)s",
+            "Publication #%(id)s (%(title)s) on %(channel)s, due %(due)s, would fail: %(problems)s",
             id=publication.id,
             title=publication.content.title,
             channel=publication.channel.name,
-            due=at.strftime("%H:%M"),
+            due=At(at, "minute"),
             problems=joined(found, "; "),
         )
         alert = alerts.raise_alert(
@@ -99,7 +99,7 @@ def check_channel(channel: Channel) -> tuple[Adapter | None, list[str]]:
                     "channel %(channel)s is %(health)s: %(detail)s",
                     channel=channel.name,
                     health=health,
-                    detail=channel.health_message,
+                    detail=of(channel, "health_message"),
                 )
             )
         else:

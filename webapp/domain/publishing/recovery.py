@@ -53,7 +53,7 @@ def mark_orphans(now: datetime | None = None, limit: int = 500) -> int:
         for attempt in publication.attempts:
             if attempt.finished_at is None:
                 attempt.finished_at, attempt.outcome = now, "unknown_outcome"
-                attempt.error_class, attempt.error_message = "unknown_outcome", "worker stopped during the call"
+                attempt.error_class, attempt.error_message = "unknown_outcome", Phrase("worker stopped during the call")
     db.session.commit()
     for publication in orphans:
         events.publication_changed(publication)
@@ -114,7 +114,7 @@ def _resolve(publication: Publication) -> str:
                     started_at=now,
                     finished_at=now,
                     outcome=PublicationStatus.PUBLISHED.value,
-                    error_message="confirmed on the platform by idempotency key",
+                    error_message=Phrase("confirmed on the platform by idempotency key"),
                     http_status=found.http_status,
                 )
             )

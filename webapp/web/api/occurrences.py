@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext
 
+from webapp.core.phrases import said
 from webapp.core.time import format_utc
 from webapp.domain.publishing import occurrence_list, occurrences
 from webapp.web.api.base import actor, bp, invalid, json_body
@@ -30,7 +31,7 @@ def occurrence_json(item) -> dict:
         "state": run.state,
         "channels": [outcome_json(o) for o in item.outcomes],
         "publication_ids": [p.id for p in item.publications],
-        "notes": item.notes,
+        "notes": [said(note) for note in item.notes],  # in the reader's language
     }
 
 

@@ -39,7 +39,7 @@ def occurrence_schemas() -> dict:
                     description="Each channel's outcome under its rules and the schedule's clash policy.",
                 ),
                 "publication_ids": array(ID, description="Its publications, once materialised."),
-                "notes": array(string(examples=["3 Dec 09:00: moved to 17:30, daily limit (Blog)"])),
+                "notes": array(string(examples=["03 Dec 09:00 UTC: moved to 17:30 UTC, daily limit (Blog)"])),
             }
         ),
         "OccurrenceList": record(

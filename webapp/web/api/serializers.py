@@ -19,7 +19,7 @@ def channel_json(channel: Channel) -> dict:
         "timezone": channel.timezone,
         "rules": channel.rules or {},
         "health": channel.health,
-        "health_message": channel.health_message,
+        "health_message": shown(channel, "health_message"),  # in the reader's language, as alerts are
         "last_checked_at": format_utc(channel.last_checked_at),
         "paused_at": format_utc(channel.paused_at),
         "created_at": format_utc(channel.created_at),
@@ -68,7 +68,7 @@ def attempt_json(attempt: Attempt) -> dict:
         "finished_at": format_utc(attempt.finished_at),
         "outcome": attempt.outcome,
         "error_class": attempt.error_class,
-        "error_message": attempt.error_message,
+        "error_message": shown(attempt, "error_message"),  # Herald's own words translated, a platform's as said
         "http_status": attempt.http_status,
         "response_excerpt": attempt.response_excerpt,
     }

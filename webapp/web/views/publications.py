@@ -111,7 +111,7 @@ def timeline(publication) -> list[tuple]:
             detail = _("attempt %(number)s", number=attempt.number)
             detail += f", HTTP {attempt.http_status}" if attempt.http_status else ""
             if attempt.error_class:
-                detail += f": {attempt.error_class}: {attempt.error_message}"
+                detail += f": {attempt.error_class}: {shown(attempt, 'error_message')}"
             entries.append((attempt.finished_at, attempt.outcome, detail))
     if publication.status == "retrying" and publication.next_attempt_at:
         entries.append((publication.next_attempt_at, "retrying", _("next attempt (planned)")))
@@ -123,7 +123,7 @@ def timeline(publication) -> list[tuple]:
             (
                 change.at,
                 change.status,
-                _("%(what)s by %(who)s (%(source)s)", what=change.detail, who=who, source=change.source),
+                _("%(what)s by %(who)s (%(source)s)", what=shown(change, "detail"), who=who, source=change.source),
             )
         )
     return sorted(entries, key=lambda e: e[0])
