@@ -40,6 +40,7 @@ ENGLISH_INSTANTS = {
     "short_day_month": "%-d %b",
     "minute": "%Y-%m-%d %H:%M %Z",  # an instant kept in UTC: "2031-03-03 10:00 UTC"
     "datetime": "%Y-%m-%d %H:%M:%S %Z",
+    "time": "%H:%M:%S %Z",  # a wait's end, in UTC: "10:00:30 UTC"
 }
 
 

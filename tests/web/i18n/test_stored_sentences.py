@@ -23,11 +23,13 @@ from webapp.domain.publishing import (
     channel_rules,
     confirmations,
     failures,
+    lifecycle,
     missed_runs,
     occurrence_plan,
     publisher,
     rescheduling,
     schedules,
+    throttle,
 )
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -236,6 +238,42 @@ def test_a_rescheduled_publications_timeline_reads_in_german_with_its_new_time_i
     assert change.detail == "rescheduled: due 2031-03-04 09:00:00 UTC"
     page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
     assert "neu geplant: fällig am 04.03.2031, 10:00:00 CET" in page and "rescheduled" not in page
+
+
+def test_a_rate_limit_wait_reads_in_the_readers_language_with_its_end_in_their_zone(
+    app, client, auth, make, monkeypatch
+):
+    actor = _german_reader(client, auth, timezone="Europe/Berlin")
+    monkeypatch.setitem(app.config, "RATE_PER_MINUTE", {"webhook": 1})
+    channel = make.channel(actor, name="Blog")
+    assert throttle.admit(channel).allowed
+    waiting = throttle.admit(channel)  # the bucket is empty: a minute's wait
+    publication = make.publication(actor, make.content(actor), channel)
+    publication.status, publication.hold_reason = "retrying", waiting.reason
+    db.session.commit()
+
+    assert publication.hold_reason == f"waiting for rate limit until {waiting.until:%H:%M:%S} UTC"
+    page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+    berlin = waiting.until + timedelta(hours=1)
+    assert f"wartet wegen des Ratenlimits bis {berlin:%H:%M:%S} CET" in page and "waiting for rate" not in page
+
+
+def test_a_timeline_entry_for_what_a_person_did_reads_in_the_readers_language(client, auth, make):
+    actor = _german_reader(client, auth)
+    publication = make.publication(actor, make.content(actor), run_at=NOW + timedelta(hours=1))
+
+    lifecycle.pause_schedule(actor, publication.schedule_id)
+    lifecycle.resume_schedule(actor, publication.schedule_id)
+
+    changes = db.session.scalars(
+        select(PublicationChange)
+        .where(PublicationChange.publication_id == publication.id)
+        .order_by(PublicationChange.id)
+    )
+    assert [c.detail for c in changes] == ["paused with its schedule", "resumed with its schedule"]
+    page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+    assert "pausiert mit ihrem Zeitplan" in page and "fortgesetzt mit ihrem Zeitplan" in page
+    assert "with its schedule" not in page
 
 
 def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):

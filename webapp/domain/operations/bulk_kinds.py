@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.core.validation import id_list
 from webapp.domain.content import approvals
 from webapp.domain.content.contents import content_query
@@ -197,11 +198,13 @@ def _archive(actor: Actor, content: Content, work: lifecycle.Work) -> None:
 
 
 CONTENT_CHANGES = {"approve": _approve, "archive": _archive}
+# The timeline entry of a publication a content decision releases (approving releases held ones).
+RELEASED = {"approve": Phrase("released: content approved"), "archive": Phrase("released: content archived")}
 
 
 def _apply_contents(actor: Actor, action: str, chunk: list[int]) -> tuple[int, list[dict]]:
     """Take the editorial decision on each content item; one commit for the chunk."""
-    work = lifecycle.Work(actor=actor, action=f"released: content {action}d")  # approve releases held ones
+    work = lifecycle.Work(actor=actor, action=RELEASED[action])
     change, changed, skipped = CONTENT_CHANGES[action], 0, []
     found = {
         c.id: c

@@ -9,6 +9,7 @@ or a failed chain stay held.
 from __future__ import annotations
 
 from webapp.core.errors import Conflict, ServiceError, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.domain.content import approvals
 from webapp.domain.content.approvals import held_publications
 from webapp.domain.publishing.lifecycle import Work, wake
@@ -62,7 +63,7 @@ def decide(actor: Actor, content: Content, decision: Decision, comment: str | No
 
     A refusal (ValidationFailed, Conflict, Forbidden) writes nothing: the session is rolled back and the error raised.
     """
-    work = Work(actor=actor, action="released: content approved")
+    work = Work(actor=actor, action=Phrase("released: content approved"))
     try:
         if decision == Decision.APPROVED:
             approve(actor, content, comment, work=work)

@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from webapp.core.errors import Conflict, ServiceError, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.domain.channels import channels
 from webapp.domain.publishing import failures, lifecycle, throttle
 from webapp.domain.shared import audit
@@ -85,7 +86,7 @@ def pause_channel(actor: Actor, channel_id: int, now: datetime | None = None) ->
     channel = channels.get_channel(actor, channel_id)
     if channel.paused_at is not None:
         raise Conflict(lazy_gettext("This channel is already paused."))
-    work = lifecycle.Work(now, actor=actor, action=failures.PAUSE_HOLD_PREFIX.removeprefix("held: "))
+    work = lifecycle.Work(now, actor=actor, action=Phrase("the channel is paused"))
     channel.paused_at = work.now
     for publication in _locked(channel, Publication.status.in_([str(s) for s in lifecycle.PAUSABLE])):
         work.drop(publication)
@@ -110,7 +111,7 @@ def reset_breaker(actor: Actor, channel_id: int, now: datetime | None = None) ->
         throttle.reset_breaker(channel.id)
     except RedisError as exc:
         raise RedisUnavailable("The circuit could not be reset: Redis did not answer. Try again.") from exc
-    work = lifecycle.Work(now, actor=actor, action="circuit reset by hand")
+    work = lifecycle.Work(now, actor=actor, action=Phrase("circuit reset by hand"))
     waiting = _locked(
         channel, Publication.status == S.RETRYING.value, Publication.hold_reason.like(f"{throttle.CIRCUIT_WAIT}%")
     )
@@ -137,7 +138,7 @@ def delete_channel(actor: Actor, channel_id: int, *, cancel_pending: bool = Fals
     publishing = counts.get(S.PUBLISHING.value, 0)
     if publishing or (counts and not cancel_pending):
         raise channels.pending_conflict(sum(counts.values()), publishing)
-    work = lifecycle.Work(now, actor=actor, action="cancelled: its channel was deleted")
+    work = lifecycle.Work(now, actor=actor, action=Phrase("cancelled: its channel was deleted"))
     for publication in _locked(channel, Publication.status.in_([str(s) for s in lifecycle.CANCELLABLE])):
         lifecycle.cancel_publication(publication, work)
     channels.archive(actor, channel, work.now)

@@ -46,7 +46,7 @@ def mark_published(actor: Actor, publication_id: int, url) -> Publication:
         )
     if problem := url_problem(url):
         raise ValidationFailed({"url": problem})
-    work = Work(actor=actor, action="marked published")
+    work = Work(actor=actor, action=Phrase("marked published"))
     publication.attempts_count += 1
     db.session.add(
         Attempt(

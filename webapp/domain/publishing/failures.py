@@ -176,7 +176,7 @@ def resume_channel(actor: Actor, channel: Channel) -> int:
     actor.require_writer()
     was_paused = channel.paused_at is not None
     channel.health, channel.health_message, channel.paused_at = "unknown", None, None
-    work = lifecycle.Work(actor=actor, action="resumed with its channel")
+    work = lifecycle.Work(actor=actor, action=Phrase("resumed with its channel"))
     for publication in db.session.scalars(held_by_channel(channel).with_for_update()):
         lifecycle.wake(publication, work)
     audit.record(actor, "channel.resumed", "channel", channel.id, publications=len(work.changed), was_paused=was_paused)

@@ -248,7 +248,14 @@ TRANSITIONS = {
     "delete": delete_publication,
 }
 # How each transition reads in a publication's timeline.
-DONE = {"pause": "paused", "resume": "resumed", "retry": "retried", "cancel": "cancelled", "delete": "deleted"}
+# What each transition did, as its timeline entry says it (in the reader's language).
+DONE = {
+    "pause": Phrase("paused"),
+    "resume": Phrase("resumed"),
+    "retry": Phrase("retried"),
+    "cancel": Phrase("cancelled"),
+    "delete": Phrase("deleted"),
+}
 # The statuses each transition starts from: the sets its guard refuses outside of (a view offers exactly these).
 ALLOWED_FROM = {
     "pause": PAUSABLE,
@@ -329,7 +336,7 @@ def pause_schedule(actor: Actor, schedule_id: int) -> Schedule:
     schedule = open_schedule(actor, schedule_id, "paused")
     if schedule.status == ScheduleStatus.PAUSED.value:
         raise Conflict(lazy_gettext("This schedule is already paused."))
-    work = Work(actor=actor, action="paused with its schedule")
+    work = Work(actor=actor, action=Phrase("paused with its schedule"))
     for publication in publications_in(schedule, PAUSABLE):
         pause_publication(publication, work)
     schedule.status = ScheduleStatus.PAUSED.value
@@ -341,7 +348,7 @@ def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
     schedule = open_schedule(actor, schedule_id, "resumed")
     if schedule.status == ScheduleStatus.ACTIVE.value:
         raise Conflict(lazy_gettext("This schedule is not paused."))
-    work = Work(actor=actor, action="resumed with its schedule")
+    work = Work(actor=actor, action=Phrase("resumed with its schedule"))
     schedule.status = ScheduleStatus.ACTIVE.value
     for publication in publications_in(schedule, RESUMABLE):
         wake(publication, work)
@@ -354,7 +361,7 @@ def resume_schedule(actor: Actor, schedule_id: int) -> Schedule:
 def cancel_schedule(actor: Actor, schedule_id: int) -> Schedule:
     """Cancel a schedule and every publication of it that has not finished or started publishing."""
     schedule = open_schedule(actor, schedule_id, "cancelled")
-    work = Work(actor=actor, action="cancelled with its schedule")
+    work = Work(actor=actor, action=Phrase("cancelled with its schedule"))
     for publication in publications_in(schedule, CANCELLABLE):
         cancel_publication(publication, work)
     schedule.status, schedule.next_run_at = ScheduleStatus.CANCELLED.value, None

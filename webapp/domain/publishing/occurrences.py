@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.core.time import ceil_to_second, format_utc
 from webapp.domain.publishing import channel_rules, schedules, series
 from webapp.domain.publishing.lifecycle import Work, cancel_publication, finish, open_schedule
@@ -237,7 +238,7 @@ def _move_publications(schedule: Schedule, publications: list[Publication], to: 
 def restore(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = None) -> series.Run:
     """Undo a skip or a move: the occurrence runs at the rule's own time again."""
     schedule = recurring_schedule(actor, schedule_id, "changed")
-    work = Work(now, actor=actor, action="occurrence restored")
+    work = Work(now, actor=actor, action=Phrase("occurrence restored"))
     exceptions = series.exceptions_of(schedule.id)
     if data.get("at") in (None, ""):
         raise ValidationFailed({"at": lazy_gettext("is required")})

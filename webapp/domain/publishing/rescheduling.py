@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
+from webapp.core.phrases import Phrase
 from webapp.core.time import TimeInputError, ceil_to_second, validate_cron
 from webapp.core.validation import choice_problem, timezone_problem
 from webapp.domain.publishing import chains, channel_rules, schedules, series
@@ -130,7 +131,7 @@ def reschedule(actor: Actor, schedule_id: int, data: dict, *, now: datetime | No
     check comes before the first change, so a refused edit changes nothing.
     """
     schedule = open_schedule(actor, schedule_id, "changed")
-    work = Work(now, actor=actor, action="rescheduled")
+    work = Work(now, actor=actor, action=Phrase("rescheduled"))
     if publications_in(schedule, {S.PUBLISHING}):
         raise Conflict(BUSY)
     values, channels, due = _changes(actor, schedule, data, work.now)

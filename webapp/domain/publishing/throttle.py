@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from rq_scheduler import Scheduler
 
 from webapp.adapters.base import ErrorClass
-from webapp.core.phrases import Phrase
+from webapp.core.phrases import At, Phrase
 from webapp.infra import presence
 from webapp.infra.queues import get_redis, key
 
@@ -217,17 +217,17 @@ def admit(channel, publication_id: int | None = None) -> Admission:
         answer = redis.register_script(_ADMIT)(keys=keys, args=args)
         state, value, *dirty = (part.decode() if isinstance(part, bytes) else part for part in answer)
         if state == "open":
-            return _wait(float(value), lambda time: Phrase("channel circuit open until %(time)s UTC", time=time))
+            return _wait(float(value), lambda time: Phrase("channel circuit open until %(time)s", time=time))
         if state == "busy":
             return _wait(
                 now + PROBE_RETRY_S,
-                lambda time: Phrase("channel circuit open (a probe is checking it) until %(time)s UTC", time=time),
+                lambda time: Phrase("channel circuit open (a probe is checking it) until %(time)s", time=time),
             )
         if state == "full":
             return _wait(
                 now + SLOT_RETRY_S,
                 lambda time: Phrase(
-                    "waiting for a free slot on the channel (%(count)s in flight); at the latest %(time)s UTC",
+                    "waiting for a free slot on the channel (%(count)s in flight); at the latest %(time)s",
                     count=value,
                     time=time,
                 ),
@@ -245,7 +245,7 @@ def admit(channel, publication_id: int | None = None) -> Admission:
             if publication_id is not None:
                 slot = now + wait
                 redis.set(_reservation_key(channel.id, publication_id), f"{slot:.3f}", ex=math.ceil(wait) + 3600)
-            return _wait(now + wait, lambda time: Phrase("waiting for rate limit until %(time)s UTC", time=time))
+            return _wait(now + wait, lambda time: Phrase("waiting for rate limit until %(time)s", time=time))
     except RedisError:
         # Redis is where the job came from, so this is a blip; refusing would stall every channel.
         log.warning("channel %s: rate limit and circuit not checked, Redis did not answer", channel.id)
@@ -253,10 +253,10 @@ def admit(channel, publication_id: int | None = None) -> Admission:
     return going
 
 
-def _wait(until: float, reason: Callable[[str], Phrase], slot_full: bool = False) -> Admission:
+def _wait(until: float, reason: Callable[[At], Phrase], slot_full: bool = False) -> Admission:
     # Whole seconds: rq-scheduler keeps no fractions, and the time shown is the time it runs.
     at = datetime.fromtimestamp(math.ceil(until), UTC)
-    return Admission(until=at, reason=reason(f"{at:%H:%M:%S}"), slot_full=slot_full)
+    return Admission(until=at, reason=reason(At(at, "time")), slot_full=slot_full)
 
 
 def wait_for_slot(channel_id: int, job_id: str) -> None:
