@@ -185,6 +185,20 @@ def test_the_api_gives_an_instant_in_the_key_owners_language_and_timezone(api, a
     )
 
 
+def test_the_api_gives_an_occurrences_broken_rules_in_the_key_owners_language(api, api_key, make):
+    actor = api_key[1]
+    accounts.set_locale(actor, db.session.get(User, actor.user_id), "de")
+    channel = make.channel(actor, rules={"daily_limit": 1}, timezone="UTC")
+    content = make.content(actor, status="approved")
+    data = {"content_id": content.id, "channel_ids": [channel.id], "cron": "0 9,17 * * *", "timezone": "UTC"}
+    schedule = schedules.create_schedule(actor, data, now=NOW)
+
+    items = api("GET", f"/schedules/{schedule.id}/occurrences?count=4").json["items"]
+
+    reasons = {c["reason"] for item in items for c in item["channels"]} - {None}
+    assert reasons == {"Tageslimit"}  # the second run of each day finds it taken
+
+
 def test_a_channels_repeated_failures_read_in_german_on_the_channels_and_health_pages(
     app, client, auth, make, monkeypatch
 ):

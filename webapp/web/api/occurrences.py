@@ -18,7 +18,7 @@ def outcome_json(outcome) -> dict:
         "channel_id": outcome.channel_id,
         "outcome": outcome.action,
         "at": format_utc(outcome.at),
-        "reason": outcome.reason,
+        "reason": said(outcome.reason),  # the rules it broke, in the reader's language
     }
 
 

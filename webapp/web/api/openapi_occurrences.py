@@ -17,6 +17,7 @@ from webapp.web.api.openapi_schemas import (
 
 CLASH_POLICIES = ("move", "skip", "publish")
 AT = {**INSTANT_INPUT, "description": "The rule's instant for the occurrence (a moved one's new time names it too)."}
+RULES_BROKEN = 'The channel rules it broke, in the reader\'s language ("daily limit" to an English reader).'
 
 
 def occurrence_schemas() -> dict:
@@ -33,7 +34,7 @@ def occurrence_schemas() -> dict:
                             "channel_id": ID,
                             "outcome": enum(("publish", "move", "skip")),
                             "at": nullable(INSTANT),
-                            "reason": nullable(string(description="The channel rules it broke, e.g. \"daily limit\"")),
+                            "reason": nullable(string(description=RULES_BROKEN)),
                         }
                     ),
                     description="Each channel's outcome under its rules and the schedule's clash policy.",
