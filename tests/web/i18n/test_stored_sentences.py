@@ -307,6 +307,21 @@ def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):
         assert "(titre, type de contenu)" in phrases.shown(alert, "message")
 
 
+def test_the_review_history_gives_herald_s_note_on_a_reopening_in_the_readers_language(client, auth, make):
+    author = _german_reader(client, auth)
+    db.session.get(Workspace, author.workspace_id).require_approval = True
+    content = make.content(author, title="Start")
+    approvals.submit(author, content)
+    approvals.approve(make.member(author, Role.EDITOR.value), content)
+    db.session.commit()
+
+    contents.update_content(author, content.id, {"title": "Launch", "body": "New"})
+
+    assert approvals.history(author, content)[-1].comment == "edited after approval: title, body"
+    page = client.get(f"/contents/{content.id}/review").get_data(as_text=True)
+    assert "nach der Freigabe bearbeitet: Titel, Text" in page and "edited after approval" not in page
+
+
 def test_a_calendar_feed_speaks_its_owners_language_whoever_fetches_it(app, client, auth, make):
     actor = _german_reader(client, auth)
     publication = make.publication(

@@ -29,8 +29,9 @@ from sqlalchemy import func, select, update
 
 from webapp.core import signals
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, lazy_gettext
-from webapp.core.phrases import Phrase, joined
+from webapp.core.phrases import Phrase
 from webapp.core.validation import text_problem
+from webapp.domain.content.reviewed_parts import PUBLISHED_PARTS, edited_after_approval, part_names
 from webapp.domain.shared import alerts, audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -133,21 +134,6 @@ def held_publications(actor: Actor, content: Content) -> list[Publication]:
     )
 
 
-# What an approval vouches for: changing any of these sends approved content back to review (``reopen_after_edit``).
-PUBLISHED_PARTS = ("title", "body", "excerpt", "tags", "content_type", "body_format", "variants", "media")
-# How the review alert names them ("edited after approval (title, body)"), in its reader's language.
-PART_LABELS = {
-    "title": Phrase("title"),
-    "body": Phrase("body"),
-    "excerpt": Phrase("excerpt"),
-    "tags": Phrase("tags"),
-    "content_type": Phrase("content type"),
-    "body_format": Phrase("body format"),
-    "variants": Phrase("variants"),
-    "media": Phrase("media"),
-}
-
-
 def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed: list[str]) -> ReviewDecision | None:
     """Send content back to review after an edit of what it publishes, where approval is required. Does not commit.
 
@@ -180,7 +166,7 @@ def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed:
         reviewer_id=actor.user_id,
         decision=Decision.REOPENED.value,
         from_status=read_status,
-        comment="edited after approval: " + ", ".join(changed),
+        comment=edited_after_approval(changed),  # shown as a Phrase: reviewed_parts.comment_of
     )
     db.session.add(record)
     audit.record(actor, "content.reopened", "content", content.id, status_from=read_status, changed=changed)
@@ -190,7 +176,7 @@ def reopen_after_edit(actor: Actor, content: Content, read_status: str, changed:
         Phrase(
             "“%(title)s” was edited after approval (%(fields)s): review it.",
             title=content.title,
-            fields=joined([PART_LABELS[part] for part in changed], ", "),
+            fields=part_names(changed),
         ),
     )
     return record

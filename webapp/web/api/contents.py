@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from webapp.core.phrases import said
 from webapp.core.time import format_utc
-from webapp.domain.content import approvals, contents
+from webapp.domain.content import approvals, contents, reviewed_parts
 from webapp.domain.publishing import approval_holds
 from webapp.domain.publishing.publications import paginate
 from webapp.models import Decision
@@ -57,7 +58,7 @@ def _review_json(decision) -> dict:
         "id": decision.id,
         "decision": decision.decision,
         "from_status": decision.from_status,
-        "comment": decision.comment,
+        "comment": said(reviewed_parts.comment_of(decision)),  # Herald's own note in the reader's language
         "reviewer_id": decision.reviewer_id,
         "reviewer": decision.reviewer.email if decision.reviewer else None,
         "created_at": format_utc(decision.created_at),

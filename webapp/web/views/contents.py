@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext, ngettext
 from webapp.core.errors import Conflict, Forbidden, ValidationFailed
 from webapp.domain.accounts import workspaces
 from webapp.domain.channels import channels
-from webapp.domain.content import approvals, contents
+from webapp.domain.content import approvals, contents, reviewed_parts
 from webapp.domain.publishing import approval_holds, rescheduling, schedules
 from webapp.models import Content, Decision, EditorialStatus
 from webapp.web.auth import ui_actor
@@ -158,12 +158,13 @@ DECISIONS = {  # URL verb: (decision, what the flash says was done, what it says
 
 def _review_page(content, form: ReviewForm | None = None, status: int = 200):
     actor = ui_actor()
-    possible = approvals.allowed_decisions(content)
+    possible, history = approvals.allowed_decisions(content), approvals.history(actor, content)
     return render_template(
         "contents/review.html",
         content=content,
         form=form or ReviewForm(),
-        history=approvals.history(actor, content),
+        history=history,
+        comments={d.id: reviewed_parts.comment_of(d) for d in history},  # Herald's own notes as Phrases
         held=approvals.held_publications(actor, content),
         verbs=[verb for verb, (decision, *_texts) in DECISIONS.items() if decision in possible],
         may_review=approvals.may_review(actor, content),
