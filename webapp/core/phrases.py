@@ -41,6 +41,7 @@ ENGLISH_INSTANTS = {
     "minute": "%Y-%m-%d %H:%M %Z",  # an instant kept in UTC: "2031-03-03 10:00 UTC"
     "datetime": "%Y-%m-%d %H:%M:%S %Z",
     "time": "%H:%M:%S %Z",  # a wait's end, in UTC: "10:00:30 UTC"
+    "utc": "%Y-%m-%dT%H:%M:%SZ",  # as the API writes an instant (core.time.format_utc): kept in UTC
 }
 
 

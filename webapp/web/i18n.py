@@ -196,6 +196,8 @@ def format_day(value: date | datetime | None, fmt: str = "full") -> str:
 
 def format_at(value: datetime, fmt: str) -> str:
     """An instant inside a stored sentence (core/phrases.At), by its format name, in the reader's language and zone."""
+    if fmt == "utc":  # the API's form in English text: a reader sees a date and time
+        fmt = "datetime"
     if fmt in DATE_FORMATS:  # a day alone: the reader's day, which need not be the schedule's
         return format_day(value.astimezone(ZoneInfo(str(get_timezone() or "UTC"))), fmt)
     return format_instant(value, fmt)

@@ -26,6 +26,7 @@ from webapp.domain.publishing import (
     lifecycle,
     missed_runs,
     occurrence_plan,
+    occurrences,
     publisher,
     rescheduling,
     schedules,
@@ -288,6 +289,21 @@ def test_a_timeline_entry_for_what_a_person_did_reads_in_the_readers_language(cl
     page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
     assert "pausiert mit ihrem Zeitplan" in page and "fortgesetzt mit ihrem Zeitplan" in page
     assert "with its schedule" not in page
+
+
+def test_a_moved_occurrences_timeline_entry_reads_in_german_with_its_times_in_the_readers_zone(client, auth, make):
+    actor = _german_reader(client, auth, timezone="Europe/Berlin")
+    content = make.content(actor, status="approved")
+    data = {"content_id": content.id, "channel_ids": [make.channel(actor).id], "cron": "0 12 * * *", "timezone": "UTC"}
+    schedule = schedules.create_schedule(actor, data, now=NOW)
+    [publication] = schedules.publications_of(schedule)  # 3 March, 12:00 UTC
+
+    occurrences.move(actor, schedule.id, {"at": "2031-03-03T12:00:00Z", "to": "2031-03-03T14:00:00Z"}, now=NOW)
+
+    change = db.session.scalars(select(PublicationChange).where(PublicationChange.publication_id == publication.id))
+    assert [c.detail for c in change] == ["occurrence of 2031-03-03T12:00:00Z moved to 2031-03-03T14:00:00Z"]
+    page = client.get(f"/publications/{publication.id}").get_data(as_text=True)
+    assert "Termin vom 03.03.2031, 13:00:00 CET verschoben auf 03.03.2031, 15:00:00 CET" in page
 
 
 def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):

@@ -14,12 +14,12 @@ occurrence stays in flight) (422 `to`), an occurrence already publishing or publ
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
-from webapp.core.phrases import Phrase
+from webapp.core.phrases import At, Phrase
 from webapp.core.time import ceil_to_second, format_utc
 from webapp.domain.publishing import channel_rules, schedules, series
 from webapp.domain.publishing.lifecycle import Work, cancel_publication, finish, open_schedule
@@ -194,7 +194,7 @@ def move(actor: Actor, schedule_id: int, data: dict, *, now: datetime | None = N
     _check_target(schedule, run, to, previous, following, pending, work.now, data)
     row = _exception(schedule, run, exceptions, actor)
     row.change, row.moved_to = OccurrenceChange.MOVE.value, to
-    work.action = f"occurrence of {format_utc(run.original_at)} moved to {format_utc(to)}"
+    work.action = Phrase("occurrence of %(run)s moved to %(to)s", run=_utc(run.original_at), to=_utc(to))
     _move_publications(schedule, pending, to, work)
     finish(actor, schedule, work, "occurrence_moved", at=format_utc(run.original_at), to=format_utc(to))
     return series.run_of(run.original_at, row)
@@ -275,3 +275,7 @@ def _revive(schedule: Schedule, run: series.Run, end: datetime | None, work: Wor
             schedule, occurrence=(last_occurrence or 0) + 1, due_at=run.original_at
         ):
             work.touch(publication, enqueue=True)
+
+
+def _utc(when: datetime) -> At:
+    return At(when.astimezone(UTC), "utc")
