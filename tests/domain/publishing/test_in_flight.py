@@ -11,7 +11,7 @@ from tests.domain.publishing import test_throttle
 from tests.domain.publishing.test_throttle import T0
 from webapp.adapters.base import ErrorClass
 from webapp.domain.channels import rules
-from webapp.domain.publishing import throttle
+from webapp.domain.publishing import channel_limits, throttle
 from webapp.infra import presence
 from webapp.infra.queues import get_redis
 
@@ -34,7 +34,7 @@ def test_a_channel_takes_no_more_calls_than_its_cap_and_says_why_the_next_waits(
     assert not third.allowed and third.slot_full
     assert third.reason.startswith(f"{throttle.SLOT_WAIT} (2 in flight)")
     assert third.until.timestamp() == T0 + throttle.SLOT_RETRY_S
-    assert throttle.limits(capped).in_flight == 2 and throttle.limits(capped).max_in_flight == 2
+    assert channel_limits.limits(capped).in_flight == 2 and channel_limits.limits(capped).max_in_flight == 2
 
 
 def test_a_finished_call_gives_its_slot_to_the_next(app, capped, clock):
@@ -45,7 +45,7 @@ def test_a_finished_call_gives_its_slot_to_the_next(app, capped, clock):
     assert throttle.admit(capped, 3).allowed
     throttle.observe(capped.id, ErrorClass.TRANSIENT, probe=False, slot=2)
     throttle.release(capped.id, probe=False, slot=3)
-    assert throttle.limits(capped).in_flight == 0
+    assert channel_limits.limits(capped).in_flight == 0
 
 
 def test_a_killed_workers_slot_frees_itself_when_its_lease_runs_out(app, capped, clock):
@@ -89,7 +89,7 @@ def test_the_leases_of_a_worker_process_that_died_are_freed_at_once_and_its_slot
     freed, woken = throttle.release_orphans()
 
     assert (freed, woken) == (1, ["herald-publication-3-2"])  # long before its lease (SLOT_LEASE_S) runs out
-    assert throttle.limits(capped).in_flight == 1  # the live process keeps its own
+    assert channel_limits.limits(capped).in_flight == 1  # the live process keeps its own
     assert throttle.release_orphans() == (0, [])  # the dead one is forgotten
 
 
@@ -104,7 +104,7 @@ def test_nothing_is_freed_while_every_holder_is_present_or_when_redis_will_not_l
     throttle.admit(capped, 2)
     monkeypatch.setattr(presence, "present", lambda redis: None)  # CLIENT LIST refused: leases just expire
     assert throttle.release_orphans() == (0, [])
-    assert throttle.limits(capped).in_flight == 2
+    assert channel_limits.limits(capped).in_flight == 2
 
 
 def test_workers_on_their_own_connections_share_the_cap(app, capped, clock, monkeypatch):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from webapp.core.errors import Conflict, ServiceError, lazy_gettext
 from webapp.core.phrases import Phrase
 from webapp.domain.channels import channels
-from webapp.domain.publishing import failures, lifecycle, throttle
+from webapp.domain.publishing import channel_limits, failures, lifecycle, throttle
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.extensions import db
@@ -30,7 +30,7 @@ class ChannelState:
     """Everything the channel's page and row show about it now."""
 
     channel: Channel
-    limits: throttle.ChannelLimits
+    limits: channel_limits.ChannelLimits
     held: int  # paused for the channel: credentials rejected, or the channel paused
     rate_waiting: int  # retrying until the rate limit gives them a token
     circuit_waiting: int  # retrying until the open circuit lets a call through
@@ -56,7 +56,7 @@ def state(channel: Channel, now: float | None = None) -> ChannelState:
     """Read the channel's live state (the database's counts and the Redis circuit and bucket)."""
     return ChannelState(
         channel=channel,
-        limits=throttle.limits(channel, now),
+        limits=channel_limits.limits(channel, now),
         held=failures.held_count(channel),
         rate_waiting=_waiting(channel, throttle.RATE_WAIT),
         circuit_waiting=_waiting(channel, throttle.CIRCUIT_WAIT),
