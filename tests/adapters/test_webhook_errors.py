@@ -91,6 +91,22 @@ def test_unresolvable_host_raises_transient_error():
         webhook("http://herald-test.invalid/hook").publish(publish_request())
 
 
+def test_a_connection_error_says_where_and_why_in_plain_words():
+    url = closed_port_url()
+    port = url.split(":")[2].split("/")[0]
+
+    with pytest.raises(TransientError) as refused:
+        webhook(url).publish(publish_request())
+    with pytest.raises(TransientError) as unknown_host:
+        webhook("http://user:pa55word@herald-test.invalid/hook").publish(publish_request())
+
+    assert refused.value.message == f"could not connect: 127.0.0.1:{port}: Connection refused"
+    assert unknown_host.value.message.startswith("could not connect: herald-test.invalid:80: the host name does not")
+    # Not urllib3's pool and connection reprs, nor the URL's password.
+    assert "Pool" not in refused.value.message + unknown_host.value.message
+    assert "pa55word" not in unknown_host.value.message
+
+
 def test_read_timeout_after_sending_raises_unknown_outcome(receiver):
     receiver.delay(10)
 

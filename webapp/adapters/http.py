@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -252,8 +253,37 @@ def _read_bounded(response: requests.Response) -> bytes:
     return b"".join(chunks)[:MAX_BODY_BYTES]
 
 
-def _describe(exc: Exception, secrets: Iterable[str]) -> str:
-    return redact(f"{type(exc).__name__}: {exc}", secrets)[:EXCERPT_CHARS]
+def _describe(exc: requests.RequestException, secrets: Iterable[str]) -> str:
+    """Where and why, in words a person can act on: "127.0.0.1:9: Connection refused", not urllib3's pool reprs."""
+    return redact(f"{_where(exc)}{_reason(exc)}", secrets)[:EXCERPT_CHARS]
+
+
+def _where(exc: requests.RequestException) -> str:
+    """ "host:port: " of the request (never its userinfo, which may hold a password), or nothing if unknown."""
+    try:
+        url = urlsplit(exc.request.url)  # type: ignore[union-attr]
+        port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    except (AttributeError, TypeError, ValueError):
+        return ""
+    return f"{url.hostname}:{port}: " if url.hostname else ""
+
+
+def _reason(exc: requests.RequestException) -> str:
+    # urllib3 wraps the socket's own error (refused, unreachable, no such host, certificate) in a retry error and a
+    # connection error whose texts carry the pool's and the connection's reprs: the innermost cause says it plainly.
+    root: BaseException = exc
+    while root.__cause__ is not None or (isinstance(root, requests.RequestException | MaxRetryError) and root.args):
+        inner = root.__cause__ or (root.reason if isinstance(root, MaxRetryError) else root.args[0])
+        if not isinstance(inner, BaseException):
+            break
+        root = inner
+    if isinstance(root, socket.gaierror):
+        return f"the host name does not resolve ({root.strerror})"
+    if isinstance(root, OSError) and root.strerror:
+        return root.strerror
+    if isinstance(root, TimeoutError):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _classify_exception(exc: requests.RequestException, secrets: Iterable[str]) -> AdapterError:
