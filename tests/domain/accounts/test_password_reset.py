@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from webapp.core.errors import NotFound, ValidationFailed
 from webapp.domain.accounts import accounts, password_reset
 from webapp.extensions import db
@@ -33,7 +32,7 @@ def test_a_link_stores_only_its_digest_and_expires(user, app):
     assert issued_to == user and record.token_hash == accounts.hash_token(token)
     ttl = timedelta(minutes=app.config["PASSWORD_RESET_TTL_MINUTES"])
     assert ttl - (record.expires_at - record.created_at) < timedelta(seconds=5)
-    event = db.session.scalars(select(AuditEvent)).all()[-1]
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[-1]
     assert (event.action, event.ip) == ("user.password_reset_requested", "10.0.0.1")
 
 
@@ -47,7 +46,7 @@ def test_a_link_sets_the_password_once(user):
     with pytest.raises(NotFound):
         password_reset.reset_password(token, "Another-Pass-8")
     assert accounts.authenticate(user.email, NEW_PASSWORD) == user
-    assert db.session.scalars(select(AuditEvent)).all()[-1].action == "user.password_reset"
+    assert db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[-1].action == "user.password_reset"
 
 
 def test_a_weak_password_is_refused_and_the_link_still_works(user):

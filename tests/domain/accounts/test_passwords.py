@@ -13,6 +13,11 @@ from webapp.models import User
 PASSWORD = "Correct-Horse-42!"
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes():
+    """The real hasher here (tests/conftest.py swaps in a cheap one everywhere else): these tests are about it."""
+
+
 def test_new_hashes_are_argon2id_with_owasps_parameters():
     stored = passwords.hash_password(PASSWORD)
 

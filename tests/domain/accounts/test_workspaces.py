@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from webapp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.domain.accounts import accounts, workspaces
 from webapp.domain.shared.actor import Actor

@@ -284,4 +284,7 @@ def test_only_an_owner_may_change_the_approval_setting(make, team):
     with pytest.raises(Forbidden):
         approvals.set_require_approval(editor, True)
     assert approvals.set_require_approval(author, True).require_approval is True
-    assert db.session.scalars(db.select(AuditEvent.action)).all()[-1] == "workspace.require_approval"
+    assert (
+        db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()[-1]
+        == "workspace.require_approval"
+    )

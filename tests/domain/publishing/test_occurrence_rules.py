@@ -43,7 +43,7 @@ def test_a_minutely_series_on_a_daily_limit_channel_publishes_once_a_day(make, m
         datetime(2027, 3, 3, 0, 0, tzinfo=UTC),
     ]
     assert db.session.query(Publication).filter_by(schedule_id=schedule_id).count() == 4  # the 4th day waits
-    alerts = db.session.query(Alert).filter_by(channel_id=channel_id, kind="conflict").all()
+    alerts = db.session.query(Alert).filter_by(channel_id=channel_id, kind="conflict").order_by(Alert.id).all()
     # One alert per walk, not one per skipped run.
     assert len(alerts) == 3
     assert "skipped its run of 1 Mar 11:02 and 777 more run(s) to 1 Mar 23:59" in alerts[0].message

@@ -55,7 +55,9 @@ def test_reopening_puts_it_back_on_the_work_list_and_is_audited(owner):
 
     assert _state(alert.id) == (None, None)
     assert alerts.open_count(owner) == 1
-    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "alert")).all() == [
+    assert db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.target_type == "alert").order_by(AuditEvent.id)
+    ).all() == [
         "alert.resolved",
         "alert.reopened",
     ]

@@ -6,10 +6,9 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from webapp.domain.accounts import accounts, passwords
+from webapp.domain.accounts import accounts
 from webapp.domain.publishing import schedules
 from webapp.extensions import db
 from webapp.infra.dispatch import get_scheduler
@@ -17,12 +16,6 @@ from webapp.models import Membership, Role, Workspace
 from webapp.web.api.openapi import document
 
 from .helpers import iso, schema_problems, soon
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Hash passwords with argon2's smallest cost: these tests are about the API, and every one signs users up."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -317,7 +317,7 @@ def test_the_review_alert_names_the_edited_parts_in_the_readers_language(make):
 
     contents.update_content(author, content.id, {"title": "Launch", "content_type": "announcement"})
 
-    alert = db.session.scalars(select(Alert).where(Alert.kind == "review_requested")).all()[-1]
+    alert = db.session.scalars(select(Alert).where(Alert.kind == "review_requested").order_by(Alert.id)).all()[-1]
     assert alert.message == "“Launch” was edited after approval (title, content type): review it."
     with force_locale("fr"):
         assert "(titre, type de contenu)" in phrases.shown(alert, "message")

@@ -7,7 +7,6 @@ import hashlib
 
 import pytest
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from webapp.config import load_config
 from webapp.extensions import db
 from webapp.models import ApiKey

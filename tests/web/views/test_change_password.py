@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from tests.web.views.ada_browsers import NEW_PASSWORD, PASSWORD, signed_in
 from webapp.domain.accounts import password_reset, passwords
 from webapp.extensions import db

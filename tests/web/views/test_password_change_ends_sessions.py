@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from tests.web.views.ada_browsers import NEW_PASSWORD, signed_in
 from webapp.domain.accounts import accounts
 from webapp.extensions import db

@@ -11,7 +11,6 @@ from tests.mailbox import (
     deliver_queued_mail,
     smtp_server_fixture,  # noqa: F401 - the `smtp_server` fixture
 )
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from webapp.domain.accounts import accounts
 from webapp.extensions import db
 from webapp.models import AuditEvent, PasswordReset

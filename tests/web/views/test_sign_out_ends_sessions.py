@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from webapp.extensions import db
 from webapp.models import AuditEvent, SignInSession
 

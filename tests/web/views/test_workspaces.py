@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.api.conftest import _cheap_password_hashes  # noqa: F401 - fast sign-ups
 from webapp.domain.accounts import accounts, workspaces
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, User, Workspace
