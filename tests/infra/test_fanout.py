@@ -129,6 +129,16 @@ def test_a_client_that_closes_is_forgotten_and_its_thread_woken_without_waiting_
     assert fanout.stream_count() == 0
 
 
+def test_a_client_that_sends_bytes_is_not_taken_for_one_that_left(fanout, pairs):
+    stream, client = _handed(fanout, pairs)
+
+    client.sendall(b"GET /next HTTP/1.1\r\n")  # a pipelined request: gunicorn's to read once the stream ends
+    fanout.publish(1, *EVENT)
+
+    expected = frame(format_sse(*EVENT).encode(), True)
+    assert _read(client, len(expected)) == expected and not stream.ended.is_set()
+
+
 def test_a_replaced_stream_ends_and_its_workspace_s_other_streams_go_on(fanout, pairs):
     old, old_client = _handed(fanout, pairs, nonce="old")
     other, other_client = _handed(fanout, pairs, nonce="other")

@@ -214,13 +214,14 @@ class Fanout:
             try:
                 peeked = stream.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
             except BlockingIOError:
-                peeked = b"?"
+                peeked = None  # woken for nothing: keep watching
             except OSError:
                 peeked = b""
-            if not peeked:
+            if peeked == b"":  # the client closed the connection, or reset it
                 self._forget(stream, True)
                 return
-            stream.listening = False  # the client sent bytes (a next request): gunicorn reads them, later
+            if peeked:
+                stream.listening = False  # it sent bytes (a next request): gunicorn reads them, later
         if mask & selectors.EVENT_WRITE:
             self._flush(stream)
         else:
