@@ -139,6 +139,18 @@ def test_a_client_that_sends_bytes_is_not_taken_for_one_that_left(fanout, pairs)
     assert _read(client, len(expected)) == expected and not stream.ended.is_set()
 
 
+def test_a_socket_closed_before_the_writer_takes_it_ends_the_stream(fanout, pairs):
+    server, _ = pairs()
+    stream = fanout.join(1, "n", chunked=True)
+    server.close()
+
+    fanout.hand_over(stream, server)
+
+    assert stream.ended.wait(3)
+    fanout.publish(1, *EVENT)  # and the writer goes on
+    assert _handed(fanout, pairs)[0].ended.is_set() is False
+
+
 def test_a_replaced_stream_ends_and_its_workspace_s_other_streams_go_on(fanout, pairs):
     old, old_client = _handed(fanout, pairs, nonce="old")
     other, other_client = _handed(fanout, pairs, nonce="other")

@@ -45,6 +45,7 @@ class Stream:
         self.nonce = nonce
         self.chunked = chunked
         self.sock: socket.socket | None = None  # None until handed over: events wait in `pending`
+        self.fd = -1  # the socket's, kept: the selector must let go of it even if the socket was closed
         self.pending = bytearray()
         self.listening = True  # watching the socket for the client's close (until it sends anything)
         self.ended = threading.Event()  # set once the writer has let go of the socket
@@ -146,7 +147,10 @@ class Fanout:
     def _hand_over(self, stream: Stream, sock: socket.socket) -> None:
         if stream.ended.is_set():
             return
-        stream.sock = sock
+        stream.sock, stream.fd = sock, sock.fileno()
+        if stream.fd < 0:  # closed already: the request ended before the writer took over
+            self._forget(stream, True)
+            return
         self._flush(stream)
 
     def _publish(self, workspace_id: int, event_id: str, payload: str) -> None:
@@ -201,13 +205,13 @@ class Fanout:
         if stream.sock is None:
             return
         events = (selectors.EVENT_READ if stream.listening else 0) | (selectors.EVENT_WRITE if stream.pending else 0)
-        key = self._selector.get_map().get(stream.sock)
+        key = self._selector.get_map().get(stream.fd)
         if key is None and events:
-            self._selector.register(stream.sock, events, stream)
+            self._selector.register(stream.fd, events, stream)
         elif key is not None and not events:
-            self._selector.unregister(stream.sock)
+            self._selector.unregister(stream.fd)
         elif key is not None and key.events != events:
-            self._selector.modify(stream.sock, events, stream)
+            self._selector.modify(stream.fd, events, stream)
 
     def _on_ready(self, stream: Stream, mask: int) -> None:
         if mask & selectors.EVENT_READ:
@@ -239,8 +243,8 @@ class Fanout:
             if not streams:
                 del self._streams[stream.workspace_id]
         if stream.sock is not None:
-            if stream.sock in self._selector.get_map():
-                self._selector.unregister(stream.sock)
+            if stream.fd >= 0 and stream.fd in self._selector.get_map():
+                self._selector.unregister(stream.fd)
             if broken or stream.pending:
                 with contextlib.suppress(OSError):
                     stream.sock.shutdown(socket.SHUT_RDWR)
