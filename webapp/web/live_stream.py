@@ -19,6 +19,7 @@ from flask import Request
 
 from webapp.infra.live.events import format_sse, is_stream_replaced
 from webapp.infra.live.fanout import Fanout, Stream
+from webapp.infra.live.sse import Broker
 from webapp.infra.live.stream_slots import Slot
 from webapp.infra.liveness import system_status
 
@@ -45,6 +46,42 @@ class KeepAlive:
         return self._slot.renew()
 
 
+class LiveStream:
+    """One /events stream's place in its process's fan-out, from before its first bytes to its close.
+
+    Joined before the replay is read, so an event published meanwhile waits for it: in the writer's buffer
+    until the socket is handed over, or in the stream's own queue on the fallback.
+    """
+
+    def __init__(self, broker: Broker, workspace_id: int, slot: Slot, keepalive: float, request: Request) -> None:
+        self._broker, self._workspace_id, self._keepalive = broker, workspace_id, keepalive
+        self._nonce, self._ticks = slot.nonce, KeepAlive(slot)
+        self._fanout, self._handover = broker.fanout, handover_socket(request)
+        if self._fanout is not None and self._handover is not None:
+            self._stream, self._inbox = self._fanout.join(workspace_id, slot.nonce, chunked=self._handover[1]), None
+            broker.listen()
+        else:
+            self._stream, self._inbox = None, broker.subscribe(workspace_id)
+
+    def follow(self) -> Iterator[str]:
+        """After the preamble and the replay: the events until the stream ends."""
+        if self._stream is None:
+            yield from on_own_thread(self._inbox, self._nonce, self._keepalive, self._ticks)
+            return
+        # At connect, as on each keep-alive tick: an open dashboard learns within seconds that the
+        # scheduler went silent (or came back).
+        yield self._ticks.status()
+        # gunicorn has written every byte yielded so far (headers first): from here the writer sends.
+        handed_over(self._fanout, self._stream, self._handover[0], self._keepalive, self._ticks)
+
+    def leave(self) -> None:
+        """On the response's close, even if it never started (safe to call more than once)."""
+        if self._stream is None:
+            self._broker.unsubscribe(self._workspace_id, self._inbox)
+        else:
+            self._fanout.end(self._stream)
+
+
 def handover_socket(request: Request) -> tuple[socket.socket, bool] | None:
     """The connection's socket and whether gunicorn frames the body in chunks, if the stream may be handed over.
 
@@ -59,7 +96,7 @@ def handover_socket(request: Request) -> tuple[socket.socket, bool] | None:
     return sock, protocol == "HTTP/1.1"
 
 
-def handed_over(fanout: Fanout, stream: Stream, sock: socket.socket, keepalive: int, ticks: KeepAlive) -> None:
+def handed_over(fanout: Fanout, stream: Stream, sock: socket.socket, keepalive: float, ticks: KeepAlive) -> None:
     """Give the socket to the writer, then only tick until the writer or the slot ends the stream.
 
     The writer ends it when the client leaves or lags too far behind, or its tab opened a newer stream;

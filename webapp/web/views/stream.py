@@ -14,7 +14,7 @@ from webapp.infra.liveness import system_status
 from webapp.infra.queues import get_redis, key
 from webapp.web.auth import ui_actor
 from webapp.web.htmx import render
-from webapp.web.live_stream import KeepAlive, handed_over, handover_socket, on_own_thread
+from webapp.web.live_stream import LiveStream
 
 bp = Blueprint("stream", __name__)
 
@@ -84,14 +84,7 @@ def events():
         return _too_many_streams(keepalive)
     if slot.replaced:
         end_replaced_stream(workspace_id, slot.replaced)  # the tab's previous page has gone: free its thread now
-    fanout, handover = broker.fanout, handover_socket(request)
-    if fanout is not None and handover is not None:
-        # Joined before the replay is read, so an event published meanwhile waits for the hand-over.
-        stream, inbox = fanout.join(workspace_id, slot.nonce, chunked=handover[1]), None
-        broker.listen()
-    else:
-        stream, inbox = None, broker.subscribe(workspace_id)
-    ticks = KeepAlive(slot)
+    live = LiveStream(broker, workspace_id, slot, keepalive, request)
     # The stream may stay open for hours: give the pooled DB connection back now.
     unit_of_work.release()
 
@@ -100,20 +93,7 @@ def events():
         if last_event_id:
             for event_id, payload in replay(workspace_id, last_event_id):
                 yield format_sse(event_id, payload)
-        if stream is None:
-            yield from on_own_thread(inbox, slot.nonce, keepalive, ticks)
-            return
-        # At connect, as on each keep-alive tick: an open dashboard learns within seconds that the
-        # scheduler went silent (or came back).
-        yield ticks.status()
-        # gunicorn has written every byte yielded so far (headers first): from here the writer sends.
-        handed_over(fanout, stream, handover[0], keepalive, ticks)
-
-    def leave() -> None:
-        if stream is None:
-            broker.unsubscribe(workspace_id, inbox)
-        else:
-            fanout.end(stream)
+        yield from live.follow()
 
     response = Response(
         stream_with_context(generate()),
@@ -121,7 +101,7 @@ def events():
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
     # On close, even if the stream never started (a `finally` in the generator would not run then).
-    response.call_on_close(leave)
+    response.call_on_close(live.leave)
     response.call_on_close(slot.release)
     response.call_on_close(process_streams.give_back)
     return response
