@@ -8,10 +8,13 @@ Latency is from the put to the thread's write, so it is a lower bound for bench/
 the same machine (where the client also reads, parses, and shares the CPUs).
 
 --queue simple gives each thread a queue.SimpleQueue (C, no Condition) instead of a queue.Queue, and
---switch-interval sets sys.setswitchinterval in each process: the two cheap knobs on Herald's fan-out.
+--switch-interval sets sys.setswitchinterval in each process: the two cheap knobs on that fan-out.
+--queue writer is Herald's web since its fan-out writer (infra/live/fanout.py): the stream threads
+only sleep, and one writer thread per process gets each event once and sends it to every socket
+without blocking (MSG_DONTWAIT).
 
     python bench/sse_floor.py [--clients 1000] [--processes 2] [--events 20] [--interval 0.5]
-                              [--queue queue|simple] [--switch-interval S]
+                              [--queue queue|simple|writer] [--switch-interval S]
 """
 
 from __future__ import annotations
@@ -41,12 +44,26 @@ def one_process(threads: int, events: int, interval: float, start_at: float, out
             with lock:
                 latencies.append(time.perf_counter() - item[0])
 
+    def one_writer(inbox: queue.SimpleQueue, socks: list[socket.socket]) -> None:
+        while (item := inbox.get(timeout=60)) is not None:
+            for sock in socks:
+                sock.send(item[1], socket.MSG_DONTWAIT)
+                latencies.append(time.perf_counter() - item[0])
+
+    writers = []
     for _ in range(threads):
         writer, reader = socket.socketpair()
         reader.setblocking(False)
-        inboxes.append(queue.SimpleQueue() if kind == "simple" else queue.Queue(maxsize=1000))
         readers.append(reader)
+        if kind == "writer":
+            writers.append(writer)
+            threading.Thread(target=threading.Event().wait, args=(60,), daemon=True).start()  # a sleeping handler
+            continue
+        inboxes.append(queue.SimpleQueue() if kind == "simple" else queue.Queue(maxsize=1000))
         threading.Thread(target=stream, args=(inboxes[-1], writer), daemon=True).start()
+    if kind == "writer":
+        inboxes.append(queue.SimpleQueue())
+        threading.Thread(target=one_writer, args=(inboxes[-1], writers), daemon=True).start()
 
     def drain() -> None:  # the clients: keep the sockets' buffers from filling
         while True:
@@ -74,7 +91,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between events (0.5)")
-    parser.add_argument("--queue", choices=("queue", "simple"), default="queue", help="each stream's inbox (queue)")
+    parser.add_argument(
+        "--queue",
+        choices=("queue", "simple", "writer"),
+        default="queue",
+        help="each stream's inbox (queue), or one writer per process (writer)",
+    )
     parser.add_argument("--switch-interval", type=float, default=0.0, help="sys.setswitchinterval (default: 0.005)")
     a = parser.parse_args()
     out: multiprocessing.Queue = multiprocessing.Queue()

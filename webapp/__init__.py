@@ -115,6 +115,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from webapp.extensions import csrf, db, login_manager, migrate
     from webapp.infra import queues
+    from webapp.infra.live.fanout import Fanout
     from webapp.infra.live.sse import Broker
     from webapp.web import auth, security
 
@@ -139,8 +140,12 @@ def register_extensions(app: Flask) -> None:
     from webapp.domain.shared import alerts
 
     alerts.init_app(app)  # a raised or read alert announces itself live once it commits
+    # The process's one writer for every /events stream gunicorn hands over, fed by its one subscription.
+    app.extensions["herald.fanout"] = Fanout()
     app.extensions["herald.broker"] = Broker(
-        app.extensions[queues.EXTENSION], f"{app.config['REDIS_KEY_PREFIX']}:events:*"
+        app.extensions[queues.EXTENSION],
+        f"{app.config['REDIS_KEY_PREFIX']}:events:*",
+        fanout=app.extensions["herald.fanout"],
     )
 
 

@@ -2,8 +2,10 @@
 
 import json
 import queue
+import socket
 
 from webapp.infra.live import events
+from webapp.infra.live.fanout import Fanout
 from webapp.infra.live.sse import Broker
 from webapp.infra.queues import get_redis
 
@@ -48,6 +50,41 @@ def test_one_broker_subscription_fans_out_to_every_client_of_the_workspace(app):
         for workspace_id, q in ((3, a), (3, b), (4, other)):
             broker.unsubscribe(workspace_id, q)
         broker.stop()
+
+
+def test_the_broker_hands_each_event_to_the_fan_out_writer_once_for_its_handed_over_streams(app):
+    fanout = Fanout()
+    broker = Broker(get_redis(), "herald-test:events:*", fanout=fanout)
+    server, client = socket.socketpair()
+    try:
+        stream = fanout.join(3, "nonce", chunked=False)
+        fanout.hand_over(stream, server)
+        broker.listen()
+        received = _publish_until_one_arrives(client)
+
+        event_id = received.partition(b"\n")[0].removeprefix(b"id: ").decode()
+        expected = events.format_sse(event_id, '{"name":"publication","id":9,"status":"queued"}').encode()
+        while len(received) < len(expected):
+            received += client.recv(4096)
+        assert received[: len(expected)] == expected
+        assert broker.client_count() == 0  # no queue of its own: the writer serves it
+    finally:
+        broker.stop()
+        fanout.stop()
+        server.close()
+        client.close()
+
+
+def _publish_until_one_arrives(client: socket.socket) -> bytes:
+    # Another test's broker may still hold the pattern for a moment, so "subscribed" cannot be told apart.
+    client.settimeout(0.2)
+    for _ in range(25):
+        events.publish(3, "publication", id=9, status="queued")
+        try:
+            return client.recv(4096)
+        except TimeoutError:
+            continue
+    raise AssertionError("no event reached the handed-over socket")
 
 
 def _wait_until_subscribed():

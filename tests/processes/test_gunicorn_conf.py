@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gc
 import runpy
+import signal
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from webapp.config import ConfigError, load_config
+from webapp.infra.live.fanout import Fanout
 
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
@@ -45,6 +48,23 @@ def test_each_web_process_lets_a_thread_keep_the_gil_50_ms_unless_told_otherwise
         assert sys.getswitchinterval() == pytest.approx(0.02)
     finally:
         sys.setswitchinterval(before)
+        gc.unfreeze()
+
+
+def test_sigterm_stops_the_worker_and_ends_its_open_streams_at_once(monkeypatch):
+    fanout, stopped = Fanout(), []
+    stream = fanout.join(1, "nonce", chunked=True)
+    worker = SimpleNamespace(wsgi=SimpleNamespace(extensions={"herald.fanout": fanout}))
+    before, switch = signal.signal(signal.SIGTERM, lambda sig, frame: stopped.append(sig)), sys.getswitchinterval()
+    try:
+        settings(monkeypatch)["post_worker_init"](worker)
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+
+        assert stopped == [signal.SIGTERM]  # gunicorn's own handler still runs
+        assert stream.ended.wait(3)  # the stream's thread is woken: it returns, and its slot is given back
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        sys.setswitchinterval(switch)
         gc.unfreeze()
 
 

@@ -8,7 +8,7 @@ from webapp.infra.live import events
 from webapp.infra.liveness import heartbeat_key, worker_beat
 from webapp.infra.queues import get_redis
 from webapp.models import Membership, User
-from webapp.web.views.stream import _pending_text
+from webapp.web.live_stream import pending_text
 
 
 def _workspace_id() -> int:
@@ -107,7 +107,7 @@ def test_events_waiting_in_a_streams_inbox_go_out_in_one_write():
     for i in (2, 3):
         inbox.put((f"{i}-0", f'{{"name":"publication","id":{i}}}'))
 
-    text, ended = _pending_text(("1-0", '{"name":"publication","id":1}'), inbox, nonce="mine")
+    text, ended = pending_text(("1-0", '{"name":"publication","id":1}'), inbox, nonce="mine")
 
     assert not ended and inbox.empty()
     assert [line for line in text.split("\n") if line.startswith("id: ")] == ["id: 1-0"] * 2 + ["id: 2-0"] * 2 + [
@@ -120,6 +120,6 @@ def test_a_replacement_waiting_behind_events_ends_the_stream_after_writing_them(
     inbox.put(("0", '{"name":"stream.replaced","nonce":"mine"}'))
     inbox.put(("2-0", '{"name":"publication","id":2}'))
 
-    text, ended = _pending_text(("1-0", '{"name":"publication","id":1}'), inbox, nonce="mine")
+    text, ended = pending_text(("1-0", '{"name":"publication","id":1}'), inbox, nonce="mine")
 
     assert ended and "publication-1" in text and "publication-2" not in text

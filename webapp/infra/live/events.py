@@ -65,12 +65,18 @@ def end_replaced_stream(workspace_id: int, nonce: str) -> None:
         log.warning("stream %s not told to end: Redis unavailable (it ends at its next keep-alive)", nonce)
 
 
+def replaced_stream(payload: str) -> str | None:
+    """The nonce of the stream this payload ends, or None if it is an ordinary event to pass on."""
+    if not payload.startswith('{"name":"' + STREAM_REPLACED + '"'):
+        return None
+    return json.loads(payload).get("nonce") or ""
+
+
 def is_stream_replaced(payload: str, nonce: str) -> bool | None:
     """For a stream's inbox: True if this payload ends the stream `nonce`, False if it ends another, None if
     it is an ordinary event to pass on."""
-    if not payload.startswith('{"name":"' + STREAM_REPLACED + '"'):
-        return None
-    return json.loads(payload).get("nonce") == nonce
+    replaced = replaced_stream(payload)
+    return None if replaced is None else replaced == nonce
 
 
 def publication_changed(publication) -> str | None:

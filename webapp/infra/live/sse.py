@@ -1,4 +1,9 @@
-"""One Redis subscription per web process, fanned out to every SSE client of that process."""
+"""One Redis subscription per web process, fanned out to every SSE client of that process.
+
+A stream handed to the process's fan-out writer (fanout.py) has no queue here: the writer gets each
+event once and sends it to all of them. A stream served on its own thread (no gunicorn socket to hand
+over) gets a queue of its own, as before.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from collections import defaultdict
 from redis import Redis
 from redis.exceptions import RedisError
 
+from webapp.infra.live.fanout import Fanout
+
 log = logging.getLogger(__name__)
 
 CLIENT_BUFFER = 1000
@@ -19,8 +26,9 @@ CLIENT_BUFFER = 1000
 class Broker:
     """Hold the process's single pub/sub connection and the client queues it feeds."""
 
-    def __init__(self, redis: Redis, pattern: str):
+    def __init__(self, redis: Redis, pattern: str, fanout: Fanout | None = None):
         self._redis = redis
+        self.fanout = fanout
         self._pattern = pattern
         self._prefix = pattern.rstrip("*")
         self._clients: dict[int, set[queue.SimpleQueue]] = defaultdict(set)
@@ -37,10 +45,15 @@ class Broker:
         q: queue.SimpleQueue = queue.SimpleQueue()
         with self._lock:
             self._clients[workspace_id].add(q)
+        self.listen()
+        return q
+
+    def listen(self) -> None:
+        """Make sure the subscription is running (it starts with the process's first stream)."""
+        with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._listen, name="sse-broker", daemon=True)
                 self._thread.start()
-        return q
 
     def unsubscribe(self, workspace_id: int, q: queue.SimpleQueue) -> None:
         with self._lock:
@@ -66,6 +79,8 @@ class Broker:
         event_id, _, payload = data.decode().partition("|")
         with self._lock:
             targets = list(self._clients.get(workspace_id, ()))
+        if self.fanout is not None:
+            self.fanout.publish(workspace_id, event_id, payload)
         event = (event_id, payload)
         for q in targets:
             if q.qsize() >= CLIENT_BUFFER:
