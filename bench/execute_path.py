@@ -2,7 +2,7 @@
 
 Creates N approved publications on a webhook channel pointing at a local receiver, moves them to `queued`
 as the scheduler does, then runs `publishing.execute()` on each in this process and prints, per
-publication: SQL statements (by kind), database commits, Redis commands, CPU ms and wall ms; with
+publication: SQL statements (by kind), database commits (and ORM flushes), Redis commands, CPU ms and wall ms; with
 --profile, the top functions by own time. It isolates Herald's part of the burst figure in bench/load.py
 (which adds rq's job bookkeeping, the scheduler and a second worker) and reads the same on a busy machine,
 since statement and command counts do not depend on load.
@@ -145,6 +145,7 @@ def main() -> None:
             commits = Counter()
             event.listen(db.engine, "before_cursor_execute", count)
             event.listen(db.engine, "commit", lambda conn: commits.update(["commit"]))
+            event.listen(db.session, "after_flush", lambda session, context: commits.update(["flush"]))
             redis = get_redis()
             before = command_counts(redis)
             profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
@@ -181,7 +182,7 @@ def main() -> None:
             print(
                 f"   SQL statements {sum(statements.values()) / n:.1f} ("
                 + ", ".join(f"{k.lower()} {v / n:.1f}" for k, v in statements.most_common())
-                + f"), commits {commits['commit'] / n:.1f}"
+                + f"), commits {commits['commit'] / n:.1f} (ORM flushes writing {commits['flush'] / n:.1f})"
             )
             print(
                 f"   Redis commands {per:.1f} ("

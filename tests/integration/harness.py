@@ -85,7 +85,8 @@ class Database:
         if server_url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
             parts = urlsplit(server_url)
             self._admin_url = urlunsplit(parts._replace(scheme="postgresql"))
-            self.name = f"herald_e2e_{secrets.token_hex(4)}"
+            # Named after DATABASE_URL's own database, so runs sharing a server (several worktrees) stay apart.
+            self.name = f"{parts.path.strip('/') or 'herald'}_e2e_{secrets.token_hex(4)}"
             self.url = urlunsplit(parts._replace(scheme="postgresql", path="/" + self.name))
         else:
             self.url = "sqlite:///" + str(workdir / "herald-e2e.db")

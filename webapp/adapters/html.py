@@ -15,7 +15,7 @@ nothing is guessed from how the text looks.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -40,6 +40,12 @@ def _parser(breaks: bool) -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "breaks": breaks}).enable(["table", "strikethrough"])
 
 
+# A worker renders the same body again and again (one content to many channels, a recurring schedule's every
+# run, a retry): rendering is a pure function of the text, so the latest few are kept (strings are immutable).
+RENDERED_KEPT = 32
+
+
+@lru_cache(maxsize=RENDERED_KEPT)
 def markdown_to_html(text: str) -> str:
     """Render Markdown as CommonMark HTML with tables and strikethrough; raw HTML in it is escaped."""
     return _parser(False).render(text)
@@ -50,6 +56,7 @@ def to_html(body: str, body_format: str = MARKDOWN) -> str:
     return body if body_format == HTML else markdown_to_html(body)
 
 
+@lru_cache(maxsize=RENDERED_KEPT)
 def to_text(body: str, body_format: str = MARKDOWN) -> str:
     """Return the body as plain text with links kept as "text (url)".
 
