@@ -21,9 +21,12 @@ $(VENV)/.herald-installed: requirements.lock pyproject.toml
 # hashes are PyPI's: a machine's own pip configuration (mirrors, find-links) is kept out so the lock is the same
 # everywhere. `make lock-check` (CI's lint step) recompiles into a copy and fails when it differs: the lock is
 # stale. pip-compile keeps the pins a lock already has, so a new upstream release alone never makes it stale.
+# Extras stay on their pins (`cachecontrol[filecache]==…`): pip's hash-checking install resolves a locked package's
+# `dep[extra]>=x` apart from a bare `dep==y` pin, to the newest release, and refuses it as unpinned (it broke every
+# fresh install the day cachecontrol 0.15.0 came out).
 LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
 	CUSTOM_COMPILE_COMMAND="make lock"
-LOCK_ARGS := --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-find-links \
+LOCK_ARGS := --quiet --generate-hashes --extra dev --no-strip-extras --allow-unsafe --no-emit-find-links \
 	--no-emit-index-url --index-url https://pypi.org/simple
 lock:
 	$(LOCK_ENV) $(VENV)/bin/pip-compile $(LOCK_ARGS) --output-file requirements.lock pyproject.toml
