@@ -6,11 +6,13 @@ constants name the functions here (a test resolves each one).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from flask import has_app_context
 
+log = logging.getLogger("herald.jobs")
 _app = None
 
 
@@ -46,7 +48,9 @@ def publish_publication(publication_id: int, dispatch_seq: int | None = None) ->
     from webapp.domain.publishing import publisher
 
     with job_context():
-        return publisher.execute(publication_id, dispatch_seq)
+        outcome = publisher.execute(publication_id, dispatch_seq)
+    log.info("publication %s: %s", publication_id, outcome)  # the worker's one line a publish (rq's are quieter)
+    return outcome
 
 
 def reconcile_job() -> dict:

@@ -3,11 +3,17 @@
 import html
 import re
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import regex
-from twitter_text import extract_urls_with_indices
+
+with warnings.catch_warnings():
+    # twitter-text-parser imports pkg_resources, which warns on import (setuptools is locked below 81 for it):
+    # every process printed the warning at start, to people who can do nothing about it.
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated as an API", UserWarning)
+    from twitter_text import extract_urls_with_indices
 
 from .base import (
     AuthError,

@@ -43,6 +43,16 @@ log = logging.getLogger("herald.worker")
 PRESENCE_KEEP_S = 10.0
 
 
+def rq_log_level(herald_level: str) -> str:
+    """rq's own lines at WARNING, unless Herald logs at DEBUG (then everything) or only errors.
+
+    rq writes four INFO lines a job (dequeued, completed, "Job OK", how long its result is kept: "will never
+    expire" for every periodic job, which reads like a leak and is rq-scheduler's design). In `make run`'s
+    output they were three lines in four, and said less than Herald's own line per publication (jobs.py).
+    """
+    return herald_level if herald_level in ("DEBUG", "ERROR") else "WARNING"
+
+
 class HeraldJob(Job):
     """A job that still runs when an older Herald enqueued it under a path that has since moved."""
 
@@ -148,7 +158,7 @@ class Slots:
     def _run(self, worker: SlotWorker, burst: bool) -> None:
         with self.app.app_context():
             keep_connections_alive(True)  # one keep-alive HTTP session per slot (requests' are per thread)
-            worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+            worker.work(burst=burst, with_scheduler=False, logging_level=rq_log_level(self.app.config["LOG_LEVEL"]))
 
     def start(self, burst: bool = False) -> None:
         for worker in self.workers:
