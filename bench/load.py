@@ -2,9 +2,10 @@
 
 Scenarios (--scenarios, comma list; default both):
   spread  N publications due evenly over S seconds (whole-second due instants, as the reference asks them):
-          p50 / p99 / max lateness = started_at - due_at. Target: p99 <= 1 s.
+          p50 / p99 / max lateness = started_at - due_at. Target: p99 <= 0.3 s, never early.
   burst   N publications due in the same second: time until all are published (last job end - due) and
-          publications/s end to end. Target: all within 10 s, >= 100/s.
+          publications/s end to end. Target: >= x0.7 the reference's publications/s (>= x4 with --latency-ms;
+          all within 10 s and >= 100/s with --no-reference).
   fair    N posts on a channel whose platform answers in 5 s and N on a healthy one, due together: the healthy
           ones all done within 5 s of due (bench/fairness.py). Not run by default.
 
@@ -59,11 +60,26 @@ from harness import (
 
 SCENARIOS = ("spread", "burst", "fair")
 PENDING = ("scheduled", "queued", "publishing", "retrying")
-TARGET_SPREAD_P99_S = 1.0
+# Issue 16's targets. A burst's is a ratio to the bare stack in the same run: >= x0.7 its publications/s against an
+# instant platform, >= x4 against a slow one (--latency-ms), where slots waiting together is the point.
+TARGET_SPREAD_P99_S = 0.3
+TARGET_BURST_RATIO = 0.7
+TARGET_SLOW_RATIO = 4.0
+# Without the reference (--no-reference), the absolute targets of the first benches.
 TARGET_BURST_ALL_S = 10.0
 TARGET_BURST_RATE = 100.0
 # Seconds per schedule assumed when picking the lead (measured on 2 busy cores: 6-14 ms in-process, ~12 ms API).
 CREATE_BUDGET_S = {"inprocess": 0.025, "api": 0.03}
+
+
+def _burst_verdict(h: dict, r: dict | None, latency_ms: float) -> tuple[str, bool]:
+    """The burst's target, in words, and whether it was met (every publication once is checked apart)."""
+    rate = h.get("e2e_per_s") or 0
+    if r and r.get("e2e_jobs_s"):
+        wanted = TARGET_SLOW_RATIO if latency_ms else TARGET_BURST_RATIO
+        return f"publications/s >= x{wanted:g} the reference's", rate >= wanted * r["e2e_jobs_s"]
+    met = (h.get("all_done_s") or 1e9) <= TARGET_BURST_ALL_S and rate >= TARGET_BURST_RATE
+    return f"all within {TARGET_BURST_ALL_S:g}s and >= {TARGET_BURST_RATE:g}/s", met
 
 
 class Load(BenchRun):
@@ -458,10 +474,9 @@ def report(results: dict[str, dict], refs: dict[str, dict], args: argparse.Names
                     f" cycle {ratio(h.get('cycle_ms'), r.get('cycle_ms'))},"
                     f" late p50 {ratio(h['late_p50'], r['late_p50'])}"
                 )
-            met = (h.get("all_done_s") or 1e9) <= TARGET_BURST_ALL_S and (h.get("e2e_per_s") or 0) >= TARGET_BURST_RATE
+            target, met = _burst_verdict(h, r, args.latency_ms)
             print(
-                f"target all within {TARGET_BURST_ALL_S:g}s and >= {TARGET_BURST_RATE:g}/s:"
-                f" {'met' if met else 'MISSED'}"
+                f"target {target}: {'met' if met else 'MISSED'}"
                 f" (all done = last rq job end - due; last delivery at the receiver {fmt_s(h.get('last_delivery_s'))})"
             )
             summary.append(
