@@ -2,6 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from webapp.adapters import html as herald_html
 from webapp.adapters.html import markdown_to_html, preview_html, sanitize, to_html, to_text
 from webapp.adapters.keys import marker_for
 from webapp.adapters.plaintext import html_to_text
@@ -117,3 +118,14 @@ def test_slug_is_stable_lowercase_and_depends_only_on_the_key():
 
     assert slug == marker_for("hrd-0123456789abcdef") != marker_for("hrd-0123456789abcdeF")
     assert slug.startswith("herald-") and len(slug) == 27 and slug == slug.lower()
+
+
+@pytest.mark.parametrize("breaks", [False, True])
+def test_the_shared_parser_is_handed_out_with_every_rule_list_compiled(breaks):
+    # The worker's slots share it: a list compiled lazily by one thread was seen empty by another, which then
+    # raised "none of the block rules matched". Compiled before it is shared, it is only ever read.
+    herald_html._parser.cache_clear()
+    md = herald_html._parser(breaks)
+
+    for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):
+        assert ruler.__cache__  # markdown-it's compiled rules, by chain

@@ -37,7 +37,16 @@ _ATTRIBUTES = {
 
 @cache
 def _parser(breaks: bool) -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "breaks": breaks}).enable(["table", "strikethrough"])
+    """One parser per process, shared by the worker's slots (threads): handed out with its rule lists compiled.
+
+    markdown-it compiles each rule list on first use by emptying a dict and filling it, so a second thread parsing
+    at that moment found no block rule and raised ("none of the block rules matched": seen as a publication's
+    unexpected error when six slots rendered their first bodies at once). Compiled here, they are only read after.
+    """
+    md = MarkdownIt("commonmark", {"html": False, "breaks": breaks}).enable(["table", "strikethrough"])
+    for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):  # every list a parse reads
+        ruler.getRules("")
+    return md
 
 
 # A worker renders the same body again and again (one content to many channels, a recurring schedule's every
