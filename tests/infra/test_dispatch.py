@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
+from sqlalchemy import text
 
 from tests.adapters.receiver import Receiver
 from webapp.domain.publishing import schedules
@@ -130,6 +131,30 @@ def test_reconcile_leaves_present_entries_alone(make):
 
     assert (report["restored"], report["missed"], report["requeued"], report["advanced"]) == (0, 0, 0, 0)
     assert dispatch.scheduled_time(publication) is not None
+
+
+def test_reconcile_leaves_alone_a_publication_that_moved_on_between_its_read_and_its_restore(make, monkeypatch):
+    # A channel slot handed over takes the waiting publication's entry out of rq-scheduler, then marks it queued
+    # (publisher.hand_over): a reconcile in between must not give it a new dispatch number over that `queued`.
+    publication = _schedule(make)
+    pid, seq = publication.id, publication.dispatch_seq
+    dispatch.unschedule_publication(publication)  # out of rq-scheduler, as a hand-over takes it
+    db.session.expire_all()
+    looked = dispatch.scheduled_time
+
+    def handed_over_meanwhile(p):
+        found = looked(p)
+        db.session.execute(text("UPDATE publications SET status = 'queued' WHERE id = :id"), {"id": pid})
+        return found
+
+    monkeypatch.setattr(dispatch, "scheduled_time", handed_over_meanwhile)
+
+    report = reconcile()
+
+    db.session.expire_all()
+    assert report["restored"] == 0
+    assert (_reload(pid).status, _reload(pid).dispatch_seq) == ("queued", seq)  # its handed-over job still claims it
+    assert dispatch.scheduled_time(_reload(pid)) is None
 
 
 def test_an_overdue_run_late_publication_within_grace_runs_now(make):

@@ -266,8 +266,9 @@ def test_two_schedulers_at_once_publish_each_of_twenty_due_publications_exactly_
     assert time.time() < run_at.timestamp(), "creating 20 schedules took too long to test one due second"
 
     # Twenty on one webhook channel: ten are in flight (its cap) and ten wait, each woken when a call ends or, at the
-    # latest, by its retry SLOT_RETRY_S (30 s) on. A CI run once saw one wake-up lost (the woken job found its
-    # publication not yet queued and skipped it): the retry must still publish it, once.
+    # latest, by its retry SLOT_RETRY_S (30 s) on. Here the reconciler runs every 2 s: one that reads a publication
+    # in the instant its slot is handed over (out of rq-scheduler, not yet queued) restores it at its retry time
+    # instead (reconcile._redispatch_unless_moved), and it must still go out then, once.
     settled = [api.wait_until_final(p["id"], timeout=30 + 15) for p in publications]
     time.sleep(DUPLICATE_WINDOW_S)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.domain.publishing import chains, missed_runs, recovery, schedules
 from webapp.domain.shared import alert_causes
@@ -51,8 +52,8 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
             report["missed"] += 1
             schedules.settle(schedule)
             continue
-        dispatch.redispatch(publication)
-        to_enqueue.append(publication)
+        if _redispatch_unless_moved(publication):
+            to_enqueue.append(publication)
     stuck = db.session.scalars(
         select(Publication)
         .where(
@@ -88,6 +89,31 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
     report["slots_freed"] = recovery.free_orphaned_slots()
     report.update(recovery.resolve_unconfirmed())
     return report
+
+
+def _redispatch_unless_moved(publication: Publication) -> bool:
+    """Give a waiting publication a new dispatch number, unless it moved on since it was read; say whether it did.
+
+    An entry is missing from rq-scheduler for a moment on purpose: a channel slot handed over takes the waiting
+    publication's entry out, then marks it queued and queues its job (publisher.hand_over). A reconcile between the
+    two once gave it a new number by primary key, over the `queued` just written: the handed-over job found its
+    number stale and skipped, and the publication went out 30 s late (the restored entry). Compare and set instead.
+    """
+    seen_status, seen_seq = publication.status, publication.dispatch_seq
+    moved = db.session.execute(
+        update(Publication)
+        .where(
+            Publication.id == publication.id,
+            Publication.status == seen_status,
+            Publication.dispatch_seq == seen_seq,
+        )
+        .values(dispatch_seq=seen_seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        return False
+    set_committed_value(publication, "dispatch_seq", seen_seq + 1)
+    return True
 
 
 class JobWhereabouts:
