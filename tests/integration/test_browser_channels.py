@@ -142,3 +142,39 @@ def test_a_person_deletes_a_channel_with_a_pending_post(page: Page, stack, api, 
     assert api.call("GET", f"/channels/{channel['id']}").status_code == 404
     page.goto(f"/publications/{pending['id']}")
     expect(page.get_by_text(f"Old shop news (deleted #{channel['id']})")).to_be_visible()
+
+
+def test_what_a_person_typed_survives_the_platform_fields_arriving_late(page: Page, stack, api, receiver):
+    """On a busy server the chosen platform's fields can land after the URL and secret were typed: keep them."""
+    errors = collect_page_errors(page)
+    hook = receiver.hook()
+    held: list = []
+    sign_in(page, stack, api.email)
+    page.goto("/channels/")
+    loaded(page)
+    # Hold the fields' answer until the person has typed, as a slow server would.
+    page.route("**/channels/fields?*", lambda route: held.append(route))
+
+    page.get_by_label("Platform", exact=True).select_option("webhook")
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "choosing the platform sent no request for its fields"
+        page.wait_for_timeout(20)
+    page.get_by_label("Name", exact=True).fill("Typed fast")
+    page.get_by_label("Webhook URL", exact=True).fill(hook)
+    page.get_by_label("Signing secret", exact=True).fill(FIRST_SECRET)
+    page.evaluate("() => { document.querySelector('#platform-fields').dataset.typedInto = ''; }")
+    (route,) = held
+    route.fulfill(response=route.fetch())
+    # The fields the person typed into are gone: the platform's answer took their place.
+    expect(page.locator("#platform-fields[data-typed-into]")).to_have_count(0)
+    expect(page.locator("#platform-fields")).to_have_count(1)
+
+    expect(page.get_by_label("Webhook URL", exact=True)).to_have_value(hook)
+    expect(page.get_by_label("Signing secret", exact=True)).to_have_value(FIRST_SECRET)
+    page.get_by_role("button", name="Add channel").click()
+    expect(page.get_by_role("cell", name="Typed fast", exact=True)).to_be_visible()
+    (created,) = [c for c in api.call("GET", "/channels").json()["items"] if c["name"] == "Typed fast"]
+    assert created["settings"]["url"] == hook
+    _no_secret_in(page)
+    assert errors == []
