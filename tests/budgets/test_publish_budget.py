@@ -29,10 +29,10 @@ from webapp.processes.scheduler import HeraldScheduler
 # channel (webhook: 10) the lease is taken inside the admission script (ZADD, ZCARD) and given back with a
 # waiter woken inside the one script that ends the call (ZREM, ZPOPMIN): 4 commands, no extra round trip.
 PUBLISH_SQL, PUBLISH_COMMITS, PUBLISH_REDIS, PUBLISH_SENT = 8, 2, 13, 4
-# ORM flushes that write something: only the outcome's (the publication's status, which alert_causes listens to).
-# The claim, the attempt's rows and the publication's start are single statements (attempt_rows.py): a flush cost
-# about 0.7 ms of CPU per object, more than its statement, so one more here is a cost the statement count misses.
-PUBLISH_FLUSHES = 1
+# ORM flushes that write something: none. The claim, the attempt's rows, the publication's start and its outcome
+# are single statements (attempt_rows.py): a flush cost about 0.7 ms of CPU per object, more than its statement,
+# so one here is a cost the statement count misses.
+PUBLISH_FLUSHES = 0
 # Per scheduler tick moving 100 due entries to their queue (and marking them queued in the database): 3 Redis
 # commands an entry, run inside two Lua scripts (the job hash read, one HSET of its status, the queue push), and
 # about ten a batch (ZRANGEBYSCORE, the scripts' calls, ZREM, the queue registered once, and one live event for the

@@ -14,6 +14,7 @@ from tests.adapters.receiver import Receiver
 from tests.web.api_actions.support import entry, make_due, one_time, recurring, reload, scheduled_job_ids, tick, work
 from webapp.core.errors import Conflict, Forbidden, ValidationFailed
 from webapp.domain.publishing import lifecycle, rescheduling
+from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.infra.queues import get_redis
@@ -254,8 +255,9 @@ def test_retrying_a_failed_publication_queues_it_under_a_fresh_job_and_publishes
     schedule, [publication] = one_time(make, actor, url=receiver.url)
     schedule_id = schedule.id  # the tick ends the session, detaching the row
     publication = reload(publication)
-    publication.status, publication.finished_at = "failed", utcnow()
+    publication.status, publication.finished_at, publication.attempts_count = "failed", utcnow(), 1
     db.session.get(Schedule, schedule_id).status = "completed"
+    failure_id = alerts.publication_alert(publication, "failure", "it failed").id
     db.session.commit()
     unit = lifecycle.Work()
 
@@ -270,6 +272,8 @@ def test_retrying_a_failed_publication_queues_it_under_a_fresh_job_and_publishes
     assert publication.status == "published"
     assert publication.dispatch_seq == 2 and len(receiver.requests) == 1
     assert db.session.get(Schedule, schedule_id).status == "completed"
+    failure = db.session.get(Alert, failure_id)
+    assert failure.resolved_at is not None and failure.resolved_by_id is None  # its cause is gone: it resolved itself
 
 
 def test_publish_now_publishes_on_the_next_tick_and_never_before_its_due_second(make, actor, receiver):

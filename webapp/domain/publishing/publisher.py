@@ -330,9 +330,7 @@ def _call_platform(publication: Publication) -> PublishResult:
 def _record_success(publication: Publication, attempt: Attempt, result: PublishResult) -> str:
     now = utcnow()
     attempt_rows.close_published(attempt, now, result.http_status, redact(result.response_excerpt))
-    publication.status = PublicationStatus.PUBLISHED.value
-    publication.external_id, publication.external_url = result.external_id, result.external_url
-    publication.finished_at, publication.last_error, publication.next_attempt_at = now, None, None
+    attempt_rows.mark_published(publication, now, result.external_id, result.external_url)
     if publication.channel.health == "unknown":
         publication.channel.health = "healthy"  # a publish that went through is the best health check
     signals.publication_published.send(publication)

@@ -11,7 +11,9 @@
 
 The moments are seen where they happen, without an edit to the code that makes them: attribute events on
 `Publication.status`, `Channel.health`, `Channel.credentials_encrypted`, `Channel.paused_at` and
-`Channel.archived_at`, plus `signals.publication_published`. They only note ids in the session; one
+`Channel.archived_at`, plus `signals.publication_published`. The one exception is the worker's publish, which
+writes the status in a single statement and says so (`status_written`): the ORM's flush of it cost more CPU
+than the rest of the outcome. They only note ids in the session; one
 UPDATE per cause runs just before the commit, so a publish that had no trouble costs no query at all
 (tests/budgets). An alert resolved this way keeps `resolved_by_id` NULL: it resolved itself.
 """
@@ -75,6 +77,11 @@ def _publication_status(publication: Publication, value, old, _initiator) -> Non
         value == PublicationStatus.PUBLISHED.value and (publication.attempts_count or 0) > 1
     ):
         note("publication_done", publication.id, publication.workspace_id)
+
+
+def status_written(publication: Publication, old: str | None) -> None:
+    """A publication's status was written by a single statement (publishing/attempt_rows.py): no event saw it."""
+    _publication_status(publication, publication.status, old, None)
 
 
 def _published(publication: Publication) -> None:
