@@ -1,12 +1,12 @@
-"""A publish's own rows as single statements: the attempt it opens and closes, and the publication's start.
+"""A publish's own rows as single statements: the attempt it opens and closes, the publication's start and end.
 
 On the hottest path the ORM's unit of work (its dependency sort and per-relationship actions) cost more CPU
 than the statements it wrote: about 0.7 ms an object flushed against 0.15 ms for its UPDATE or INSERT run
-directly (SQLite, bench/execute_path.py). Each statement is followed by the same values set on the loaded objects as committed: they read as the ORM
-would have left them, and a later ORM change to them (a failure's outcome) flushes as before. No attribute event
-fires for a committed value, so the one write here that another part of Herald listens to, the publication's
-status on a publish, tells alert_causes itself; a failure's outcome, rarer and with more to write, stays an
-ORM write.
+directly (SQLite, bench/execute_path.py). Each statement is followed by the same values set on the loaded
+objects as committed: they read as the ORM would have left them, and a later ORM change to them (a failure's
+outcome) flushes as before. No attribute event fires for a committed value, so the one write here that another
+part of Herald listens to, the publication's status on a publish, tells alert_causes itself; a failure's
+outcome, rarer and with more to write, stays an ORM write.
 """
 
 from __future__ import annotations
