@@ -91,7 +91,7 @@ catalogs: $(VENV)/.herald-installed
 	$(BABEL) -q compile -d webapp/translations
 
 translations: install
-	$(BABEL) -q extract -F babel.cfg -k lazy_gettext -k Phrase --no-location --sort-output --omit-header \
+	$(BABEL) -q extract -F babel.cfg -k lazy_gettext -k Phrase -k Sentence --no-location --sort-output --omit-header \
 		-o webapp/translations/messages.pot .
 	$(BABEL) -q update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching \
 		--ignore-obsolete

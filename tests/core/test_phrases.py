@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask_babel import force_locale
 
+from webapp.adapters.sentence import Sentence
 from webapp.core import phrases
 from webapp.core.phrases import At, Phrase
 from webapp.models import Alert, Publication
@@ -22,6 +23,19 @@ def test_a_phrase_is_its_english_text_and_compares_as_the_constant_it_replaces()
     assert phrase == "waiting for #12 on blog" and phrase.startswith("waiting for #")
     assert phrase.text() == "waiting for #12 on blog" and type(phrase.text()) is str
     assert {phrase: 1}["waiting for #12 on blog"] == 1
+
+
+def test_an_adapters_sentence_is_stored_and_quoted_as_the_phrase_it_says(app):
+    said = Sentence("could not connect: %(detail)s", detail=Sentence("timed out"))
+    outer = Phrase("failed: %(error)s", error=said)
+
+    assert phrases.split(said) == (
+        "could not connect: timed out",
+        {"msgid": "could not connect: %(detail)s", "args": {"detail": {"msgid": "timed out", "args": {}}}},
+    )
+    assert isinstance(outer.args["error"], Phrase) and outer == "failed: could not connect: timed out"
+    with force_locale("de"):
+        assert phrases.said(said) == "keine Verbindung möglich: Zeitüberschreitung"
 
 
 def test_a_nested_phrase_and_plain_values_round_trip_through_the_stored_form():

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
+from .sentence import Sentence, joined
+
 
 class ErrorClass(StrEnum):
     AUTH = "auth"
@@ -201,7 +203,9 @@ class Adapter(ABC):
         errors = self.validate_config(self.settings, self.credentials)
         if not errors:
             return None
-        detail = "; ".join(f"{field} {problem}" for field, problem in sorted(errors.items()))
+        problems = [
+            Sentence("%(field)s %(problem)s", field=field, problem=problem) for field, problem in sorted(errors.items())
+        ]
         # Bad credentials need a person, exactly like a 401; a bad setting fails the publication.
         error_type = AuthError if any(f.startswith("credentials.") for f in errors) else PermanentError
-        return error_type(f"invalid channel configuration: {detail}")
+        return error_type(Sentence("invalid channel configuration: %(problems)s", problems=joined(problems, "; ")))

@@ -18,6 +18,7 @@ from .html import to_html
 from .http import HttpResponse, raise_for_status
 from .keys import marker_for, post_slug
 from .media import body_figures, media_filename, upload_once
+from .sentence import Sentence
 from .support import LookupFirstAdapter, base_url, check_url, require_title, result, unique_names
 
 ADMIN_KEY = re.compile(r"^([0-9a-f]{24}):([0-9a-f]{64})$", re.IGNORECASE)
@@ -42,9 +43,9 @@ class GhostAdapter(LookupFirstAdapter):
         check_url(errors, settings)
         key = credentials.get("admin_api_key")
         if not isinstance(key, str) or not key.strip():
-            errors["credentials.admin_api_key"] = "is required"
+            errors["credentials.admin_api_key"] = Sentence("is required")
         elif not ADMIN_KEY.match(key.strip()):
-            errors["credentials.admin_api_key"] = "must be a custom integration's Admin API key (id:secret)"
+            errors["credentials.admin_api_key"] = Sentence("must be a custom integration's Admin API key (id:secret)")
         return errors
 
     def check_content(self, request: PublishRequest) -> None:
@@ -52,13 +53,30 @@ class GhostAdapter(LookupFirstAdapter):
         require_title(request, max_chars=MAX_TITLE)
         excerpt = (request.content.excerpt or "").strip()
         if len(excerpt) > MAX_EXCERPT:
-            raise PermanentError(f"excerpt is {len(excerpt)} characters; Ghost allows at most {MAX_EXCERPT}")
+            raise PermanentError(
+                Sentence(
+                    "excerpt is %(length)s characters; Ghost allows at most %(limit)s",
+                    length=len(excerpt),
+                    limit=MAX_EXCERPT,
+                )
+            )
         if too_long := next((t for t in public_tags(request.content.tags) if len(t) > MAX_TAG), None):
             raise PermanentError(
-                f"tag {too_long[:40]!r}… is {len(too_long)} characters; Ghost allows at most {MAX_TAG}"
+                Sentence(
+                    "tag %(tag)s… is %(length)s characters; Ghost allows at most %(limit)s",
+                    tag=repr(too_long[:40]),
+                    length=len(too_long),
+                    limit=MAX_TAG,
+                )
             )
         if len(request.content.slug or "") > MAX_SLUG:
-            raise PermanentError(f"slug is {len(request.content.slug)} characters; Ghost allows at most {MAX_SLUG}")
+            raise PermanentError(
+                Sentence(
+                    "slug is %(length)s characters; Ghost allows at most %(limit)s",
+                    length=len(request.content.slug),
+                    limit=MAX_SLUG,
+                )
+            )
 
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """Find the post with the key's internal tag, or (made before readable slugs) the one at the marker's slug."""
@@ -130,9 +148,10 @@ class GhostAdapter(LookupFirstAdapter):
         site = (self._call("GET", "site/").json_object() or {}).get("site") or {}
         response = self._call("GET", "posts/?limit=1&fields=id")
         title, version = site.get("title", "?"), site.get("version", "?")
-        return HealthResult(
-            ok=True, message=f"Ghost {version} site {title!r} accepted the Admin API key", http_status=response.status
+        message = Sentence(
+            "Ghost %(version)s site %(title)s accepted the Admin API key", version=version, title=repr(title)
         )
+        return HealthResult(ok=True, message=message, http_status=response.status)
 
     def _api_url(self, path: str) -> str:
         return f"{base_url(self.settings['url'])}/ghost/api/admin/{path}"

@@ -21,6 +21,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from . import targets
 from .base import AdapterError, AuthError, PermanentError, RateLimited, TransientError, UnknownOutcome
+from .sentence import Sentence
 
 USER_AGENT = "Herald/0.1"
 EXCERPT_CHARS = 500
@@ -235,7 +236,9 @@ def send(
     except requests.RequestException as exc:
         raise _classify_exception(exc, secrets) from exc
     except TargetRefused as exc:
-        raise PermanentError(f"refused before sending anything: {redact(str(exc), secrets)}") from None
+        raise PermanentError(
+            Sentence("refused before sending anything: %(reason)s", reason=redact(str(exc), secrets))
+        ) from None
     result = HttpResponse(status, reply_headers, body, excerpt(body, secrets))
     if check:
         raise_for_status(result, secrets, error_detail)
@@ -255,17 +258,21 @@ def _read_bounded(response: requests.Response) -> bytes:
 
 def _describe(exc: requests.RequestException, secrets: Iterable[str]) -> str:
     """Where and why, in words a person can act on: "127.0.0.1:9: Connection refused", not urllib3's pool reprs."""
-    return redact(f"{_where(exc)}{_reason(exc)}", secrets)[:EXCERPT_CHARS]
+    reason = _reason(exc)
+    if not isinstance(reason, Sentence):
+        reason = redact(reason, secrets)[:EXCERPT_CHARS]
+    where = _where(exc)
+    return Sentence("%(where)s: %(reason)s", where=where, reason=reason) if where else reason
 
 
-def _where(exc: requests.RequestException) -> str:
-    """ "host:port: " of the request (never its userinfo, which may hold a password), or nothing if unknown."""
+def _where(exc: requests.RequestException) -> str | None:
+    """ "host:port" of the request (never its userinfo, which may hold a password), or None if unknown."""
     try:
         url = urlsplit(exc.request.url)  # type: ignore[union-attr]
         port = url.port or {"http": 80, "https": 443}.get(url.scheme)
     except (AttributeError, TypeError, ValueError):
-        return ""
-    return f"{url.hostname}:{port}: " if url.hostname else ""
+        return None
+    return f"{url.hostname}:{port}" if url.hostname else None
 
 
 def _reason(exc: requests.RequestException) -> str:
@@ -278,11 +285,11 @@ def _reason(exc: requests.RequestException) -> str:
             break
         root = inner
     if isinstance(root, socket.gaierror):
-        return f"the host name does not resolve ({root.strerror})"
+        return Sentence("the host name does not resolve (%(why)s)", why=root.strerror)
     if isinstance(root, OSError) and root.strerror:
         return root.strerror
     if isinstance(root, TimeoutError):
-        return "timed out"
+        return Sentence("timed out")
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -290,17 +297,17 @@ def _classify_exception(exc: requests.RequestException, secrets: Iterable[str]) 
     message = _describe(exc, secrets)
     # Order matters: ConnectTimeout and SSLError are ConnectionErrors, and ReadTimeout is a Timeout.
     if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError | requests.exceptions.ProxyError):
-        return TransientError(f"could not connect: {message}")
+        return TransientError(Sentence("could not connect: %(detail)s", detail=message))
     if isinstance(exc, requests.Timeout):
-        return UnknownOutcome(f"no answer within the timeout after sending: {message}")
+        return UnknownOutcome(Sentence("no answer within the timeout after sending: %(detail)s", detail=message))
     if isinstance(exc, requests.ConnectionError):
         if _never_connected(exc):
-            return TransientError(f"could not connect: {message}")
-        return UnknownOutcome(f"connection lost after sending: {message}")
+            return TransientError(Sentence("could not connect: %(detail)s", detail=message))
+        return UnknownOutcome(Sentence("connection lost after sending: %(detail)s", detail=message))
     if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
-        return UnknownOutcome(f"reply cut off: {message}")
+        return UnknownOutcome(Sentence("reply cut off: %(detail)s", detail=message))
     # Invalid URL, schema or header: nothing was sent and retrying cannot help.
-    return PermanentError(f"request not sent: {message}")
+    return PermanentError(Sentence("request not sent: %(detail)s", detail=message))
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
@@ -334,7 +341,10 @@ def raise_for_status(
         raise TransientError(message, **details)
     if 300 <= status < 400:
         location = redact(response.headers.get("Location", ""), secrets)[:200]
-        raise PermanentError(f"{message}: redirect to {location!r} not followed; update the URL", **details)
+        not_followed = Sentence(
+            "%(answer)s: redirect to %(location)s not followed; update the URL", answer=message, location=repr(location)
+        )
+        raise PermanentError(not_followed, **details)
     raise PermanentError(message, **details)
 
 

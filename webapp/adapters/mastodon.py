@@ -30,6 +30,7 @@ from .html import to_text
 from .http import HttpResponse, raise_for_status
 from .media import media_filename, upload_once
 from .plaintext import html_to_text
+from .sentence import Sentence
 from .support import PlatformAdapter, base_url, check_choice, check_text, check_url, result
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -82,17 +83,27 @@ class MastodonAdapter(PlatformAdapter):
         """Refuse an empty status, more than 4 images, or a status over the instance's length limit."""
         text = status_text(request.content)
         if not text:
-            raise PermanentError("content has no text to post")
+            raise PermanentError(Sentence("content has no text to post"))
         if len(request.media) > MAX_MEDIA:
             raise PermanentError(
-                f"content has {len(request.media)} images; a Mastodon status takes at most {MAX_MEDIA}"
+                Sentence(
+                    "content has %(count)s images; a Mastodon status takes at most %(limit)s",
+                    count=len(request.media),
+                    limit=MAX_MEDIA,
+                )
             )
         if status_length(text, DEFAULT_URL_CHARACTERS) > DEFAULT_MAX_CHARACTERS:
             # Only a long status costs a look at the instance's own limit (many raise it above 500).
             limit, url_chars = self._limits()
             if (length := status_length(text, url_chars)) > limit:
                 raise PermanentError(
-                    f"status is {length} characters (each URL counts as {url_chars}); this instance allows {limit}"
+                    Sentence(
+                        "status is %(length)s characters (each URL counts as %(url_chars)s);"
+                        " this instance allows %(limit)s",
+                        length=length,
+                        url_chars=url_chars,
+                        limit=limit,
+                    )
                 )
 
     def publish(self, request: PublishRequest) -> PublishResult:
@@ -173,9 +184,10 @@ class MastodonAdapter(PlatformAdapter):
         response = self._call("GET", "/api/v1/accounts/verify_credentials")
         account = (response.json_object() or {}).get("acct", "?")
         limit, _ = self._limits()
-        return HealthResult(
-            ok=True, message=f"signed in as @{account}; statuses up to {limit} characters", http_status=response.status
+        message = Sentence(
+            "signed in as @%(account)s; statuses up to %(limit)s characters", account=account, limit=limit
         )
+        return HealthResult(ok=True, message=message, http_status=response.status)
 
     def _limits(self) -> tuple[int, int]:
         # v2 since Mastodon 4.0; v1 (and max_toot_chars on forks) before that.

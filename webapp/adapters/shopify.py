@@ -22,6 +22,7 @@ from .base import (
 from .html import markdown_to_html, to_html
 from .http import HttpResponse, parse_retry_after, raise_for_status
 from .keys import marker_for, post_slug
+from .sentence import Sentence
 from .support import LookupFirstAdapter, base_url, check_text, is_http_url, require_title, result, unique_names
 
 API_VERSION = "2025-01"
@@ -53,13 +54,13 @@ class ShopifyAdapter(LookupFirstAdapter):
         errors: dict[str, str] = {}
         domain = settings.get("shop_domain")
         if not (isinstance(domain, str) and (SHOP_DOMAIN.match(domain) or is_http_url(domain))):
-            errors["settings.shop_domain"] = "must be your-store.myshopify.com"
+            errors["settings.shop_domain"] = Sentence("must be your-store.myshopify.com")
         elif refusal := targets.url_refusal(domain if "://" in domain else f"https://{domain}"):
             errors["settings.shop_domain"] = refusal
         if not BLOG_ID.match(str(settings.get("blog_id", ""))) or isinstance(settings.get("blog_id"), bool):
-            errors["settings.blog_id"] = "must be a blog id (123 or gid://shopify/Blog/123)"
+            errors["settings.blog_id"] = Sentence("must be a blog id (123 or gid://shopify/Blog/123)")
         if "api_version" in settings and not VERSION.match(str(settings["api_version"])):
-            errors["settings.api_version"] = "must look like 2025-01"
+            errors["settings.api_version"] = Sentence("must look like 2025-01")
         if "author" in settings:
             check_text(errors, settings, "author", prefix="settings")
         check_text(errors, credentials, "access_token")
@@ -117,7 +118,8 @@ class ShopifyAdapter(LookupFirstAdapter):
             del article["handle"]
             response, payload, problems = self._create_article(article)
         if problems:
-            raise PermanentError(f"Shopify refused the article: {_user_errors(problems)}", http_status=response.status)
+            refused = Sentence("Shopify refused the article: %(errors)s", errors=_user_errors(problems))
+            raise PermanentError(refused, http_status=response.status)
         return self._article_result(response, payload.get("article") or {})
 
     def _create_article(self, article: dict[str, Any]) -> tuple[HttpResponse, dict[str, Any], list[dict[str, Any]]]:
@@ -129,7 +131,9 @@ class ShopifyAdapter(LookupFirstAdapter):
         """Read the shop's name with the token."""
         response, data = self._graphql(SHOP, {})
         name = (data.get("shop") or {}).get("name", "?")
-        return HealthResult(ok=True, message=f"connected to shop {name!r}", http_status=response.status)
+        return HealthResult(
+            ok=True, message=Sentence("connected to shop %(name)s", name=repr(name)), http_status=response.status
+        )
 
     def _graphql(self, query: str, variables: dict[str, Any]) -> tuple[HttpResponse, dict[str, Any]]:
         # check=False: a throttled or failed query can answer 200, so the body is read before the status.

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 from . import targets
 from .base import Adapter, AdapterError, HealthResult, PermanentError, PublishRequest, PublishResult
 from .http import HttpResponse, send
+from .sentence import Sentence
 
-REQUIRED = "is required"
+REQUIRED = Sentence("is required")
 
 
 def is_http_url(value: object) -> bool:
@@ -26,7 +27,7 @@ def is_http_url(value: object) -> bool:
 def check_url(errors: dict[str, str], settings: dict[str, Any], field: str = "url") -> None:
     """Record an error unless settings[field] is an http(s) URL Herald may call (targets.py)."""
     if not is_http_url(settings.get(field)):
-        errors[f"settings.{field}"] = "must be an http(s) URL"
+        errors[f"settings.{field}"] = Sentence("must be an http(s) URL")
     elif refusal := targets.url_refusal(settings[field]):
         errors[f"settings.{field}"] = refusal
 
@@ -41,7 +42,7 @@ def check_text(errors: dict[str, str], section: dict[str, Any], key: str, *, pre
 def check_choice(errors: dict[str, str], settings: dict[str, Any], key: str, choices: tuple[str, ...]) -> None:
     """Record an error when the optional setting is present but not one of choices."""
     if key in settings and settings[key] not in choices:
-        errors[f"settings.{key}"] = f"must be one of {', '.join(choices)}"
+        errors[f"settings.{key}"] = Sentence("must be one of %(choices)s", choices=", ".join(choices))
 
 
 def base_url(url: str) -> str:
@@ -53,9 +54,15 @@ def require_title(request: PublishRequest, *, max_chars: int | None = None) -> s
     """Return the stripped title, raising PermanentError before anything is sent when it cannot be used."""
     title = request.content.title.strip()
     if not title:
-        raise PermanentError("content has no title; this platform requires one")
+        raise PermanentError(Sentence("content has no title; this platform requires one"))
     if max_chars is not None and len(title) > max_chars:
-        raise PermanentError(f"title is {len(title)} characters; this platform allows at most {max_chars}")
+        raise PermanentError(
+            Sentence(
+                "title is %(length)s characters; this platform allows at most %(limit)s",
+                length=len(title),
+                limit=max_chars,
+            )
+        )
     return title
 
 
@@ -81,8 +88,10 @@ def result(response: HttpResponse, external_id: object, external_url: object) ->
 
 def health_from_error(exc: AdapterError) -> HealthResult:
     """Report a failed check with the platform's own answer."""
-    detail = f" ({exc.response_excerpt})" if exc.response_excerpt and exc.response_excerpt not in exc.message else ""
-    return HealthResult(ok=False, message=f"{exc.message}{detail}", http_status=exc.http_status)
+    message = exc.message
+    if exc.response_excerpt and exc.response_excerpt not in exc.message:
+        message = Sentence("%(message)s (%(answer)s)", message=exc.message, answer=exc.response_excerpt)
+    return HealthResult(ok=False, message=message, http_status=exc.http_status)
 
 
 class PlatformAdapter(Adapter):

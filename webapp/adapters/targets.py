@@ -20,6 +20,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .sentence import Sentence
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -59,28 +61,30 @@ class TargetPolicy:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
         if any(ip in network for network in METADATA):
-            return f"{ip} is the cloud metadata address, which Herald never calls"
+            return Sentence("%(ip)s is the cloud metadata address, which Herald never calls", ip=str(ip))
         if ip.is_global and not ip.is_multicast:
             return None
         if self.allow_all_private or any(ip in network for network in self.allowed):
             return None
-        return (
-            f"{ip} is {_kind(ip)}, inside the network Herald runs in (an operator may allow it: OUTBOUND_ALLOW_PRIVATE)"
+        return Sentence(
+            "%(ip)s is %(kind)s, inside the network Herald runs in (an operator may allow it: OUTBOUND_ALLOW_PRIVATE)",
+            ip=str(ip),
+            kind=_kind(ip),
         )
 
 
-def _kind(ip: IPAddress) -> str:
+def _kind(ip: IPAddress) -> Sentence:
     if ip.is_loopback:
-        return "a loopback address"
+        return Sentence("a loopback address")
     if ip.is_link_local:
-        return "a link-local address"
+        return Sentence("a link-local address")
     if ip.is_unspecified:
-        return "the unspecified address"
+        return Sentence("the unspecified address")
     if ip.is_multicast:
-        return "a multicast address"
+        return Sentence("a multicast address")
     if ip.is_private:
-        return "a private address"
-    return "not a public address"
+        return Sentence("a private address")
+    return Sentence("not a public address")
 
 
 _policy = TargetPolicy()
@@ -111,5 +115,5 @@ def url_refusal(url: str) -> str | None:
         return None  # no address today; the connection is checked again when it is made
     for *_, sockaddr in found:
         if reason := _policy.refusal(sockaddr[0]):
-            return f"is refused: {reason}"
+            return Sentence("is refused: %(reason)s", reason=reason)
     return None

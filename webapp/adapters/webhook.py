@@ -8,6 +8,7 @@ from . import targets
 from .base import Adapter, AdapterError, HealthResult, PublishRequest, PublishResult
 from .html import to_html, to_text
 from .http import HttpResponse, send
+from .sentence import Sentence
 from .signing import sign
 from .support import is_http_url
 
@@ -22,12 +23,12 @@ class WebhookAdapter(Adapter):
         """Return field errors for the URL and secret, or {} when both are usable."""
         errors: dict[str, str] = {}
         if not is_http_url(settings.get("url")):
-            errors["settings.url"] = "must be an http(s) URL"
+            errors["settings.url"] = Sentence("must be an http(s) URL")
         elif refusal := targets.url_refusal(settings["url"]):
             errors["settings.url"] = refusal
         secret = credentials.get("secret")
         if not isinstance(secret, str) or not secret.strip():
-            errors["credentials.secret"] = "is required"
+            errors["credentials.secret"] = Sentence("is required")
         return errors
 
     def publish(self, request: PublishRequest) -> PublishResult:
@@ -50,12 +51,14 @@ class WebhookAdapter(Adapter):
         try:
             response = self._post(encode({"event": "ping"}), {})
         except AdapterError as exc:
-            detail = f": {exc.response_excerpt}" if exc.response_excerpt else ""
-            return HealthResult(ok=False, message=f"{exc.message}{detail}", http_status=exc.http_status)
-        detail = f": {response.excerpt}" if response.excerpt else ""
-        return HealthResult(
-            ok=True, message=f"receiver answered HTTP {response.status}{detail}", http_status=response.status
-        )
+            message = exc.message
+            if exc.response_excerpt:
+                message = Sentence("%(message)s: %(answer)s", message=exc.message, answer=exc.response_excerpt)
+            return HealthResult(ok=False, message=message, http_status=exc.http_status)
+        message = Sentence("receiver answered HTTP %(status)s", status=response.status)
+        if response.excerpt:
+            message = Sentence("%(message)s: %(answer)s", message=message, answer=response.excerpt)
+        return HealthResult(ok=True, message=message, http_status=response.status)
 
     def _post(self, body: bytes, extra_headers: dict[str, str]) -> HttpResponse:
         timestamp = str(int(time.time()))

@@ -14,6 +14,7 @@ from .html import to_html
 from .http import HttpResponse, raise_for_status
 from .keys import marker_for, post_slug
 from .media import body_figures, media_filename, media_slug, upload_once
+from .sentence import Sentence
 from .support import LookupFirstAdapter, base_url, check_text, check_url, require_title, result, unique_names
 
 
@@ -28,7 +29,7 @@ class WordPressAdapter(LookupFirstAdapter):
         check_url(errors, settings)
         categories = settings.get("categories", [])
         if not isinstance(categories, list) or not all(isinstance(c, str) and c.strip() for c in categories):
-            errors["settings.categories"] = "must be a list of category names"
+            errors["settings.categories"] = Sentence("must be a list of category names")
         check_text(errors, credentials, "username")
         check_text(errors, credentials, "app_password")
         return errors
@@ -124,8 +125,10 @@ class WordPressAdapter(LookupFirstAdapter):
         name = user.get("name") or user.get("username") or "?"
         capabilities = user.get("capabilities") if isinstance(user.get("capabilities"), dict) else {}
         if not capabilities.get("publish_posts"):
-            return HealthResult(ok=False, message=f"user {name!r} may not publish posts", http_status=response.status)
-        return HealthResult(ok=True, message=f"signed in as {name!r}; may publish posts", http_status=response.status)
+            refused = Sentence("user %(name)s may not publish posts", name=repr(name))
+            return HealthResult(ok=False, message=refused, http_status=response.status)
+        signed_in = Sentence("signed in as %(name)s; may publish posts", name=repr(name))
+        return HealthResult(ok=True, message=signed_in, http_status=response.status)
 
     def _term_id(self, taxonomy: str, name: str) -> int:
         # Names come back HTML-escaped ("A &amp; B"), so compare unescaped and case-insensitively.

@@ -12,6 +12,10 @@ A Phrase's msgid is extracted like `gettext`'s (the Makefile's `-k Phrase`) and 
 arguments are plain values (a name someone typed, a platform's own words: never translated), Phrases (a
 sentence inside a sentence, translated with it) or `At`s (an instant: in English in the text column, in the reader's
 language and timezone when shown, through the formatter the web layer installs: `INSTANT_FORMATTER`).
+
+An adapter's own sentences (its errors, a connection check's answer) are `Sentence`s (webapp/adapters/sentence.py),
+the same msgid and arguments as plain data, since adapters may not import core: wherever one is stored, quoted in a
+Phrase or shown (`split`, a Phrase's arguments, `said`), it becomes the Phrase it says.
 """
 
 from __future__ import annotations
@@ -83,7 +87,7 @@ class Phrase(str):
 
     def __new__(cls, msgid: str, /, **args: Any) -> Phrase:
         # Anything else (a datetime, an enum) is frozen as its text now: the stored form must be JSON.
-        args = {name: value if isinstance(value, (Phrase, At, *PLAIN)) else str(value) for name, value in args.items()}
+        args = {name: _argument(value) for name, value in args.items()}
         self = super().__new__(cls, _filled(msgid, args, str))  # a nested Phrase's str, an At's: the English
         self.msgid, self.args = msgid, args
         return self
@@ -111,6 +115,26 @@ class Phrase(str):
 
     def __repr__(self) -> str:
         return f"Phrase({self.msgid!r}, **{self.args!r})"
+
+
+def is_sentence(value: Any) -> bool:
+    """An adapter's Sentence (webapp/adapters/sentence.py): a str with a msgid and args, not yet a Phrase.
+
+    Core may not import the adapters (nor they core), so it is known by its shape: a Phrase has the same one.
+    """
+    return (
+        isinstance(value, str) and not isinstance(value, Phrase) and hasattr(value, "msgid") and hasattr(value, "args")
+    )
+
+
+def phrase_of(value: Any) -> Any:
+    """An adapter's Sentence as the Phrase it says (its arguments too); anything else as it is."""
+    return Phrase(value.msgid, **value.args) if is_sentence(value) else value
+
+
+def _argument(value: Any) -> Any:
+    value = phrase_of(value)
+    return value if isinstance(value, (Phrase, At, *PLAIN)) else str(value)
 
 
 def _filled(template: str, args: dict, nested) -> str:
@@ -141,6 +165,7 @@ def _load_arg(value):
 
 def split(value: Phrase | str | None) -> tuple[str | None, dict | None]:
     """The text column's value and the JSON column's for what is assigned: a Phrase, a plain string, or None."""
+    value = phrase_of(value)
     if isinstance(value, Phrase):
         return value.text(), value.stored()
     return (None if value is None else str(value)), None
@@ -179,6 +204,7 @@ def render(stored, text: str | None) -> str | None:
 
 def said(value: Phrase | str | None) -> str | None:
     """A sentence (a Phrase, or plain text as it is) in the current locale; English if its translation does not fit."""
+    value = phrase_of(value)
     if not isinstance(value, Phrase):
         return value
     try:

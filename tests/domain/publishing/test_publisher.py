@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 
 from tests.adapters.receiver import Receiver
+from webapp.adapters.sentence import Sentence
 from webapp.adapters.signing import verify
-from webapp.domain.publishing import publisher, schedules
+from webapp.core.phrases import Phrase
+from webapp.domain.publishing import publisher, redaction, schedules
 from webapp.extensions import db
 from webapp.infra import dispatch
 from webapp.models import Alert, Publication, Workspace, utcnow
@@ -224,8 +226,25 @@ def test_unapproved_content_is_held_when_the_workspace_requires_approval(make, r
 
 
 def test_stored_errors_have_secrets_redacted():
-    assert publisher.redact("401: Bearer abcdef123456 rejected") == "401: Bearer [redacted] rejected"
-    assert "hunter2hunter2" not in publisher.redact("password=hunter2hunter2")
+    assert redaction.redact("401: Bearer abcdef123456 rejected") == "401: Bearer [redacted] rejected"
+    assert "hunter2hunter2" not in redaction.redact("password=hunter2hunter2")
+
+
+def test_an_adapters_sentence_keeps_its_form_with_its_own_words_redacted():
+    said = Sentence("could not connect: %(detail)s", detail="401: Bearer abcdef123456 rejected")
+
+    kept = redaction.redact(said)
+
+    assert isinstance(kept, Phrase) and kept.msgid == "could not connect: %(detail)s"
+    assert kept == "could not connect: 401: Bearer [redacted] rejected"
+
+
+def test_a_secret_right_after_a_word_of_the_sentence_is_redacted_as_plain_text():
+    said = Sentence("the token: %(value)s", value="abcdef123456")  # the template's "token:" exposes the argument
+
+    kept = redaction.redact(said)
+
+    assert kept == "the token: [redacted]" and not isinstance(kept, Phrase)
 
 
 # Rate limits and the circuit breaker: a publication held back waits in `retrying` without using an attempt.

@@ -42,6 +42,8 @@ def extracted(tmp: Path) -> Catalog:
         "lazy_gettext",
         "-k",
         "Phrase",
+        "-k",
+        "Sentence",
     ]
     subprocess.run(
         [*argv, "--no-location", "--sort-output", "--omit-header", "-o", str(out), "."], cwd=CHECKOUT, check=True

@@ -382,10 +382,10 @@ def test_a_french_recipient_is_told_of_a_failure_in_french(make, receiver):
     assert publisher.execute(publication.id) == "failed"
 
     [told] = db.session.scalars(select(Notification).where(Notification.user_id == user.id))
-    said = f"La publication n° {publication.id} sur Blog a échoué : permanent: "
+    said = f"La publication n° {publication.id} sur Blog a échoué : permanent : "  # the error, its class kept
     assert told.subject.startswith(f"Herald : une publication a échoué — {said}")
     assert told.text.startswith(f"{said}HTTP 422 Unprocessable Entity")  # the platform's own words, as it said them
-    assert db.session.get(Publication, publication.id).last_error.startswith("permanent: ")
+    assert db.session.get(Publication, publication.id).last_error.startswith("permanent: ")  # stored in English
     assert schedules.publications_of(publication.schedule)[0].status == "failed"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 
 from webapp.adapters import PLATFORMS, adapter_class, get_adapter
 from webapp.core.errors import Conflict, ValidationFailed, lazy_gettext
+from webapp.core.phrases import said
 from webapp.core.validation import choice_problem, text_problem, timezone_problem
 from webapp.domain.channels.rules import validate as validate_rules
 from webapp.domain.shared import audit
@@ -62,7 +63,8 @@ def _validate(name, platform, settings, credentials, timezone, channel_rules=Non
     if not isinstance(credentials, dict):
         errors["credentials"] = lazy_gettext("must be an object")
     if "platform" not in errors and "settings" not in errors and "credentials" not in errors:
-        errors.update(adapter_class(platform).validate_config(settings, credentials))
+        problems = adapter_class(platform).validate_config(settings, credentials)
+        errors.update({field: said(problem) for field, problem in problems.items()})  # the adapter's Sentences
     errors.update(validate_rules(channel_rules))
     return errors
 
@@ -214,7 +216,7 @@ def check_channel(actor: Actor, channel_id: int):
     channel = get_channel(actor, channel_id)
     result = adapter_for(channel).check()
     channel.health = "healthy" if result.ok else "unhealthy"
-    channel.health_message = result.message
+    channel.health_message = result.message  # an adapter's Sentence: stored as its Phrase (its validator)
     channel.last_checked_at = utcnow()
     audit.record(actor, "channel.checked", "channel", channel.id, ok=result.ok)
     db.session.commit()

@@ -15,6 +15,7 @@ from webapp.adapters import ADAPTERS, PLATFORMS, ContentPayload, PermanentError,
 from webapp.adapters.base import MediaAttachment
 from webapp.adapters.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_CHARACTERS, MastodonAdapter
 from webapp.core.errors import lazy_gettext
+from webapp.core.phrases import said
 from webapp.core.validation import clean_tags, is_id, tags_problem, text_problem
 from webapp.domain.content.slugs import clean_slug, slug_problem
 from webapp.domain.shared.actor import Actor
@@ -132,7 +133,7 @@ def platform_problem(platform: str, content: ContentPayload, media: tuple[MediaA
     try:
         adapter_type({}, {}).check_content(sample_request(content, media=media))
     except PermanentError as exc:
-        return exc.message
+        return said(exc.message)  # the adapter's Sentence, in the reader's language
     return None
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from webapp.adapters.webhook import WebhookAdapter
 from webapp.core.errors import Forbidden, ValidationFailed, lazy_gettext
+from webapp.core.phrases import said
 from webapp.domain.shared import audit
 from webapp.domain.shared.actor import Actor
 from webapp.domain.shared.scoped import get_in_workspace
@@ -31,7 +32,7 @@ def url_problem(url) -> str | None:
     if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
         return lazy_gettext("must be an http(s) URL")
     # The webhook channel's own check: the same rules for every URL Herald posts to (an outbound target too).
-    return WebhookAdapter.validate_config({"url": url}, {"secret": "-"}).get("settings.url")
+    return said(WebhookAdapter.validate_config({"url": url}, {"secret": "-"}).get("settings.url"))
 
 
 def _validate(url, events) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -20,13 +19,14 @@ from webapp.adapters.base import (
     PublishResult,
     TransientError,
 )
-from webapp.core import signals
+from webapp.core import phrases, signals
 from webapp.core.backoff import backoff_seconds
 from webapp.core.phrases import Phrase
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.content import media, variants
 from webapp.domain.content.approvals import approval_hold
 from webapp.domain.publishing import attempt_rows, chains, failures, missed_runs, schedules, throttle
+from webapp.domain.publishing.redaction import redact
 from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.infra import dispatch
@@ -46,15 +46,6 @@ from webapp.models import (
 log = logging.getLogger(__name__)
 
 RETRYABLE = {ErrorClass.TRANSIENT, ErrorClass.RATE_LIMITED}
-MAX_ERROR_LENGTH = 1000
-_BEARER = re.compile(r"(?i)(bearer|token|password|secret|key)([\s:=\"']+)([^\s\"',]{6,})")
-
-
-def redact(text: str | None) -> str | None:
-    """Strip anything that looks like a credential from a message before it is stored."""
-    if text is None:
-        return None
-    return _BEARER.sub(r"\1\2[redacted]", text)[:MAX_ERROR_LENGTH]
 
 
 def mark_queued(
@@ -347,7 +338,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
     attempt.finished_at, attempt.outcome = now, exc.error_class.value
     attempt.error_class, attempt.error_message = exc.error_class.value, message
     attempt.http_status, attempt.response_excerpt = exc.http_status, redact(exc.response_excerpt)
-    publication.last_error = f"{exc.error_class.value}: {message}"
+    publication.last_error = Phrase("%(error_class)s: %(message)s", error_class=exc.error_class.value, message=message)
     retry = exc.error_class in RETRYABLE and publication.attempts_count < config["PUBLISH_MAX_ATTEMPTS"]
     held: list[Publication] = []
     if retry:
@@ -373,7 +364,7 @@ def _record_failure(publication: Publication, attempt: Attempt, exc: AdapterErro
                 "Publication #%(id)s on %(channel)s failed: %(error)s",
                 id=publication.id,
                 channel=publication.channel.name,
-                error=publication.last_error,
+                error=phrases.of(publication, "last_error"),
             ),
         )
         failures.after_failure(publication)

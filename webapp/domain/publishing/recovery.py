@@ -15,7 +15,8 @@ from webapp.core.phrases import Phrase
 from webapp.domain.channels.channels import adapter_for
 from webapp.domain.content import media
 from webapp.domain.publishing import publisher, schedules, throttle
-from webapp.domain.publishing.publisher import build_request, redact
+from webapp.domain.publishing.publisher import build_request
+from webapp.domain.publishing.redaction import redact
 from webapp.domain.shared import alerts
 from webapp.extensions import db
 from webapp.infra import dispatch

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from webapp.core.errors import ValidationFailed
+from webapp.core.phrases import said
 from webapp.core.time import format_utc
 from webapp.domain.channels import channels
 from webapp.domain.publishing import channel_control
@@ -103,7 +104,7 @@ def state_json(state: channel_control.ChannelState) -> dict:
 @bp.post("/channels/<int:channel_id>/check")
 def check_channel(channel_id: int):
     result = channels.check_channel(actor(), channel_id)
-    return jsonify({"ok": result.ok, "message": result.message, "http_status": result.http_status})
+    return jsonify({"ok": result.ok, "message": said(result.message), "http_status": result.http_status})
 
 
 @bp.post("/channels/<int:channel_id>/queue")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core.errors import ValidationFailed
+from webapp.core.phrases import said
 from webapp.domain.channels import channels
 from webapp.domain.publishing import channel_control
 from webapp.web.auth import ui_actor
@@ -90,7 +91,7 @@ def check(channel_id: int):
         result = channels.check_channel(ui_actor(), channel_id)
         outcome = _("ok") if result.ok else term("failed")
         flash(
-            _("Connection check: %(outcome)s — %(message)s", outcome=outcome, message=result.message),
+            _("Connection check: %(outcome)s — %(message)s", outcome=outcome, message=said(result.message)),
             "ok" if result.ok else "error",
         )
     return channel_page.back(channel_id)
