@@ -51,17 +51,21 @@ _CLOSED = (
     )
 )
 
+# What every publish sets the same way; an earlier attempt's error and next try are over.
+_PUBLISHED_STATE = {
+    "status": PublicationStatus.PUBLISHED.value,
+    "last_error": None,
+    "last_error_i18n": None,
+    "next_attempt_at": None,
+}
 _PUBLISHED = (
     update(Publication)
     .where(Publication.id == bindparam("done_id"))
     .values(
-        status=PublicationStatus.PUBLISHED.value,
+        **_PUBLISHED_STATE,
         external_id=bindparam("done_external_id"),
         external_url=bindparam("done_external_url"),
         finished_at=bindparam("done_at", type_=_UTC),
-        last_error=None,  # an earlier attempt's error is over
-        last_error_i18n=None,
-        next_attempt_at=None,
         updated_at=bindparam("done_at", type_=_UTC),
     )
 )
@@ -115,13 +119,10 @@ def mark_published(publication: Publication, now: datetime, external_id: str | N
     )
     _committed(
         publication,
-        status=PublicationStatus.PUBLISHED.value,
+        **_PUBLISHED_STATE,
         external_id=external_id,
         external_url=external_url,
         finished_at=now,
-        last_error=None,
-        last_error_i18n=None,
-        next_attempt_at=None,
         updated_at=now,
     )
     alert_causes.status_written(publication, old_status)
