@@ -121,12 +121,12 @@ class _Guarded:
             found = []  # the connection below reports the resolution failure as it always has
         for *_, sockaddr in found:
             if reason := targets.policy().refusal(sockaddr[0]):
-                raise TargetRefused(f"{self.host} {reason}")
+                raise TargetRefused(Sentence("%(host)s: %(reason)s", host=self.host, reason=reason))
         sock = super()._new_conn()
         # The name may resolve differently a moment later (DNS rebinding): judge the address connected to.
         if reason := targets.policy().refusal(sock.getpeername()[0]):
             sock.close()
-            raise TargetRefused(f"{self.host} {reason}")
+            raise TargetRefused(Sentence("%(host)s: %(reason)s", host=self.host, reason=reason))
         return sock
 
 
@@ -236,9 +236,8 @@ def send(
     except requests.RequestException as exc:
         raise _classify_exception(exc, secrets) from exc
     except TargetRefused as exc:
-        raise PermanentError(
-            Sentence("refused before sending anything: %(reason)s", reason=redact(str(exc), secrets))
-        ) from None
+        # A host name and Herald's own reason (targets.py): nothing in it to redact.
+        raise PermanentError(Sentence("refused before sending anything: %(reason)s", reason=exc.args[0])) from None
     result = HttpResponse(status, reply_headers, body, excerpt(body, secrets))
     if check:
         raise_for_status(result, secrets, error_detail)

@@ -7,9 +7,13 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.adapters.receiver import Receiver
+from webapp.adapters.base import PermanentError
+from webapp.adapters.http import send
+from webapp.core import phrases
 from webapp.domain.accounts import accounts
 from webapp.domain.publishing import publisher
 from webapp.domain.shared.actor import Actor
@@ -105,3 +109,14 @@ def test_a_setting_the_platform_refuses_is_named_in_the_key_owners_language(api,
     fields = answer.json["error"]["fields"]
     assert fields["settings.shop_domain"] == "muss ihr-shop.myshopify.com sein"
     assert fields["settings.blog_id"] == "muss eine Blog-ID sein (123 oder gid://shopify/Blog/123)"
+
+
+def test_a_target_refused_before_sending_is_said_in_the_readers_language(app, strict_targets, receiver):
+    with pytest.raises(PermanentError) as refused:
+        send("POST", receiver.url, json={"x": 1}, timeout=5)
+
+    with force_locale("de"):
+        said = phrases.said(refused.value.message)
+    assert said.startswith("abgelehnt, bevor etwas gesendet wurde: 127.0.0.1: 127.0.0.1 ist eine Loopback-Adresse")
+    assert refused.value.message.startswith("refused before sending anything: 127.0.0.1: 127.0.0.1 is a loopback")
+    assert receiver.requests == []
