@@ -157,8 +157,9 @@
       if (focused) restore = { date: focused.dataset.date, hour: focused.dataset.hour };
     }
   });
-  // After a redraw, put the focus (and a picked-up publication's mark) back where they were.
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // After a redraw, put the focus (and a picked-up publication's mark) back where they were: at once, in the
+  // swap's own task, not at the settle 20 ms later, when a key pressed meanwhile would have gone to the page.
+  document.addEventListener("htmx:afterSwap", function (event) {
     if (moving) {
       var item = document.querySelector('#calendar .cal-item[data-publication-id="' + moving.id + '"]');
       if (item) item.classList.add("cal-moving");
