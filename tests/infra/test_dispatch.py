@@ -157,6 +157,24 @@ def test_reconcile_leaves_alone_a_publication_that_moved_on_between_its_read_and
     assert dispatch.scheduled_time(_reload(pid)) is None
 
 
+def test_reconcile_replaces_an_entry_earlier_than_the_publication_s_own_time(make):
+    # A database started afresh under a Redis that kept an older install's entries: the new publication has the
+    # old one's id and dispatch number, and the old entry, due in a minute, would publish it a day early.
+    publication = _schedule(make, run_at=utcnow() + timedelta(days=1))
+    pid, seq, own = publication.id, publication.dispatch_seq, dispatch.own_time(publication).timestamp()
+    stale = dispatch.job_id(publication)
+    get_redis().zadd(dispatch.get_scheduler().scheduled_jobs_key, {stale: time.time() + 60})
+
+    report = reconcile()
+
+    db.session.expire_all()
+    fresh = _reload(pid)
+    assert report["early"] == 1 and fresh.dispatch_seq == seq + 1 and fresh.status == "scheduled"
+    assert dispatch.scheduled_time(fresh) == own  # at its own time, under a new number
+    assert get_redis().zscore(dispatch.get_scheduler().scheduled_jobs_key, stale) is None
+    assert reconcile()["early"] == 0  # and left alone from then on
+
+
 def test_an_overdue_run_late_publication_within_grace_runs_now(make):
     publication = _schedule(make, grace_minutes=60)
     get_redis().flushdb()

@@ -50,8 +50,13 @@ def enqueue_publications(publications: Iterable[Publication]) -> None:
         pipe.execute()
 
 
+def own_time(publication: Publication) -> datetime:
+    """When the publication's entry falls due: its next attempt's time, else its due time, rounded up to a second."""
+    return ceil_to_second(publication.next_attempt_at or publication.due_at)
+
+
 def _enqueue(scheduler: Scheduler, publication: Publication, when: datetime | None = None) -> None:
-    at = ceil_to_second(when or publication.next_attempt_at or publication.due_at)
+    at = ceil_to_second(when) if when else own_time(publication)
     scheduler.enqueue_at(
         at,
         tasks.PUBLISH_PUBLICATION,

@@ -28,7 +28,7 @@ STUCK_QUEUED_AFTER = timedelta(minutes=2)
 def reconcile(batch: int = 1000) -> dict[str, int]:
     """Restore missing rq-scheduler entries, apply missed-run policies, requeue lost jobs."""
     now = utcnow()
-    report = {"restored": 0, "missed": 0, "requeued": 0, "advanced": 0}
+    report = {"restored": 0, "missed": 0, "requeued": 0, "advanced": 0, "early": 0}
     report["chain_held"] = chains.repair()
     followed = aliased(Publication)
     rows = db.session.execute(
@@ -46,8 +46,16 @@ def reconcile(batch: int = 1000) -> dict[str, int]:
     ).all()
     to_enqueue: list[Publication] = []
     for publication, schedule in rows:
-        if dispatch.scheduled_time(publication) is not None:
-            continue
+        entry = dispatch.scheduled_time(publication)
+        if entry is not None:
+            if entry >= dispatch.own_time(publication).timestamp():
+                continue
+            # Herald never writes an entry before the publication's own time. One that is earlier came from
+            # elsewhere: a database started afresh under a Redis that kept an older install's entries, under
+            # the same publication ids and dispatch numbers. It would publish this one early: replace it.
+            log.warning("publication %s: its scheduler entry was early (not Herald's): replaced", publication.id)
+            dispatch.unschedule_publication(publication)
+            report["early"] += 1
         if missed_runs.mark_missed(publication, schedule, now):
             report["missed"] += 1
             schedules.settle(schedule)
