@@ -117,19 +117,15 @@ class Phrase(str):
         return f"Phrase({self.msgid!r}, **{self.args!r})"
 
 
-def is_sentence(value: Any) -> bool:
-    """An adapter's Sentence (webapp/adapters/sentence.py): a str with a msgid and args, not yet a Phrase.
-
-    Core may not import the adapters (nor they core), so it is known by its shape: a Phrase has the same one.
-    """
-    return (
-        isinstance(value, str) and not isinstance(value, Phrase) and hasattr(value, "msgid") and hasattr(value, "args")
-    )
-
-
 def phrase_of(value: Any) -> Any:
-    """An adapter's Sentence as the Phrase it says (its arguments too); anything else as it is."""
-    return Phrase(value.msgid, **value.args) if is_sentence(value) else value
+    """An adapter's Sentence as the Phrase it says (its arguments too); anything else as it is.
+
+    Core may not import the adapters (nor they core), so a Sentence (webapp/adapters/sentence.py) is known by its
+    shape: a str with a msgid and args that is not a Phrase already.
+    """
+    if isinstance(value, str) and not isinstance(value, Phrase) and hasattr(value, "msgid") and hasattr(value, "args"):
+        return Phrase(value.msgid, **value.args)
+    return value
 
 
 def _argument(value: Any) -> Any:

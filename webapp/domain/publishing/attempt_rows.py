@@ -113,9 +113,9 @@ def close_published(attempt: Attempt, now: datetime, http_status: int | None, ex
 def mark_published(publication: Publication, now: datetime, external_id: str | None, external_url: str | None) -> None:
     """Record that the publication went out (the caller commits); its alerts resolve with the commit."""
     old_status = publication.status
-    params = {"done_id": publication.id, "done_at": now}
     db.session.connection().execute(
-        _PUBLISHED, {**params, "done_external_id": external_id, "done_external_url": external_url}
+        _PUBLISHED,
+        {"done_id": publication.id, "done_at": now, "done_external_id": external_id, "done_external_url": external_url},
     )
     _committed(
         publication,
